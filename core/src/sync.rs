@@ -1,0 +1,307 @@
+//! Wire types of sync protocol v1 (DESIGN.md §5), shared by the device and the server.
+//!
+//! Fields may be added to these types; none may be renamed. Every op carries a UUIDv7 `op_id`
+//! made on the device, so a re-sent op is recognised and answered `duplicate`.
+
+use crate::case::{Action, Case, CaseEvent};
+use crate::category::Category;
+use crate::field::{Disposition, Finding, Patrol, PhotoMeta, TrackPoint};
+use crate::ids::{CaseId, CategoryCode, DeviceId, GridId, OpId, OrgUnitId, PatrolId, PhotoHash, UserId};
+use crate::org::{Department, Grid, OrgUnit, Role};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Most ops in one push.
+pub const MAX_PUSH_OPS: usize = 500;
+/// Most changes in one pull page.
+pub const MAX_PULL_LIMIT: u32 = 1000;
+
+/// `POST /api/v1/auth/login`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginRequest {
+    pub username: String,
+    pub password: String,
+    pub device_id: DeviceId,
+    pub device_name: String,
+}
+
+/// The signed-in user, as the device keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserInfo {
+    pub id: UserId,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org_unit_id: Option<OrgUnitId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub department_id: Option<crate::ids::DepartmentId>,
+    #[serde(default)]
+    pub grid_ids: Vec<GridId>,
+}
+
+/// Answer to `POST /api/v1/auth/login`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginResponse {
+    pub token: String,
+    pub user: UserInfo,
+}
+
+/// The kinds of op a device sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum OpType {
+    #[serde(rename = "patrol.start")]
+    PatrolStart,
+    #[serde(rename = "patrol.track")]
+    PatrolTrack,
+    #[serde(rename = "patrol.end")]
+    PatrolEnd,
+    #[serde(rename = "finding.create")]
+    FindingCreate,
+    #[serde(rename = "case.action")]
+    CaseAction,
+}
+
+impl OpType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OpType::PatrolStart => "patrol.start",
+            OpType::PatrolTrack => "patrol.track",
+            OpType::PatrolEnd => "patrol.end",
+            OpType::FindingCreate => "finding.create",
+            OpType::CaseAction => "case.action",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::PatrolStart, Self::PatrolTrack, Self::PatrolEnd, Self::FindingCreate, Self::CaseAction]
+            .into_iter()
+            .find(|t| t.as_str() == s)
+    }
+}
+
+/// One operation of a device's outbox.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Op {
+    pub op_id: OpId,
+    #[serde(rename = "type")]
+    pub op_type: OpType,
+    pub entity_id: String,
+    pub at: DateTime<Utc>,
+    pub data: serde_json::Value,
+}
+
+/// `data` of `patrol.start`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PatrolStartData {
+    pub grid_id: GridId,
+    pub started_at: DateTime<Utc>,
+}
+
+/// `data` of `patrol.track`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PatrolTrackData {
+    pub points: Vec<TrackPoint>,
+}
+
+/// `data` of `patrol.end`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PatrolEndData {
+    pub ended_at: DateTime<Utc>,
+}
+
+/// `data` of `finding.create`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FindingCreateData {
+    pub grid_id: GridId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub patrol_id: Option<PatrolId>,
+    pub category_code: CategoryCode,
+    pub description: String,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub accuracy_m: Option<f64>,
+    #[serde(default)]
+    pub mock_location: bool,
+    pub observed_at: DateTime<Utc>,
+    pub disposition: Disposition,
+    #[serde(default)]
+    pub photos: Vec<PhotoHash>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case_id: Option<CaseId>,
+    #[serde(default)]
+    pub urgent: bool,
+}
+
+/// `data` of `case.action`: the action (its name in `action`, its fields beside it) and the case
+/// version it was decided on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseActionData {
+    pub base_version: u64,
+    #[serde(flatten)]
+    pub action: Action,
+}
+
+/// `POST /api/v1/sync/push`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PushRequest {
+    pub device_id: DeviceId,
+    pub ops: Vec<Op>,
+}
+
+/// What became of one pushed op.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OpStatus {
+    Applied,
+    /// Seen before: already applied (or already rejected) once, not applied again.
+    Duplicate,
+    /// Refused; kept server-side with its reason.
+    Rejected,
+}
+
+/// One entry of a [`PushResponse`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpResult {
+    pub op_id: OpId,
+    pub status: OpStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seq: Option<i64>,
+}
+
+/// Answer to `POST /api/v1/sync/push`: one result per op, in request order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushResponse {
+    pub results: Vec<OpResult>,
+}
+
+/// The kinds of record a pull returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Entity {
+    OrgUnit,
+    Grid,
+    Department,
+    Category,
+    Patrol,
+    Finding,
+    Photo,
+    Case,
+    CaseEvent,
+    /// An op of this device that the server rejected, with its reason.
+    RejectedOp,
+}
+
+/// One changed record in a pull.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    pub seq: i64,
+    pub entity: Entity,
+    pub id: String,
+    #[serde(default)]
+    pub deleted: bool,
+    /// The full current record (absent when deleted).
+    #[serde(default)]
+    pub data: serde_json::Value,
+}
+
+/// Answer to `GET /api/v1/sync/pull?cursor=C&limit=N`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PullResponse {
+    pub changes: Vec<Change>,
+    pub cursor: String,
+    pub has_more: bool,
+}
+
+/// A rejected op as the server keeps and shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RejectedOp {
+    pub op_id: OpId,
+    pub device_id: DeviceId,
+    pub user_id: UserId,
+    #[serde(rename = "type")]
+    pub op_type: OpType,
+    pub entity_id: String,
+    pub code: String,
+    pub message: String,
+    pub at: DateTime<Utc>,
+    pub received_at: DateTime<Utc>,
+    pub data: serde_json::Value,
+}
+
+/// The error envelope of every non-2xx answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorDetail {
+    pub code: String,
+    pub message: String,
+}
+
+/// The typed form of a pulled record, for code that wants more than JSON.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Record {
+    OrgUnit(OrgUnit),
+    Grid(Grid),
+    Department(Department),
+    Category(Category),
+    Patrol(Patrol),
+    Finding(Finding),
+    Photo(PhotoMeta),
+    Case(Box<Case>),
+    CaseEvent(Box<CaseEvent>),
+    RejectedOp(Box<RejectedOp>),
+}
+
+impl Change {
+    /// Parses `data` as the record its `entity` names.
+    pub fn record(&self) -> Result<Record, serde_json::Error> {
+        let d = self.data.clone();
+        Ok(match self.entity {
+            Entity::OrgUnit => Record::OrgUnit(serde_json::from_value(d)?),
+            Entity::Grid => Record::Grid(serde_json::from_value(d)?),
+            Entity::Department => Record::Department(serde_json::from_value(d)?),
+            Entity::Category => Record::Category(serde_json::from_value(d)?),
+            Entity::Patrol => Record::Patrol(serde_json::from_value(d)?),
+            Entity::Finding => Record::Finding(serde_json::from_value(d)?),
+            Entity::Photo => Record::Photo(serde_json::from_value(d)?),
+            Entity::Case => Record::Case(Box::new(serde_json::from_value(d)?)),
+            Entity::CaseEvent => Record::CaseEvent(Box::new(serde_json::from_value(d)?)),
+            Entity::RejectedOp => Record::RejectedOp(Box::new(serde_json::from_value(d)?)),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::case::Rating;
+
+    #[test]
+    fn case_action_data_is_flat_on_the_wire() {
+        let json = r#"{"action":"rate","base_version":7,"rating":"satisfied","note":"好"}"#;
+        let d: CaseActionData = serde_json::from_str(json).unwrap();
+        assert_eq!(d.base_version, 7);
+        assert_eq!(d.action, Action::Rate { rating: Rating::Satisfied, note: Some("好".into()) });
+        let back: serde_json::Value = serde_json::to_value(&d).unwrap();
+        assert_eq!(back["action"], "rate", "the action name travels in `action`");
+    }
+
+    #[test]
+    fn op_types_use_dotted_names() {
+        let op: Op = serde_json::from_str(
+            r#"{"op_id":"x","type":"patrol.start","entity_id":"p","at":"2026-11-26T01:00:00Z","data":{}}"#,
+        )
+        .unwrap();
+        assert_eq!(op.op_type, OpType::PatrolStart);
+        assert_eq!(OpType::parse("case.action"), Some(OpType::CaseAction));
+        assert!(serde_json::from_str::<OpType>("\"case.delete\"").is_err(), "unknown types refused");
+    }
+}

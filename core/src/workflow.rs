@@ -1,0 +1,479 @@
+//! The case workflow (DESIGN.md §4) as one pure function:
+//! `(case, action, actor, context) → event | refusal`.
+//!
+//! The server, the app and the tests all call [`decide`]. It reads the clock only through
+//! [`Context::now`], so tests control time, and it never writes: the caller appends the event it
+//! returns and folds it into the case with [`Case::apply`].
+//!
+//! Checks run in a fixed order, so a refusal always names the first thing that is wrong:
+//! the case exists (or not, for a report) → the role may ever take this action → the case is in
+//! the actor's jurisdiction → the decision was made on the current version → the state allows
+//! the action → the case is with the actor (holder unit, department, grid) → the input is valid.
+
+use crate::calendar::WorkingCalendar;
+use crate::case::{Action, ActionKind, Case, CaseEvent, CaseState, Channel, Effect, Outcome};
+use crate::category::CategoryTree;
+use crate::ids::{CaseId, OrgUnitId};
+use crate::ledger;
+use crate::org::{Actor, OrgLevel, OrgTree, Role};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Longest free text accepted in a description or note, in characters.
+pub const MAX_TEXT_CHARS: usize = 2000;
+/// Most photos on one finding, case or action (the phone's picker allows nine).
+pub const MAX_PHOTOS: usize = 9;
+
+/// Everything besides the case that a decision may consult.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    pub org: &'a OrgTree,
+    pub categories: &'a CategoryTree,
+    pub calendar: &'a WorkingCalendar,
+    /// The instant the decision is made; stamped on the event and used for deadlines.
+    pub now: DateTime<Utc>,
+}
+
+/// Why the workflow refuses an action. [`Refusal::code`] gives the stable wire code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum Refusal {
+    #[error("no such case")]
+    UnknownCase,
+    #[error("a case with this id already exists")]
+    CaseExists,
+    #[error("the case changed since this decision was made (decided on version {base_version}, now {current_version}); look at it again and decide anew")]
+    StaleState { base_version: u64, current_version: u64 },
+    #[error("a case that is {state:?} cannot be given the action {action:?}")]
+    InvalidTransition { action: ActionKind, state: CaseState },
+    #[error("the role {role:?} may not {action:?}")]
+    ForbiddenRole { action: ActionKind, role: Role },
+    #[error("the case is outside your jurisdiction")]
+    OutOfJurisdiction,
+    #[error("the case is not with you: it is held by another unit, department or grid")]
+    NotHolder,
+    #[error("the case is already at the county centre; there is no unit above to escalate to")]
+    NoParentUnit,
+    #[error("the case has already been rated")]
+    AlreadyRated,
+    #[error("no extension has been requested")]
+    NoExtensionRequested,
+    #[error("{field}: {reason}")]
+    InvalidInput { field: String, reason: String },
+}
+
+impl Refusal {
+    /// Stable, snake_case code for the wire and the UI.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Refusal::UnknownCase => "unknown_case",
+            Refusal::CaseExists => "case_exists",
+            Refusal::StaleState { .. } => "stale_state",
+            Refusal::InvalidTransition { .. } => "invalid_transition",
+            Refusal::ForbiddenRole { .. } => "forbidden_role",
+            Refusal::OutOfJurisdiction => "out_of_jurisdiction",
+            Refusal::NotHolder => "not_holder",
+            Refusal::NoParentUnit => "no_parent_unit",
+            Refusal::AlreadyRated => "already_rated",
+            Refusal::NoExtensionRequested => "no_extension_requested",
+            Refusal::InvalidInput { .. } => "invalid_input",
+        }
+    }
+
+    fn input(field: &str, reason: &str) -> Refusal {
+        Refusal::InvalidInput { field: field.to_owned(), reason: reason.to_owned() }
+    }
+}
+
+/// The roles that may ever take an action, whatever the case.
+pub fn roles_for(kind: ActionKind) -> &'static [Role] {
+    use ActionKind as A;
+    use Role::*;
+    match kind {
+        A::Report => &[GridWorker, Community, Township, Center],
+        A::Claim | A::Resolve | A::AssignVerify | A::Close => &[Community, Township, Center],
+        A::RejectInvalid | A::MergeDuplicate => &[Community, Township, Center],
+        A::Escalate => &[Community, Township],
+        A::Dispatch | A::ExtendDeadline | A::RefuseExtension => &[Township, Center],
+        A::Return | A::Accept | A::ReportHandled | A::RequestExtension => &[Department],
+        A::VerifyPass | A::VerifyFail => &[GridWorker],
+        A::Reopen => &[Center],
+        A::Supervise => &[Township, Center, Leader],
+        A::Comment => &[GridWorker, Community, Township, Center, Department, Leader],
+        A::Rate => &[GridWorker, Community, Township, Center],
+    }
+}
+
+/// The states an action may be taken in.
+pub fn states_for(kind: ActionKind) -> &'static [CaseState] {
+    use ActionKind as A;
+    use CaseState::*;
+    match kind {
+        A::Report => &[],
+        A::Claim => &[Pending],
+        A::Escalate | A::RejectInvalid | A::MergeDuplicate => &[Pending, Claimed],
+        A::Dispatch | A::Resolve => &[Claimed],
+        A::Return | A::Accept => &[Dispatched],
+        A::ReportHandled => &[InProgress],
+        A::AssignVerify => &[Handled],
+        A::VerifyPass | A::VerifyFail => &[Verifying],
+        A::Close => &[Handled, Verifying],
+        A::Reopen | A::Rate => &[Closed],
+        A::Supervise => &[Pending, Claimed, Dispatched, InProgress, Handled, Verifying],
+        A::Comment => &[Pending, Claimed, Dispatched, InProgress, Handled, Verifying, Closed],
+        A::RequestExtension | A::ExtendDeadline | A::RefuseExtension => &[Dispatched, InProgress],
+    }
+}
+
+/// True when `actor` may see `case` at all: a unit member sees cases held in or lodged from
+/// their subtree, a department sees cases ever dispatched to it, a grid worker sees the cases of
+/// their grids.
+pub fn can_see(case: &Case, actor: &Actor, org: &OrgTree) -> bool {
+    match actor.role {
+        Role::GridWorker => case.grid_id.as_ref().is_some_and(|g| actor.grid_ids.contains(g)),
+        Role::Department => actor.department().is_some_and(|d| case.departments.contains(d)),
+        _ => {
+            org.unit_in_jurisdiction(actor, &case.holder_unit)
+                || org.unit_in_jurisdiction(actor, &case.origin_unit)
+        }
+    }
+}
+
+fn at_holder(case: &Case, actor: &Actor) -> bool {
+    actor.unit() == Some(&case.holder_unit)
+}
+
+fn at_or_above_holder(case: &Case, actor: &Actor, org: &OrgTree) -> bool {
+    actor.unit().is_some_and(|u| org.is_within(&case.holder_unit, u))
+}
+
+/// Whether `actor` may take an action of this kind on `case` now, before looking at its input.
+/// The console draws exactly the buttons this allows.
+pub fn permits(
+    case: &Case,
+    kind: ActionKind,
+    actor: &Actor,
+    org: &OrgTree,
+) -> Result<(), Refusal> {
+    if kind == ActionKind::Report {
+        return Err(Refusal::CaseExists);
+    }
+    if !roles_for(kind).contains(&actor.role) {
+        return Err(Refusal::ForbiddenRole { action: kind, role: actor.role });
+    }
+    if !can_see(case, actor, org) {
+        return Err(Refusal::OutOfJurisdiction);
+    }
+    if !states_for(kind).contains(&case.state) {
+        return Err(Refusal::InvalidTransition { action: kind, state: case.state });
+    }
+    use ActionKind as A;
+    let with_actor = match kind {
+        A::Report => unreachable!("handled above"),
+        A::Claim => at_or_above_holder(case, actor, org),
+        A::Escalate | A::Dispatch | A::Resolve | A::RejectInvalid | A::MergeDuplicate => {
+            at_holder(case, actor)
+        }
+        A::AssignVerify | A::Close | A::ExtendDeadline | A::RefuseExtension | A::Reopen => {
+            at_or_above_holder(case, actor, org)
+        }
+        A::Supervise => actor.role == Role::Leader || at_or_above_holder(case, actor, org),
+        A::Return | A::Accept | A::ReportHandled | A::RequestExtension => {
+            actor.department().is_some() && actor.department() == case.department.as_ref()
+        }
+        // Only the worker of the case's grid checks it on site (can_see already ensured it).
+        A::VerifyPass | A::VerifyFail => true,
+        A::Comment | A::Rate => true,
+    };
+    if !with_actor {
+        return Err(Refusal::NotHolder);
+    }
+    match kind {
+        A::Escalate if org.parent(&case.holder_unit).is_none() => Err(Refusal::NoParentUnit),
+        A::Rate if case.rating.is_some() => Err(Refusal::AlreadyRated),
+        A::RefuseExtension if case.extension_requested.is_none() => {
+            Err(Refusal::NoExtensionRequested)
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The actions `actor` may take on `case` now.
+pub fn available_actions(case: &Case, actor: &Actor, org: &OrgTree) -> Vec<ActionKind> {
+    ActionKind::ALL.into_iter().filter(|k| permits(case, *k, actor, org).is_ok()).collect()
+}
+
+fn check_text(field: &str, text: Option<&str>, required: bool) -> Result<(), Refusal> {
+    match text.map(str::trim) {
+        None | Some("") if required => Err(Refusal::input(field, "required")),
+        Some(t) if t.chars().count() > MAX_TEXT_CHARS => {
+            Err(Refusal::input(field, "longer than 2000 characters"))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn check_photos(photos: &[crate::ids::PhotoHash]) -> Result<(), Refusal> {
+    if photos.len() > MAX_PHOTOS {
+        return Err(Refusal::input("photos", "at most 9 photos"));
+    }
+    Ok(())
+}
+
+/// Decides `action` by `actor` on `case` (`None` when the case does not exist yet), on the
+/// case version `base_version` the actor saw. Returns the sealed event to append.
+pub fn decide(
+    case: Option<&Case>,
+    case_id: &CaseId,
+    base_version: u64,
+    action: &Action,
+    actor: &Actor,
+    ctx: &Context<'_>,
+) -> Result<CaseEvent, Refusal> {
+    let kind = action.kind();
+    let (effect, prev_hash, seq) = match (case, action) {
+        (Some(_), Action::Report(_)) => return Err(Refusal::CaseExists),
+        (None, Action::Report(new)) => (decide_report(new, actor, ctx)?, None, 1),
+        (None, _) => return Err(Refusal::UnknownCase),
+        (Some(c), _) => {
+            // Order: role, jurisdiction, staleness, then the rest of `permits`.
+            if !roles_for(kind).contains(&actor.role) {
+                return Err(Refusal::ForbiddenRole { action: kind, role: actor.role });
+            }
+            if !can_see(c, actor, ctx.org) {
+                return Err(Refusal::OutOfJurisdiction);
+            }
+            let stale = if kind.is_annotation() {
+                base_version > c.version
+            } else {
+                base_version != c.version
+            };
+            if stale {
+                return Err(Refusal::StaleState {
+                    base_version,
+                    current_version: c.version,
+                });
+            }
+            permits(c, kind, actor, ctx.org)?;
+            (decide_on_case(c, action, actor, ctx)?, Some(c.head_hash.as_str()), c.version + 1)
+        }
+    };
+    check_text("note", action.note(), false)?;
+    check_photos(action.photos())?;
+    Ok(ledger::seal(
+        case_id.clone(),
+        seq,
+        ctx.now,
+        actor.clone(),
+        action.clone(),
+        effect,
+        prev_hash,
+    ))
+}
+
+fn decide_report(
+    new: &crate::case::NewCase,
+    actor: &Actor,
+    ctx: &Context<'_>,
+) -> Result<Effect, Refusal> {
+    let kind = ActionKind::Report;
+    if !roles_for(kind).contains(&actor.role) {
+        return Err(Refusal::ForbiddenRole { action: kind, role: actor.role });
+    }
+    let holder: OrgUnitId = if actor.role == Role::GridWorker {
+        // A grid worker reports from their own grid, to its community.
+        let grid = new.grid_id.as_ref().ok_or_else(|| Refusal::input("grid_id", "required"))?;
+        if !actor.grid_ids.contains(grid) {
+            return Err(Refusal::OutOfJurisdiction);
+        }
+        if new.channel != Channel::Grid {
+            return Err(Refusal::input("channel", "a grid worker reports through the grid"));
+        }
+        ctx.org
+            .community_of(grid)
+            .cloned()
+            .ok_or_else(|| Refusal::input("grid_id", "unknown grid"))?
+    } else {
+        if let Some(grid) = &new.grid_id {
+            if ctx.org.grid(grid).is_none() {
+                return Err(Refusal::input("grid_id", "unknown grid"));
+            }
+            if !ctx.org.grid_in_jurisdiction(actor, grid) {
+                return Err(Refusal::OutOfJurisdiction);
+            }
+        }
+        let unit = match (&new.unit, &new.grid_id) {
+            (Some(u), _) => u.clone(),
+            (None, Some(g)) => ctx.org.community_of(g).cloned().expect("grid checked above"),
+            (None, None) => actor.unit().cloned().ok_or(Refusal::OutOfJurisdiction)?,
+        };
+        if ctx.org.unit(&unit).is_none() {
+            return Err(Refusal::input("unit", "unknown org unit"));
+        }
+        if !ctx.org.unit_in_jurisdiction(actor, &unit) {
+            return Err(Refusal::OutOfJurisdiction);
+        }
+        unit
+    };
+    if ctx.categories.leaf(&new.category).is_none() {
+        return Err(Refusal::input("category", "not a leaf of the category tree"));
+    }
+    check_text("description", Some(&new.description), true)?;
+    if let Some(p) = &new.location {
+        let ok = p.lat.is_finite()
+            && p.lon.is_finite()
+            && (-90.0..=90.0).contains(&p.lat)
+            && (-180.0..=180.0).contains(&p.lon);
+        if !ok {
+            return Err(Refusal::input("location", "not a WGS-84 coordinate"));
+        }
+    }
+    Ok(Effect {
+        state: CaseState::Pending,
+        holder_unit: holder,
+        department: None,
+        deadline: None,
+        outcome: None,
+    })
+}
+
+/// The effect of an action already permitted on `c`.
+fn decide_on_case(
+    c: &Case,
+    action: &Action,
+    actor: &Actor,
+    ctx: &Context<'_>,
+) -> Result<Effect, Refusal> {
+    let mut next = Effect {
+        state: c.state,
+        holder_unit: c.holder_unit.clone(),
+        department: c.department.clone(),
+        deadline: c.deadline,
+        outcome: c.outcome,
+    };
+    let deadline_for = |urgent: bool| -> Result<DateTime<Utc>, Refusal> {
+        let cat = ctx
+            .categories
+            .leaf(&c.category)
+            .ok_or_else(|| Refusal::input("category", "the case's category no longer exists"))?;
+        let rule = cat.deadline.expect("leaves carry a deadline");
+        Ok(ctx.calendar.deadline(ctx.now, rule.duration(urgent)))
+    };
+    match action {
+        Action::Report(_) => unreachable!("reports are decided by decide_report"),
+        Action::Claim { .. } => {
+            // The claimer's unit takes the case: its own, or up from below (提级办理).
+            next.state = CaseState::Claimed;
+            next.holder_unit = actor.unit().cloned().ok_or(Refusal::NotHolder)?;
+        }
+        Action::Escalate { note } => {
+            check_text("note", note.as_deref(), true)?;
+            let parent = ctx.org.parent(&c.holder_unit).ok_or(Refusal::NoParentUnit)?;
+            next.state = CaseState::Pending;
+            next.holder_unit = parent.id.clone();
+        }
+        Action::Dispatch { department, .. } => {
+            let dept = match department {
+                Some(d) => d.clone(),
+                None => ctx
+                    .categories
+                    .leaf(&c.category)
+                    .and_then(|cat| cat.department.clone())
+                    .ok_or_else(|| Refusal::input("department", "required"))?,
+            };
+            if ctx.org.department(&dept).is_none() {
+                return Err(Refusal::input("department", "unknown department"));
+            }
+            next.state = CaseState::Dispatched;
+            next.department = Some(dept);
+            next.deadline = Some(deadline_for(c.urgent)?);
+        }
+        Action::Return { note } => {
+            check_text("note", note.as_deref(), true)?;
+            next.state = CaseState::Claimed;
+            next.department = None;
+            next.deadline = None;
+        }
+        Action::Accept { .. } => next.state = CaseState::InProgress,
+        Action::ReportHandled { .. } | Action::Resolve { .. } => next.state = CaseState::Handled,
+        Action::AssignVerify { .. } => {
+            if c.grid_id.is_none() {
+                return Err(Refusal::input("grid_id", "the case has no grid worker to verify it"));
+            }
+            next.state = CaseState::Verifying;
+        }
+        Action::VerifyPass { .. } => {
+            next.state = CaseState::Closed;
+            next.outcome = Some(Outcome::Resolved);
+        }
+        Action::VerifyFail { note, .. } => {
+            check_text("note", note.as_deref(), true)?;
+            // 返工: back to the department with a fresh deadline, or back to the holder when
+            // the case was resolved without one.
+            if c.department.is_some() {
+                next.state = CaseState::Dispatched;
+                next.deadline = Some(deadline_for(c.urgent)?);
+            } else {
+                next.state = CaseState::Claimed;
+            }
+        }
+        Action::Close { outcome, .. } => {
+            let outcome = outcome.unwrap_or(Outcome::Resolved);
+            if !outcome.counts_as_case() {
+                return Err(Refusal::input(
+                    "outcome",
+                    "use reject_invalid or merge_duplicate for invalid or duplicate cases",
+                ));
+            }
+            next.state = CaseState::Closed;
+            next.outcome = Some(outcome);
+        }
+        Action::RejectInvalid { note } => {
+            check_text("note", note.as_deref(), true)?;
+            next.state = CaseState::Closed;
+            next.outcome = Some(Outcome::Invalid);
+        }
+        Action::MergeDuplicate { duplicate_of, .. } => {
+            if duplicate_of == &c.id || duplicate_of.as_str().trim().is_empty() {
+                return Err(Refusal::input("duplicate_of", "name another case"));
+            }
+            next.state = CaseState::Closed;
+            next.outcome = Some(Outcome::Duplicate);
+        }
+        Action::Reopen { note } => {
+            check_text("note", note.as_deref(), true)?;
+            let county = ctx
+                .org
+                .ancestor_at(&c.holder_unit, OrgLevel::County)
+                .ok_or_else(|| Refusal::input("holder_unit", "unknown org unit"))?;
+            next.state = CaseState::Claimed;
+            next.holder_unit = county.id.clone();
+            next.department = None;
+            next.deadline = None;
+            next.outcome = None;
+        }
+        Action::Supervise { note } => check_text("note", note.as_deref(), true)?,
+        Action::Comment { note, photos } => {
+            if note.as_deref().is_none_or(|n| n.trim().is_empty()) && photos.is_empty() {
+                return Err(Refusal::input("note", "a comment needs text or a photo"));
+            }
+        }
+        Action::RequestExtension { until, note } => {
+            check_text("note", note.as_deref(), true)?;
+            if c.deadline.is_some_and(|d| *until <= d) || *until <= ctx.now {
+                return Err(Refusal::input("until", "must be later than the current deadline"));
+            }
+        }
+        Action::ExtendDeadline { until, .. } => {
+            let until = until
+                .or(c.extension_requested)
+                .ok_or_else(|| Refusal::input("until", "required"))?;
+            if c.deadline.is_some_and(|d| until <= d) || until <= ctx.now {
+                return Err(Refusal::input("until", "must be later than the current deadline"));
+            }
+            next.deadline = Some(until);
+        }
+        Action::RefuseExtension { .. } | Action::Rate { .. } => {}
+    }
+    Ok(next)
+}
