@@ -80,7 +80,9 @@ impl WorkingCalendar {
             return Err(CalendarError::Both(*d));
         }
         if FixedOffset::east_opt(cal.utc_offset_seconds).is_none() {
-            return Err(CalendarError::Format("utc_offset_seconds out of range".into()));
+            return Err(CalendarError::Format(
+                "utc_offset_seconds out of range".into(),
+            ));
         }
         Ok(cal)
     }
@@ -128,7 +130,8 @@ impl WorkingCalendar {
 
     /// Start and end of working time on `d`, if it is a working day.
     pub fn window(&self, d: NaiveDate) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
-        self.is_working_day(d).then(|| (self.at(d, self.day_start), self.at(d, self.day_end)))
+        self.is_working_day(d)
+            .then(|| (self.at(d, self.day_start), self.at(d, self.day_end)))
     }
 
     /// The deadline for work that starts at `start` and may take `span`.
@@ -203,18 +206,35 @@ mod tests {
     fn working_days_skip_the_dispatch_day_and_the_weekend() {
         let cal = WorkingCalendar::default();
         // Thursday 2026-11-26 10:00 Beijing time; 3 working days → Tuesday 12-01 17:30.
-        let d = cal.deadline(utc("2026-11-26T10:00:00+08:00"), WorkDuration::WorkingDays(3));
-        assert_eq!(d, utc("2026-12-01T17:30:00+08:00"), "Fri, Mon, Tue are the three days");
+        let d = cal.deadline(
+            utc("2026-11-26T10:00:00+08:00"),
+            WorkDuration::WorkingDays(3),
+        );
+        assert_eq!(
+            d,
+            utc("2026-12-01T17:30:00+08:00"),
+            "Fri, Mon, Tue are the three days"
+        );
     }
 
     #[test]
     fn working_hours_carry_over_to_the_next_working_day() {
         let cal = WorkingCalendar::default();
         // Friday 16:30 + 4 h: 1 h on Friday, 3 h on Monday from 08:30.
-        let d = cal.deadline(utc("2026-11-27T16:30:00+08:00"), WorkDuration::WorkingHours(4));
-        assert_eq!(d, utc("2026-11-30T11:30:00+08:00"), "weekend hours do not count");
+        let d = cal.deadline(
+            utc("2026-11-27T16:30:00+08:00"),
+            WorkDuration::WorkingHours(4),
+        );
+        assert_eq!(
+            d,
+            utc("2026-11-30T11:30:00+08:00"),
+            "weekend hours do not count"
+        );
         // Saturday night: counting starts Monday 08:30.
-        let d = cal.deadline(utc("2026-11-28T23:00:00+08:00"), WorkDuration::WorkingHours(2));
+        let d = cal.deadline(
+            utc("2026-11-28T23:00:00+08:00"),
+            WorkDuration::WorkingHours(2),
+        );
         assert_eq!(d, utc("2026-11-30T10:30:00+08:00"));
     }
 
@@ -224,9 +244,15 @@ mod tests {
         let oct1 = NaiveDate::from_ymd_opt(2026, 10, 1).unwrap();
         assert!(!cal.is_working_day(oct1), "National Day is a holiday");
         let make_up = NaiveDate::from_ymd_opt(2026, 10, 10).unwrap();
-        assert!(cal.is_working_day(make_up), "Saturday 10-10 is a make-up working day");
+        assert!(
+            cal.is_working_day(make_up),
+            "Saturday 10-10 is a make-up working day"
+        );
         // Dispatched on 09-30 with 1 working day: the holiday week is skipped; 10-08 is next.
-        let d = cal.deadline(utc("2026-09-30T09:00:00+08:00"), WorkDuration::WorkingDays(1));
+        let d = cal.deadline(
+            utc("2026-09-30T09:00:00+08:00"),
+            WorkDuration::WorkingDays(1),
+        );
         assert_eq!(d, utc("2026-10-08T17:30:00+08:00"));
     }
 
@@ -244,9 +270,15 @@ mod tests {
     fn bad_calendar_files_are_refused() {
         let both = r#"{"utc_offset_seconds":28800,"day_start":"08:30:00","day_end":"17:30:00",
             "holidays":["2026-01-01"],"workdays":["2026-01-01"]}"#;
-        assert!(matches!(WorkingCalendar::from_json(both), Err(CalendarError::Both(_))));
+        assert!(matches!(
+            WorkingCalendar::from_json(both),
+            Err(CalendarError::Both(_))
+        ));
         let empty = r#"{"utc_offset_seconds":28800,"day_start":"17:30:00","day_end":"08:30:00"}"#;
-        assert_eq!(WorkingCalendar::from_json(empty), Err(CalendarError::EmptyDay));
+        assert_eq!(
+            WorkingCalendar::from_json(empty),
+            Err(CalendarError::EmptyDay)
+        );
     }
 
     proptest! {

@@ -151,7 +151,9 @@ pub enum Action {
         note: Option<String>,
     },
     /// 上报: no authority here; send it up to the parent unit. The note is the reason.
-    Escalate { note: Option<String> },
+    Escalate {
+        note: Option<String>,
+    },
     /// 分派: to a department (the category's default when not given), with a deadline.
     Dispatch {
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -160,7 +162,9 @@ pub enum Action {
         note: Option<String>,
     },
     /// 退回: the department says the case is not theirs. The note is the reason.
-    Return { note: Option<String> },
+    Return {
+        note: Option<String>,
+    },
     Accept {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         note: Option<String>,
@@ -203,23 +207,32 @@ pub enum Action {
         note: Option<String>,
     },
     /// Not a case (不予立案). The note is the reason.
-    RejectInvalid { note: Option<String> },
+    RejectInvalid {
+        note: Option<String>,
+    },
     MergeDuplicate {
         duplicate_of: CaseId,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         note: Option<String>,
     },
     /// Back to work at the county centre. The note is the reason.
-    Reopen { note: Option<String> },
+    Reopen {
+        note: Option<String>,
+    },
     /// 督办: urge the holder on.
-    Supervise { note: Option<String> },
+    Supervise {
+        note: Option<String>,
+    },
     Comment {
         note: Option<String>,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         photos: Vec<PhotoHash>,
     },
     /// 延期申请: the department asks for a later deadline.
-    RequestExtension { until: DateTime<Utc>, note: Option<String> },
+    RequestExtension {
+        until: DateTime<Utc>,
+        note: Option<String>,
+    },
     /// The dispatcher moves the deadline (granting a request when `until` is not given).
     ExtendDeadline {
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -496,7 +509,10 @@ impl Case {
     pub fn apply(case: Option<Case>, e: &CaseEvent) -> Result<Case, ReplayError> {
         let expected = case.as_ref().map_or(1, |c| c.version + 1);
         if e.seq != expected {
-            return Err(ReplayError::OutOfOrder { expected, found: e.seq });
+            return Err(ReplayError::OutOfOrder {
+                expected,
+                found: e.seq,
+            });
         }
         let mut c = match (case, &e.action) {
             (None, Action::Report(n)) => Case {
@@ -572,7 +588,9 @@ impl Case {
     }
 
     /// Rebuilds a case from all its events, in order.
-    pub fn replay<'a>(events: impl IntoIterator<Item = &'a CaseEvent>) -> Result<Case, ReplayError> {
+    pub fn replay<'a>(
+        events: impl IntoIterator<Item = &'a CaseEvent>,
+    ) -> Result<Case, ReplayError> {
         let mut case = None;
         for e in events {
             case = Some(Case::apply(case, e)?);

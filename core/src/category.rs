@@ -206,7 +206,8 @@ impl CategoryTree {
     }
 
     pub fn children<'a>(&'a self, class: &'a CategoryCode) -> impl Iterator<Item = &'a Category> {
-        self.iter().filter(move |c| c.parent.as_ref() == Some(class))
+        self.iter()
+            .filter(move |c| c.parent.as_ref() == Some(class))
     }
 
     /// The top class a code belongs to (itself, for a class).
@@ -239,11 +240,23 @@ mod tests {
         let depts: BTreeSet<_> = builtin_departments().into_iter().map(|d| d.id).collect();
         for leaf in tree.leaves() {
             let d = leaf.department.as_ref().unwrap();
-            assert!(depts.contains(d), "leaf {} points at unknown department {d}", leaf.code);
-            assert!(!leaf.name.is_empty() && !leaf.name_en.is_empty(), "{} is named", leaf.code);
+            assert!(
+                depts.contains(d),
+                "leaf {} points at unknown department {d}",
+                leaf.code
+            );
+            assert!(
+                !leaf.name.is_empty() && !leaf.name_en.is_empty(),
+                "{} is named",
+                leaf.code
+            );
         }
         for class in tree.classes() {
-            assert!(tree.children(&class.code).count() > 0, "class {} has leaves", class.code);
+            assert!(
+                tree.children(&class.code).count() > 0,
+                "class {} has leaves",
+                class.code
+            );
         }
     }
 
@@ -263,6 +276,9 @@ mod tests {
             CategoryError::UrgentLonger("01.01".into()),
             "urgent must be quicker"
         );
-        assert!(matches!(CategoryTree::from_json("{"), Err(CategoryError::Format(_))));
+        assert!(matches!(
+            CategoryTree::from_json("{"),
+            Err(CategoryError::Format(_))
+        ));
     }
 }

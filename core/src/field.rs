@@ -187,14 +187,23 @@ mod tests {
 
     #[test]
     fn mock_and_zero_accuracy_fixes_are_marked() {
-        assert_eq!(LocationQuality::of(Some(40.6), Some(122.5), Some(8.0), false), LocationQuality::Good);
-        assert_eq!(LocationQuality::of(Some(40.6), Some(122.5), Some(8.0), true), LocationQuality::Mock);
+        assert_eq!(
+            LocationQuality::of(Some(40.6), Some(122.5), Some(8.0), false),
+            LocationQuality::Good
+        );
+        assert_eq!(
+            LocationQuality::of(Some(40.6), Some(122.5), Some(8.0), true),
+            LocationQuality::Mock
+        );
         assert_eq!(
             LocationQuality::of(Some(40.6), Some(122.5), Some(0.0), false),
             LocationQuality::Suspect,
             "zero accuracy is what spoofing apps report"
         );
-        assert_eq!(LocationQuality::of(None, None, None, false), LocationQuality::Missing);
+        assert_eq!(
+            LocationQuality::of(None, None, None, false),
+            LocationQuality::Missing
+        );
     }
 
     #[test]
@@ -202,9 +211,16 @@ mod tests {
         let w = PatrolWindows::default();
         let t = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
         let (d, win) = w.classify(t("2026-11-26T01:30:00Z")).unwrap();
-        assert_eq!((d.to_string().as_str(), win), ("2026-11-26", PatrolWindow::Morning), "09:30 Beijing");
+        assert_eq!(
+            (d.to_string().as_str(), win),
+            ("2026-11-26", PatrolWindow::Morning),
+            "09:30 Beijing"
+        );
         let (_, win) = w.classify(t("2026-11-26T06:00:00Z")).unwrap();
         assert_eq!(win, PatrolWindow::Afternoon, "14:00 Beijing");
-        assert!(w.classify(t("2026-11-26T15:00:00Z")).is_none(), "23:00 is in neither window");
+        assert!(
+            w.classify(t("2026-11-26T15:00:00Z")).is_none(),
+            "23:00 is in neither window"
+        );
     }
 }

@@ -137,8 +137,14 @@ mod tests {
 
     #[test]
     fn photo_hash_accepts_only_sha256_hex() {
-        assert!(PhotoHash::parse(&"a".repeat(64)).is_some(), "64 hex digits is a digest");
-        assert!(PhotoHash::parse(&"a".repeat(63)).is_none(), "63 digits is too short");
+        assert!(
+            PhotoHash::parse(&"a".repeat(64)).is_some(),
+            "64 hex digits is a digest"
+        );
+        assert!(
+            PhotoHash::parse(&"a".repeat(63)).is_none(),
+            "63 digits is too short"
+        );
         assert!(PhotoHash::parse(&"g".repeat(64)).is_none(), "g is not hex");
         assert_eq!(
             PhotoHash::parse(&"AB".repeat(32)).unwrap().as_str(),

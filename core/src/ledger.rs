@@ -98,15 +98,28 @@ pub enum ChainError {
     #[error("the case has no events")]
     Empty,
     #[error("event at position {index} belongs to case {found}, not {expected}")]
-    WrongCase { index: usize, expected: CaseId, found: CaseId },
+    WrongCase {
+        index: usize,
+        expected: CaseId,
+        found: CaseId,
+    },
     #[error("event at position {index} has sequence number {found}, expected {expected}: an event was dropped, inserted or moved")]
-    Sequence { index: usize, expected: u64, found: u64 },
+    Sequence {
+        index: usize,
+        expected: u64,
+        found: u64,
+    },
     #[error("event {seq} does not link to the hash of the event before it")]
     BrokenLink { seq: u64 },
     #[error("event {seq} does not match its hash: it was edited after it was written")]
     Tampered { seq: u64 },
     #[error("the chain ends at version {found_seq} ({found_hash}) but the case records version {expected_seq} ({expected_hash}): events were dropped from its end")]
-    HeadMismatch { expected_seq: u64, expected_hash: String, found_seq: u64, found_hash: String },
+    HeadMismatch {
+        expected_seq: u64,
+        expected_hash: String,
+        found_seq: u64,
+        found_hash: String,
+    },
 }
 
 /// Checks a case's events: sequence 1..n, each linked to the one before, each matching its hash,
@@ -130,7 +143,11 @@ pub fn verify_chain(
         }
         let expected = i as u64 + 1;
         if e.seq != expected {
-            return Err(ChainError::Sequence { index: i, expected, found: e.seq });
+            return Err(ChainError::Sequence {
+                index: i,
+                expected,
+                found: e.seq,
+            });
         }
         if e.prev_hash != prev {
             return Err(ChainError::BrokenLink { seq: e.seq });
@@ -160,7 +177,8 @@ mod tests {
 
     #[test]
     fn canonical_json_sorts_keys_at_every_depth() {
-        let v: Value = serde_json::from_str(r#"{"b":1,"a":{"z":[{"y":2,"x":1}],"c":"中"}}"#).unwrap();
+        let v: Value =
+            serde_json::from_str(r#"{"b":1,"a":{"z":[{"y":2,"x":1}],"c":"中"}}"#).unwrap();
         assert_eq!(
             canonical_json(&v),
             r#"{"a":{"c":"中","z":[{"x":1,"y":2}]},"b":1}"#,

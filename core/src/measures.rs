@@ -65,7 +65,9 @@ impl CaseFacts {
     pub fn from_events(events: &[CaseEvent], now: DateTime<Utc>) -> Option<CaseFacts> {
         let mut it = events.iter().take_while(|e| e.at <= now);
         let first = it.next()?;
-        let Action::Report(new) = &first.action else { return None };
+        let Action::Report(new) = &first.action else {
+            return None;
+        };
         let mut f = CaseFacts {
             case_id: first.case_id.clone(),
             category: new.category.clone(),
@@ -175,9 +177,10 @@ impl Measures {
                 if f.deadline.is_none_or(|d| closed_at <= d) {
                     m.closed_on_time += 1;
                 }
-                hours_to_close +=
-                    calendar.working_time_between(f.reported_at, closed_at).num_seconds() as f64
-                        / 3600.0;
+                hours_to_close += calendar
+                    .working_time_between(f.reported_at, closed_at)
+                    .num_seconds() as f64
+                    / 3600.0;
             } else if let Some(d) = f.deadline {
                 let closed_before = f.closed_at.is_some_and(|c| c < period.from);
                 if period.contains(d) && d <= now && !closed_before {
@@ -249,9 +252,14 @@ pub fn key_of(f: &CaseFacts, dim: Dimension, org: &OrgTree) -> Option<String> {
         Dimension::Grid => f.grid_id.as_ref().map(|g| g.0.clone()),
         Dimension::Department => f.department.as_ref().map(|d| d.0.clone()),
         Dimension::Category => Some(f.category.0.clone()),
-        Dimension::CategoryClass => {
-            Some(f.category.0.split('.').next().unwrap_or(&f.category.0).to_owned())
-        }
+        Dimension::CategoryClass => Some(
+            f.category
+                .0
+                .split('.')
+                .next()
+                .unwrap_or(&f.category.0)
+                .to_owned(),
+        ),
     }
 }
 

@@ -177,7 +177,11 @@ pub enum OrgError {
     #[error("the tree needs exactly one county at its root, found {0}")]
     RootCount(usize),
     #[error("org unit {unit}: a {level:?} cannot sit under a {parent_level:?}")]
-    BadLevel { unit: OrgUnitId, level: OrgLevel, parent_level: OrgLevel },
+    BadLevel {
+        unit: OrgUnitId,
+        level: OrgLevel,
+        parent_level: OrgLevel,
+    },
     #[error("grid {grid} names community {community}, which is not a village/community")]
     BadGridCommunity { grid: GridId, community: OrgUnitId },
     #[error("grid {0} appears twice")]
@@ -210,7 +214,11 @@ impl OrgTree {
             }
             tree.units.insert(u.id.clone(), u);
         }
-        let roots: Vec<_> = tree.units.values().filter(|u| u.parent_id.is_none()).collect();
+        let roots: Vec<_> = tree
+            .units
+            .values()
+            .filter(|u| u.parent_id.is_none())
+            .collect();
         if roots.len() != 1 || roots[0].level != OrgLevel::County {
             return Err(OrgError::RootCount(roots.len()));
         }
@@ -291,7 +299,11 @@ impl OrgTree {
     }
 
     pub fn parent(&self, id: &OrgUnitId) -> Option<&OrgUnit> {
-        self.units.get(id)?.parent_id.as_ref().and_then(|p| self.units.get(p))
+        self.units
+            .get(id)?
+            .parent_id
+            .as_ref()
+            .and_then(|p| self.units.get(p))
     }
 
     /// The unit itself, then its parent, up to the county.
@@ -384,23 +396,51 @@ mod tests {
             affiliation: Affiliation::Unit("t1".into()),
             grid_ids: vec![],
         };
-        assert!(t.unit_in_jurisdiction(&township, &"m1".into()), "m1 lies under t1");
-        assert!(!t.unit_in_jurisdiction(&township, &"m2".into()), "m2 lies under t2");
-        assert!(!t.unit_in_jurisdiction(&township, &"c".into()), "the county is above t1");
-        assert!(t.grid_in_jurisdiction(&township, &"g1".into()), "g1 is in m1");
-        assert_eq!(t.ancestor_at(&"m1".into(), OrgLevel::Township).unwrap().id.as_str(), "t1");
+        assert!(
+            t.unit_in_jurisdiction(&township, &"m1".into()),
+            "m1 lies under t1"
+        );
+        assert!(
+            !t.unit_in_jurisdiction(&township, &"m2".into()),
+            "m2 lies under t2"
+        );
+        assert!(
+            !t.unit_in_jurisdiction(&township, &"c".into()),
+            "the county is above t1"
+        );
+        assert!(
+            t.grid_in_jurisdiction(&township, &"g1".into()),
+            "g1 is in m1"
+        );
+        assert_eq!(
+            t.ancestor_at(&"m1".into(), OrgLevel::Township)
+                .unwrap()
+                .id
+                .as_str(),
+            "t1"
+        );
     }
 
     #[test]
     fn malformed_trees_are_refused() {
         let two_roots = OrgTree::new(
-            [unit("c", None, OrgLevel::County), unit("d", None, OrgLevel::County)],
+            [
+                unit("c", None, OrgLevel::County),
+                unit("d", None, OrgLevel::County),
+            ],
             [],
             [],
         );
-        assert_eq!(two_roots.unwrap_err(), OrgError::RootCount(2), "one county per tree");
+        assert_eq!(
+            two_roots.unwrap_err(),
+            OrgError::RootCount(2),
+            "one county per tree"
+        );
         let skipped = OrgTree::new(
-            [unit("c", None, OrgLevel::County), unit("m", Some("c"), OrgLevel::Community)],
+            [
+                unit("c", None, OrgLevel::County),
+                unit("m", Some("c"), OrgLevel::Community),
+            ],
             [],
             [],
         );

@@ -6,7 +6,9 @@
 use crate::case::{Action, Case, CaseEvent};
 use crate::category::Category;
 use crate::field::{Disposition, Finding, Patrol, PhotoMeta, TrackPoint};
-use crate::ids::{CaseId, CategoryCode, DeviceId, GridId, OpId, OrgUnitId, PatrolId, PhotoHash, UserId};
+use crate::ids::{
+    CaseId, CategoryCode, DeviceId, GridId, OpId, OrgUnitId, PatrolId, PhotoHash, UserId,
+};
 use crate::org::{Department, Grid, OrgUnit, Role};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -74,9 +76,15 @@ impl OpType {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::PatrolStart, Self::PatrolTrack, Self::PatrolEnd, Self::FindingCreate, Self::CaseAction]
-            .into_iter()
-            .find(|t| t.as_str() == s)
+        [
+            Self::PatrolStart,
+            Self::PatrolTrack,
+            Self::PatrolEnd,
+            Self::FindingCreate,
+            Self::CaseAction,
+        ]
+        .into_iter()
+        .find(|t| t.as_str() == s)
     }
 }
 
@@ -289,9 +297,18 @@ mod tests {
         let json = r#"{"action":"rate","base_version":7,"rating":"satisfied","note":"好"}"#;
         let d: CaseActionData = serde_json::from_str(json).unwrap();
         assert_eq!(d.base_version, 7);
-        assert_eq!(d.action, Action::Rate { rating: Rating::Satisfied, note: Some("好".into()) });
+        assert_eq!(
+            d.action,
+            Action::Rate {
+                rating: Rating::Satisfied,
+                note: Some("好".into())
+            }
+        );
         let back: serde_json::Value = serde_json::to_value(&d).unwrap();
-        assert_eq!(back["action"], "rate", "the action name travels in `action`");
+        assert_eq!(
+            back["action"], "rate",
+            "the action name travels in `action`"
+        );
     }
 
     #[test]
@@ -302,6 +319,9 @@ mod tests {
         .unwrap();
         assert_eq!(op.op_type, OpType::PatrolStart);
         assert_eq!(OpType::parse("case.action"), Some(OpType::CaseAction));
-        assert!(serde_json::from_str::<OpType>("\"case.delete\"").is_err(), "unknown types refused");
+        assert!(
+            serde_json::from_str::<OpType>("\"case.delete\"").is_err(),
+            "unknown types refused"
+        );
     }
 }

@@ -43,9 +43,15 @@ pub enum Refusal {
     #[error("a case with this id already exists")]
     CaseExists,
     #[error("the case changed since this decision was made (decided on version {base_version}, now {current_version}); look at it again and decide anew")]
-    StaleState { base_version: u64, current_version: u64 },
+    StaleState {
+        base_version: u64,
+        current_version: u64,
+    },
     #[error("a case that is {state:?} cannot be given the action {action:?}")]
-    InvalidTransition { action: ActionKind, state: CaseState },
+    InvalidTransition {
+        action: ActionKind,
+        state: CaseState,
+    },
     #[error("the role {role:?} may not {action:?}")]
     ForbiddenRole { action: ActionKind, role: Role },
     #[error("the case is outside your jurisdiction")]
@@ -81,7 +87,10 @@ impl Refusal {
     }
 
     fn input(field: &str, reason: &str) -> Refusal {
-        Refusal::InvalidInput { field: field.to_owned(), reason: reason.to_owned() }
+        Refusal::InvalidInput {
+            field: field.to_owned(),
+            reason: reason.to_owned(),
+        }
     }
 }
 
@@ -120,7 +129,9 @@ pub fn states_for(kind: ActionKind) -> &'static [CaseState] {
         A::Close => &[Handled, Verifying],
         A::Reopen | A::Rate => &[Closed],
         A::Supervise => &[Pending, Claimed, Dispatched, InProgress, Handled, Verifying],
-        A::Comment => &[Pending, Claimed, Dispatched, InProgress, Handled, Verifying, Closed],
+        A::Comment => &[
+            Pending, Claimed, Dispatched, InProgress, Handled, Verifying, Closed,
+        ],
         A::RequestExtension | A::ExtendDeadline | A::RefuseExtension => &[Dispatched, InProgress],
     }
 }
@@ -130,8 +141,13 @@ pub fn states_for(kind: ActionKind) -> &'static [CaseState] {
 /// their grids.
 pub fn can_see(case: &Case, actor: &Actor, org: &OrgTree) -> bool {
     match actor.role {
-        Role::GridWorker => case.grid_id.as_ref().is_some_and(|g| actor.grid_ids.contains(g)),
-        Role::Department => actor.department().is_some_and(|d| case.departments.contains(d)),
+        Role::GridWorker => case
+            .grid_id
+            .as_ref()
+            .is_some_and(|g| actor.grid_ids.contains(g)),
+        Role::Department => actor
+            .department()
+            .is_some_and(|d| case.departments.contains(d)),
         _ => {
             org.unit_in_jurisdiction(actor, &case.holder_unit)
                 || org.unit_in_jurisdiction(actor, &case.origin_unit)
@@ -144,28 +160,31 @@ fn at_holder(case: &Case, actor: &Actor) -> bool {
 }
 
 fn at_or_above_holder(case: &Case, actor: &Actor, org: &OrgTree) -> bool {
-    actor.unit().is_some_and(|u| org.is_within(&case.holder_unit, u))
+    actor
+        .unit()
+        .is_some_and(|u| org.is_within(&case.holder_unit, u))
 }
 
 /// Whether `actor` may take an action of this kind on `case` now, before looking at its input.
 /// The console draws exactly the buttons this allows.
-pub fn permits(
-    case: &Case,
-    kind: ActionKind,
-    actor: &Actor,
-    org: &OrgTree,
-) -> Result<(), Refusal> {
+pub fn permits(case: &Case, kind: ActionKind, actor: &Actor, org: &OrgTree) -> Result<(), Refusal> {
     if kind == ActionKind::Report {
         return Err(Refusal::CaseExists);
     }
     if !roles_for(kind).contains(&actor.role) {
-        return Err(Refusal::ForbiddenRole { action: kind, role: actor.role });
+        return Err(Refusal::ForbiddenRole {
+            action: kind,
+            role: actor.role,
+        });
     }
     if !can_see(case, actor, org) {
         return Err(Refusal::OutOfJurisdiction);
     }
     if !states_for(kind).contains(&case.state) {
-        return Err(Refusal::InvalidTransition { action: kind, state: case.state });
+        return Err(Refusal::InvalidTransition {
+            action: kind,
+            state: case.state,
+        });
     }
     use ActionKind as A;
     let with_actor = match kind {
@@ -200,7 +219,10 @@ pub fn permits(
 
 /// The actions `actor` may take on `case` now.
 pub fn available_actions(case: &Case, actor: &Actor, org: &OrgTree) -> Vec<ActionKind> {
-    ActionKind::ALL.into_iter().filter(|k| permits(case, *k, actor, org).is_ok()).collect()
+    ActionKind::ALL
+        .into_iter()
+        .filter(|k| permits(case, *k, actor, org).is_ok())
+        .collect()
 }
 
 fn check_text(field: &str, text: Option<&str>, required: bool) -> Result<(), Refusal> {
@@ -238,7 +260,10 @@ pub fn decide(
         (Some(c), _) => {
             // Order: role, jurisdiction, staleness, then the rest of `permits`.
             if !roles_for(kind).contains(&actor.role) {
-                return Err(Refusal::ForbiddenRole { action: kind, role: actor.role });
+                return Err(Refusal::ForbiddenRole {
+                    action: kind,
+                    role: actor.role,
+                });
             }
             if !can_see(c, actor, ctx.org) {
                 return Err(Refusal::OutOfJurisdiction);
@@ -255,7 +280,11 @@ pub fn decide(
                 });
             }
             permits(c, kind, actor, ctx.org)?;
-            (decide_on_case(c, action, actor, ctx)?, Some(c.head_hash.as_str()), c.version + 1)
+            (
+                decide_on_case(c, action, actor, ctx)?,
+                Some(c.head_hash.as_str()),
+                c.version + 1,
+            )
         }
     };
     check_text("note", action.note(), false)?;
@@ -278,16 +307,25 @@ fn decide_report(
 ) -> Result<Effect, Refusal> {
     let kind = ActionKind::Report;
     if !roles_for(kind).contains(&actor.role) {
-        return Err(Refusal::ForbiddenRole { action: kind, role: actor.role });
+        return Err(Refusal::ForbiddenRole {
+            action: kind,
+            role: actor.role,
+        });
     }
     let holder: OrgUnitId = if actor.role == Role::GridWorker {
         // A grid worker reports from their own grid, to its community.
-        let grid = new.grid_id.as_ref().ok_or_else(|| Refusal::input("grid_id", "required"))?;
+        let grid = new
+            .grid_id
+            .as_ref()
+            .ok_or_else(|| Refusal::input("grid_id", "required"))?;
         if !actor.grid_ids.contains(grid) {
             return Err(Refusal::OutOfJurisdiction);
         }
         if new.channel != Channel::Grid {
-            return Err(Refusal::input("channel", "a grid worker reports through the grid"));
+            return Err(Refusal::input(
+                "channel",
+                "a grid worker reports through the grid",
+            ));
         }
         ctx.org
             .community_of(grid)
@@ -304,7 +342,11 @@ fn decide_report(
         }
         let unit = match (&new.unit, &new.grid_id) {
             (Some(u), _) => u.clone(),
-            (None, Some(g)) => ctx.org.community_of(g).cloned().expect("grid checked above"),
+            (None, Some(g)) => ctx
+                .org
+                .community_of(g)
+                .cloned()
+                .expect("grid checked above"),
             (None, None) => actor.unit().cloned().ok_or(Refusal::OutOfJurisdiction)?,
         };
         if ctx.org.unit(&unit).is_none() {
@@ -316,7 +358,10 @@ fn decide_report(
         unit
     };
     if ctx.categories.leaf(&new.category).is_none() {
-        return Err(Refusal::input("category", "not a leaf of the category tree"));
+        return Err(Refusal::input(
+            "category",
+            "not a leaf of the category tree",
+        ));
     }
     check_text("description", Some(&new.description), true)?;
     if let Some(p) = &new.location {
@@ -368,7 +413,10 @@ fn decide_on_case(
         }
         Action::Escalate { note } => {
             check_text("note", note.as_deref(), true)?;
-            let parent = ctx.org.parent(&c.holder_unit).ok_or(Refusal::NoParentUnit)?;
+            let parent = ctx
+                .org
+                .parent(&c.holder_unit)
+                .ok_or(Refusal::NoParentUnit)?;
             next.state = CaseState::Pending;
             next.holder_unit = parent.id.clone();
         }
@@ -398,7 +446,10 @@ fn decide_on_case(
         Action::ReportHandled { .. } | Action::Resolve { .. } => next.state = CaseState::Handled,
         Action::AssignVerify { .. } => {
             if c.grid_id.is_none() {
-                return Err(Refusal::input("grid_id", "the case has no grid worker to verify it"));
+                return Err(Refusal::input(
+                    "grid_id",
+                    "the case has no grid worker to verify it",
+                ));
             }
             next.state = CaseState::Verifying;
         }
@@ -461,7 +512,10 @@ fn decide_on_case(
         Action::RequestExtension { until, note } => {
             check_text("note", note.as_deref(), true)?;
             if c.deadline.is_some_and(|d| *until <= d) || *until <= ctx.now {
-                return Err(Refusal::input("until", "must be later than the current deadline"));
+                return Err(Refusal::input(
+                    "until",
+                    "must be later than the current deadline",
+                ));
             }
         }
         Action::ExtendDeadline { until, .. } => {
@@ -469,7 +523,10 @@ fn decide_on_case(
                 .or(c.extension_requested)
                 .ok_or_else(|| Refusal::input("until", "required"))?;
             if c.deadline.is_some_and(|d| until <= d) || until <= ctx.now {
-                return Err(Refusal::input("until", "must be later than the current deadline"));
+                return Err(Refusal::input(
+                    "until",
+                    "must be later than the current deadline",
+                ));
             }
             next.deadline = Some(until);
         }

@@ -72,8 +72,20 @@ struct Step {
 
 fn steps() -> impl Strategy<Value = Vec<Step>> {
     prop::collection::vec(
-        (0usize..11, 1usize..21, 0i64..2880, prop::bool::weighted(0.1), prop::bool::weighted(0.7))
-            .prop_map(|(actor, kind, minutes, stale, fit)| Step { actor, kind, minutes, stale, fit }),
+        (
+            0usize..11,
+            1usize..21,
+            0i64..2880,
+            prop::bool::weighted(0.1),
+            prop::bool::weighted(0.7),
+        )
+            .prop_map(|(actor, kind, minutes, stale, fit)| Step {
+                actor,
+                kind,
+                minutes,
+                stale,
+                fit,
+            }),
         1..80,
     )
 }
@@ -95,11 +107,25 @@ fn drive(w: &World, steps: &[Step]) -> (Case, Vec<CaseEvent>, usize) {
             &actors[s.actor]
         };
         let now = run.now + Duration::minutes(s.minutes);
-        let base = if s.stale { run.case.version.saturating_sub(1) } else { run.case.version };
+        let base = if s.stale {
+            run.case.version.saturating_sub(1)
+        } else {
+            run.case.version
+        };
         let before = run.case.clone();
-        match decide(Some(&run.case), &run.case.id, base, &template(kind), a, &w.ctx(now)) {
+        match decide(
+            Some(&run.case),
+            &run.case.id,
+            base,
+            &template(kind),
+            a,
+            &w.ctx(now),
+        ) {
             Ok(e) => {
-                assert!(!s.stale || kind.is_annotation(), "a stale state change is never applied");
+                assert!(
+                    !s.stale || kind.is_annotation(),
+                    "a stale state change is never applied"
+                );
                 let next = Case::apply(Some(run.case.clone()), &e).expect("decided events apply");
                 assert!(
                     edges.contains(&(before.state, kind, next.state)),
@@ -107,7 +133,11 @@ fn drive(w: &World, steps: &[Step]) -> (Case, Vec<CaseEvent>, usize) {
                     before.state,
                     next.state
                 );
-                assert_eq!(next.version, before.version + 1, "each event moves the version by one");
+                assert_eq!(
+                    next.version,
+                    before.version + 1,
+                    "each event moves the version by one"
+                );
                 run.case = next;
                 run.events.push(e);
                 run.now = now;
@@ -189,13 +219,23 @@ fn random_walks_reach_every_state() {
     let mut states = BTreeSet::new();
     let mut kinds = BTreeSet::new();
     for _ in 0..400 {
-        let steps = steps().new_tree(&mut runner).expect("strategy draws").current();
+        let steps = steps()
+            .new_tree(&mut runner)
+            .expect("strategy draws")
+            .current();
         let (_, events, _) = drive(&w, &steps);
         for e in &events {
             states.insert(e.effect.state);
             kinds.insert(e.action.kind());
         }
     }
-    assert_eq!(states.len(), CaseState::ALL.len(), "every state reached: {states:?}");
-    assert!(kinds.len() >= 19, "nearly every action taken at least once: {kinds:?}");
+    assert_eq!(
+        states.len(),
+        CaseState::ALL.len(),
+        "every state reached: {states:?}"
+    );
+    assert!(
+        kinds.len() >= 19,
+        "nearly every action taken at least once: {kinds:?}"
+    );
 }

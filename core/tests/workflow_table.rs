@@ -27,54 +27,139 @@ fn fixtures(w: &World) -> Vec<Fixture> {
     let c = home_actor(Role::Center);
     let dept = home_actor(Role::Department);
     let esc = |n: &str| Action::Escalate { note: note(n) };
-    let dispatch = Action::Dispatch { department: None, note: None };
+    let dispatch = Action::Dispatch {
+        department: None,
+        note: None,
+    };
 
     let pending_m1 = Run::report(w, "case-1", t0());
     let pending_t1 = pending_m1.clone().act(w, h, esc("社区无权限"), &m1);
     let pending_c = pending_t1.clone().act(w, h, esc("街道无权限"), &t1);
-    let claimed_m1 = pending_m1.clone().act(w, h, Action::Claim { note: None }, &m1);
-    let claimed_t1 = pending_m1.clone().act(w, h, Action::Claim { note: None }, &t1);
-    let claimed_c = pending_m1.clone().act(w, h, Action::Claim { note: None }, &c);
+    let claimed_m1 = pending_m1
+        .clone()
+        .act(w, h, Action::Claim { note: None }, &m1);
+    let claimed_t1 = pending_m1
+        .clone()
+        .act(w, h, Action::Claim { note: None }, &t1);
+    let claimed_c = pending_m1
+        .clone()
+        .act(w, h, Action::Claim { note: None }, &c);
     let dispatched = claimed_t1.clone().act(w, h, dispatch, &t1);
     let ext_requested = dispatched.clone().act(
         w,
         h,
-        Action::RequestExtension { until: t0() + Duration::days(20), note: note("需停电作业") },
+        Action::RequestExtension {
+            until: t0() + Duration::days(20),
+            note: note("需停电作业"),
+        },
         &dept,
     );
-    let in_progress = dispatched.clone().act(w, h, Action::Accept { note: None }, &dept);
+    let in_progress = dispatched
+        .clone()
+        .act(w, h, Action::Accept { note: None }, &dept);
     let handled = in_progress.clone().act(
         w,
         h,
-        Action::ReportHandled { note: note("已整改"), photos: vec![] },
+        Action::ReportHandled {
+            note: note("已整改"),
+            photos: vec![],
+        },
         &dept,
     );
     let handled_here = claimed_m1.clone().act(
         w,
         h,
-        Action::Resolve { note: note("社区已处理"), photos: vec![] },
+        Action::Resolve {
+            note: note("社区已处理"),
+            photos: vec![],
+        },
         &m1,
     );
-    let verifying = handled.clone().act(w, h, Action::AssignVerify { note: None }, &t1);
-    let verifying_here = handled_here.clone().act(w, h, Action::AssignVerify { note: None }, &m1);
-    let closed = verifying.clone().act(w, h, Action::VerifyPass { note: None, photos: vec![] }, &worker);
-    let rated = closed.clone().act(w, h, Action::Rate { rating: Rating::Satisfied, note: None }, &m1);
+    let verifying = handled
+        .clone()
+        .act(w, h, Action::AssignVerify { note: None }, &t1);
+    let verifying_here = handled_here
+        .clone()
+        .act(w, h, Action::AssignVerify { note: None }, &m1);
+    let closed = verifying.clone().act(
+        w,
+        h,
+        Action::VerifyPass {
+            note: None,
+            photos: vec![],
+        },
+        &worker,
+    );
+    let rated = closed.clone().act(
+        w,
+        h,
+        Action::Rate {
+            rating: Rating::Satisfied,
+            note: None,
+        },
+        &m1,
+    );
     vec![
-        Fixture { name: "pending@M1", run: pending_m1 },
-        Fixture { name: "pending@T1", run: pending_t1 },
-        Fixture { name: "pending@C", run: pending_c },
-        Fixture { name: "claimed@M1", run: claimed_m1 },
-        Fixture { name: "claimed@T1", run: claimed_t1 },
-        Fixture { name: "claimed@C", run: claimed_c },
-        Fixture { name: "dispatched", run: dispatched },
-        Fixture { name: "dispatched+extension requested", run: ext_requested },
-        Fixture { name: "in_progress", run: in_progress },
-        Fixture { name: "handled by department", run: handled },
-        Fixture { name: "handled at M1", run: handled_here },
-        Fixture { name: "verifying", run: verifying },
-        Fixture { name: "verifying, resolved at M1", run: verifying_here },
-        Fixture { name: "closed", run: closed },
-        Fixture { name: "closed and rated", run: rated },
+        Fixture {
+            name: "pending@M1",
+            run: pending_m1,
+        },
+        Fixture {
+            name: "pending@T1",
+            run: pending_t1,
+        },
+        Fixture {
+            name: "pending@C",
+            run: pending_c,
+        },
+        Fixture {
+            name: "claimed@M1",
+            run: claimed_m1,
+        },
+        Fixture {
+            name: "claimed@T1",
+            run: claimed_t1,
+        },
+        Fixture {
+            name: "claimed@C",
+            run: claimed_c,
+        },
+        Fixture {
+            name: "dispatched",
+            run: dispatched,
+        },
+        Fixture {
+            name: "dispatched+extension requested",
+            run: ext_requested,
+        },
+        Fixture {
+            name: "in_progress",
+            run: in_progress,
+        },
+        Fixture {
+            name: "handled by department",
+            run: handled,
+        },
+        Fixture {
+            name: "handled at M1",
+            run: handled_here,
+        },
+        Fixture {
+            name: "verifying",
+            run: verifying,
+        },
+        Fixture {
+            name: "verifying, resolved at M1",
+            run: verifying_here,
+        },
+        Fixture {
+            name: "closed",
+            run: closed,
+        },
+        Fixture {
+            name: "closed and rated",
+            run: rated,
+        },
     ]
 }
 
@@ -119,7 +204,9 @@ fn spec_from(kind: ActionKind) -> Vec<CaseState> {
         K::Reopen | K::Rate => vec![Closed],
         K::Supervise => vec![Pending, Claimed, Dispatched, InProgress, Handled, Verifying],
         K::Comment => CaseState::ALL.to_vec(),
-        K::RequestExtension | K::ExtendDeadline | K::RefuseExtension => vec![Dispatched, InProgress],
+        K::RequestExtension | K::ExtendDeadline | K::RefuseExtension => {
+            vec![Dispatched, InProgress]
+        }
     }
 }
 
@@ -133,11 +220,18 @@ fn parent(unit: &str) -> &'static str {
 
 /// Is `unit` the same as or above `holder` in the test county?
 fn at_or_above(unit: &str, holder: &str) -> bool {
-    unit == holder || unit == "C" || (unit == "T1" && holder == "M1") || (unit == "T2" && holder == "M2")
+    unit == holder
+        || unit == "C"
+        || (unit == "T1" && holder == "M1")
+        || (unit == "T2" && holder == "M2")
 }
 
 /// The documented outcome: `Ok((next state, next holder))` or the refusal's code.
-fn expected(fx: &Fixture, kind: ActionKind, a: &Actor) -> Result<(CaseState, String), &'static str> {
+fn expected(
+    fx: &Fixture,
+    kind: ActionKind,
+    a: &Actor,
+) -> Result<(CaseState, String), &'static str> {
     use ActionKind as K;
     let c = &fx.run.case;
     if kind == K::Report {
@@ -161,10 +255,15 @@ fn expected(fx: &Fixture, kind: ActionKind, a: &Actor) -> Result<(CaseState, Str
         return Err("invalid_transition");
     }
     let with_me = match kind {
-        K::Claim | K::AssignVerify | K::Close | K::ExtendDeadline | K::RefuseExtension | K::Reopen => {
-            at_or_above(&unit, &holder)
+        K::Claim
+        | K::AssignVerify
+        | K::Close
+        | K::ExtendDeadline
+        | K::RefuseExtension
+        | K::Reopen => at_or_above(&unit, &holder),
+        K::Escalate | K::Dispatch | K::Resolve | K::RejectInvalid | K::MergeDuplicate => {
+            unit == holder
         }
-        K::Escalate | K::Dispatch | K::Resolve | K::RejectInvalid | K::MergeDuplicate => unit == holder,
         K::Supervise => a.role == Role::Leader || at_or_above(&unit, &holder),
         K::Return | K::Accept | K::ReportHandled | K::RequestExtension => {
             a.department() == c.department.as_ref()
@@ -184,13 +283,20 @@ fn expected(fx: &Fixture, kind: ActionKind, a: &Actor) -> Result<(CaseState, Str
         K::Accept => Ok((CaseState::InProgress, holder)),
         K::ReportHandled | K::Resolve => Ok((CaseState::Handled, holder)),
         K::AssignVerify => Ok((CaseState::Verifying, holder)),
-        K::VerifyPass | K::Close | K::RejectInvalid | K::MergeDuplicate => Ok((CaseState::Closed, holder)),
+        K::VerifyPass | K::Close | K::RejectInvalid | K::MergeDuplicate => {
+            Ok((CaseState::Closed, holder))
+        }
         K::VerifyFail if c.department.is_some() => Ok((CaseState::Dispatched, holder)),
         K::VerifyFail => Ok((CaseState::Claimed, holder)),
         K::Reopen => Ok((CaseState::Claimed, "C".to_owned())),
         K::Rate if c.rating.is_some() => Err("already_rated"),
         K::RefuseExtension if c.extension_requested.is_none() => Err("no_extension_requested"),
-        K::Supervise | K::Comment | K::RequestExtension | K::ExtendDeadline | K::RefuseExtension | K::Rate => same,
+        K::Supervise
+        | K::Comment
+        | K::RequestExtension
+        | K::ExtendDeadline
+        | K::RefuseExtension
+        | K::Rate => same,
     }
 }
 
@@ -221,7 +327,11 @@ fn every_state_action_role_triple_matches_the_design_table() {
                     (Ok((state, holder)), Ok(e)) => {
                         assert_eq!(e.effect.state, *state, "{what}: next state");
                         assert_eq!(e.effect.holder_unit.as_str(), holder, "{what}: next holder");
-                        assert_eq!(e.seq, fx.run.case.version + 1, "{what}: version moves by one");
+                        assert_eq!(
+                            e.seq,
+                            fx.run.case.version + 1,
+                            "{what}: version moves by one"
+                        );
                         allowed += 1;
                     }
                     (Err(code), Err(r)) => assert_eq!(r.code(), *code, "{what}: refusal reason"),
@@ -229,14 +339,29 @@ fn every_state_action_role_triple_matches_the_design_table() {
                 }
                 // The console's buttons agree with decide (for inputs that are valid).
                 let offered = available_actions(&fx.run.case, a, &w.org).contains(&kind);
-                assert_eq!(offered, want.is_ok(), "{what}: offered as a button iff allowed");
+                assert_eq!(
+                    offered,
+                    want.is_ok(),
+                    "{what}: offered as a button iff allowed"
+                );
                 checked += 1;
             }
         }
     }
-    assert_eq!(states_seen.len(), CaseState::ALL.len(), "the fixtures cover every state");
-    assert!(allowed > 60, "a real share of the triples are allowed moves ({allowed})");
-    assert_eq!(checked, 15 * 21 * 11, "every fixture × action × actor was checked");
+    assert_eq!(
+        states_seen.len(),
+        CaseState::ALL.len(),
+        "the fixtures cover every state"
+    );
+    assert!(
+        allowed > 60,
+        "a real share of the triples are allowed moves ({allowed})"
+    );
+    assert_eq!(
+        checked,
+        15 * 21 * 11,
+        "every fixture × action × actor was checked"
+    );
 }
 
 #[test]
@@ -248,14 +373,23 @@ fn reports_are_checked_for_role_grid_and_input() {
     let worker = home_actor(Role::GridWorker);
     let e = ok(&worker, &report_by_worker("G1")).expect("a worker reports on their own grid");
     assert_eq!(e.effect.state, CaseState::Pending);
-    assert_eq!(e.effect.holder_unit.as_str(), "M1", "a grid report waits at the grid's community");
+    assert_eq!(
+        e.effect.holder_unit.as_str(),
+        "M1",
+        "a grid report waits at the grid's community"
+    );
     assert_eq!(
         ok(&worker, &report_by_worker("G2")).unwrap_err(),
         Refusal::OutOfJurisdiction,
         "not on someone else's grid"
     );
     for role in [Role::Department, Role::Leader, Role::Admin] {
-        assert_eq!(ok(&home_actor(role), &report_by_worker("G1")).unwrap_err().code(), "forbidden_role");
+        assert_eq!(
+            ok(&home_actor(role), &report_by_worker("G1"))
+                .unwrap_err()
+                .code(),
+            "forbidden_role"
+        );
     }
     let t1 = home_actor(Role::Township);
     let hotline = |grid: Option<&str>, category: &str, text: &str| {
@@ -273,10 +407,19 @@ fn reports_are_checked_for_role_grid_and_input() {
             contact: Some("王女士 138****0000".into()),
         })
     };
-    let e = ok(&t1, &hotline(None, WIRES, "楼道电线裸露")).expect("an 8890 call taken by the street");
-    assert_eq!(e.effect.holder_unit.as_str(), "T1", "without a grid it waits at the intake unit");
+    let e =
+        ok(&t1, &hotline(None, WIRES, "楼道电线裸露")).expect("an 8890 call taken by the street");
+    assert_eq!(
+        e.effect.holder_unit.as_str(),
+        "T1",
+        "without a grid it waits at the intake unit"
+    );
     let e = ok(&t1, &hotline(Some("G1"), WIRES, "楼道电线裸露")).expect("with a grid");
-    assert_eq!(e.effect.holder_unit.as_str(), "M1", "with a grid it waits at the grid's community");
+    assert_eq!(
+        e.effect.holder_unit.as_str(),
+        "M1",
+        "with a grid it waits at the grid's community"
+    );
     assert_eq!(
         ok(&t1, &hotline(Some("G2"), WIRES, "x")).unwrap_err(),
         Refusal::OutOfJurisdiction,
@@ -293,19 +436,51 @@ fn stale_decisions_are_refused_but_annotations_commute() {
     let w = World::new();
     let m1 = home_actor(Role::Community);
     let t1 = home_actor(Role::Township);
-    let run = Run::report(&w, "c", t0()).act(&w, Duration::hours(1), Action::Claim { note: None }, &m1);
+    let run =
+        Run::report(&w, "c", t0()).act(&w, Duration::hours(1), Action::Claim { note: None }, &m1);
     // Decided offline on version 1 (pending), arriving after the claim (version 2).
     let ctx = w.ctx(run.now + Duration::hours(1));
-    let stale = decide(Some(&run.case), &run.case.id, 1, &template(ActionKind::RejectInvalid), &m1, &ctx);
+    let stale = decide(
+        Some(&run.case),
+        &run.case.id,
+        1,
+        &template(ActionKind::RejectInvalid),
+        &m1,
+        &ctx,
+    );
     assert_eq!(
         stale.unwrap_err(),
-        Refusal::StaleState { base_version: 1, current_version: 2 },
+        Refusal::StaleState {
+            base_version: 1,
+            current_version: 2
+        },
         "a decision made on an older version is never applied blindly"
     );
-    let urge = decide(Some(&run.case), &run.case.id, 1, &template(ActionKind::Supervise), &t1, &ctx);
-    assert!(urge.is_ok(), "urging does not depend on the state it was decided on");
-    let future = decide(Some(&run.case), &run.case.id, 9, &template(ActionKind::Comment), &t1, &ctx);
-    assert_eq!(future.unwrap_err().code(), "stale_state", "a version from the future is refused too");
+    let urge = decide(
+        Some(&run.case),
+        &run.case.id,
+        1,
+        &template(ActionKind::Supervise),
+        &t1,
+        &ctx,
+    );
+    assert!(
+        urge.is_ok(),
+        "urging does not depend on the state it was decided on"
+    );
+    let future = decide(
+        Some(&run.case),
+        &run.case.id,
+        9,
+        &template(ActionKind::Comment),
+        &t1,
+        &ctx,
+    );
+    assert_eq!(
+        future.unwrap_err().code(),
+        "stale_state",
+        "a version from the future is refused too"
+    );
 }
 
 #[test]
@@ -314,20 +489,47 @@ fn dispatch_takes_the_category_default_and_deadline() {
     let t1 = home_actor(Role::Township);
     let run = Run::report(&w, "c", t0())
         .act(&w, Duration::zero(), Action::Claim { note: None }, &t1)
-        .act(&w, Duration::zero(), Action::Dispatch { department: None, note: None }, &t1);
-    assert_eq!(run.case.department.as_ref().unwrap().as_str(), "power", "01.02 goes to power");
+        .act(
+            &w,
+            Duration::zero(),
+            Action::Dispatch {
+                department: None,
+                note: None,
+            },
+            &t1,
+        );
+    assert_eq!(
+        run.case.department.as_ref().unwrap().as_str(),
+        "power",
+        "01.02 goes to power"
+    );
     // Thursday 09:00 + 8 working hours (08:30–17:30) = Thursday 17:00.
     let want = chrono::DateTime::parse_from_rfc3339("2026-11-26T17:00:00+08:00").unwrap();
-    assert_eq!(run.case.deadline.unwrap(), want, "the deadline counts working hours from dispatch");
-    let mut bad = Run::report(&w, "d", t0()).act(&w, Duration::zero(), Action::Claim { note: None }, &t1);
+    assert_eq!(
+        run.case.deadline.unwrap(),
+        want,
+        "the deadline counts working hours from dispatch"
+    );
+    let mut bad =
+        Run::report(&w, "d", t0()).act(&w, Duration::zero(), Action::Claim { note: None }, &t1);
     let r = bad.try_act(
         &w,
         Duration::zero(),
-        Action::Dispatch { department: Some("nowhere".into()), note: None },
+        Action::Dispatch {
+            department: Some("nowhere".into()),
+            note: None,
+        },
         &t1,
     );
-    assert_eq!(r.unwrap_err().code(), "invalid_input", "an unknown department is refused");
-    assert_eq!(bad.case.version, 2, "a refused action leaves the case as it was");
+    assert_eq!(
+        r.unwrap_err().code(),
+        "invalid_input",
+        "an unknown department is refused"
+    );
+    assert_eq!(
+        bad.case.version, 2,
+        "a refused action leaves the case as it was"
+    );
 }
 
 #[test]
@@ -337,19 +539,94 @@ fn the_story_of_the_article_closes_with_a_verified_chain() {
     let w = World::new();
     let h = Duration::hours(1);
     let run = Run::report(&w, "story", t0())
-        .act(&w, h, Action::Claim { note: None }, &home_actor(Role::Community))
-        .act(&w, h, Action::Escalate { note: note("社区无处置权限") }, &home_actor(Role::Community))
-        .act(&w, h, Action::Escalate { note: note("街道无处置权限") }, &home_actor(Role::Township))
-        .act(&w, h, Action::Claim { note: None }, &home_actor(Role::Center))
-        .act(&w, h, Action::Dispatch { department: None, note: None }, &home_actor(Role::Center))
-        .act(&w, h, Action::Accept { note: None }, &home_actor(Role::Department))
-        .act(&w, h, template(ActionKind::ReportHandled), &home_actor(Role::Department))
-        .act(&w, h, Action::AssignVerify { note: None }, &home_actor(Role::Center))
-        .act(&w, h, Action::VerifyPass { note: None, photos: vec![] }, &home_actor(Role::GridWorker))
-        .act(&w, h, Action::Rate { rating: Rating::Satisfied, note: None }, &home_actor(Role::Center));
+        .act(
+            &w,
+            h,
+            Action::Claim { note: None },
+            &home_actor(Role::Community),
+        )
+        .act(
+            &w,
+            h,
+            Action::Escalate {
+                note: note("社区无处置权限"),
+            },
+            &home_actor(Role::Community),
+        )
+        .act(
+            &w,
+            h,
+            Action::Escalate {
+                note: note("街道无处置权限"),
+            },
+            &home_actor(Role::Township),
+        )
+        .act(
+            &w,
+            h,
+            Action::Claim { note: None },
+            &home_actor(Role::Center),
+        )
+        .act(
+            &w,
+            h,
+            Action::Dispatch {
+                department: None,
+                note: None,
+            },
+            &home_actor(Role::Center),
+        )
+        .act(
+            &w,
+            h,
+            Action::Accept { note: None },
+            &home_actor(Role::Department),
+        )
+        .act(
+            &w,
+            h,
+            template(ActionKind::ReportHandled),
+            &home_actor(Role::Department),
+        )
+        .act(
+            &w,
+            h,
+            Action::AssignVerify { note: None },
+            &home_actor(Role::Center),
+        )
+        .act(
+            &w,
+            h,
+            Action::VerifyPass {
+                note: None,
+                photos: vec![],
+            },
+            &home_actor(Role::GridWorker),
+        )
+        .act(
+            &w,
+            h,
+            Action::Rate {
+                rating: Rating::Satisfied,
+                note: None,
+            },
+            &home_actor(Role::Center),
+        );
     assert_eq!(run.case.state, CaseState::Closed);
-    assert_eq!(run.case.outcome, Some(Outcome::Resolved), "verified on site means resolved");
-    assert_eq!(run.case.holder_unit.as_str(), "C", "the county centre held it to the end");
-    verify_chain(&run.case.id, &run.events, Some((run.case.version, &run.case.head_hash)))
-        .expect("the chain of an honest history verifies");
+    assert_eq!(
+        run.case.outcome,
+        Some(Outcome::Resolved),
+        "verified on site means resolved"
+    );
+    assert_eq!(
+        run.case.holder_unit.as_str(),
+        "C",
+        "the county centre held it to the end"
+    );
+    verify_chain(
+        &run.case.id,
+        &run.events,
+        Some((run.case.version, &run.case.head_hash)),
+    )
+    .expect("the chain of an honest history verifies");
 }

@@ -20,7 +20,12 @@ pub struct World {
 }
 
 fn unit(id: &str, parent: Option<&str>, level: OrgLevel) -> OrgUnit {
-    OrgUnit { id: id.into(), parent_id: parent.map(Into::into), name: id.into(), level }
+    OrgUnit {
+        id: id.into(),
+        parent_id: parent.map(Into::into),
+        name: id.into(),
+        level,
+    }
 }
 
 fn grid(id: &str, community: &str) -> Grid {
@@ -48,11 +53,20 @@ impl World {
             builtin_departments(),
         )
         .expect("the test county is well formed");
-        World { org, categories: CategoryTree::builtin(), calendar: WorkingCalendar::default() }
+        World {
+            org,
+            categories: CategoryTree::builtin(),
+            calendar: WorkingCalendar::default(),
+        }
     }
 
     pub fn ctx(&self, now: DateTime<Utc>) -> Context<'_> {
-        Context { org: &self.org, categories: &self.categories, calendar: &self.calendar, now }
+        Context {
+            org: &self.org,
+            categories: &self.categories,
+            calendar: &self.calendar,
+            now,
+        }
     }
 }
 
@@ -98,7 +112,9 @@ pub fn foreign_actors() -> Vec<Actor> {
 
 /// Thursday 2026-11-26 09:00 Beijing time.
 pub fn t0() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("2026-11-26T09:00:00+08:00").unwrap().with_timezone(&Utc)
+    DateTime::parse_from_rfc3339("2026-11-26T09:00:00+08:00")
+        .unwrap()
+        .with_timezone(&Utc)
 }
 
 pub fn report_by_worker(grid: &str) -> Action {
@@ -128,19 +144,42 @@ pub struct Run {
 impl Run {
     /// Reports a case on G1 by its worker at `now`.
     pub fn report(w: &World, id: &str, now: DateTime<Utc>) -> Run {
-        Run::report_with(w, id, now, report_by_worker("G1"), &home_actor(Role::GridWorker))
+        Run::report_with(
+            w,
+            id,
+            now,
+            report_by_worker("G1"),
+            &home_actor(Role::GridWorker),
+        )
     }
 
     pub fn report_with(w: &World, id: &str, now: DateTime<Utc>, a: Action, by: &Actor) -> Run {
         let e = decide(None, &CaseId::from(id), 0, &a, by, &w.ctx(now)).expect("report accepted");
         let case = Case::apply(None, &e).expect("first event is a report");
-        Run { case, events: vec![e], now }
+        Run {
+            case,
+            events: vec![e],
+            now,
+        }
     }
 
     /// Tries an action `after` the previous one, on the current version.
-    pub fn try_act(&mut self, w: &World, after: Duration, a: Action, by: &Actor) -> Result<(), Refusal> {
+    pub fn try_act(
+        &mut self,
+        w: &World,
+        after: Duration,
+        a: Action,
+        by: &Actor,
+    ) -> Result<(), Refusal> {
         let now = self.now + after;
-        let e = decide(Some(&self.case), &self.case.id, self.case.version, &a, by, &w.ctx(now))?;
+        let e = decide(
+            Some(&self.case),
+            &self.case.id,
+            self.case.version,
+            &a,
+            by,
+            &w.ctx(now),
+        )?;
         self.case = Case::apply(Some(self.case.clone()), &e).expect("decided events apply");
         self.events.push(e);
         self.now = now;
@@ -168,25 +207,67 @@ pub fn template(kind: ActionKind) -> Action {
     match kind {
         K::Report => report_by_worker("G1"),
         K::Claim => Action::Claim { note: None },
-        K::Escalate => Action::Escalate { note: note("无处置权限") },
-        K::Dispatch => Action::Dispatch { department: None, note: None },
-        K::Return => Action::Return { note: note("非本部门职责") },
+        K::Escalate => Action::Escalate {
+            note: note("无处置权限"),
+        },
+        K::Dispatch => Action::Dispatch {
+            department: None,
+            note: None,
+        },
+        K::Return => Action::Return {
+            note: note("非本部门职责"),
+        },
         K::Accept => Action::Accept { note: None },
-        K::ReportHandled => Action::ReportHandled { note: note("已处置"), photos: vec![] },
-        K::Resolve => Action::Resolve { note: note("已处置"), photos: vec![] },
+        K::ReportHandled => Action::ReportHandled {
+            note: note("已处置"),
+            photos: vec![],
+        },
+        K::Resolve => Action::Resolve {
+            note: note("已处置"),
+            photos: vec![],
+        },
         K::AssignVerify => Action::AssignVerify { note: None },
-        K::VerifyPass => Action::VerifyPass { note: None, photos: vec![] },
-        K::VerifyFail => Action::VerifyFail { note: note("仍有裸露"), photos: vec![] },
-        K::Close => Action::Close { outcome: None, note: None },
-        K::RejectInvalid => Action::RejectInvalid { note: note("非管辖事项") },
-        K::MergeDuplicate => Action::MergeDuplicate { duplicate_of: "case-0".into(), note: None },
-        K::Reopen => Action::Reopen { note: note("群众反映未解决") },
-        K::Supervise => Action::Supervise { note: note("请尽快处置") },
-        K::Comment => Action::Comment { note: note("已电话联系"), photos: vec![] },
-        K::RequestExtension => Action::RequestExtension { until: later, note: note("需协调") },
-        K::ExtendDeadline => Action::ExtendDeadline { until: Some(later), note: None },
+        K::VerifyPass => Action::VerifyPass {
+            note: None,
+            photos: vec![],
+        },
+        K::VerifyFail => Action::VerifyFail {
+            note: note("仍有裸露"),
+            photos: vec![],
+        },
+        K::Close => Action::Close {
+            outcome: None,
+            note: None,
+        },
+        K::RejectInvalid => Action::RejectInvalid {
+            note: note("非管辖事项"),
+        },
+        K::MergeDuplicate => Action::MergeDuplicate {
+            duplicate_of: "case-0".into(),
+            note: None,
+        },
+        K::Reopen => Action::Reopen {
+            note: note("群众反映未解决"),
+        },
+        K::Supervise => Action::Supervise {
+            note: note("请尽快处置"),
+        },
+        K::Comment => Action::Comment {
+            note: note("已电话联系"),
+            photos: vec![],
+        },
+        K::RequestExtension => Action::RequestExtension {
+            until: later,
+            note: note("需协调"),
+        },
+        K::ExtendDeadline => Action::ExtendDeadline {
+            until: Some(later),
+            note: None,
+        },
         K::RefuseExtension => Action::RefuseExtension { note: None },
-        K::Rate => Action::Rate { rating: Rating::BasicallySatisfied, note: None },
+        K::Rate => Action::Rate {
+            rating: Rating::BasicallySatisfied,
+            note: None,
+        },
     }
 }
-
