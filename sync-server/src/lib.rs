@@ -1,8 +1,24 @@
 //! yiwang-server: the county's case ledger.
 //!
 //! It reconciles every device's outbox into the shared ledger through the sync protocol of
-//! DESIGN.md §5, stores photos, and serves the console API and the console itself (§6). It
-//! stands on `yiwang-core` alone: the workflow it applies is `yiwang_core::workflow::decide`.
+//! DESIGN.md §5, stores photos (tus 1.0.0), and serves the console API and the console itself
+//! (§6). It stands on `yiwang-core` alone: every case action goes through
+//! `yiwang_core::workflow::decide`.
 //!
-//! This crate is laid out but not yet built: the server is the next issue. Nothing here is
-//! reachable by a user yet.
+//! - [`app`]: the router; [`state`]: what handlers share; [`error`]: the one `ApiError`.
+//! - [`storage`]: the ledger behind one interface (SQLite embedded; PostgreSQL to come).
+//! - [`auth`], [`sync`], [`photos`], [`console`]: the API areas.
+//! - [`seed`]: org trees and users for tests and the demo; [`cli`]: the command line.
+
+pub mod app;
+pub mod auth;
+pub mod cli;
+pub mod console;
+pub mod error;
+pub mod photos;
+pub mod seed;
+pub mod state;
+pub mod storage;
+pub mod sync;
+
+pub use app::app;

@@ -1,0 +1,108 @@
+//! The HTTP application: [`app`] builds the whole router, so tests can drive it on a real
+//! listener at `127.0.0.1:0` (or without a socket) and `serve` runs exactly the same thing.
+
+use crate::state::{AppState, Metrics};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderName, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use std::time::Duration;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// Largest JSON body accepted (a push of 500 findings fits well within it).
+pub const MAX_JSON_BODY: usize = 8 * 1024 * 1024;
+/// A request that takes longer than this is answered 408 and its work abandoned.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Yiwang county ledger", description = "Sync protocol v1, photos (tus 1.0.0), console API."),
+    tags((name = "auth"), (name = "sync"), (name = "photos"), (name = "console"), (name = "admin"), (name = "ops"))
+)]
+struct ApiDoc;
+
+/// Builds the application for `state`.
+pub fn app(state: AppState) -> Router {
+    let (router, api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(crate::auth::login))
+        .routes(routes!(crate::auth::logout))
+        .routes(routes!(crate::auth::me))
+        .routes(routes!(healthz))
+        .merge(crate::sync::router())
+        .merge(crate::console::router())
+        .split_for_parts();
+    let api = std::sync::Arc::new(api);
+    let request_id = HeaderName::from_static("x-request-id");
+    router
+        .merge(crate::photos::router())
+        .route("/metrics", get(metrics))
+        .route(
+            "/api/v1/openapi.json",
+            get(move || {
+                let api = api.clone();
+                async move { Json((*api).clone()) }
+            }),
+        )
+        .fallback(not_found)
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_JSON_BODY))
+        .layer(middleware::from_fn_with_state(state.clone(), count_requests))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
+            let id = req
+                .headers()
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("-")
+                .to_owned();
+            tracing::info_span!("request", method = %req.method(), uri = %req.uri().path(), request_id = %id)
+        }))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .with_state(state)
+}
+
+/// `GET /healthz`: the process is up and the ledger answers.
+#[utoipa::path(get, path = "/healthz", tag = "ops", responses((status = 200), (status = 503)))]
+async fn healthz(State(state): State<AppState>) -> Response {
+    match state.ledger.read(|tx| tx.max_change_seq()).await {
+        Ok(seq) => {
+            Json(serde_json::json!({"status": "ok", "backend": state.ledger.kind(), "seq": seq}))
+                .into_response()
+        }
+        Err(e) => crate::error::ApiError::from(e).into_response(),
+    }
+}
+
+async fn metrics(State(state): State<AppState>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        state.metrics.render(state.ledger.kind()),
+    )
+        .into_response()
+}
+
+async fn not_found() -> crate::error::ApiError {
+    crate::error::ApiError::NotFound { what: "route" }
+}
+
+async fn count_requests(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    Metrics::add(&state.metrics.requests, 1);
+    let resp = next.run(req).await;
+    let s = resp.status().as_u16();
+    if (400..500).contains(&s) {
+        Metrics::add(&state.metrics.responses_4xx, 1);
+    } else if s >= 500 {
+        Metrics::add(&state.metrics.responses_5xx, 1);
+    }
+    resp
+}

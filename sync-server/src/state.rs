@@ -1,0 +1,184 @@
+//! What every handler shares: the ledger, the photo folder, the clock, settings — and a cache
+//! of the org tree and categories that each request revalidates against the ledger's
+//! `org_version`, so several server processes behind one load balancer stay consistent.
+
+use crate::storage::{Ledger, LedgerTx, Result};
+use chrono::{DateTime, Utc};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use yiwang_core::calendar::WorkingCalendar;
+use yiwang_core::category::CategoryTree;
+use yiwang_core::org::OrgTree;
+use yiwang_core::workflow::Context;
+
+/// The source of "now". Tests pass a controllable one.
+pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
+/// The reference data decisions are made against.
+#[derive(Debug)]
+pub struct Reference {
+    pub org: OrgTree,
+    pub categories: CategoryTree,
+    pub calendar: WorkingCalendar,
+}
+
+impl Reference {
+    pub fn context(&self, now: DateTime<Utc>) -> Context<'_> {
+        Context {
+            org: &self.org,
+            categories: &self.categories,
+            calendar: &self.calendar,
+            now,
+        }
+    }
+}
+
+/// Server settings.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub data_dir: PathBuf,
+    /// Demo mode: the seeded users' well-known password is accepted.
+    pub demo_mode: bool,
+}
+
+/// Counters for `/metrics`.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    pub requests: AtomicU64,
+    pub responses_4xx: AtomicU64,
+    pub responses_5xx: AtomicU64,
+    pub ops_applied: AtomicU64,
+    pub ops_duplicate: AtomicU64,
+    pub ops_rejected: AtomicU64,
+    pub photo_bytes_received: AtomicU64,
+    pub photos_stored: AtomicU64,
+    pub logins: AtomicU64,
+    pub login_failures: AtomicU64,
+}
+
+impl Metrics {
+    pub fn add(counter: &AtomicU64, n: u64) {
+        counter.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Prometheus text exposition format 0.0.4.
+    pub fn render(&self, backend: &str) -> String {
+        let c = |name: &str, help: &str, v: &AtomicU64| {
+            format!(
+                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}\n",
+                v.load(Ordering::Relaxed)
+            )
+        };
+        let mut s = String::new();
+        s += &c(
+            "yiwang_http_requests_total",
+            "HTTP requests received.",
+            &self.requests,
+        );
+        s += &c(
+            "yiwang_http_responses_4xx_total",
+            "Responses with a 4xx status.",
+            &self.responses_4xx,
+        );
+        s += &c(
+            "yiwang_http_responses_5xx_total",
+            "Responses with a 5xx status.",
+            &self.responses_5xx,
+        );
+        s += &c(
+            "yiwang_sync_ops_applied_total",
+            "Pushed ops applied.",
+            &self.ops_applied,
+        );
+        s += &c(
+            "yiwang_sync_ops_duplicate_total",
+            "Pushed ops answered duplicate.",
+            &self.ops_duplicate,
+        );
+        s += &c(
+            "yiwang_sync_ops_rejected_total",
+            "Pushed ops rejected.",
+            &self.ops_rejected,
+        );
+        s += &c(
+            "yiwang_photo_bytes_received_total",
+            "Photo bytes received over tus.",
+            &self.photo_bytes_received,
+        );
+        s += &c(
+            "yiwang_photos_stored_total",
+            "Photos verified and stored.",
+            &self.photos_stored,
+        );
+        s += &c("yiwang_logins_total", "Successful sign-ins.", &self.logins);
+        s += &c(
+            "yiwang_login_failures_total",
+            "Failed sign-ins.",
+            &self.login_failures,
+        );
+        s += &format!(
+            "# HELP yiwang_ledger_backend The ledger storage backend.\n# TYPE yiwang_ledger_backend gauge\nyiwang_ledger_backend{{backend=\"{backend}\"}} 1\n"
+        );
+        s
+    }
+}
+
+struct CachedReference {
+    version: i64,
+    reference: Arc<Reference>,
+}
+
+/// Shared by every handler; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub ledger: Ledger,
+    pub settings: Arc<Settings>,
+    pub clock: Clock,
+    pub metrics: Arc<Metrics>,
+    calendar: Arc<WorkingCalendar>,
+    reference: Arc<Mutex<Option<CachedReference>>>,
+}
+
+impl AppState {
+    pub fn new(ledger: Ledger, settings: Settings, clock: Clock) -> AppState {
+        AppState {
+            ledger,
+            settings: Arc::new(settings),
+            clock,
+            metrics: Arc::new(Metrics::default()),
+            calendar: Arc::new(WorkingCalendar::china()),
+            reference: Arc::new(Mutex::new(None)),
+        }
+    }
+
+    /// A state on the system clock.
+    pub fn with_system_clock(ledger: Ledger, settings: Settings) -> AppState {
+        AppState::new(ledger, settings, Arc::new(Utc::now))
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        (self.clock)()
+    }
+
+    /// The org tree and categories as of this transaction, reloaded when they changed.
+    pub fn reference(&self, tx: &mut dyn LedgerTx) -> Result<Arc<Reference>> {
+        let version = tx.org_version()?;
+        {
+            let cached = self.reference.lock().expect("reference cache");
+            if let Some(c) = cached.as_ref().filter(|c| c.version == version) {
+                return Ok(c.reference.clone());
+            }
+        }
+        let reference = Arc::new(Reference {
+            org: tx.load_org()?,
+            categories: tx.load_categories()?,
+            calendar: (*self.calendar).clone(),
+        });
+        *self.reference.lock().expect("reference cache") = Some(CachedReference {
+            version,
+            reference: reference.clone(),
+        });
+        Ok(reference)
+    }
+}

@@ -1,0 +1,54 @@
+//! The change log that `GET /api/v1/sync/pull` reads: each record once, latest form, in server
+//! order, with who may see it.
+
+use super::Result;
+use yiwang_core::ids::{DepartmentId, GridId, UserId};
+use yiwang_core::sync::{Change, Entity};
+
+/// Who may see a logged record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// Every signed-in user (reference data: units, departments, categories).
+    All,
+    /// Users whose unit is on `path` (an org path `/c/t/m/`) or above it; and the workers of
+    /// `grid`; and the given departments.
+    Area {
+        path: String,
+        grid: Option<GridId>,
+        departments: Vec<DepartmentId>,
+    },
+    /// One user (their own rejected ops).
+    User(UserId),
+}
+
+/// Whose pull it is, reduced to what the change log filters on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Viewer {
+    /// The org path of the user's unit; `None` for grid workers and departments.
+    pub path: Option<String>,
+    pub grids: Vec<GridId>,
+    pub department: Option<DepartmentId>,
+    pub user: UserId,
+}
+
+pub trait ChangeLogTx {
+    /// Logs the current form of a record; returns its new sequence number.
+    fn record_change(
+        &mut self,
+        entity: Entity,
+        id: &str,
+        scope: &Scope,
+        data: &serde_json::Value,
+    ) -> Result<i64>;
+    /// Logs a record's deletion.
+    fn record_deletion(&mut self, entity: Entity, id: &str, scope: &Scope) -> Result<i64>;
+    /// Up to `limit` changes after `after` that `viewer` may see, and whether more follow.
+    fn changes_since(
+        &mut self,
+        viewer: &Viewer,
+        after: i64,
+        limit: u32,
+    ) -> Result<(Vec<Change>, bool)>;
+    /// The highest sequence number handed out so far.
+    fn max_change_seq(&mut self) -> Result<i64>;
+}

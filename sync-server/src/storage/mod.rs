@@ -1,0 +1,161 @@
+//! Ledger storage: the county's database behind one interface.
+//!
+//! A [`Ledger`] hands out transactions. Everything a handler reads or writes happens inside one
+//! [`LedgerTx`] — a write transaction commits when the closure returns `Ok` and rolls back on
+//! `Err` — so an acknowledged push is all-or-nothing. `LedgerTx` is the union of one trait per
+//! area (auth, org, cases, change log, sync, photos, console queries); each backend implements
+//! every area in its own folder (`sqlite/` is the embedded default; PostgreSQL comes next and
+//! implements the same traits). The backend is picked from the database URL.
+//!
+//! Transactions are synchronous closures run on tokio's blocking pool: both SQLite (rusqlite)
+//! and the workflow are synchronous, and it keeps the traits object-safe.
+
+pub mod auth;
+pub mod cases;
+pub mod changes;
+pub mod console;
+pub mod org;
+pub mod photos;
+pub mod sqlite;
+pub mod sync;
+
+pub use auth::AuthTx;
+pub use cases::CaseTx;
+pub use changes::{ChangeLogTx, Scope};
+pub use console::ConsoleTx;
+pub use org::OrgTx;
+pub use photos::PhotoTx;
+pub use sync::SyncTx;
+
+use std::any::Any;
+use std::sync::Arc;
+
+/// Errors of the storage layer. [`StorageError::is_retryable`] tells a caller whether trying
+/// again may help.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("the database is busy")]
+    Busy,
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("the database was written by a newer Yiwang (schema {found}, this binary knows {supported}); upgrade the server")]
+    NewerSchema { found: i64, supported: i64 },
+    #[error("stored JSON is not valid: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("unsupported database URL {0:?}: use sqlite:PATH or postgres://…")]
+    UnsupportedUrl(String),
+    #[error("I/O error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl StorageError {
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            StorageError::Busy => true,
+            StorageError::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => matches!(
+                e.code,
+                rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+            ),
+            _ => false,
+        }
+    }
+}
+
+pub type Result<T, E = StorageError> = std::result::Result<T, E>;
+
+/// Everything a transaction can do: one trait per area.
+pub trait LedgerTx: AuthTx + OrgTx + CaseTx + ChangeLogTx + SyncTx + PhotoTx + ConsoleTx {}
+
+impl<T: AuthTx + OrgTx + CaseTx + ChangeLogTx + SyncTx + PhotoTx + ConsoleTx> LedgerTx for T {}
+
+type Boxed = Box<dyn Any + Send>;
+type TxFn<'a> = Box<dyn FnOnce(&mut dyn LedgerTx) -> Result<Boxed> + Send + 'a>;
+
+/// What a storage backend provides: write and read transactions.
+pub trait Backend: Send + Sync {
+    fn write_dyn(&self, f: TxFn<'_>) -> Result<Boxed>;
+    fn read_dyn(&self, f: TxFn<'_>) -> Result<Boxed>;
+    /// A short name for logs and metrics (`sqlite`, `postgres`).
+    fn kind(&self) -> &'static str;
+}
+
+/// A handle on the ledger database; cheap to clone.
+#[derive(Clone)]
+pub struct Ledger {
+    inner: Arc<dyn Backend>,
+}
+
+impl Ledger {
+    /// Opens the ledger a URL names: `sqlite:PATH` (or a plain path) for the embedded default.
+    pub fn open(url: &str) -> Result<Ledger> {
+        if let Some(path) = url.strip_prefix("sqlite:") {
+            let path = path.strip_prefix("//").unwrap_or(path);
+            return Ok(Ledger {
+                inner: Arc::new(sqlite::SqliteLedger::open(path)?),
+            });
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Err(StorageError::UnsupportedUrl(format!(
+                "{url} (the PostgreSQL backend is not built yet)"
+            )));
+        }
+        if url.contains("://") {
+            return Err(StorageError::UnsupportedUrl(url.to_owned()));
+        }
+        Ok(Ledger {
+            inner: Arc::new(sqlite::SqliteLedger::open(url)?),
+        })
+    }
+
+    pub fn kind(&self) -> &'static str {
+        self.inner.kind()
+    }
+
+    /// Runs `f` in a write transaction on the calling thread (for the CLI and tests).
+    pub fn write_blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut dyn LedgerTx) -> Result<T> + Send,
+    ) -> Result<T> {
+        let out = self
+            .inner
+            .write_dyn(Box::new(move |tx| f(tx).map(|v| Box::new(v) as Boxed)))?;
+        Ok(*out.downcast::<T>().expect("the closure's own type"))
+    }
+
+    /// Runs `f` in a read transaction (a consistent snapshot) on the calling thread.
+    pub fn read_blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut dyn LedgerTx) -> Result<T> + Send,
+    ) -> Result<T> {
+        let out = self
+            .inner
+            .read_dyn(Box::new(move |tx| f(tx).map(|v| Box::new(v) as Boxed)))?;
+        Ok(*out.downcast::<T>().expect("the closure's own type"))
+    }
+
+    /// Runs `f` in a write transaction on the blocking pool.
+    pub async fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut dyn LedgerTx) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let me = self.clone();
+        tokio::task::spawn_blocking(move || me.write_blocking(f))
+            .await
+            .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
+    }
+
+    /// Runs `f` in a read transaction on the blocking pool.
+    pub async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut dyn LedgerTx) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let me = self.clone();
+        tokio::task::spawn_blocking(move || me.read_blocking(f))
+            .await
+            .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
+    }
+}

@@ -1,0 +1,154 @@
+use super::util::{json, ts};
+use super::SqliteTx;
+use crate::storage::cases::CaseTx;
+use crate::storage::changes::{ChangeLogTx, Scope};
+use crate::storage::org::OrgTx;
+use crate::storage::{Result, StorageError};
+use rusqlite::{params, OptionalExtension};
+use yiwang_core::case::{Case, CaseEvent};
+use yiwang_core::ids::CaseId;
+use yiwang_core::sync::Entity;
+
+/// The pull id of an event: events have no id of their own.
+pub fn event_change_id(e: &CaseEvent) -> String {
+    format!("{}:{}", e.case_id, e.seq)
+}
+
+impl CaseTx for SqliteTx<'_> {
+    fn case(&mut self, id: &CaseId) -> Result<Option<Case>> {
+        let data: Option<String> = self
+            .tx
+            .prepare_cached("SELECT data FROM cases WHERE id = ?1")?
+            .query_row([&id.0], |r| r.get(0))
+            .optional()?;
+        Ok(data.map(|d| serde_json::from_str(&d)).transpose()?)
+    }
+
+    fn case_events(&mut self, id: &CaseId) -> Result<Vec<CaseEvent>> {
+        let mut st = self
+            .tx
+            .prepare_cached("SELECT data FROM case_events WHERE case_id = ?1 ORDER BY seq")?;
+        let rows = st.query_map([&id.0], |r| r.get::<_, String>(0))?;
+        let mut out = vec![];
+        for row in rows {
+            out.push(serde_json::from_str(&row?)?);
+        }
+        Ok(out)
+    }
+
+    fn append_case_event(&mut self, case: &Case, event: &CaseEvent) -> Result<()> {
+        if case.id != event.case_id || case.version != event.seq {
+            return Err(StorageError::Invalid(format!(
+                "case {} v{} does not follow event {}:{}",
+                case.id, case.version, event.case_id, event.seq
+            )));
+        }
+        let origin_path = self.unit_path(&case.origin_unit)?.ok_or_else(|| {
+            StorageError::Invalid(format!(
+                "case {}: unknown unit {}",
+                case.id, case.origin_unit
+            ))
+        })?;
+        let event_json = json(event);
+        // The primary key (case_id, seq) refuses a second event for the same version.
+        self.tx
+            .prepare_cached(
+                "INSERT INTO case_events(case_id, seq, at, action, hash, data)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![
+                event.case_id.0,
+                event.seq as i64,
+                ts(event.at),
+                event.action.kind().as_str(),
+                event.hash,
+                event_json
+            ])?;
+        let departments = format!(
+            ",{}",
+            case.departments
+                .iter()
+                .map(|d| format!("{},", d.0))
+                .collect::<String>()
+        );
+        let case_json = json(case);
+        let old_departments: Option<String> = self
+            .tx
+            .prepare_cached("SELECT departments FROM cases WHERE id = ?1")?
+            .query_row([&case.id.0], |r| r.get(0))
+            .optional()?;
+        self.tx
+            .prepare_cached(
+                "INSERT INTO cases(id, version, head_hash, state, outcome, channel, category, urgent,
+                    grid_id, origin_unit, origin_path, holder_unit, department, departments, deadline,
+                    supervisions, reported_at, updated_at, closed_at, description, data)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+                    ?18, ?19, ?20, ?21)
+                 ON CONFLICT(id) DO UPDATE SET version = ?2, head_hash = ?3, state = ?4,
+                    outcome = ?5, holder_unit = ?12, department = ?13, departments = ?14,
+                    deadline = ?15, supervisions = ?16, updated_at = ?18, closed_at = ?19,
+                    data = ?21",
+            )?
+            .execute(params![
+                case.id.0,
+                case.version as i64,
+                case.head_hash,
+                case.state.as_str(),
+                case.outcome.and_then(|o| serde_json::to_value(o).ok()).and_then(|v| v.as_str().map(str::to_owned)),
+                serde_json::to_value(case.channel)?.as_str().unwrap_or_default(),
+                case.category.0,
+                case.urgent,
+                case.grid_id.as_ref().map(|g| &g.0),
+                case.origin_unit.0,
+                origin_path,
+                case.holder_unit.0,
+                case.department.as_ref().map(|d| &d.0),
+                departments,
+                case.deadline.map(ts),
+                i64::from(case.supervisions),
+                ts(case.reported_at),
+                ts(case.updated_at),
+                case.closed_at.map(ts),
+                case.description,
+                case_json
+            ])?;
+        let scope = Scope::Area {
+            path: origin_path,
+            grid: case.grid_id.clone(),
+            departments: case.departments.clone(),
+        };
+        self.record_change(
+            Entity::Case,
+            &case.id.0,
+            &scope,
+            &serde_json::to_value(case)?,
+        )?;
+        // A department the case reaches for the first time must see its whole history: re-log
+        // the earlier events under the widened scope, so they get new sequence numbers too.
+        if old_departments.is_some_and(|old| old != departments) {
+            for e in self.case_events(&case.id)? {
+                if e.seq < event.seq {
+                    self.record_change(
+                        Entity::CaseEvent,
+                        &event_change_id(&e),
+                        &scope,
+                        &serde_json::to_value(&e)?,
+                    )?;
+                }
+            }
+        }
+        self.record_change(
+            Entity::CaseEvent,
+            &event_change_id(event),
+            &scope,
+            &serde_json::from_str(&event_json)?,
+        )?;
+        Ok(())
+    }
+
+    fn case_ids(&mut self) -> Result<Vec<CaseId>> {
+        let mut st = self.tx.prepare("SELECT id FROM cases ORDER BY id")?;
+        let rows = st.query_map([], |r| r.get::<_, String>(0).map(CaseId))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}

@@ -1,0 +1,148 @@
+use super::SqliteTx;
+use crate::storage::changes::{ChangeLogTx, Scope, Viewer};
+use crate::storage::Result;
+use rusqlite::params;
+use yiwang_core::sync::{Change, Entity};
+
+fn entity_str(e: Entity) -> String {
+    serde_json::to_value(e)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn parse_entity(s: &str) -> rusqlite::Result<Entity> {
+    serde_json::from_value(serde_json::Value::String(s.to_owned())).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
+impl SqliteTx<'_> {
+    fn log(
+        &self,
+        entity: Entity,
+        id: &str,
+        scope: &Scope,
+        deleted: bool,
+        data: &str,
+    ) -> Result<i64> {
+        let (all, path, grid, depts, user) = match scope {
+            Scope::All => (true, None, None, None, None),
+            Scope::Area {
+                path,
+                grid,
+                departments,
+            } => {
+                let depts = if departments.is_empty() {
+                    None
+                } else {
+                    Some(format!(
+                        ",{},",
+                        departments
+                            .iter()
+                            .map(|d| d.0.as_str())
+                            .collect::<Vec<_>>()
+                            .join(",")
+                    ))
+                };
+                (
+                    false,
+                    Some(path.as_str()),
+                    grid.as_ref().map(|g| g.0.as_str()),
+                    depts,
+                    None,
+                )
+            }
+            Scope::User(u) => (false, None, None, None, Some(u.0.as_str())),
+        };
+        let entity = entity_str(entity);
+        // Replace the record's row: the new one gets the next sequence number.
+        self.tx
+            .prepare_cached("DELETE FROM changes WHERE entity = ?1 AND id = ?2")?
+            .execute(params![entity, id])?;
+        self.tx
+            .prepare_cached(
+                "INSERT INTO changes(entity, id, deleted, scope_all, scope_path, scope_grid,
+                                     scope_depts, scope_user, data)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?
+            .execute(params![
+                entity, id, deleted, all, path, grid, depts, user, data
+            ])?;
+        Ok(self.tx.last_insert_rowid())
+    }
+}
+
+impl ChangeLogTx for SqliteTx<'_> {
+    fn record_change(
+        &mut self,
+        entity: Entity,
+        id: &str,
+        scope: &Scope,
+        data: &serde_json::Value,
+    ) -> Result<i64> {
+        self.log(entity, id, scope, false, &data.to_string())
+    }
+
+    fn record_deletion(&mut self, entity: Entity, id: &str, scope: &Scope) -> Result<i64> {
+        self.log(entity, id, scope, true, "null")
+    }
+
+    fn changes_since(
+        &mut self,
+        viewer: &Viewer,
+        after: i64,
+        limit: u32,
+    ) -> Result<(Vec<Change>, bool)> {
+        let grids = serde_json::to_string(&viewer.grids)?;
+        let mut st = self.tx.prepare_cached(
+            "SELECT seq, entity, id, deleted, data FROM changes
+             WHERE seq > ?1 AND (
+                   scope_all = 1
+                OR (?2 IS NOT NULL AND substr(scope_path, 1, length(?2)) = ?2)
+                OR (scope_grid IS NOT NULL AND scope_grid IN (SELECT value FROM json_each(?3)))
+                OR (?4 IS NOT NULL AND instr(scope_depts, ',' || ?4 || ',') > 0)
+                OR scope_user = ?5)
+             ORDER BY seq LIMIT ?6",
+        )?;
+        let rows = st.query_map(
+            params![
+                after,
+                viewer.path,
+                grids,
+                viewer.department.as_ref().map(|d| &d.0),
+                viewer.user.0,
+                i64::from(limit) + 1
+            ],
+            |r| {
+                let data: String = r.get(4)?;
+                Ok(Change {
+                    seq: r.get(0)?,
+                    entity: parse_entity(&r.get::<_, String>(1)?)?,
+                    id: r.get(2)?,
+                    deleted: r.get(3)?,
+                    data: serde_json::from_str(&data).map_err(|e| {
+                        rusqlite::Error::FromSqlConversionFailure(
+                            4,
+                            rusqlite::types::Type::Text,
+                            Box::new(e),
+                        )
+                    })?,
+                })
+            },
+        )?;
+        let mut changes = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+        let has_more = changes.len() > limit as usize;
+        changes.truncate(limit as usize);
+        Ok((changes, has_more))
+    }
+
+    fn max_change_seq(&mut self) -> Result<i64> {
+        // sqlite_sequence remembers the highest seq ever handed out, even if its row was replaced.
+        Ok(self.tx.query_row(
+            "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'changes'), 0)",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+}

@@ -1,0 +1,4 @@
+use super::SqliteTx;
+use crate::storage::console::ConsoleTx;
+
+impl ConsoleTx for SqliteTx<'_> {}

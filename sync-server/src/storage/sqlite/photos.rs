@@ -1,0 +1,4 @@
+use super::SqliteTx;
+use crate::storage::photos::PhotoTx;
+
+impl PhotoTx for SqliteTx<'_> {}

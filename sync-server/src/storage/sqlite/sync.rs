@@ -1,0 +1,4 @@
+use super::SqliteTx;
+use crate::storage::sync::SyncTx;
+
+impl SyncTx for SqliteTx<'_> {}
