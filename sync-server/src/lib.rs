@@ -7,14 +7,17 @@
 //!
 //! - [`app`]: the router; [`state`]: what handlers share; [`error`]: the one `ApiError`.
 //! - [`storage`]: the ledger behind one interface (SQLite embedded; PostgreSQL to come).
-//! - [`auth`], [`sync`], [`photos`], [`console`]: the API areas.
+//! - [`auth`], [`sync`], [`photos`], [`console`]: the API areas; [`casework`]: the one way a
+//!   case changes; [`jurisdiction`]: who sees what.
 //! - [`seed`]: org trees and users for tests and the demo; [`cli`]: the command line.
 
 pub mod app;
 pub mod auth;
+pub mod casework;
 pub mod cli;
 pub mod console;
 pub mod error;
+pub mod jurisdiction;
 pub mod photos;
 pub mod seed;
 pub mod state;

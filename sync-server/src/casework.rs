@@ -1,0 +1,42 @@
+//! Taking an action on a case inside a ledger transaction: load the case, let
+//! `yiwang_core::workflow::decide` decide, append the event and the new projection. The sync
+//! push, the console and the demo history all go through [`act`], so there is one way a case
+//! changes.
+
+use crate::state::Reference;
+use crate::storage::{LedgerTx, Result};
+use chrono::{DateTime, Utc};
+use yiwang_core::case::{Action, Case, CaseEvent};
+use yiwang_core::ids::CaseId;
+use yiwang_core::org::Actor;
+use yiwang_core::workflow::{decide, Refusal};
+
+/// Decides `action` by `actor` on case `id`, decided on `base_version`, at `now`; on success
+/// the event is appended and the case updated in `tx`. A refusal changes nothing.
+pub fn act(
+    tx: &mut dyn LedgerTx,
+    reference: &Reference,
+    actor: &Actor,
+    id: &CaseId,
+    base_version: u64,
+    action: &Action,
+    now: DateTime<Utc>,
+) -> Result<Result<(Case, CaseEvent), Refusal>> {
+    let current = tx.case(id)?;
+    let event = match decide(
+        current.as_ref(),
+        id,
+        base_version,
+        action,
+        actor,
+        &reference.context(now),
+    ) {
+        Ok(e) => e,
+        Err(r) => return Ok(Err(r)),
+    };
+    let case = Case::apply(current, &event).map_err(|e| {
+        crate::storage::StorageError::Invalid(format!("decided event does not apply: {e}"))
+    })?;
+    tx.append_case_event(&case, &event)?;
+    Ok(Ok((case, event)))
+}
