@@ -620,8 +620,8 @@ fn the_watermark_darkens_the_bottom_band_and_prints_cjk_in_white() {
         changed > 50,
         "一 and 二 render differently, so the font covers CJK ({changed} pixels differ)"
     );
-    // The same for digits, which this CJK font only has in full width: a time drawn as
-    // missing-glyph boxes would make every stamp's time line look alike.
+    // The same for digits, which the CJK font lacks: a time drawn as missing-glyph boxes would
+    // make every stamp's time line look alike.
     let mut later = watermark("城关镇第一网格");
     later.taken_at = "2024-05-01 10:13".into();
     let later = decode(
@@ -639,6 +639,38 @@ fn the_watermark_darkens_the_bottom_band_and_prints_cjk_in_white() {
         stamped_photo.hash,
         pipeline.process(&input, None).unwrap().hash,
         "a stamped photo is a different file with a different name"
+    );
+}
+
+#[test]
+fn digits_and_latin_letters_are_drawn_at_their_own_width_not_full_width() {
+    let input = jpeg_of(&RgbImage::from_pixel(1200, 800, Rgb([128, 128, 128])), 95);
+    let pipeline = PhotoPipeline::default();
+    // Rightmost white pixel of a stamp with only a time: where the drawn text ends.
+    let text_end = |taken_at: &str| {
+        let stamp = Watermark {
+            taken_at: taken_at.into(),
+            ..Watermark::default()
+        };
+        let out = decode(
+            &pipeline
+                .process(&input, Some(&stamp))
+                .expect("stamped")
+                .jpeg,
+        );
+        (out.height() / 2..out.height())
+            .flat_map(|y| (0..out.width()).map(move |x| (x, y)))
+            .filter(|&(x, y)| out.get_pixel(x, y).0.iter().all(|&c| c >= 200))
+            .map(|(x, _)| x)
+            .max()
+            .expect("the time is drawn in white")
+    };
+    let ascii = text_end("2026-11-26 09:12 N");
+    let full_width = text_end("２０２６－１１－２６ ０９：１２ Ｎ");
+    assert!(
+        ascii + 60 < full_width,
+        "ASCII is drawn with the Latin font, narrower than its full-width twin (ends at x={ascii} \
+         vs {full_width})"
     );
 }
 

@@ -204,7 +204,8 @@ pub enum Entity {
     RejectedOp,
 }
 
-/// One changed record in a pull.
+/// One changed record in a pull. `id` is the record's own id (a case id, a grid code, a photo's
+/// SHA-256…); case events, which have none, use `"{case_id}:{seq}"`, and rejected ops their op id.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Change {
     pub seq: i64,
