@@ -11,26 +11,52 @@ CARGO ?= cargo
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test deps lint fmt-check clippy unit core-purity bench app help
+.PHONY: demo story test deps build-deps lint fmt-check clippy unit core-purity bench help
 
 help:
-	@echo "make demo   — run the demo (the case story through the real workflow, for now)"
+	@echo "make demo   — seed and serve the reference county (console URL and logins printed)"
+	@echo "make story  — the county's case story through the real workflow, as a timeline"
 	@echo "make test   — everything: lint, unit, component and property tests"
 	@echo "make bench  — benchmarks (prints figures)"
 
-# The demo: until the sync server lands, the article's story run through yiwang-core.
-demo:
-	$(CARGO) run --quiet -p yiwang-core --example story
+DEMO_DIR ?= ./.data/demo
+DEMO_LISTEN ?= 127.0.0.1:8080
+
+# The demo: the reference county (17 townships, 283 communities, 1,798 grids, ~11,000 cases
+# made by the real workflow), seeded on first start and served in demo mode.
+demo: build-deps
+	$(CARGO) run --release --locked -p yiwang-server -- demo --data-dir $(DEMO_DIR) --listen $(DEMO_LISTEN)
+
+# The county's own case story, run through yiwang-core and printed as a timeline.
+story:
+	$(CARGO) run --quiet --locked -p yiwang-core --example story
 
 test: deps lint unit core-purity
 	@echo "make test: all checks passed"
 
 # Build prerequisites from the distribution's packages (a C compiler for the bundled SQLite).
-deps:
-	@if ! command -v cc >/dev/null || ! command -v pkg-config >/dev/null; then \
+# A C compiler builds the bundled SQLite.
+build-deps:
+	@need=""; \
+	command -v cc >/dev/null || need="$$need build-essential"; \
+	command -v pkg-config >/dev/null || need="$$need pkg-config"; \
+	if [ -n "$$need" ]; then \
 	  $(SUDO) apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq build-essential pkg-config; \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$need; \
 	fi
+
+# Node.js runs the tus-js-client interoperability test (its packages come from the npm lock).
+deps:
+	@need=""; \
+	command -v cc >/dev/null || need="$$need build-essential"; \
+	command -v pkg-config >/dev/null || need="$$need pkg-config"; \
+	command -v node >/dev/null || need="$$need nodejs"; \
+	command -v npm >/dev/null || need="$$need npm"; \
+	if [ -n "$$need" ]; then \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$need; \
+	fi
+	cd sync-server/tests/node && npm ci --no-audit --no-fund --loglevel=error
 
 lint: fmt-check clippy
 

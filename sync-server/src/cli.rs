@@ -1,13 +1,24 @@
 //! The command line: `serve`, `migrate`, `demo`, `user add`, `grids import`, `verify-ledger`.
 //! Every command takes `--data-dir` and `--database`; `serve` and `demo` take `--listen`. The
 //! same settings come from `YIWANG_DATA_DIR`, `YIWANG_DATABASE_URL` and `YIWANG_LISTEN`.
+//!
+//! - `demo` seeds the reference county ([`crate::demo`]) into an empty ledger, then serves it in
+//!   demo mode; on a folder that already holds a county it serves at once.
+//! - `grids import FILE.geojson` upserts the grids of a GeoJSON FeatureCollection in one
+//!   transaction, all of them or none, through the admin endpoint's own
+//!   [`crate::console::grids_geojson`].
+//! - `verify-ledger` proves no case was rewritten ([`check_ledger`]): every chain links and
+//!   matches its hashes, ends at the head the case row records, and replays into that row.
 
 use crate::state::{AppState, Settings};
-use crate::storage::Ledger;
+use crate::storage::{Ledger, LedgerTx};
 use anyhow::{bail, Context as _};
 use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+use yiwang_core::case::Case;
+use yiwang_core::ids::CaseId;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -104,6 +115,26 @@ impl Global {
         let url = self.database_url();
         Ledger::open(&url).with_context(|| format!("opening the ledger at {url}"))
     }
+
+    /// Opens a ledger that must already exist: checking or importing into a ledger that a typo
+    /// in `--data-dir` just created empty would report nonsense.
+    pub fn open_existing_ledger(&self) -> anyhow::Result<Ledger> {
+        let url = self.database_url();
+        let path = match url.strip_prefix("sqlite:") {
+            Some(p) => Some(p.strip_prefix("//").unwrap_or(p)),
+            None if !url.contains("://") => Some(url.as_str()),
+            None => None,
+        };
+        if let Some(path) = path {
+            if !Path::new(path).exists() {
+                bail!(
+                    "there is no ledger at {path}; run `yiwang-server migrate` (or `demo`) with \
+                     this --data-dir first"
+                );
+            }
+        }
+        Ledger::open(&url).with_context(|| format!("opening the ledger at {url}"))
+    }
 }
 
 /// Runs the parsed command line.
@@ -126,7 +157,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Demo(_) => bail!("the demo county comes with the next change"),
+        Command::Demo(args) => demo(&cli.global, args.listen).await,
         Command::User(UserCommand::Add {
             username,
             display_name,
@@ -166,20 +197,28 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("added user {name}");
             Ok(())
         }
-        Command::Grids(GridsCommand::Import { .. }) => {
-            bail!("grid import comes with the next change")
-        }
-        Command::VerifyLedger => bail!("verify-ledger comes with the next change"),
+        Command::Grids(GridsCommand::Import { file }) => import_grids(&cli.global, &file),
+        Command::VerifyLedger => verify_ledger(&cli.global),
     }
 }
 
 /// Binds `listen` and serves until Ctrl-C or SIGTERM.
 pub async fn serve(state: AppState, listen: SocketAddr) -> anyhow::Result<()> {
-    let listener = tokio::net::TcpListener::bind(listen)
+    let listener = bind(listen).await?;
+    serve_on(listener, state).await
+}
+
+async fn bind(listen: SocketAddr) -> anyhow::Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(listen)
         .await
-        .with_context(|| format!("listening on {listen}"))?;
+        .with_context(|| format!("listening on {listen}"))
+}
+
+/// Serves on a bound listener until Ctrl-C or SIGTERM. Prints the address it serves on (with
+/// the real port when `--listen` asked for port 0).
+pub async fn serve_on(listener: tokio::net::TcpListener, state: AppState) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
-    tracing::info!(%addr, backend = state.ledger.kind(), "serving");
+    tracing::info!(%addr, backend = state.ledger.kind(), demo = state.settings.demo_mode, "serving");
     println!("yiwang-server listening on http://{addr}/");
     axum::serve(listener, crate::app(state))
         .with_graceful_shutdown(shutdown_signal())
@@ -201,4 +240,212 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     let term = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+/// The demo logins printed by `demo`: one per role (password `demo`).
+pub const DEMO_LOGINS: [(&str, &str); 7] = [
+    ("center", "county command centre dispatcher (市指挥中心)"),
+    ("township-01", "township supervisor, 钢都街道"),
+    ("community-001", "community operator, 富丽社区 (钢都街道)"),
+    ("worker-0001", "grid worker, 富丽社区第1网格"),
+    ("dept-01", "department handler, 供电公司"),
+    ("leader", "leader: reads everything, urges (督办)"),
+    ("admin", "administrator: org tree, grids, users, categories"),
+];
+
+/// `demo`: seeds the reference county into an empty ledger, then serves it in demo mode.
+async fn demo(global: &Global, listen: SocketAddr) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let ledger = global.open_ledger()?;
+    let l = ledger.clone();
+    let has_county = tokio::task::spawn_blocking(move || crate::demo::has_county(&l)).await??;
+    if has_county {
+        println!(
+            "the ledger at {} already holds a county: serving it as it is",
+            global.database_url()
+        );
+    } else {
+        println!(
+            "seeding the reference county into {} (one transaction)…",
+            global.database_url()
+        );
+        let l = ledger.clone();
+        let summary = tokio::task::spawn_blocking(move || {
+            let progress = |line: &str| {
+                println!("  {:>6.1} s  {line}", started.elapsed().as_secs_f64());
+            };
+            crate::demo::seed_demo(
+                &l,
+                chrono::Utc::now(),
+                &crate::demo::HistorySpec::default(),
+                &progress,
+            )
+        })
+        .await??;
+        let h = &summary.history;
+        let closed = h
+            .states
+            .get(&yiwang_core::case::CaseState::Closed)
+            .copied()
+            .unwrap_or(0);
+        println!(
+            "  {:>6.1} s  seeded {} townships, {} communities, {} grids, {} users; {} cases \
+             ({closed} closed, {} open), {} events",
+            started.elapsed().as_secs_f64(),
+            summary.townships,
+            summary.communities,
+            summary.grids,
+            summary.users,
+            h.cases,
+            h.cases - closed,
+            h.events,
+        );
+        if h.refused > 0 {
+            println!(
+                "  warning: the workflow refused {} simulated actions; first: {}",
+                h.refused,
+                h.first_refusal.as_deref().unwrap_or("-")
+            );
+        }
+    }
+    let l = ledger.clone();
+    let is_demo = tokio::task::spawn_blocking(move || {
+        l.read_blocking(|tx| tx.meta_get(crate::demo::SEEDED_META_KEY))
+    })
+    .await??
+    .is_some();
+    let listener = bind(listen).await?;
+    let addr = listener.local_addr()?;
+    println!(
+        "Yiwang demo ready in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    println!("  console:  http://{addr}/");
+    println!("  API:      http://{addr}/api/v1/  (OpenAPI: http://{addr}/api/v1/openapi.json)");
+    if is_demo {
+        println!(
+            "  sign in with any of these (password {:?}, demo mode only):",
+            crate::demo::DEMO_PASSWORD
+        );
+        for (user, what) in DEMO_LOGINS {
+            println!("    {user:<14} {what}");
+        }
+        println!("    also township-01…17, community-001…283, worker-0001…1798, dept-01…16");
+    } else {
+        println!("  this ledger was not seeded by `demo`: sign in with its own users");
+    }
+    let settings = Settings {
+        data_dir: global.data_dir.clone(),
+        demo_mode: true,
+    };
+    serve_on(listener, AppState::with_system_clock(ledger, settings)).await
+}
+
+/// What `verify-ledger` found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LedgerCheck {
+    pub cases: usize,
+    pub events: usize,
+    /// Each failing case with the first thing wrong with it.
+    pub failures: Vec<(CaseId, String)>,
+}
+
+/// Checks every case of the ledger: its events chain (sequence, links, hashes) up to the head
+/// its row records, and replaying them gives exactly that row. A case whose stored JSON does
+/// not even read fails too, with the reason; the others are still checked.
+pub fn check_ledger(tx: &mut dyn LedgerTx) -> crate::storage::Result<LedgerCheck> {
+    let mut check = LedgerCheck::default();
+    for id in tx.case_ids()? {
+        check.cases += 1;
+        let problem = match (tx.case_events(&id), tx.case(&id)) {
+            (Err(e), _) => Some(format!("its events cannot be read: {e}")),
+            (_, Err(e)) => Some(format!("its case row cannot be read: {e}")),
+            (Ok(_), Ok(None)) => Some("its case row is missing".to_owned()),
+            (Ok(events), Ok(Some(case))) => {
+                check.events += events.len();
+                verify_case(&id, &events, &case)
+            }
+        };
+        if let Some(p) = problem {
+            check.failures.push((id, p));
+        }
+    }
+    Ok(check)
+}
+
+fn verify_case(
+    id: &CaseId,
+    events: &[yiwang_core::case::CaseEvent],
+    case: &Case,
+) -> Option<String> {
+    let head = Some((case.version, case.head_hash.as_str()));
+    if let Err(e) = yiwang_core::ledger::verify_chain(id, events, head) {
+        return Some(e.to_string());
+    }
+    match Case::replay(events) {
+        Err(e) => Some(format!("its events do not replay: {e}")),
+        Ok(replayed) if replayed != *case => Some(
+            "the case row differs from the replay of its events: the row was edited".to_owned(),
+        ),
+        Ok(_) => None,
+    }
+}
+
+/// `verify-ledger`: prints a summary; fails (non-zero exit) when any case fails.
+fn verify_ledger(global: &Global) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let ledger = global.open_existing_ledger()?;
+    let check = ledger.read_blocking(check_ledger)?;
+    let secs = started.elapsed().as_secs_f64();
+    if check.failures.is_empty() {
+        println!(
+            "verify-ledger: {} cases, {} events: every chain is intact and every case row \
+             matches its events ({secs:.1} s)",
+            check.cases, check.events
+        );
+        return Ok(());
+    }
+    println!(
+        "verify-ledger: {} cases, {} events: {} FAILED ({secs:.1} s)",
+        check.cases,
+        check.events,
+        check.failures.len()
+    );
+    for (id, why) in &check.failures {
+        println!("  case {id}: {why}");
+    }
+    bail!(
+        "{} of {} cases failed verification: the ledger was altered outside Yiwang",
+        check.failures.len(),
+        check.cases
+    )
+}
+
+/// `grids import FILE`: the grids of a GeoJSON FeatureCollection, through the same
+/// [`crate::console::grids_geojson::import`] as the admin endpoint. The whole file is checked
+/// before anything is written; any problem refuses all of it, listing every bad feature.
+fn import_grids(global: &Global, file: &Path) -> anyhow::Result<()> {
+    use crate::console::grids_geojson;
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let doc = grids_geojson::read_document(&text)
+        .with_context(|| format!("{} was not imported; nothing changed", file.display()))?;
+    let ledger = global.open_existing_ledger()?;
+    let outcome = ledger
+        .write_blocking(move |tx| grids_geojson::import(tx, &doc))
+        .with_context(|| format!("{} was not imported; nothing changed", file.display()))?;
+    match outcome {
+        Ok(summary) => {
+            println!(
+                "imported {} grids from {}: {} new, {} updated",
+                summary.grids.len(),
+                file.display(),
+                summary.created,
+                summary.updated
+            );
+            Ok(())
+        }
+        Err(refused) => Err(anyhow::Error::new(refused))
+            .with_context(|| format!("{} was not imported; nothing changed", file.display())),
+    }
 }

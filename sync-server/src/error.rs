@@ -17,6 +17,9 @@ pub enum ApiError {
     BadCredentials,
     #[error("{0}")]
     Forbidden(String),
+    /// 403 for a reason the client branches on (`out_of_jurisdiction`, `not_holder`, …).
+    #[error("{message}")]
+    Denied { code: &'static str, message: String },
     #[error("{what} not found")]
     NotFound { what: &'static str },
     #[error("{message}")]
@@ -29,6 +32,15 @@ pub enum ApiError {
     Throttled { retry_after_secs: u64 },
     #[error("{message}")]
     Unprocessable { code: &'static str, message: String },
+    /// A status a wire protocol fixes rather than our own taste: tus answers 410 for an expired
+    /// upload, 412 for a missing or unsupported `Tus-Resumable` and 415 for a PATCH whose body is
+    /// not `application/offset+octet-stream`.
+    #[error("{message}")]
+    Protocol {
+        status: StatusCode,
+        code: &'static str,
+        message: String,
+    },
     /// tus checksum mismatch (status 460, from the tus checksum extension).
     #[error("the chunk does not match its checksum; send it again")]
     ChecksumMismatch,
@@ -55,17 +67,25 @@ impl ApiError {
         }
     }
 
+    pub fn denied(code: &'static str, message: impl Into<String>) -> Self {
+        ApiError::Denied {
+            code,
+            message: message.into(),
+        }
+    }
+
     pub fn status(&self) -> StatusCode {
         match self {
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             ApiError::Unauthenticated | ApiError::BadCredentials => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::Forbidden(_) | ApiError::Denied { .. } => StatusCode::FORBIDDEN,
             ApiError::NotFound { .. } => StatusCode::NOT_FOUND,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::CursorInvalid => StatusCode::PRECONDITION_FAILED,
             ApiError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Protocol { status, .. } => *status,
             ApiError::ChecksumMismatch => StatusCode::from_u16(460).expect("valid status"),
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -76,7 +96,9 @@ impl ApiError {
         match self {
             ApiError::BadRequest { code, .. }
             | ApiError::Conflict { code, .. }
-            | ApiError::Unprocessable { code, .. } => code,
+            | ApiError::Unprocessable { code, .. }
+            | ApiError::Protocol { code, .. }
+            | ApiError::Denied { code, .. } => code,
             ApiError::Unauthenticated => "unauthenticated",
             ApiError::BadCredentials => "bad_credentials",
             ApiError::Forbidden(_) => "forbidden",

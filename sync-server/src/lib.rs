@@ -16,6 +16,7 @@ pub mod auth;
 pub mod casework;
 pub mod cli;
 pub mod console;
+pub mod demo;
 pub mod error;
 pub mod jurisdiction;
 pub mod photos;

@@ -129,6 +129,10 @@ CREATE INDEX cases_holder ON cases(holder_unit);
 CREATE INDEX cases_grid ON cases(grid_id);
 CREATE INDEX cases_reported ON cases(reported_at);
 CREATE INDEX cases_department ON cases(department);
+-- The console's sorts (updated_at, deadline) and category filter.
+CREATE INDEX cases_updated ON cases(updated_at);
+CREATE INDEX cases_deadline ON cases(deadline);
+CREATE INDEX cases_category ON cases(category);
 
 CREATE TABLE case_events (
     case_id TEXT NOT NULL REFERENCES cases(id),
@@ -164,7 +168,10 @@ CREATE TABLE ops (
     message     TEXT,
     seq         INTEGER,
     -- Kept for rejected ops, so a supervisor can read what was refused.
-    data        TEXT
+    data        TEXT,
+    -- The org path of the sender's unit when the op arrived: the supervisors of that subtree
+    -- see the op's rejection.
+    unit_path   TEXT
 );
 CREATE INDEX ops_rejected ON ops(status, received_at) WHERE status = 'rejected';
 CREATE INDEX ops_user ON ops(user_id);
@@ -215,25 +222,64 @@ CREATE TABLE finding_photos (
 CREATE INDEX finding_photos_hash ON finding_photos(sha256);
 
 -- ===== photos and uploads (tus) =====
+-- A stored photo, named by the SHA-256 of its file; the bytes live in the photo store
+-- (`data_dir/photos/ab/<sha256>.jpg`), this row is what the ledger knows of them.
 CREATE TABLE photos (
-    sha256     TEXT PRIMARY KEY,
-    bytes      INTEGER NOT NULL,
-    width      INTEGER NOT NULL,
-    height     INTEGER NOT NULL,
-    mime       TEXT NOT NULL,
-    stored_at  TEXT NOT NULL,
-    uploaded_by TEXT
+    sha256      TEXT PRIMARY KEY,
+    bytes       INTEGER NOT NULL,
+    width       INTEGER NOT NULL,
+    height      INTEGER NOT NULL,
+    mime        TEXT NOT NULL CHECK (mime IN ('image/jpeg', 'image/png', 'image/webp')),
+    stored_at   TEXT NOT NULL,
+    uploaded_by TEXT NOT NULL,
+    -- The finding the first upload named in its Upload-Metadata. A hint for the uploader's own
+    -- pull only: who may see a photo follows finding_photos and case_photos, which the records
+    -- themselves state.
+    finding_id  TEXT
 );
 
+-- Everyone who uploaded a photo's bytes. Content addressing turns a second upload of the same
+-- file into a no-op, and its uploader may still fetch what they sent.
+CREATE TABLE photo_uploaders (
+    sha256  TEXT NOT NULL REFERENCES photos(sha256),
+    user_id TEXT NOT NULL,
+    PRIMARY KEY (sha256, user_id)
+) WITHOUT ROWID;
+
+-- Which cases show a photo, so the jurisdiction check of a photo fetch is one index lookup and
+-- not a scan of every event. Derived, never written by hand: the trigger below reads the
+-- `photos` array of each appended case event (reports, handling feedback, verifications,
+-- comments carry one; the action is flattened into the event's JSON).
+CREATE TABLE case_photos (
+    sha256  TEXT NOT NULL,
+    case_id TEXT NOT NULL,
+    PRIMARY KEY (sha256, case_id)
+) WITHOUT ROWID;
+
+CREATE TRIGGER case_events_photos AFTER INSERT ON case_events
+BEGIN
+    INSERT OR IGNORE INTO case_photos(sha256, case_id)
+    SELECT value, NEW.case_id FROM json_each(NEW.data, '$.photos') WHERE type = 'text';
+END;
+
+-- A tus upload in progress (or completed, until it expires). Every byte of state lives here and
+-- in `data_dir/uploads/<id>.part`, so any server process can continue any upload.
 CREATE TABLE uploads (
-    id          TEXT PRIMARY KEY,
-    user_id     TEXT NOT NULL,
-    length      INTEGER NOT NULL,
-    offset      INTEGER NOT NULL DEFAULT 0,
-    sha256      TEXT NOT NULL,
-    finding_id  TEXT,
-    metadata    TEXT NOT NULL,
-    created_at  TEXT NOT NULL,
-    expires_at  TEXT NOT NULL,
-    completed_at TEXT
+    id            TEXT PRIMARY KEY,
+    user_id       TEXT NOT NULL,
+    length        INTEGER NOT NULL CHECK (length > 0),
+    -- Bytes received, fsynced and acknowledged; the .part file may hold more (unacknowledged).
+    upload_offset INTEGER NOT NULL DEFAULT 0 CHECK (upload_offset BETWEEN 0 AND length),
+    sha256        TEXT NOT NULL,
+    finding_id    TEXT,
+    -- The decoded Upload-Metadata, a JSON object of strings.
+    metadata      TEXT NOT NULL,
+    created_at    TEXT NOT NULL,
+    expires_at    TEXT NOT NULL,
+    completed_at  TEXT,
+    -- The PATCH writing to the upload now: one writer at a time, across processes. A lease
+    -- rather than a lock, so a process that dies mid-PATCH blocks the upload only until it ends.
+    lease_token   TEXT,
+    lease_until   TEXT
 );
+CREATE INDEX uploads_expires ON uploads(expires_at);

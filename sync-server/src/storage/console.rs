@@ -1,6 +1,138 @@
-//! Queries behind the console: case lists with filters, stats inputs, exports, rejected ops.
+//! Queries behind the console: case lists with filters, the events the measures are computed
+//! from, a case's finding and which of its photos have landed, patrols for coverage, and the
+//! categories open cases still use.
+//!
+//! Every case query takes the caller's [`Viewer`] and returns only cases it may see, by the same
+//! rule as `yiwang_core::workflow::can_see`: a unit member sees cases lodged from or held in
+//! their subtree (org path prefix), a grid worker the cases of their grids, a department the
+//! cases ever dispatched to it.
 
-#[allow(unused_imports)]
+use super::changes::Viewer;
 use super::Result;
+use chrono::{DateTime, Utc};
+use std::collections::{BTreeMap, BTreeSet};
+use yiwang_core::case::{Case, CaseEvent, CaseState, Channel};
+use yiwang_core::field::Patrol;
+use yiwang_core::ids::{
+    CaseId, CategoryCode, DepartmentId, FindingId, GridId, OrgUnitId, PhotoHash,
+};
 
-pub trait ConsoleTx {}
+/// What the console filters cases by. Every field narrows; an empty filter is "every case the
+/// viewer may see".
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CaseFilter {
+    /// Any of these states (none: any state).
+    pub states: Vec<CaseState>,
+    pub holder_unit: Option<OrgUnitId>,
+    /// Org paths (`/county/township/…/`) the case's origin unit must lie under, all of them.
+    pub origin_within: Vec<String>,
+    pub grid: Option<GridId>,
+    /// A leaf code, or a top class code matching all its leaves.
+    pub category: Option<CategoryCode>,
+    /// Cases ever dispatched to this department.
+    pub department: Option<DepartmentId>,
+    /// `Some(true)`: at a department (dispatched or in progress) past the deadline at `now`;
+    /// `Some(false)`: every other case.
+    pub overdue: Option<bool>,
+    /// `Some(true)`: urged (督办) at least once.
+    pub supervised: Option<bool>,
+    pub channel: Option<Channel>,
+    /// Text contained in the description, the address or the id.
+    pub text: Option<String>,
+    /// Reported at or after.
+    pub reported_from: Option<DateTime<Utc>>,
+    /// Reported before.
+    pub reported_to: Option<DateTime<Utc>>,
+    /// Only cases that are open, or that changed at or after this instant. Closed cases last
+    /// touched before a period cannot add to its figures, so the measures skip them.
+    pub active_since: Option<DateTime<Utc>>,
+    /// The instant `overdue` is judged at.
+    pub now: DateTime<Utc>,
+}
+
+impl CaseFilter {
+    /// The filter with `states` dropped: what `counts_by_state` counts over.
+    pub fn without_states(&self) -> CaseFilter {
+        CaseFilter {
+            states: vec![],
+            ..self.clone()
+        }
+    }
+}
+
+/// What a case list is ordered by; ties are broken by case id so pages never overlap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortKey {
+    #[default]
+    ReportedAt,
+    UpdatedAt,
+    /// Cases without a deadline come last in either direction.
+    Deadline,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CaseSort {
+    pub key: SortKey,
+    pub descending: bool,
+}
+
+impl Default for CaseSort {
+    /// Newest reports first.
+    fn default() -> Self {
+        CaseSort {
+            key: SortKey::ReportedAt,
+            descending: true,
+        }
+    }
+}
+
+/// A window of a sorted list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub offset: u64,
+    pub limit: u64,
+}
+
+pub trait ConsoleTx {
+    /// The cases `viewer` may see that match `filter`, in `sort` order, within `window` (all of
+    /// them when `None`).
+    fn find_cases(
+        &mut self,
+        viewer: &Viewer,
+        filter: &CaseFilter,
+        sort: CaseSort,
+        window: Option<Window>,
+    ) -> Result<Vec<Case>>;
+    /// How many cases `find_cases` would return without a window.
+    fn count_cases(&mut self, viewer: &Viewer, filter: &CaseFilter) -> Result<u64>;
+    /// How many of them are in each state (states with none are absent).
+    fn count_cases_by_state(
+        &mut self,
+        viewer: &Viewer,
+        filter: &CaseFilter,
+    ) -> Result<BTreeMap<CaseState, u64>>;
+    /// Every event of every matching case, grouped by case, each group in sequence order.
+    fn events_of_cases(
+        &mut self,
+        viewer: &Viewer,
+        filter: &CaseFilter,
+    ) -> Result<Vec<Vec<CaseEvent>>>;
+    /// The finding a case was opened from, as the device sent it (by the case's `finding_id`, or
+    /// by the finding naming the case). `None` when there is none, or it has not arrived yet.
+    fn finding_of_case(
+        &mut self,
+        case: &CaseId,
+        finding: Option<&FindingId>,
+    ) -> Result<Option<serde_json::Value>>;
+    /// Which of `hashes` are in the photo store's index (uploaded and verified).
+    fn stored_photos(&mut self, hashes: &[PhotoHash]) -> Result<BTreeSet<PhotoHash>>;
+    /// Patrols that started in `[from, to)`.
+    fn patrols_started_between(
+        &mut self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<Patrol>>;
+    /// The categories of cases that are not closed: a category tree without them would strand
+    /// those cases (their deadline and default department come from the category).
+    fn categories_of_open_cases(&mut self) -> Result<BTreeSet<CategoryCode>>;
+}

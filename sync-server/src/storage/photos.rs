@@ -1,6 +1,106 @@
-//! Photo metadata and resumable (tus) upload state.
+//! Photo metadata, what shows a photo (findings and cases, for the jurisdiction check and the
+//! pull scope), and resumable (tus) upload state.
+//!
+//! Vocabulary:
+//! - [`PhotoRecord`]: what the ledger knows of a stored photo; its bytes are in the photo store.
+//! - [`Upload`]: one tus upload: its length, the offset acknowledged so far, the whole-file
+//!   SHA-256 the client promised, and when it expires. The offset is only ever moved by the
+//!   PATCH holding the upload's *lease*, so two requests never write one upload at once, even
+//!   from two server processes.
+//! - [`PhotoFinding`]: a finding that lists a photo, with the org path of its grid's community.
 
-#[allow(unused_imports)]
 use super::Result;
+use chrono::{DateTime, Utc};
+use std::collections::BTreeMap;
+use yiwang_core::ids::{CaseId, FindingId, GridId, PhotoHash, UserId};
 
-pub trait PhotoTx {}
+/// A stored photo as the ledger records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhotoRecord {
+    pub sha256: PhotoHash,
+    pub bytes: u64,
+    pub width: u32,
+    pub height: u32,
+    /// `image/jpeg`, `image/png` or `image/webp`.
+    pub mime: String,
+    pub stored_at: DateTime<Utc>,
+    /// Who uploaded it first.
+    pub uploaded_by: UserId,
+    /// The finding the first upload named (a hint; see the schema).
+    pub finding_id: Option<FindingId>,
+}
+
+/// A tus upload's persisted state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Upload {
+    /// 32 lower-case hex digits (a random UUID): unguessable, and safe as a file name.
+    pub id: String,
+    /// The user who created it; nobody else may see or touch it.
+    pub user_id: UserId,
+    pub length: u64,
+    /// Bytes received, fsynced and acknowledged.
+    pub offset: u64,
+    /// The SHA-256 of the whole file, from `Upload-Metadata`.
+    pub sha256: PhotoHash,
+    pub finding_id: Option<FindingId>,
+    /// Every `Upload-Metadata` pair, decoded.
+    pub metadata: BTreeMap<String, String>,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub completed_at: Option<DateTime<Utc>>,
+}
+
+/// A finding that lists a photo, and where the finding is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhotoFinding {
+    pub finding_id: FindingId,
+    pub grid_id: GridId,
+    /// The org path (`/county/township/community/`) of the grid's community.
+    pub unit_path: String,
+    /// The case the finding opened, if any.
+    pub case_id: Option<CaseId>,
+}
+
+pub trait PhotoTx {
+    fn insert_upload(&mut self, upload: &Upload) -> Result<()>;
+    fn upload(&mut self, id: &str) -> Result<Option<Upload>>;
+    /// Gives the upload's write lease to `token` until `until`, unless another token holds a
+    /// lease that is still live at `now`; keeps the upload alive at least as long as the lease.
+    /// False when someone else holds it (or the upload is gone).
+    fn lease_upload(
+        &mut self,
+        id: &str,
+        token: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool>;
+    /// Moves the offset from `from` to `to`, sets the expiry and, when given, the completion
+    /// time, and releases the lease — only if `token` still holds the lease and the offset is
+    /// still `from`. False (and nothing changed) otherwise.
+    fn advance_upload(
+        &mut self,
+        id: &str,
+        token: &str,
+        from: u64,
+        to: u64,
+        expires_at: DateTime<Utc>,
+        completed_at: Option<DateTime<Utc>>,
+    ) -> Result<bool>;
+    /// Releases `token`'s lease without moving the offset.
+    fn release_upload(&mut self, id: &str, token: &str) -> Result<()>;
+    /// Forgets an upload; false when there was none.
+    fn delete_upload(&mut self, id: &str) -> Result<bool>;
+    /// Up to `limit` uploads that expired before `now`, oldest first.
+    fn expired_uploads(&mut self, now: DateTime<Utc>, limit: u32) -> Result<Vec<String>>;
+
+    fn photo(&mut self, sha256: &PhotoHash) -> Result<Option<PhotoRecord>>;
+    /// Records a stored photo unless it is already recorded (true when new), and `uploader` as
+    /// one of its uploaders either way.
+    fn insert_photo(&mut self, photo: &PhotoRecord, uploader: &UserId) -> Result<bool>;
+    /// Whether `user` uploaded the photo's bytes.
+    fn photo_uploaded_by(&mut self, sha256: &PhotoHash, user: &UserId) -> Result<bool>;
+    /// The findings that list the photo, in the order they arrived.
+    fn photo_findings(&mut self, sha256: &PhotoHash) -> Result<Vec<PhotoFinding>>;
+    /// The cases whose events carry the photo, in id order.
+    fn photo_cases(&mut self, sha256: &PhotoHash) -> Result<Vec<CaseId>>;
+}

@@ -49,21 +49,6 @@ impl CaseTx for SqliteTx<'_> {
                 case.id, case.origin_unit
             ))
         })?;
-        let event_json = json(event);
-        // The primary key (case_id, seq) refuses a second event for the same version.
-        self.tx
-            .prepare_cached(
-                "INSERT INTO case_events(case_id, seq, at, action, hash, data)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )?
-            .execute(params![
-                event.case_id.0,
-                event.seq as i64,
-                ts(event.at),
-                event.action.kind().as_str(),
-                event.hash,
-                event_json
-            ])?;
         let departments = format!(
             ",{}",
             case.departments
@@ -111,6 +96,22 @@ impl CaseTx for SqliteTx<'_> {
                 case.closed_at.map(ts),
                 case.description,
                 case_json
+            ])?;
+        let event_json = json(event);
+        // After the case row, which the event's foreign key names (a report creates both). The
+        // primary key (case_id, seq) refuses a second event for the same version.
+        self.tx
+            .prepare_cached(
+                "INSERT INTO case_events(case_id, seq, at, action, hash, data)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![
+                event.case_id.0,
+                event.seq as i64,
+                ts(event.at),
+                event.action.kind().as_str(),
+                event.hash,
+                event_json
             ])?;
         let scope = Scope::Area {
             path: origin_path,

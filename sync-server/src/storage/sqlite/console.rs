@@ -1,4 +1,470 @@
-use super::SqliteTx;
-use crate::storage::console::ConsoleTx;
+//! The console's queries on SQLite. Case filters become one `WHERE` over the `cases`
+//! projection (its columns are indexed for exactly these filters); subtrees are ranges of org
+//! paths, so a prefix test can use the `origin_path` index.
+//!
+//! `findings`, `finding_photos`, `photos` and `patrols` belong to the sync and photo areas. They
+//! are read here with plain SQL, and a table that is not there yet reads as empty.
 
-impl ConsoleTx for SqliteTx<'_> {}
+use super::util::{parse_ts, ts};
+use super::SqliteTx;
+use crate::storage::changes::Viewer;
+use crate::storage::console::{CaseFilter, CaseSort, ConsoleTx, SortKey, Window};
+use crate::storage::{Result, StorageError};
+use chrono::{DateTime, Duration, Utc};
+use rusqlite::types::Value as Sql;
+use rusqlite::OptionalExtension;
+use std::collections::{BTreeMap, BTreeSet};
+use yiwang_core::case::{Case, CaseEvent, CaseState};
+use yiwang_core::field::Patrol;
+use yiwang_core::ids::{CaseId, CategoryCode, FindingId, PhotoHash};
+
+/// The first string after every string that starts with `prefix`: org paths end in `/`, and
+/// `0` is the character after `/`, so `[path, end)` is exactly the subtree.
+fn prefix_end(prefix: &str) -> String {
+    match prefix.strip_suffix('/') {
+        Some(stem) => format!("{stem}0"),
+        None => format!("{prefix}{}", char::MAX),
+    }
+}
+
+/// `LIKE` pattern matching `text` anywhere, with the pattern characters escaped.
+fn contains_pattern(text: &str) -> String {
+    let mut p = String::with_capacity(text.len() + 2);
+    p.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
+
+/// A SQLite error that only says a table is not there (yet).
+fn missing_table(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(_, Some(m)) if m.starts_with("no such table"))
+}
+
+/// A `WHERE` clause over `cases` being built, with its positional parameters.
+#[derive(Default)]
+struct Where {
+    clauses: Vec<String>,
+    params: Vec<Sql>,
+}
+
+impl Where {
+    fn push(&mut self, clause: impl Into<String>, params: impl IntoIterator<Item = Sql>) {
+        self.clauses.push(clause.into());
+        self.params.extend(params);
+    }
+
+    fn sql(&self) -> String {
+        if self.clauses.is_empty() {
+            "1".to_owned()
+        } else {
+            self.clauses.join(" AND ")
+        }
+    }
+
+    /// The `can_see` rule of yiwang-core, in SQL.
+    fn visible_to(&mut self, v: &Viewer) {
+        let mut any = vec![];
+        let mut params = vec![];
+        if let Some(path) = &v.path {
+            let end = prefix_end(path);
+            any.push("(cases.origin_path >= ? AND cases.origin_path < ?)");
+            params.extend([Sql::Text(path.clone()), Sql::Text(end.clone())]);
+            // The holder always lies on the origin's path up to the county, so the origin test
+            // already covers it; this keeps the SQL the same rule as `can_see` regardless.
+            any.push(
+                "EXISTS (SELECT 1 FROM org_units hu WHERE hu.id = cases.holder_unit
+                         AND hu.path >= ? AND hu.path < ?)",
+            );
+            params.extend([Sql::Text(path.clone()), Sql::Text(end)]);
+        }
+        if !v.grids.is_empty() {
+            any.push("cases.grid_id IN (SELECT value FROM json_each(?))");
+            params.push(Sql::Text(
+                serde_json::to_string(&v.grids).unwrap_or_else(|_| "[]".into()),
+            ));
+        }
+        if let Some(d) = &v.department {
+            any.push("instr(cases.departments, ?) > 0");
+            params.push(Sql::Text(format!(",{d},")));
+        }
+        if any.is_empty() {
+            self.push("0", []);
+        } else {
+            self.push(format!("({})", any.join(" OR ")), params);
+        }
+    }
+
+    fn filter(&mut self, f: &CaseFilter) {
+        if !f.states.is_empty() {
+            let marks = vec!["?"; f.states.len()].join(", ");
+            self.push(
+                format!("cases.state IN ({marks})"),
+                f.states.iter().map(|s| Sql::Text(s.as_str().to_owned())),
+            );
+        }
+        if let Some(u) = &f.holder_unit {
+            self.push("cases.holder_unit = ?", [Sql::Text(u.0.clone())]);
+        }
+        for path in &f.origin_within {
+            self.push(
+                "(cases.origin_path >= ? AND cases.origin_path < ?)",
+                [Sql::Text(path.clone()), Sql::Text(prefix_end(path))],
+            );
+        }
+        if let Some(g) = &f.grid {
+            self.push("cases.grid_id = ?", [Sql::Text(g.0.clone())]);
+        }
+        if let Some(c) = &f.category {
+            let class_prefix = format!("{c}.");
+            self.push(
+                "(cases.category = ? OR substr(cases.category, 1, ?) = ?)",
+                [
+                    Sql::Text(c.0.clone()),
+                    Sql::Integer(class_prefix.chars().count() as i64),
+                    Sql::Text(class_prefix),
+                ],
+            );
+        }
+        if let Some(d) = &f.department {
+            self.push(
+                "instr(cases.departments, ?) > 0",
+                [Sql::Text(format!(",{d},"))],
+            );
+        }
+        if let Some(overdue) = f.overdue {
+            let test = "(cases.state IN ('dispatched', 'in_progress')
+                         AND cases.deadline IS NOT NULL AND cases.deadline < ?)";
+            let clause = if overdue {
+                test.to_owned()
+            } else {
+                format!("NOT {test}")
+            };
+            self.push(clause, [Sql::Text(ts(f.now))]);
+        }
+        if let Some(s) = f.supervised {
+            self.push(
+                if s {
+                    "cases.supervisions > 0"
+                } else {
+                    "cases.supervisions = 0"
+                },
+                [],
+            );
+        }
+        if let Some(ch) = f.channel {
+            let name = serde_json::to_value(ch)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
+            self.push("cases.channel = ?", [Sql::Text(name)]);
+        }
+        if let Some(t) = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            let p = contains_pattern(t);
+            self.push(
+                "(cases.description LIKE ? ESCAPE '\\' OR cases.id LIKE ? ESCAPE '\\'
+                  OR coalesce(json_extract(cases.data, '$.address'), '') LIKE ? ESCAPE '\\')",
+                [Sql::Text(p.clone()), Sql::Text(p.clone()), Sql::Text(p)],
+            );
+        }
+        if let Some(t) = f.reported_from {
+            self.push("cases.reported_at >= ?", [Sql::Text(ts(t))]);
+        }
+        if let Some(t) = f.reported_to {
+            self.push("cases.reported_at < ?", [Sql::Text(ts(t))]);
+        }
+        if let Some(t) = f.active_since {
+            self.push(
+                "(cases.state != 'closed' OR cases.updated_at >= ?)",
+                [Sql::Text(ts(t))],
+            );
+        }
+    }
+
+    fn new(viewer: &Viewer, filter: &CaseFilter) -> Where {
+        let mut w = Where::default();
+        w.visible_to(viewer);
+        w.filter(filter);
+        w
+    }
+}
+
+fn order_by(sort: CaseSort) -> String {
+    let dir = if sort.descending { "DESC" } else { "ASC" };
+    match sort.key {
+        SortKey::ReportedAt => format!("cases.reported_at {dir}, cases.id {dir}"),
+        SortKey::UpdatedAt => format!("cases.updated_at {dir}, cases.id {dir}"),
+        SortKey::Deadline => {
+            format!("cases.deadline IS NULL, cases.deadline {dir}, cases.id {dir}")
+        }
+    }
+}
+
+fn json_column<T: serde::de::DeserializeOwned>(s: &str) -> Result<T> {
+    serde_json::from_str(s).map_err(StorageError::from)
+}
+
+impl ConsoleTx for SqliteTx<'_> {
+    fn find_cases(
+        &mut self,
+        viewer: &Viewer,
+        filter: &CaseFilter,
+        sort: CaseSort,
+        window: Option<Window>,
+    ) -> Result<Vec<Case>> {
+        let mut w = Where::new(viewer, filter);
+        let mut sql = format!(
+            "SELECT cases.data FROM cases WHERE {} ORDER BY {}",
+            w.sql(),
+            order_by(sort)
+        );
+        if let Some(win) = window {
+            sql.push_str(" LIMIT ? OFFSET ?");
+            w.params
+                .push(Sql::Integer(i64::try_from(win.limit).unwrap_or(i64::MAX)));
+            w.params
+                .push(Sql::Integer(i64::try_from(win.offset).unwrap_or(i64::MAX)));
+        }
+        let mut st = self.tx.prepare(&sql)?;
+        let rows = st.query_map(rusqlite::params_from_iter(w.params.iter()), |r| {
+            r.get::<_, String>(0)
+        })?;
+        let mut out = vec![];
+        for row in rows {
+            out.push(json_column(&row?)?);
+        }
+        Ok(out)
+    }
+
+    fn count_cases(&mut self, viewer: &Viewer, filter: &CaseFilter) -> Result<u64> {
+        let w = Where::new(viewer, filter);
+        let n: i64 = self.tx.query_row(
+            &format!("SELECT count(*) FROM cases WHERE {}", w.sql()),
+            rusqlite::params_from_iter(w.params.iter()),
+            |r| r.get(0),
+        )?;
+        Ok(n as u64)
+    }
+
+    fn count_cases_by_state(
+        &mut self,
+        viewer: &Viewer,
+        filter: &CaseFilter,
+    ) -> Result<BTreeMap<CaseState, u64>> {
+        let w = Where::new(viewer, filter);
+        let mut st = self.tx.prepare(&format!(
+            "SELECT cases.state, count(*) FROM cases WHERE {} GROUP BY cases.state",
+            w.sql()
+        ))?;
+        let rows = st.query_map(rusqlite::params_from_iter(w.params.iter()), |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+        })?;
+        let mut out = BTreeMap::new();
+        for row in rows {
+            let (state, n) = row?;
+            let state = CaseState::parse(&state)
+                .ok_or_else(|| StorageError::Invalid(format!("unknown case state {state}")))?;
+            out.insert(state, n as u64);
+        }
+        Ok(out)
+    }
+
+    fn events_of_cases(
+        &mut self,
+        viewer: &Viewer,
+        filter: &CaseFilter,
+    ) -> Result<Vec<Vec<CaseEvent>>> {
+        let w = Where::new(viewer, filter);
+        let mut st = self.tx.prepare(&format!(
+            "SELECT e.case_id, e.data FROM case_events e
+             WHERE e.case_id IN (SELECT cases.id FROM cases WHERE {})
+             ORDER BY e.case_id, e.seq",
+            w.sql()
+        ))?;
+        let rows = st.query_map(rusqlite::params_from_iter(w.params.iter()), |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })?;
+        let mut out: Vec<Vec<CaseEvent>> = vec![];
+        let mut current: Option<String> = None;
+        for row in rows {
+            let (case_id, data) = row?;
+            let event: CaseEvent = json_column(&data)?;
+            if current.as_deref() != Some(case_id.as_str()) {
+                out.push(vec![]);
+                current = Some(case_id);
+            }
+            if let Some(group) = out.last_mut() {
+                group.push(event);
+            }
+        }
+        Ok(out)
+    }
+
+    fn finding_of_case(
+        &mut self,
+        case: &CaseId,
+        finding: Option<&FindingId>,
+    ) -> Result<Option<serde_json::Value>> {
+        let by_id = finding.map(|f| f.0.clone()).unwrap_or_default();
+        let found: Option<(String, String)> = match self
+            .tx
+            .prepare_cached(
+                "SELECT id, data FROM findings WHERE id = ?1 OR case_id = ?2
+                 ORDER BY id = ?1 DESC LIMIT 1",
+            )
+            .and_then(|mut st| {
+                st.query_row([&by_id, &case.0], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .optional()
+            }) {
+            Ok(f) => f,
+            Err(e) if missing_table(&e) => None,
+            Err(e) => return Err(e.into()),
+        };
+        let Some((id, data)) = found else {
+            return Ok(None);
+        };
+        let mut value: serde_json::Value = json_column(&data)?;
+        // The photo list may live in its own table rather than in the stored record.
+        if value.get("photos").is_none_or(|p| !p.is_array()) {
+            let photos: Vec<String> = match self
+                .tx
+                .prepare_cached(
+                    "SELECT sha256 FROM finding_photos WHERE finding_id = ?1 ORDER BY position",
+                )
+                .and_then(|mut st| {
+                    st.query_map([&id], |r| r.get(0))?
+                        .collect::<rusqlite::Result<Vec<_>>>()
+                }) {
+                Ok(p) => p,
+                Err(e) if missing_table(&e) => vec![],
+                Err(e) => return Err(e.into()),
+            };
+            if let Some(obj) = value.as_object_mut() {
+                obj.insert("photos".into(), serde_json::json!(photos));
+            }
+        }
+        Ok(Some(value))
+    }
+
+    fn stored_photos(&mut self, hashes: &[PhotoHash]) -> Result<BTreeSet<PhotoHash>> {
+        if hashes.is_empty() {
+            return Ok(BTreeSet::new());
+        }
+        let list = serde_json::to_string(hashes)?;
+        let found = self
+            .tx
+            .prepare_cached(
+                "SELECT sha256 FROM photos WHERE sha256 IN (SELECT value FROM json_each(?1))",
+            )
+            .and_then(|mut st| {
+                st.query_map([&list], |r| r.get::<_, String>(0))?
+                    .collect::<rusqlite::Result<Vec<_>>>()
+            });
+        match found {
+            Ok(v) => Ok(v.iter().filter_map(|h| PhotoHash::parse(h)).collect()),
+            Err(e) if missing_table(&e) => Ok(BTreeSet::new()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    fn patrols_started_between(
+        &mut self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<Patrol>> {
+        // Compare on a day wider than asked, as text, and then exactly on parsed instants: the
+        // text form of a stored time need not be the fixed-width one this module writes.
+        let lo = (from - Duration::days(1)).format("%Y-%m-%d").to_string();
+        let hi = (to + Duration::days(2)).format("%Y-%m-%d").to_string();
+        let rows = self
+            .tx
+            .prepare_cached(
+                "SELECT id, grid_id, worker_id, started_at, ended_at FROM patrols
+                 WHERE started_at >= ?1 AND started_at < ?2 ORDER BY started_at",
+            )
+            .and_then(|mut st| {
+                st.query_map([&lo, &hi], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, Option<String>>(4)?,
+                    ))
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()
+            });
+        let rows = match rows {
+            Ok(r) => r,
+            Err(e) if missing_table(&e) => return Ok(vec![]),
+            Err(e) => return Err(e.into()),
+        };
+        let mut out = vec![];
+        for (id, grid, worker, started, ended) in rows {
+            let started_at = parse_ts(&started)?;
+            if started_at < from || started_at >= to {
+                continue;
+            }
+            out.push(Patrol {
+                id: id.into(),
+                grid_id: grid.into(),
+                worker_id: worker.into(),
+                started_at,
+                ended_at: ended.as_deref().map(parse_ts).transpose()?,
+            });
+        }
+        Ok(out)
+    }
+
+    fn categories_of_open_cases(&mut self) -> Result<BTreeSet<CategoryCode>> {
+        let mut st = self
+            .tx
+            .prepare_cached("SELECT DISTINCT category FROM cases WHERE state != 'closed'")?;
+        let rows = st.query_map([], |r| r.get::<_, String>(0).map(CategoryCode))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_path_range_holds_exactly_its_subtree() {
+        let p = "/210882/210882001/";
+        let end = prefix_end(p);
+        let inside = "/210882/210882001/210882001002/";
+        let sibling = "/210882/2108820010/";
+        let other = "/210882/210882002/";
+        assert!(
+            inside >= p && inside < end.as_str(),
+            "a community lies in its township's range"
+        );
+        assert!(
+            p >= p && p < end.as_str(),
+            "the unit itself is in its own range"
+        );
+        assert!(
+            !(sibling >= p && sibling < end.as_str()),
+            "a sibling whose id extends ours is outside"
+        );
+        assert!(
+            !(other >= p && other < end.as_str()),
+            "the next township is outside"
+        );
+    }
+
+    #[test]
+    fn like_patterns_are_escaped() {
+        assert_eq!(
+            contains_pattern("50%_a\\"),
+            "%50\\%\\_a\\\\%",
+            "user text never acts as a wildcard"
+        );
+    }
+}

@@ -1,4 +1,336 @@
+use super::util::{json, parse_ts, ts};
 use super::SqliteTx;
-use crate::storage::sync::SyncTx;
+use crate::storage::changes::{ChangeLogTx, Scope};
+use crate::storage::sync::{OpFate, OpRecord, RejectedFilter, SyncTx};
+use crate::storage::{Result, StorageError};
+use chrono::{DateTime, Utc};
+use rusqlite::{params, OptionalExtension, Row};
+use yiwang_core::field::{Finding, Patrol, TrackPoint};
+use yiwang_core::ids::{DeviceId, FindingId, GridId, OpId, PatrolId, UserId};
+use yiwang_core::sync::{Entity, OpType, RejectedOp};
 
-impl SyncTx for SqliteTx<'_> {}
+/// Savepoint names are per connection; ops never nest, so one name does.
+const SAVEPOINT: &str = "yiwang_op";
+
+fn conversion(col: usize, e: impl std::error::Error + Send + Sync + 'static) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(col, rusqlite::types::Type::Text, Box::new(e))
+}
+
+fn json_col<T: serde::de::DeserializeOwned>(r: &Row<'_>, col: usize) -> rusqlite::Result<T> {
+    let s: String = r.get(col)?;
+    serde_json::from_str(&s).map_err(|e| conversion(col, e))
+}
+
+fn op_type_col(r: &Row<'_>, col: usize) -> rusqlite::Result<OpType> {
+    let s: String = r.get(col)?;
+    OpType::parse(&s).ok_or_else(|| {
+        conversion(
+            col,
+            StorageError::Invalid(format!("unknown op type {s:?} in the ops table")),
+        )
+    })
+}
+
+fn ts_col(r: &Row<'_>, col: usize) -> rusqlite::Result<DateTime<Utc>> {
+    parse_ts(&r.get::<_, String>(col)?)
+}
+
+fn op_row(r: &Row<'_>) -> rusqlite::Result<OpRecord> {
+    let status: String = r.get(7)?;
+    let data: Option<String> = r.get(11)?;
+    Ok(OpRecord {
+        op_id: OpId(r.get(0)?),
+        device_id: DeviceId(r.get(1)?),
+        user_id: UserId(r.get(2)?),
+        op_type: op_type_col(r, 3)?,
+        entity_id: r.get(4)?,
+        at: ts_col(r, 5)?,
+        received_at: ts_col(r, 6)?,
+        fate: if status == "applied" {
+            OpFate::Applied
+        } else {
+            OpFate::Rejected
+        },
+        code: r.get(8)?,
+        message: r.get(9)?,
+        seq: r.get(10)?,
+        data: data
+            .map(|d| serde_json::from_str(&d))
+            .transpose()
+            .map_err(|e| conversion(11, e))?,
+        unit_path: r.get(12)?,
+    })
+}
+
+fn patrol_row(r: &Row<'_>) -> rusqlite::Result<Patrol> {
+    json_col(r, 0)
+}
+
+impl SqliteTx<'_> {
+    fn store_patrol(&self, p: &Patrol) -> Result<()> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO patrols(id, grid_id, worker_id, started_at, ended_at, data)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT(id) DO UPDATE SET ended_at = ?5, data = ?6",
+            )?
+            .execute(params![
+                p.id.0,
+                p.grid_id.0,
+                p.worker_id.0,
+                ts(p.started_at),
+                p.ended_at.map(ts),
+                json(p)
+            ])?;
+        Ok(())
+    }
+
+    fn log_patrol(&mut self, p: &Patrol) -> Result<()> {
+        let scope = self.grid_scope(&p.grid_id)?.ok_or_else(|| {
+            StorageError::Invalid(format!("patrol {}: unknown grid {}", p.id, p.grid_id))
+        })?;
+        self.record_change(Entity::Patrol, &p.id.0, &scope, &serde_json::to_value(p)?)?;
+        Ok(())
+    }
+}
+
+impl SyncTx for SqliteTx<'_> {
+    fn op_savepoint(&mut self) -> Result<()> {
+        self.tx.execute_batch(&format!("SAVEPOINT {SAVEPOINT}"))?;
+        Ok(())
+    }
+
+    fn op_release(&mut self) -> Result<()> {
+        self.tx.execute_batch(&format!("RELEASE {SAVEPOINT}"))?;
+        Ok(())
+    }
+
+    fn op_rollback(&mut self) -> Result<()> {
+        self.tx
+            .execute_batch(&format!("ROLLBACK TO {SAVEPOINT}; RELEASE {SAVEPOINT}"))?;
+        Ok(())
+    }
+
+    fn op(&mut self, id: &OpId) -> Result<Option<OpRecord>> {
+        Ok(self
+            .tx
+            .prepare_cached(
+                "SELECT op_id, device_id, user_id, type, entity_id, at, received_at, status, code,
+                        message, seq, data, unit_path
+                 FROM ops WHERE op_id = ?1",
+            )?
+            .query_row([&id.0], op_row)
+            .optional()?)
+    }
+
+    fn insert_op(&mut self, op: &OpRecord) -> Result<bool> {
+        let n = self
+            .tx
+            .prepare_cached(
+                "INSERT INTO ops(op_id, device_id, user_id, type, entity_id, at, received_at,
+                                 status, code, message, seq, data, unit_path)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+                 ON CONFLICT(op_id) DO NOTHING",
+            )?
+            .execute(params![
+                op.op_id.0,
+                op.device_id.0,
+                op.user_id.0,
+                op.op_type.as_str(),
+                op.entity_id,
+                ts(op.at),
+                ts(op.received_at),
+                op.fate.as_str(),
+                op.code,
+                op.message,
+                op.seq,
+                op.data.as_ref().map(json),
+                op.unit_path
+            ])?;
+        Ok(n == 1)
+    }
+
+    fn touch_device(&mut self, device: &DeviceId, user: &UserId, now: DateTime<Utc>) -> Result<()> {
+        // The device's name is the one it gave when it signed in.
+        self.tx
+            .prepare_cached(
+                "INSERT INTO devices(device_id, user_id, name, first_seen, last_seen)
+                 VALUES (?1, ?2, coalesce((SELECT device_name FROM tokens
+                                           WHERE device_id = ?1 AND user_id = ?2
+                                           ORDER BY created_at DESC LIMIT 1), ''), ?3, ?3)
+                 ON CONFLICT(device_id) DO UPDATE SET user_id = ?2, last_seen = ?3,
+                    name = coalesce((SELECT device_name FROM tokens
+                                     WHERE device_id = ?1 AND user_id = ?2
+                                     ORDER BY created_at DESC LIMIT 1), name)",
+            )?
+            .execute(params![device.0, user.0, ts(now)])?;
+        Ok(())
+    }
+
+    fn rejected_ops(&mut self, filter: &RejectedFilter) -> Result<(Vec<RejectedOp>, bool)> {
+        let mut st = self.tx.prepare_cached(
+            "SELECT op_id, device_id, user_id, type, entity_id, at, received_at, status, code,
+                    message, seq, data, unit_path
+             FROM ops
+             WHERE status = 'rejected' AND (
+                   user_id = ?1
+                OR (?2 IS NOT NULL AND substr(unit_path, 1, length(?2)) = ?2))
+             ORDER BY received_at DESC, op_id DESC
+             LIMIT ?3 OFFSET ?4",
+        )?;
+        let rows = st.query_map(
+            params![
+                filter.user.0,
+                filter.path,
+                i64::from(filter.limit) + 1,
+                i64::from(filter.offset)
+            ],
+            op_row,
+        )?;
+        let mut out = vec![];
+        for row in rows {
+            let r = row?;
+            out.push(RejectedOp {
+                op_id: r.op_id,
+                device_id: r.device_id,
+                user_id: r.user_id,
+                op_type: r.op_type,
+                entity_id: r.entity_id,
+                code: r.code.unwrap_or_default(),
+                message: r.message.unwrap_or_default(),
+                at: r.at,
+                received_at: r.received_at,
+                data: r.data.unwrap_or(serde_json::Value::Null),
+            });
+        }
+        let more = out.len() > filter.limit as usize;
+        out.truncate(filter.limit as usize);
+        Ok((out, more))
+    }
+
+    fn grid_scope(&mut self, grid: &GridId) -> Result<Option<Scope>> {
+        let path: Option<String> = self
+            .tx
+            .prepare_cached(
+                "SELECT o.path FROM grids g JOIN org_units o ON o.id = g.community_id
+                 WHERE g.id = ?1",
+            )?
+            .query_row([&grid.0], |r| r.get(0))
+            .optional()?;
+        Ok(path.map(|path| Scope::Area {
+            path,
+            grid: Some(grid.clone()),
+            departments: vec![],
+        }))
+    }
+
+    fn finding_scope(&mut self, finding: &FindingId) -> Result<Option<Scope>> {
+        let grid: Option<String> = self
+            .tx
+            .prepare_cached("SELECT grid_id FROM findings WHERE id = ?1")?
+            .query_row([&finding.0], |r| r.get(0))
+            .optional()?;
+        match grid {
+            Some(g) => self.grid_scope(&GridId(g)),
+            None => Ok(None),
+        }
+    }
+
+    fn patrol(&mut self, id: &PatrolId) -> Result<Option<Patrol>> {
+        Ok(self
+            .tx
+            .prepare_cached("SELECT data FROM patrols WHERE id = ?1")?
+            .query_row([&id.0], patrol_row)
+            .optional()?)
+    }
+
+    fn insert_patrol(&mut self, patrol: &Patrol) -> Result<()> {
+        self.store_patrol(patrol)?;
+        self.log_patrol(patrol)
+    }
+
+    fn append_track(&mut self, id: &PatrolId, points: &[TrackPoint]) -> Result<u64> {
+        {
+            let mut st = self.tx.prepare_cached(
+                "INSERT INTO track_points(patrol_id, t, lat, lon, accuracy_m, mock)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?;
+            for p in points {
+                st.execute(params![id.0, ts(p.t), p.lat, p.lon, p.accuracy_m, p.mock])?;
+            }
+        }
+        let total: i64 = self.tx.query_row(
+            "UPDATE patrols SET points = points + ?2 WHERE id = ?1 RETURNING points",
+            params![id.0, points.len() as i64],
+            |r| r.get(0),
+        )?;
+        Ok(u64::try_from(total).unwrap_or(0))
+    }
+
+    fn track(&mut self, id: &PatrolId) -> Result<Vec<TrackPoint>> {
+        let mut st = self.tx.prepare_cached(
+            "SELECT t, lat, lon, accuracy_m, mock FROM track_points
+             WHERE patrol_id = ?1 ORDER BY t, rowid",
+        )?;
+        let rows = st.query_map([&id.0], |r| {
+            Ok(TrackPoint {
+                t: ts_col(r, 0)?,
+                lat: r.get(1)?,
+                lon: r.get(2)?,
+                accuracy_m: r.get(3)?,
+                mock: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn end_patrol(&mut self, id: &PatrolId, ended_at: DateTime<Utc>) -> Result<()> {
+        let mut p = self.patrol(id)?.ok_or(StorageError::NotFound("patrol"))?;
+        p.ended_at = Some(ended_at);
+        self.store_patrol(&p)?;
+        self.log_patrol(&p)
+    }
+
+    fn finding(&mut self, id: &FindingId) -> Result<Option<Finding>> {
+        Ok(self
+            .tx
+            .prepare_cached("SELECT data FROM findings WHERE id = ?1")?
+            .query_row([&id.0], |r| json_col(r, 0))
+            .optional()?)
+    }
+
+    fn insert_finding(&mut self, f: &Finding, received_at: DateTime<Utc>) -> Result<()> {
+        let scope = self.grid_scope(&f.grid_id)?.ok_or_else(|| {
+            StorageError::Invalid(format!("finding {}: unknown grid {}", f.id, f.grid_id))
+        })?;
+        let disposition = serde_json::to_value(f.disposition)?;
+        self.tx
+            .prepare_cached(
+                "INSERT INTO findings(id, grid_id, patrol_id, worker_id, category, disposition,
+                                      case_id, observed_at, received_at, data)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )?
+            .execute(params![
+                f.id.0,
+                f.grid_id.0,
+                f.patrol_id.as_ref().map(|p| &p.0),
+                f.worker_id.0,
+                f.category_code.0,
+                disposition.as_str().unwrap_or_default(),
+                f.case_id.as_ref().map(|c| &c.0),
+                ts(f.observed_at),
+                ts(received_at),
+                json(f)
+            ])?;
+        {
+            let mut st = self.tx.prepare_cached(
+                "INSERT INTO finding_photos(finding_id, position, sha256) VALUES (?1, ?2, ?3)",
+            )?;
+            for (i, h) in f.photos.iter().enumerate() {
+                st.execute(params![f.id.0, i as i64, h.as_str()])?;
+            }
+        }
+        self.record_change(Entity::Finding, &f.id.0, &scope, &serde_json::to_value(f)?)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,377 @@
+//! The county's figures (DESIGN.md §4) and patrol coverage, computed from the ledger on every
+//! request: the events of the cases the caller may see go through
+//! `yiwang_core::measures::{CaseFacts, Measures, breakdown}`, and the patrols of the caller's
+//! grids through `patrol_coverage`. Nothing here is stored, so a figure can never disagree with
+//! the ledger it summarises.
+
+use super::{
+    invalid_query, local_day, local_midnight, parse_day, parse_time, read, Bound, QueryParams,
+};
+use crate::auth::AuthUser;
+use crate::error::ApiResult;
+use crate::jurisdiction::viewer;
+use crate::state::{AppState, Reference};
+use crate::storage::console::CaseFilter;
+use axum::extract::State;
+use axum::Json;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use yiwang_core::case::CaseState;
+use yiwang_core::field::PatrolWindows;
+use yiwang_core::ids::{GridId, UserId};
+use yiwang_core::measures::{breakdown, patrol_coverage, CaseFacts, Dimension, Measures, Period};
+use yiwang_core::org::{GridKind, OrgLevel};
+
+/// The period `/stats` covers when the query names none.
+pub const DEFAULT_PERIOD_DAYS: i64 = 30;
+/// The longest period one request may ask for (the trend has a row per day).
+pub const MAX_PERIOD_DAYS: i64 = 731;
+
+/// One key of a breakdown with its figures.
+#[derive(Debug, Clone, Serialize)]
+pub struct StatsRow {
+    pub key: String,
+    pub name: Option<String>,
+    pub measures: Measures,
+}
+
+/// Intake and closures on one local day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DayRow {
+    pub date: NaiveDate,
+    pub intake: u64,
+    pub closed: u64,
+}
+
+/// Answer to `GET /api/v1/stats`.
+#[derive(Debug, Clone, Serialize)]
+pub struct StatsResponse {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    /// The instant the figures were computed at ("overdue now" is judged at it).
+    pub now: DateTime<Utc>,
+    pub dimension: Option<Dimension>,
+    /// Over every case the caller may see.
+    pub total: Measures,
+    pub breakdown: Vec<StatsRow>,
+    /// Intake and closed per Beijing-time day of the period; they add up to the totals.
+    pub by_day: Vec<DayRow>,
+}
+
+fn key_name(r: &Reference, dim: Dimension, key: &str) -> Option<String> {
+    match dim {
+        Dimension::County | Dimension::Township | Dimension::Community => {
+            r.org.unit(&key.into()).map(|u| u.name.clone())
+        }
+        Dimension::Grid => r.org.grid(&key.into()).map(|g| g.name.clone()),
+        Dimension::Department => r.org.department(&key.into()).map(|d| d.name.clone()),
+        Dimension::Category | Dimension::CategoryClass => {
+            r.categories.get(&key.into()).map(|c| c.name.clone())
+        }
+    }
+}
+
+/// Intake and closures per local day, counted as `Measures` counts them, so the rows add up to
+/// its `intake` and `closed`.
+pub fn by_day(facts: &[CaseFacts], period: Period) -> Vec<DayRow> {
+    let mut days: BTreeMap<NaiveDate, DayRow> = BTreeMap::new();
+    let first = local_day(period.from);
+    let last = local_day(period.to - Duration::microseconds(1));
+    let mut d = first;
+    while d <= last {
+        days.insert(
+            d,
+            DayRow {
+                date: d,
+                intake: 0,
+                closed: 0,
+            },
+        );
+        match d.succ_opt() {
+            Some(n) => d = n,
+            None => break,
+        }
+    }
+    for f in facts {
+        // Invalid and duplicate cases were never opened (不予立案): not intake, not closures.
+        if !f.outcome.is_none_or(|o| o.counts_as_case()) {
+            continue;
+        }
+        if period.contains(f.reported_at) {
+            if let Some(row) = days.get_mut(&local_day(f.reported_at)) {
+                row.intake += 1;
+            }
+        }
+        if f.state == CaseState::Closed {
+            if let Some(t) = f.closed_at.filter(|t| period.contains(*t)) {
+                if let Some(row) = days.get_mut(&local_day(t)) {
+                    row.closed += 1;
+                }
+            }
+        }
+    }
+    days.into_values().collect()
+}
+
+/// The query of `GET /api/v1/stats` (documentation only).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // describes the query for the OpenAPI document; never constructed
+pub struct StatsQuery {
+    /// Start of the period: RFC 3339 or YYYY-MM-DD (Beijing time). Default: 30 days before `to`.
+    from: Option<String>,
+    /// End of the period (exclusive; a date means through its end). Default: now.
+    to: Option<String>,
+    /// county, township, community, grid, department, category or category_class.
+    dimension: Option<String>,
+}
+
+/// `GET /api/v1/stats`: the DESIGN.md §4 measures over the cases the caller may see, broken
+/// down by a dimension, with the daily intake/closure trend.
+#[utoipa::path(get, path = "/api/v1/stats", tag = "console", params(StatsQuery),
+    responses((status = 200, description = "{from, to, now, dimension, total, breakdown, by_day}"),
+              (status = 400, description = "invalid_query")))]
+pub async fn stats(
+    State(state): State<AppState>,
+    me: AuthUser,
+    q: QueryParams,
+) -> ApiResult<Json<StatsResponse>> {
+    q.only(&["from", "to", "dimension"])?;
+    let now = state.now();
+    let to = q
+        .get("to")
+        .map(|v| parse_time("to", v, Bound::End))
+        .transpose()?
+        .unwrap_or(now);
+    let from = q
+        .get("from")
+        .map(|v| parse_time("from", v, Bound::Start))
+        .transpose()?
+        .unwrap_or(to - Duration::days(DEFAULT_PERIOD_DAYS));
+    if to <= from {
+        return Err(invalid_query("to must be later than from"));
+    }
+    if to - from > Duration::days(MAX_PERIOD_DAYS) {
+        return Err(invalid_query(format!(
+            "the period may be at most {MAX_PERIOD_DAYS} days"
+        )));
+    }
+    let dimension: Option<Dimension> = q
+        .get("dimension")
+        .map(|d| {
+            serde_json::from_value(serde_json::Value::String(d.to_owned())).map_err(|_| {
+                invalid_query(format!(
+                    "dimension: {d:?} is not county, township, community, grid, department, category or category_class"
+                ))
+            })
+        })
+        .transpose()?;
+    let period = Period { from, to };
+    let st = state.clone();
+    let out = read(&state, move |tx| {
+        let reference = st.reference(tx)?;
+        let viewer = viewer(tx, &me.user)?;
+        let filter = CaseFilter {
+            active_since: Some(from),
+            now,
+            ..CaseFilter::default()
+        };
+        let facts: Vec<CaseFacts> = tx
+            .events_of_cases(&viewer, &filter)?
+            .iter()
+            .filter_map(|events| CaseFacts::from_events(events, now))
+            .collect();
+        let total = Measures::compute(&facts, period, now, &reference.calendar);
+        let rows = match dimension {
+            None => vec![],
+            Some(dim) => breakdown(
+                &facts,
+                dim,
+                &reference.org,
+                period,
+                now,
+                &reference.calendar,
+            )
+            .into_iter()
+            .map(|(key, measures)| StatsRow {
+                name: key_name(&reference, dim, &key),
+                key,
+                measures,
+            })
+            .collect(),
+        };
+        Ok(StatsResponse {
+            from,
+            to,
+            now,
+            dimension,
+            total,
+            breakdown: rows,
+            by_day: by_day(&facts, period),
+        })
+    })
+    .await?;
+    Ok(Json(out))
+}
+
+/// One grid's patrols on the day.
+#[derive(Debug, Clone, Serialize)]
+pub struct CoverageRow {
+    pub grid_id: GridId,
+    pub grid_name: String,
+    pub kind: GridKind,
+    pub community_id: String,
+    pub community_name: Option<String>,
+    pub township_id: Option<String>,
+    pub township_name: Option<String>,
+    pub worker_id: Option<UserId>,
+    pub worker_name: Option<String>,
+    /// Patrol windows (morning, afternoon) with a patrol: 0, 1 or 2; 2 is covered.
+    pub windows: u8,
+}
+
+/// Coverage of a set of grids.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct CoverageTotals {
+    pub id: String,
+    pub name: Option<String>,
+    pub grids: u64,
+    pub covered: u64,
+    pub partial: u64,
+    pub none: u64,
+    /// 巡查率 = covered ÷ grids.
+    pub rate: Option<f64>,
+}
+
+impl CoverageTotals {
+    fn add(&mut self, windows: u8) {
+        self.grids += 1;
+        match windows {
+            2 => self.covered += 1,
+            1 => self.partial += 1,
+            _ => self.none += 1,
+        }
+        self.rate = Some(self.covered as f64 / self.grids as f64);
+    }
+}
+
+/// Answer to `GET /api/v1/coverage`.
+#[derive(Debug, Clone, Serialize)]
+pub struct CoverageResponse {
+    pub date: NaiveDate,
+    pub grids: u64,
+    pub covered: u64,
+    pub partial: u64,
+    pub none: u64,
+    pub rate: Option<f64>,
+    pub rows: Vec<CoverageRow>,
+    pub by_township: Vec<CoverageTotals>,
+    pub by_community: Vec<CoverageTotals>,
+}
+
+/// The query of `GET /api/v1/coverage` (documentation only).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // describes the query for the OpenAPI document; never constructed
+pub struct CoverageQuery {
+    /// The Beijing-time day, YYYY-MM-DD. Default: today.
+    date: Option<String>,
+}
+
+/// `GET /api/v1/coverage`: patrol coverage (巡查率) of the caller's grids on a local day, per
+/// grid and totalled by township and community.
+#[utoipa::path(get, path = "/api/v1/coverage", tag = "console", params(CoverageQuery),
+    responses((status = 200, description = "{date, grids, covered, partial, none, rate, rows, by_township, by_community}"),
+              (status = 400, description = "invalid_query")))]
+pub async fn coverage(
+    State(state): State<AppState>,
+    me: AuthUser,
+    q: QueryParams,
+) -> ApiResult<Json<CoverageResponse>> {
+    q.only(&["date"])?;
+    let now = state.now();
+    let date = match q.get("date") {
+        None => local_day(now),
+        Some(d) => parse_day("date", d)?,
+    };
+    let next = date
+        .succ_opt()
+        .ok_or_else(|| invalid_query("date: out of range"))?;
+    let st = state.clone();
+    let out = read(&state, move |tx| {
+        let reference = st.reference(tx)?;
+        let actor = me.user.actor();
+        let org = &reference.org;
+        let grids: Vec<&yiwang_core::org::Grid> = org
+            .grids()
+            .filter(|g| org.grid_in_jurisdiction(&actor, &g.id))
+            .collect();
+        let patrols = tx.patrols_started_between(local_midnight(date), local_midnight(next))?;
+        let cov = patrol_coverage(
+            grids.iter().map(|g| &g.id),
+            patrols.iter(),
+            date,
+            &PatrolWindows::default(),
+        );
+        let names: BTreeMap<UserId, String> = if grids.is_empty() {
+            BTreeMap::new()
+        } else {
+            tx.users()?
+                .into_iter()
+                .map(|u| (u.id, u.display_name))
+                .collect()
+        };
+        let mut rows = vec![];
+        let mut by_township: BTreeMap<String, CoverageTotals> = BTreeMap::new();
+        let mut by_community: BTreeMap<String, CoverageTotals> = BTreeMap::new();
+        for g in &grids {
+            let windows = cov.by_grid.get(&g.id).copied().unwrap_or(0);
+            let community = org.unit(&g.community_id);
+            let township = org.ancestor_at(&g.community_id, OrgLevel::Township);
+            let entry =
+                |map: &mut BTreeMap<String, CoverageTotals>, id: &str, name: Option<&str>| {
+                    map.entry(id.to_owned())
+                        .or_insert_with(|| CoverageTotals {
+                            id: id.to_owned(),
+                            name: name.map(str::to_owned),
+                            ..CoverageTotals::default()
+                        })
+                        .add(windows);
+                };
+            entry(
+                &mut by_community,
+                &g.community_id.0,
+                community.map(|c| c.name.as_str()),
+            );
+            if let Some(t) = township {
+                entry(&mut by_township, &t.id.0, Some(t.name.as_str()));
+            }
+            rows.push(CoverageRow {
+                grid_id: g.id.clone(),
+                grid_name: g.name.clone(),
+                kind: g.kind,
+                community_id: g.community_id.0.clone(),
+                community_name: community.map(|c| c.name.clone()),
+                township_id: township.map(|t| t.id.0.clone()),
+                township_name: township.map(|t| t.name.clone()),
+                worker_name: g.worker_id.as_ref().and_then(|w| names.get(w).cloned()),
+                worker_id: g.worker_id.clone(),
+                windows,
+            });
+        }
+        Ok(CoverageResponse {
+            date,
+            grids: cov.grids,
+            covered: cov.covered,
+            partial: cov.partial,
+            none: cov.none,
+            rate: cov.rate,
+            rows,
+            by_township: by_township.into_values().collect(),
+            by_community: by_community.into_values().collect(),
+        })
+    })
+    .await?;
+    Ok(Json(out))
+}

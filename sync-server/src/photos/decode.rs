@@ -1,0 +1,287 @@
+//! Checking that uploaded bytes are a picture the county can keep as evidence, and making its
+//! thumbnail.
+//!
+//! The limits are those of the device's photo pipeline (`yiwang_client::photo::Limits::default`
+//! — the server may not depend on the client crate, so they are repeated here, in one place):
+//! a photo the app accepts, the server accepts, and a decompression bomb is refused from its
+//! header, before any pixel buffer exists. Order of work: format sniffing, header dimensions,
+//! JPEG completeness, decode (with the same limits in force), thumbnail.
+
+use super::store::PhotoKind;
+use image::codecs::jpeg::JpegEncoder;
+use image::error::LimitErrorKind;
+use image::{
+    DynamicImage, ExtendedColorType, ImageDecoder, ImageError, ImageFormat, ImageReader, RgbImage,
+};
+use std::io::Cursor;
+
+/// Largest photo file accepted (also tus's `Tus-Max-Size`). Mirrors the client's `max_bytes`.
+pub const MAX_PHOTO_BYTES: u64 = 40 * 1024 * 1024;
+/// Largest width × height a file header may declare. Mirrors the client's `max_pixels`.
+pub const MAX_PIXELS: u64 = 120_000_000;
+/// Largest width or height a file header may declare. Mirrors the client's `max_edge_in`.
+pub const MAX_EDGE: u32 = 20_000;
+/// Long edge of a thumbnail, as the device makes them.
+pub const THUMB_EDGE: u32 = 320;
+/// Thumbnails are for lists; a little lower than the device's 85 keeps them small.
+const THUMB_QUALITY: u8 = 80;
+
+/// Why uploaded bytes are not kept as a photo. Each has a stable code.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ImageRefusal {
+    #[error("the file is {bytes} bytes, more than the {max} allowed for a photo")]
+    FileTooLarge { bytes: u64, max: u64 },
+    #[error(
+        "the picture is {width}×{height} pixels, more than the {MAX_PIXELS} pixels and \
+         {MAX_EDGE} pixels per side allowed; send the photo the app made"
+    )]
+    TooManyPixels { width: u32, height: u32 },
+    #[error("the file is not a JPEG, PNG or WebP picture")]
+    NotAnImage,
+    #[error("the picture is damaged or incomplete ({0}); send it again")]
+    Corrupt(String),
+}
+
+impl ImageRefusal {
+    pub fn code(&self) -> &'static str {
+        match self {
+            ImageRefusal::FileTooLarge { .. } | ImageRefusal::TooManyPixels { .. } => {
+                "image_too_large"
+            }
+            ImageRefusal::NotAnImage => "not_an_image",
+            ImageRefusal::Corrupt(_) => "corrupt_image",
+        }
+    }
+}
+
+/// A picture that passed: its format, size and thumbnail (a JPEG).
+#[derive(Debug, Clone)]
+pub struct Inspected {
+    pub kind: PhotoKind,
+    pub width: u32,
+    pub height: u32,
+    pub thumbnail: Vec<u8>,
+}
+
+/// Decodes `bytes` within the limits and makes the thumbnail.
+pub fn inspect(bytes: &[u8]) -> Result<Inspected, ImageRefusal> {
+    let size = bytes.len() as u64;
+    if size > MAX_PHOTO_BYTES {
+        return Err(ImageRefusal::FileTooLarge {
+            bytes: size,
+            max: MAX_PHOTO_BYTES,
+        });
+    }
+    let mut reader = ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| ImageRefusal::Corrupt(e.to_string()))?;
+    let (format, kind) = match reader.format() {
+        Some(f @ ImageFormat::Jpeg) => (f, PhotoKind::Jpeg),
+        Some(f @ ImageFormat::Png) => (f, PhotoKind::Png),
+        Some(f @ ImageFormat::WebP) => (f, PhotoKind::Webp),
+        _ => return Err(ImageRefusal::NotAnImage),
+    };
+
+    // Room for the decoded frame at 4 bytes a pixel plus what decoders keep on the side. The
+    // header pass sets only this allocation cap: with dimension caps set, the PNG decoder would
+    // refuse in its constructor without saying what size it saw.
+    let max_alloc = MAX_PIXELS.saturating_mul(4).saturating_add(64 << 20);
+    let mut header_limits = image::Limits::default();
+    header_limits.max_image_width = None;
+    header_limits.max_image_height = None;
+    header_limits.max_alloc = Some(max_alloc);
+    reader.limits(header_limits);
+    let mut decoder = reader.into_decoder().map_err(|e| refusal(e, None))?;
+
+    // Header dimensions first: a PNG declaring 100000×100000 stops here.
+    let (width, height) = decoder.dimensions();
+    let too_many = ImageRefusal::TooManyPixels { width, height };
+    if width > MAX_EDGE || height > MAX_EDGE || u64::from(width) * u64::from(height) > MAX_PIXELS {
+        return Err(too_many);
+    }
+    if width == 0 || height == 0 {
+        return Err(ImageRefusal::Corrupt("the picture has no pixels".into()));
+    }
+    // The JPEG decoder paints a cut-off file grey to the bottom rather than failing; half a
+    // photo must not become evidence.
+    if format == ImageFormat::Jpeg {
+        check_jpeg_complete(bytes).map_err(ImageRefusal::Corrupt)?;
+    }
+
+    let mut decode_limits = image::Limits::default();
+    decode_limits.max_image_width = Some(MAX_EDGE);
+    decode_limits.max_image_height = Some(MAX_EDGE);
+    decode_limits.max_alloc = Some(max_alloc);
+    decoder
+        .set_limits(decode_limits)
+        .map_err(|e| refusal(e, Some(too_many.clone())))?;
+    let image = DynamicImage::from_decoder(decoder).map_err(|e| refusal(e, Some(too_many)))?;
+
+    let small = if width.max(height) > THUMB_EDGE {
+        image.thumbnail(THUMB_EDGE, THUMB_EDGE)
+    } else {
+        image
+    };
+    let rgb = flatten(small);
+    let mut thumbnail = Vec::with_capacity(32 * 1024);
+    JpegEncoder::new_with_quality(&mut thumbnail, THUMB_QUALITY)
+        .encode(
+            rgb.as_raw(),
+            rgb.width(),
+            rgb.height(),
+            ExtendedColorType::Rgb8,
+        )
+        .map_err(|e| ImageRefusal::Corrupt(format!("the thumbnail could not be made: {e}")))?;
+    Ok(Inspected {
+        kind,
+        width,
+        height,
+        thumbnail,
+    })
+}
+
+fn refusal(e: ImageError, too_many: Option<ImageRefusal>) -> ImageRefusal {
+    match e {
+        // Any limit hit before or while decoding means the picture is too big for us.
+        ImageError::Limits(ref l) => match (l.kind(), too_many) {
+            (_, Some(t)) => t,
+            (LimitErrorKind::DimensionError | LimitErrorKind::InsufficientMemory, None) => {
+                ImageRefusal::TooManyPixels {
+                    width: 0,
+                    height: 0,
+                }
+            }
+            _ => ImageRefusal::Corrupt(e.to_string()),
+        },
+        ImageError::Unsupported(_) => ImageRefusal::NotAnImage,
+        // Bytes are read from memory: an I/O error means the data ran out.
+        _ => ImageRefusal::Corrupt(e.to_string()),
+    }
+}
+
+/// Transparency goes onto white, as a screenshot looked on screen.
+fn flatten(image: DynamicImage) -> RgbImage {
+    if !image.color().has_alpha() {
+        return image.into_rgb8();
+    }
+    let rgba = image.into_rgba8();
+    let mut out = RgbImage::new(rgba.width(), rgba.height());
+    for (dst, src) in out.pixels_mut().zip(rgba.pixels()) {
+        let a = u16::from(src[3]);
+        for c in 0..3 {
+            dst[c] = ((u16::from(src[c]) * a + 255 * (255 - a) + 127) / 255) as u8;
+        }
+    }
+    out
+}
+
+/// Walks the JPEG's segments to its end-of-image marker (the same walk as the device pipeline's
+/// check): a file cut off in transfer has none.
+fn check_jpeg_complete(data: &[u8]) -> Result<(), String> {
+    let truncated = || "the JPEG data ends before its end-of-image marker".to_string();
+    if !data.starts_with(&[0xFF, 0xD8]) {
+        return Err("the JPEG start marker is missing".into());
+    }
+    let next_ff = |from: usize| {
+        data.get(from..)?
+            .iter()
+            .position(|&b| b == 0xFF)
+            .map(|p| from + p)
+    };
+    let mut i = 2;
+    loop {
+        // Bytes between segments are skipped, as decoders do; 0xFF may repeat as fill.
+        i = next_ff(i).ok_or_else(truncated)?;
+        while data.get(i) == Some(&0xFF) {
+            i += 1;
+        }
+        let marker = *data.get(i).ok_or_else(truncated)?;
+        i += 1;
+        match marker {
+            0xD9 => return Ok(()),
+            // Stuffed zero, TEM and restart markers have no length field.
+            0x00 | 0x01 | 0xD0..=0xD7 => continue,
+            _ => {
+                let len = data.get(i..i + 2).ok_or_else(truncated)?;
+                let len = usize::from(u16::from_be_bytes([len[0], len[1]]));
+                if len < 2 {
+                    return Err(format!("a JPEG segment has an impossible length {len}"));
+                }
+                i += len;
+                if i > data.len() {
+                    return Err(truncated());
+                }
+                if marker == 0xDA {
+                    // Entropy-coded data follows the scan header; it ends at the first marker
+                    // that is neither a stuffed 0xFF 0x00 nor a restart marker.
+                    loop {
+                        i = next_ff(i).ok_or_else(truncated)?;
+                        let mut j = i + 1;
+                        while data.get(j) == Some(&0xFF) {
+                            j += 1;
+                        }
+                        match *data.get(j).ok_or_else(truncated)? {
+                            0x00 | 0xD0..=0xD7 => i = j + 1,
+                            _ => {
+                                i = j - 1;
+                                break;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use image::{ImageEncoder, Rgb};
+
+    fn jpeg(width: u32, height: u32) -> Vec<u8> {
+        let img = RgbImage::from_fn(width, height, |x, y| {
+            Rgb([(x % 256) as u8, (y % 256) as u8, 90])
+        });
+        let mut out = vec![];
+        JpegEncoder::new_with_quality(&mut out, 85)
+            .write_image(img.as_raw(), width, height, ExtendedColorType::Rgb8)
+            .unwrap();
+        out
+    }
+
+    #[test]
+    fn a_jpeg_passes_with_a_320px_thumbnail() {
+        let got = inspect(&jpeg(800, 400)).expect("a plain JPEG is a photo");
+        assert_eq!(
+            (got.kind, got.width, got.height),
+            (PhotoKind::Jpeg, 800, 400)
+        );
+        let thumb = image::load_from_memory(&got.thumbnail).expect("the thumbnail is a JPEG");
+        assert_eq!(
+            (thumb.width(), thumb.height()),
+            (320, 160),
+            "long edge 320, aspect kept"
+        );
+    }
+
+    #[test]
+    fn a_small_picture_is_not_upscaled_for_its_thumbnail() {
+        let got = inspect(&jpeg(100, 50)).unwrap();
+        let thumb = image::load_from_memory(&got.thumbnail).unwrap();
+        assert_eq!((thumb.width(), thumb.height()), (100, 50));
+    }
+
+    #[test]
+    fn a_cut_off_jpeg_is_corrupt() {
+        let full = jpeg(300, 200);
+        let err = inspect(&full[..full.len() * 2 / 3]).unwrap_err();
+        assert_eq!(err.code(), "corrupt_image", "got {err:?}");
+    }
+
+    #[test]
+    fn text_is_not_an_image() {
+        let err = inspect(b"GIF? no: just a note about a pothole").unwrap_err();
+        assert_eq!(err, ImageRefusal::NotAnImage);
+    }
+}

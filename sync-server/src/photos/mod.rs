@@ -1,0 +1,314 @@
+//! Photos: evidence pictures, content-addressed by the SHA-256 of their file (DESIGN.md §3, §5).
+//!
+//! - [`tus`]: resumable uploads (tus 1.0.0) at `/api/v1/photos`; a photo is recorded only once
+//!   its whole-file hash matches and its bytes are a picture within [`decode`]'s limits.
+//! - [`store`]: the [`PhotoStore`] the files live in (a local folder by default).
+//! - `HEAD /api/v1/photos/by-hash/{sha256}`: 200 when stored, 404 when not, for any signed-in
+//!   user, so a device skips uploading what the server has.
+//! - `GET /api/v1/photos/by-hash/{sha256}` and `…/thumb`: the picture and its 320 px thumbnail,
+//!   to those who may see it ([`may_see`]): its uploaders, and whoever sees a finding that lists
+//!   it or a case whose events carry it. Content addressing makes them immutable, so they are
+//!   cached for a year (privately: the answer depends on who asks).
+//! - [`log_photo`]: the photo's metadata (`PhotoMeta`) in the pull log, scoped like the record
+//!   that shows it.
+
+pub mod decode;
+pub mod store;
+pub mod tus;
+
+pub use store::{LocalPhotoStore, PhotoKind, PhotoStore};
+
+use crate::auth::AuthUser;
+use crate::error::{ApiError, ApiResult};
+use crate::state::{AppState, Reference};
+use crate::storage::auth::StoredUser;
+use crate::storage::{LedgerTx, Scope, StorageError};
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use std::sync::Arc;
+use std::time::Duration;
+use tower_http::cors::{Any, CorsLayer};
+use yiwang_core::field::PhotoMeta;
+use yiwang_core::ids::PhotoHash;
+use yiwang_core::sync::Entity;
+use yiwang_core::workflow::can_see;
+
+/// Stored photos never change (their name is their content): a year, in the asker's cache only.
+const IMMUTABLE: &str = "private, max-age=31536000, immutable";
+
+pub fn router() -> Router<AppState> {
+    let by_hash = Router::new()
+        .route(
+            "/api/v1/photos/by-hash/{sha256}",
+            get(photo).head(photo_exists),
+        )
+        .route("/api/v1/photos/by-hash/{sha256}/thumb", get(thumbnail))
+        .layer(cors());
+    tus::router(cors()).merge(by_hash)
+}
+
+/// A browser console on another origin may upload and show photos. Bearer tokens, not cookies,
+/// carry the identity, so any origin may ask.
+fn cors() -> CorsLayer {
+    let mut allow: Vec<HeaderName> = vec![
+        header::AUTHORIZATION,
+        header::CONTENT_TYPE,
+        header::IF_NONE_MATCH,
+    ];
+    allow.extend(tus::REQUEST_HEADERS);
+    let mut expose: Vec<HeaderName> = vec![header::ETAG];
+    expose.extend(tus::RESPONSE_HEADERS);
+    CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([
+            Method::GET,
+            Method::HEAD,
+            Method::POST,
+            Method::PATCH,
+            Method::DELETE,
+            Method::OPTIONS,
+        ])
+        .allow_headers(allow)
+        .expose_headers(expose)
+        .max_age(Duration::from_secs(24 * 3600))
+}
+
+/// The photo store of this server (the folder `data_dir/photos`).
+pub fn photo_store(state: &AppState) -> Arc<dyn PhotoStore> {
+    Arc::new(LocalPhotoStore::new(state.settings.data_dir.join("photos")))
+}
+
+/// Logs a stored photo's metadata for pull. Its scope follows the record that shows it: the
+/// first finding listing it (that grid's community path and grid, and the departments of the
+/// finding's case), else the first case whose events carry it, else only its uploader until a
+/// record names it. The sync area calls this again when a finding (or case event) arrives for a
+/// photo stored before it, so the metadata reaches whoever sees that record. Returns the change
+/// sequence number, or `None` when the photo is not stored.
+pub fn log_photo(tx: &mut dyn LedgerTx, hash: &PhotoHash) -> crate::storage::Result<Option<i64>> {
+    let Some(photo) = tx.photo(hash)? else {
+        return Ok(None);
+    };
+    let findings = tx.photo_findings(hash)?;
+    let mut finding_id = photo.finding_id.clone();
+    let scope = if let Some(f) = findings.first() {
+        finding_id = Some(f.finding_id.clone());
+        let departments = match &f.case_id {
+            Some(c) => tx.case(c)?.map(|c| c.departments).unwrap_or_default(),
+            None => vec![],
+        };
+        Scope::Area {
+            path: f.unit_path.clone(),
+            grid: Some(f.grid_id.clone()),
+            departments,
+        }
+    } else {
+        let mut scope = Scope::User(photo.uploaded_by.clone());
+        for id in tx.photo_cases(hash)? {
+            let Some(case) = tx.case(&id)? else { continue };
+            let path = tx.unit_path(&case.origin_unit)?.ok_or_else(|| {
+                StorageError::Invalid(format!(
+                    "case {}: unknown unit {}",
+                    case.id, case.origin_unit
+                ))
+            })?;
+            scope = Scope::Area {
+                path,
+                grid: case.grid_id.clone(),
+                departments: case.departments.clone(),
+            };
+            break;
+        }
+        scope
+    };
+    let meta = PhotoMeta {
+        sha256: hash.clone(),
+        finding_id,
+        width: photo.width,
+        height: photo.height,
+        bytes: photo.bytes,
+        // The device keeps what EXIF said in its own records; the stored JPEG carries none.
+        taken_at: None,
+        exif_lat: None,
+        exif_lon: None,
+    };
+    Ok(Some(tx.record_change(
+        Entity::Photo,
+        hash.as_str(),
+        &scope,
+        &serde_json::to_value(&meta)?,
+    )?))
+}
+
+/// Whether `user` may fetch the photo: they uploaded it, or they see a finding that lists it
+/// (its grid is theirs, or in their unit's subtree), or a case that carries it (as the workflow's
+/// `can_see` decides — which is how departments and the case's own grid worker see photos).
+pub fn may_see(
+    tx: &mut dyn LedgerTx,
+    reference: &Reference,
+    user: &StoredUser,
+    hash: &PhotoHash,
+) -> crate::storage::Result<bool> {
+    if tx.photo_uploaded_by(hash, &user.id)? {
+        return Ok(true);
+    }
+    let viewer = crate::jurisdiction::viewer(tx, user)?;
+    let findings = tx.photo_findings(hash)?;
+    let in_view = |f: &crate::storage::photos::PhotoFinding| {
+        viewer.grids.contains(&f.grid_id)
+            || viewer
+                .path
+                .as_deref()
+                .is_some_and(|p| f.unit_path.starts_with(p))
+    };
+    if findings.iter().any(in_view) {
+        return Ok(true);
+    }
+    let mut cases = tx.photo_cases(hash)?;
+    cases.extend(findings.into_iter().filter_map(|f| f.case_id));
+    cases.sort();
+    cases.dedup();
+    let actor = user.actor();
+    for id in cases {
+        if let Some(case) = tx.case(&id)? {
+            if can_see(&case, &actor, &reference.org) {
+                return Ok(true);
+            }
+        }
+    }
+    Ok(false)
+}
+
+fn parse_hash(raw: &str) -> ApiResult<PhotoHash> {
+    PhotoHash::parse(raw).ok_or_else(|| {
+        ApiError::bad_request(
+            "invalid_hash",
+            "name the photo by its SHA-256: 64 hex digits",
+        )
+    })
+}
+
+/// `HEAD /api/v1/photos/by-hash/{sha256}`: 200 if stored, 404 if not.
+async fn photo_exists(
+    State(state): State<AppState>,
+    _me: AuthUser,
+    Path(raw): Path<String>,
+) -> ApiResult<Response> {
+    let hash = parse_hash(&raw)?;
+    let stored = state.ledger.read(move |tx| tx.photo(&hash)).await?;
+    let Some(photo) = stored else {
+        let mut resp = StatusCode::NOT_FOUND.into_response();
+        resp.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        return Ok(resp);
+    };
+    let mut resp = StatusCode::OK.into_response();
+    let h = resp.headers_mut();
+    // It may turn from 404 to 200 any moment: ask again each time.
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    if let Ok(v) = HeaderValue::from_str(&photo.mime) {
+        h.insert(header::CONTENT_TYPE, v);
+    }
+    Ok(resp)
+}
+
+#[derive(Clone, Copy)]
+enum Variant {
+    Original,
+    Thumbnail,
+}
+
+/// `GET /api/v1/photos/by-hash/{sha256}`
+async fn photo(
+    State(state): State<AppState>,
+    me: AuthUser,
+    Path(raw): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    serve(state, me, &raw, &headers, Variant::Original).await
+}
+
+/// `GET /api/v1/photos/by-hash/{sha256}/thumb`
+async fn thumbnail(
+    State(state): State<AppState>,
+    me: AuthUser,
+    Path(raw): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    serve(state, me, &raw, &headers, Variant::Thumbnail).await
+}
+
+async fn serve(
+    state: AppState,
+    me: AuthUser,
+    raw: &str,
+    headers: &HeaderMap,
+    variant: Variant,
+) -> ApiResult<Response> {
+    let hash = parse_hash(raw)?;
+    let (h, s, user) = (hash.clone(), state.clone(), me.user.clone());
+    let allowed = state
+        .ledger
+        .read(move |tx| {
+            if tx.photo(&h)?.is_none() {
+                return Ok(None);
+            }
+            let reference = s.reference(tx)?;
+            Ok(Some(may_see(tx, &reference, &user, &h)?))
+        })
+        .await?;
+    match allowed {
+        None => return Err(ApiError::NotFound { what: "photo" }),
+        Some(false) => {
+            return Err(ApiError::Forbidden(
+                "this photo belongs to records outside your jurisdiction".into(),
+            ))
+        }
+        Some(true) => {}
+    }
+    let etag = format!(
+        "\"{}{}\"",
+        hash.as_str(),
+        match variant {
+            Variant::Original => "",
+            Variant::Thumbnail => "-thumb",
+        }
+    );
+    let cache_headers = |resp: &mut Response| {
+        let h = resp.headers_mut();
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static(IMMUTABLE));
+        if let Ok(v) = HeaderValue::from_str(&etag) {
+            h.insert(header::ETAG, v);
+        }
+    };
+    let revalidating = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    if revalidating {
+        let mut resp = StatusCode::NOT_MODIFIED.into_response();
+        cache_headers(&mut resp);
+        return Ok(resp);
+    }
+    let store = photo_store(&state);
+    let read = tokio::task::spawn_blocking(move || match variant {
+        Variant::Original => store.get(&hash).map(|o| o.map(|(k, b)| (k.mime(), b))),
+        Variant::Thumbnail => store
+            .thumbnail(&hash)
+            .map(|o| o.map(|b| (PhotoKind::Jpeg.mime(), b))),
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.into()))?
+    .map_err(|e| ApiError::Internal(e.into()))?;
+    let Some((mime, bytes)) = read else {
+        // Recorded in the ledger but missing on disk: the store was damaged or not restored.
+        return Err(ApiError::Internal(anyhow::anyhow!(
+            "photo {raw} is recorded but its file is missing from the photo store"
+        )));
+    };
+    let mut resp = ([(header::CONTENT_TYPE, mime)], bytes).into_response();
+    cache_headers(&mut resp);
+    Ok(resp)
+}

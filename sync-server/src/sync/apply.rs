@@ -1,0 +1,601 @@
+//! Applying a device's ops to the ledger (DESIGN.md §5): each op once, in order, each in its own
+//! savepoint.
+//!
+//! For every op: an op id already in the `ops` table is answered `duplicate` with what it got the
+//! first time. Otherwise the op is checked and applied; what it wrote is kept only if it is
+//! applied whole — a refused op is rolled back to its savepoint, so it leaves no partial writes,
+//! and the ops behind it still run. Either way the op is recorded in `ops` in the same
+//! transaction as its effects: an acknowledged op and its effects are durable together.
+//!
+//! A refused op is kept with its reason (the `ops` row keeps its data) and logged for pull as a
+//! `rejected_op` record seen by its sender, so nothing is dropped in silence. Case decisions go
+//! through [`crate::casework::act`], so a decision made offline on a stale case is refused by the
+//! workflow (`stale_state`) like any other refusal.
+
+use crate::casework;
+use crate::state::Reference;
+use crate::storage::auth::StoredUser;
+use crate::storage::changes::Scope;
+use crate::storage::sync::{OpFate, OpRecord};
+use crate::storage::{LedgerTx, Result, StorageError};
+use chrono::{DateTime, Utc};
+use yiwang_core::case::{Action, GeoPoint, NewCase};
+use yiwang_core::field::{Disposition, Finding, Patrol, TrackPoint};
+use yiwang_core::ids::{CaseId, DeviceId, FindingId, PatrolId, PhotoHash};
+use yiwang_core::org::Actor;
+use yiwang_core::sync::{
+    CaseActionData, Entity, FindingCreateData, Op, OpResult, OpStatus, OpType, PatrolEndData,
+    PatrolStartData, PatrolTrackData, RejectedOp,
+};
+use yiwang_core::workflow::{MAX_PHOTOS, MAX_TEXT_CHARS};
+
+/// Stable codes of refused ops, besides the workflow's own (`Refusal::code`: `stale_state`,
+/// `invalid_transition`, `out_of_jurisdiction`, `case_exists`, …).
+pub mod codes {
+    /// Not an op of protocol v1: unknown type, missing or mistyped fields, a report sent as a
+    /// `case.action`.
+    pub const INVALID_OP: &str = "invalid_op";
+    /// Well-formed but out of bounds: text length, photo count, coordinates, a category that is
+    /// not a leaf, times out of order. Same code as the workflow's input refusals.
+    pub const INVALID_INPUT: &str = "invalid_input";
+    /// The grid is not the sender's (patrols) or not in their jurisdiction (findings).
+    pub const OUT_OF_JURISDICTION: &str = "out_of_jurisdiction";
+    /// A track, an end or a finding names a patrol the server does not have.
+    pub const UNKNOWN_PATROL: &str = "unknown_patrol";
+    /// The patrol belongs to another user.
+    pub const NOT_OWNER: &str = "not_owner";
+    /// The entity id is already taken by a different record.
+    pub const ID_CONFLICT: &str = "id_conflict";
+    /// The patrol already ended, at another time.
+    pub const PATROL_ENDED: &str = "patrol_ended";
+}
+
+/// Longest op, entity or case id accepted (a UUIDv7 has 36 characters).
+pub const MAX_ID_CHARS: usize = 128;
+/// Most points in one `patrol.track` op (seven hours at one fix every five seconds).
+pub const MAX_TRACK_POINTS: usize = 5000;
+
+/// Why an op was refused: a stable code and a message for the worker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpRefusal {
+    pub code: String,
+    pub message: String,
+}
+
+impl OpRefusal {
+    pub fn new(code: &str, message: impl Into<String>) -> Self {
+        OpRefusal {
+            code: code.to_owned(),
+            message: message.into(),
+        }
+    }
+}
+
+/// What stops an op: a refusal (the op is rejected, the push goes on) or a storage failure
+/// (the whole push fails and nothing of it is kept).
+enum Stop {
+    Refused(OpRefusal),
+    Storage(StorageError),
+}
+
+impl From<StorageError> for Stop {
+    fn from(e: StorageError) -> Self {
+        Stop::Storage(e)
+    }
+}
+
+impl From<OpRefusal> for Stop {
+    fn from(r: OpRefusal) -> Self {
+        Stop::Refused(r)
+    }
+}
+
+type Step<T = ()> = std::result::Result<T, Stop>;
+
+fn refuse<T>(code: &str, message: impl Into<String>) -> Step<T> {
+    Err(Stop::Refused(OpRefusal::new(code, message)))
+}
+
+/// True when a storage error comes from what an op carries rather than from the database: it
+/// rejects that op (kept, readable) instead of failing the push, which the device would resend
+/// for ever.
+fn caused_by_the_op(e: &StorageError) -> bool {
+    match e {
+        StorageError::Invalid(_) | StorageError::Json(_) => true,
+        StorageError::Sqlite(rusqlite::Error::SqliteFailure(f, _)) => {
+            f.code == rusqlite::ErrorCode::ConstraintViolation
+        }
+        _ => false,
+    }
+}
+
+/// Everything an op is judged against.
+struct Sender<'a> {
+    reference: &'a Reference,
+    user: &'a StoredUser,
+    actor: Actor,
+    device: &'a DeviceId,
+    unit_path: Option<String>,
+    now: DateTime<Utc>,
+}
+
+impl Sender<'_> {
+    fn record(&self, op: &Op, fate: OpFate) -> OpRecord {
+        OpRecord {
+            op_id: op.op_id.clone(),
+            device_id: self.device.clone(),
+            user_id: self.user.id.clone(),
+            op_type: op.op_type,
+            entity_id: op.entity_id.clone(),
+            at: op.at,
+            received_at: self.now,
+            fate,
+            code: None,
+            message: None,
+            seq: None,
+            data: None,
+            unit_path: self.unit_path.clone(),
+        }
+    }
+}
+
+/// Applies a device's ops in order inside `tx`; one result per op. An op seen before is
+/// answered `duplicate`; a refused one is kept with its reason and never blocks the ones after.
+pub fn apply_ops(
+    tx: &mut dyn LedgerTx,
+    reference: &Reference,
+    user: &StoredUser,
+    device: &DeviceId,
+    ops: &[Op],
+    now: DateTime<Utc>,
+) -> Result<Vec<OpResult>> {
+    tx.touch_device(device, &user.id, now)?;
+    let unit_path = match &user.org_unit_id {
+        Some(u) => tx.unit_path(u)?,
+        None => None,
+    };
+    let sender = Sender {
+        reference,
+        user,
+        actor: user.actor(),
+        device,
+        unit_path,
+        now,
+    };
+    ops.iter().map(|op| apply_one(tx, &sender, op)).collect()
+}
+
+fn duplicate(seen: OpRecord) -> OpResult {
+    OpResult {
+        op_id: seen.op_id,
+        status: OpStatus::Duplicate,
+        code: seen.code,
+        message: seen.message,
+        seq: seen.seq,
+    }
+}
+
+/// The first answer of an op that a racing copy recorded first.
+fn recorded_duplicate(tx: &mut dyn LedgerTx, op: &Op) -> Result<OpResult> {
+    tx.op(&op.op_id)?.map(duplicate).ok_or_else(|| {
+        StorageError::Invalid(format!(
+            "op {} collided with a copy that is not recorded",
+            op.op_id
+        ))
+    })
+}
+
+fn apply_one(tx: &mut dyn LedgerTx, sender: &Sender<'_>, op: &Op) -> Result<OpResult> {
+    if let Some(seen) = tx.op(&op.op_id)? {
+        return Ok(duplicate(seen));
+    }
+    tx.op_savepoint()?;
+    let before = tx.max_change_seq()?;
+    let refusal = match apply_op(tx, sender, op) {
+        Ok(()) => None,
+        Err(Stop::Refused(r)) => Some(r),
+        Err(Stop::Storage(e)) if caused_by_the_op(&e) => {
+            tracing::warn!(op_id = %op.op_id, error = %e, "op refused by the ledger's own checks");
+            // The detail stays in the log; the worker and the supervisor read the refusal.
+            Some(OpRefusal::new(
+                codes::INVALID_OP,
+                "the ledger cannot store this op; it is kept for a supervisor to look at",
+            ))
+        }
+        // The transaction is abandoned with the whole push; the device sends it again. The
+        // savepoint is closed first for a caller that would go on in the same transaction.
+        Err(Stop::Storage(e)) => {
+            let _ = tx.op_rollback();
+            return Err(e);
+        }
+    };
+    match refusal {
+        None => {
+            let after = tx.max_change_seq()?;
+            let mut record = sender.record(op, OpFate::Applied);
+            record.seq = (after > before).then_some(after);
+            // The op id's primary key is the last guard against a copy racing this one.
+            if !tx.insert_op(&record)? {
+                tx.op_rollback()?;
+                return recorded_duplicate(tx, op);
+            }
+            tx.op_release()?;
+            Ok(OpResult {
+                op_id: op.op_id.clone(),
+                status: OpStatus::Applied,
+                code: None,
+                message: None,
+                seq: record.seq,
+            })
+        }
+        Some(r) => {
+            tx.op_rollback()?;
+            reject(tx, sender, op, r)
+        }
+    }
+}
+
+/// Keeps a refused op with its reason and logs it for its sender's devices.
+fn reject(tx: &mut dyn LedgerTx, sender: &Sender<'_>, op: &Op, r: OpRefusal) -> Result<OpResult> {
+    tx.op_savepoint()?;
+    let kept = RejectedOp {
+        op_id: op.op_id.clone(),
+        device_id: sender.device.clone(),
+        user_id: sender.user.id.clone(),
+        op_type: op.op_type,
+        entity_id: op.entity_id.clone(),
+        code: r.code.clone(),
+        message: r.message.clone(),
+        at: op.at,
+        received_at: sender.now,
+        data: op.data.clone(),
+    };
+    let seq = tx.record_change(
+        Entity::RejectedOp,
+        op.op_id.as_str(),
+        &Scope::User(sender.user.id.clone()),
+        &serde_json::to_value(&kept)?,
+    )?;
+    let mut record = sender.record(op, OpFate::Rejected);
+    record.code = Some(r.code.clone());
+    record.message = Some(r.message.clone());
+    record.seq = Some(seq);
+    record.data = Some(op.data.clone());
+    if !tx.insert_op(&record)? {
+        tx.op_rollback()?;
+        return recorded_duplicate(tx, op);
+    }
+    tx.op_release()?;
+    Ok(OpResult {
+        op_id: op.op_id.clone(),
+        status: OpStatus::Rejected,
+        code: Some(r.code),
+        message: Some(r.message),
+        seq: Some(seq),
+    })
+}
+
+fn data<T: serde::de::DeserializeOwned>(op: &Op) -> Step<T> {
+    serde_json::from_value(op.data.clone()).or_else(|e| {
+        refuse(
+            codes::INVALID_OP,
+            format!(
+                "the data of this {} op is not valid: {e}",
+                op.op_type.as_str()
+            ),
+        )
+    })
+}
+
+fn apply_op(tx: &mut dyn LedgerTx, sender: &Sender<'_>, op: &Op) -> Step {
+    let chars = op.entity_id.chars().count();
+    if op.entity_id.trim().is_empty() || chars > MAX_ID_CHARS {
+        return refuse(
+            codes::INVALID_OP,
+            format!("entity_id must have 1 to {MAX_ID_CHARS} characters"),
+        );
+    }
+    match op.op_type {
+        OpType::PatrolStart => patrol_start(tx, sender, op, data(op)?),
+        OpType::PatrolTrack => patrol_track(tx, sender, op, data(op)?),
+        OpType::PatrolEnd => patrol_end(tx, sender, op, data(op)?),
+        OpType::FindingCreate => finding_create(tx, sender, op, data(op)?),
+        OpType::CaseAction => case_action(tx, sender, op, data(op)?),
+    }
+}
+
+fn patrol_start(tx: &mut dyn LedgerTx, sender: &Sender<'_>, op: &Op, d: PatrolStartData) -> Step {
+    let id = PatrolId(op.entity_id.clone());
+    if !sender.user.grid_ids.contains(&d.grid_id) || sender.reference.org.grid(&d.grid_id).is_none()
+    {
+        return refuse(
+            codes::OUT_OF_JURISDICTION,
+            format!(
+                "grid {} is not one of your grids; patrol your own grid",
+                d.grid_id
+            ),
+        );
+    }
+    if let Some(p) = tx.patrol(&id)? {
+        // A patrol re-sent under a new op id (an outbox rebuilt after a crash) is the same
+        // patrol: nothing to do.
+        if p.worker_id == sender.user.id && p.grid_id == d.grid_id {
+            return Ok(());
+        }
+        return refuse(
+            codes::ID_CONFLICT,
+            format!("patrol id {id} is already used by another patrol"),
+        );
+    }
+    tx.insert_patrol(&Patrol {
+        id,
+        grid_id: d.grid_id,
+        worker_id: sender.user.id.clone(),
+        started_at: d.started_at,
+        ended_at: None,
+    })?;
+    Ok(())
+}
+
+/// The sender's own patrol `id`.
+fn own_patrol(tx: &mut dyn LedgerTx, sender: &Sender<'_>, id: &PatrolId) -> Step<Patrol> {
+    match tx.patrol(id)? {
+        None => refuse(
+            codes::UNKNOWN_PATROL,
+            format!("patrol {id} has not been started on the server; its start must come first"),
+        ),
+        Some(p) if p.worker_id != sender.user.id => refuse(
+            codes::NOT_OWNER,
+            format!("patrol {id} belongs to another worker"),
+        ),
+        Some(p) => Ok(p),
+    }
+}
+
+fn check_position(field: &str, lat: f64, lon: f64, accuracy_m: Option<f64>) -> Step {
+    let ok = lat.is_finite()
+        && lon.is_finite()
+        && (-90.0..=90.0).contains(&lat)
+        && (-180.0..=180.0).contains(&lon);
+    if !ok {
+        return refuse(
+            codes::INVALID_INPUT,
+            format!("{field}: ({lat}, {lon}) is not a WGS-84 latitude and longitude"),
+        );
+    }
+    if accuracy_m.is_some_and(|a| !a.is_finite() || a < 0.0) {
+        return refuse(
+            codes::INVALID_INPUT,
+            format!("{field}: accuracy_m must be a distance in metres, zero or more"),
+        );
+    }
+    Ok(())
+}
+
+fn patrol_track(tx: &mut dyn LedgerTx, sender: &Sender<'_>, op: &Op, d: PatrolTrackData) -> Step {
+    let id = PatrolId(op.entity_id.clone());
+    own_patrol(tx, sender, &id)?;
+    if d.points.is_empty() || d.points.len() > MAX_TRACK_POINTS {
+        return refuse(
+            codes::INVALID_INPUT,
+            format!("points: send 1 to {MAX_TRACK_POINTS} points per op"),
+        );
+    }
+    for (i, p) in d.points.iter().enumerate() {
+        let TrackPoint {
+            lat,
+            lon,
+            accuracy_m,
+            ..
+        } = *p;
+        check_position(&format!("points[{i}]"), lat, lon, accuracy_m)?;
+    }
+    tx.append_track(&id, &d.points)?;
+    Ok(())
+}
+
+fn patrol_end(tx: &mut dyn LedgerTx, sender: &Sender<'_>, op: &Op, d: PatrolEndData) -> Step {
+    let id = PatrolId(op.entity_id.clone());
+    let p = own_patrol(tx, sender, &id)?;
+    if d.ended_at < p.started_at {
+        return refuse(
+            codes::INVALID_INPUT,
+            format!(
+                "ended_at: {} is before the patrol started ({})",
+                d.ended_at, p.started_at
+            ),
+        );
+    }
+    match p.ended_at {
+        None => {
+            tx.end_patrol(&id, d.ended_at)?;
+            Ok(())
+        }
+        Some(t) if t == d.ended_at => Ok(()),
+        Some(t) => refuse(
+            codes::PATROL_ENDED,
+            format!("patrol {id} already ended at {t}"),
+        ),
+    }
+}
+
+fn finding_create(
+    tx: &mut dyn LedgerTx,
+    sender: &Sender<'_>,
+    op: &Op,
+    d: FindingCreateData,
+) -> Step {
+    let id = FindingId(op.entity_id.clone());
+    let org = &sender.reference.org;
+    if org.grid(&d.grid_id).is_none() || !org.grid_in_jurisdiction(&sender.actor, &d.grid_id) {
+        return refuse(
+            codes::OUT_OF_JURISDICTION,
+            format!(
+                "grid {} is not in your jurisdiction; record findings on your own grid",
+                d.grid_id
+            ),
+        );
+    }
+    if let Some(p) = &d.patrol_id {
+        own_patrol(tx, sender, p)?;
+    }
+    if sender.reference.categories.leaf(&d.category_code).is_none() {
+        return refuse(
+            codes::INVALID_INPUT,
+            format!(
+                "category_code: {} is not a leaf of the category tree; pick a sub-category",
+                d.category_code
+            ),
+        );
+    }
+    let chars = d.description.trim().chars().count();
+    if chars == 0 || d.description.chars().count() > MAX_TEXT_CHARS {
+        return refuse(
+            codes::INVALID_INPUT,
+            format!("description: write 1 to {MAX_TEXT_CHARS} characters"),
+        );
+    }
+    if d.photos.len() > MAX_PHOTOS {
+        return refuse(
+            codes::INVALID_INPUT,
+            format!(
+                "photos: {} photos is too many; keep at most {MAX_PHOTOS}",
+                d.photos.len()
+            ),
+        );
+    }
+    let location = match (d.lat, d.lon) {
+        (Some(lat), Some(lon)) => {
+            check_position("location", lat, lon, d.accuracy_m)?;
+            Some(GeoPoint {
+                lat,
+                lon,
+                accuracy_m: d.accuracy_m,
+            })
+        }
+        (None, None) => None,
+        _ => {
+            return refuse(
+                codes::INVALID_INPUT,
+                "location: send both lat and lon, or neither",
+            )
+        }
+    };
+    let case_id = match (d.disposition, &d.case_id) {
+        (Disposition::Report, Some(c)) => {
+            if c.as_str().trim().is_empty() || c.as_str().chars().count() > MAX_ID_CHARS {
+                return refuse(
+                    codes::INVALID_INPUT,
+                    format!("case_id must have 1 to {MAX_ID_CHARS} characters"),
+                );
+            }
+            Some(c.clone())
+        }
+        (Disposition::Report, None) => {
+            return refuse(
+                codes::INVALID_INPUT,
+                "case_id: a reported finding needs the case id made on the device",
+            )
+        }
+        (_, Some(_)) => {
+            return refuse(
+                codes::INVALID_INPUT,
+                "case_id: only a finding with the disposition `report` opens a case",
+            )
+        }
+        (_, None) => None,
+    };
+    let finding = Finding {
+        id: id.clone(),
+        grid_id: d.grid_id.clone(),
+        patrol_id: d.patrol_id.clone(),
+        worker_id: sender.user.id.clone(),
+        category_code: d.category_code.clone(),
+        description: d.description.clone(),
+        lat: d.lat,
+        lon: d.lon,
+        accuracy_m: d.accuracy_m,
+        mock_location: d.mock_location,
+        observed_at: d.observed_at,
+        disposition: d.disposition,
+        photos: d.photos.clone(),
+        case_id: case_id.clone(),
+        urgent: d.urgent,
+    };
+    if let Some(existing) = tx.finding(&id)? {
+        // The same finding re-sent under a new op id is already here, with its case.
+        if existing == finding {
+            return Ok(());
+        }
+        return refuse(
+            codes::ID_CONFLICT,
+            format!("finding id {id} is already used by another finding"),
+        );
+    }
+    tx.insert_finding(&finding, sender.now)?;
+    let photos = d.photos.clone();
+    if let Some(case_id) = case_id {
+        let report = Action::Report(NewCase {
+            channel: yiwang_core::case::Channel::Grid,
+            category: d.category_code,
+            urgent: d.urgent,
+            description: d.description,
+            location,
+            address: None,
+            grid_id: Some(d.grid_id),
+            unit: None,
+            finding_id: Some(id),
+            photos: d.photos,
+            contact: None,
+        });
+        decide(tx, sender, &case_id, 0, &report)?;
+    }
+    log_photos(tx, &photos)
+}
+
+/// Photos that landed before the record naming them become visible where that record is.
+fn log_photos(tx: &mut dyn LedgerTx, photos: &[PhotoHash]) -> Step {
+    for h in photos {
+        crate::photos::log_photo(tx, h)?;
+    }
+    Ok(())
+}
+
+fn case_action(tx: &mut dyn LedgerTx, sender: &Sender<'_>, op: &Op, d: CaseActionData) -> Step {
+    if matches!(d.action, Action::Report(_)) {
+        return refuse(
+            codes::INVALID_OP,
+            "a case is reported by a finding.create op with the disposition `report`",
+        );
+    }
+    decide(
+        tx,
+        sender,
+        &CaseId(op.entity_id.clone()),
+        d.base_version,
+        &d.action,
+    )?;
+    log_photos(tx, d.action.photos())
+}
+
+/// Takes a case action through the workflow; a refusal rejects the op with the workflow's code.
+fn decide(
+    tx: &mut dyn LedgerTx,
+    sender: &Sender<'_>,
+    case: &CaseId,
+    base_version: u64,
+    action: &Action,
+) -> Step {
+    match casework::act(
+        tx,
+        sender.reference,
+        &sender.actor,
+        case,
+        base_version,
+        action,
+        sender.now,
+    )? {
+        Ok(_) => Ok(()),
+        Err(refusal) => refuse(refusal.code(), refusal.to_string()),
+    }
+}

@@ -1,0 +1,286 @@
+//! Sync protocol v1 (DESIGN.md §5): push, pull, and the rejected ops.
+//!
+//! - `POST /api/v1/sync/push`: a device's ops, applied by [`apply_ops`] in one ledger write
+//!   transaction (one fsync for the whole batch); one result per op, in order.
+//! - `GET /api/v1/sync/pull?cursor=C&limit=N`: the change log after the cursor, only what the
+//!   caller may see ([`crate::jurisdiction::viewer`]); see [`cursor`] for the cursor.
+//! - `GET /api/v1/sync/rejected`: refused ops, with their reasons, for their sender and for the
+//!   supervisors whose subtree the sender belongs to.
+
+pub mod apply;
+pub mod cursor;
+
+pub use apply::apply_ops;
+
+use crate::auth::AuthUser;
+use crate::error::{ApiError, ApiResult, JsonBody};
+use crate::state::{AppState, Metrics};
+use crate::storage::sync::RejectedFilter;
+use crate::storage::StorageError;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use yiwang_core::ids::DeviceId;
+use yiwang_core::sync::{
+    Op, OpResult, OpStatus, PullResponse, PushResponse, RejectedOp, MAX_PULL_LIMIT, MAX_PUSH_OPS,
+};
+
+/// Changes in a pull page when the device does not say.
+pub const DEFAULT_PULL_LIMIT: u32 = 500;
+/// Rejected ops in a page when the caller does not say, and at most.
+pub const DEFAULT_REJECTED_LIMIT: u32 = 100;
+pub const MAX_REJECTED_LIMIT: u32 = 1000;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(push))
+        .routes(routes!(pull))
+        .routes(routes!(rejected))
+}
+
+/// The body of `POST /api/v1/sync/push` as first read: the ops stay JSON until each is checked
+/// on its own, so one op this server cannot read is rejected alone instead of failing the batch
+/// (a newer app may send an op type this server does not know yet).
+#[derive(Debug, Deserialize)]
+pub struct PushBody {
+    pub device_id: DeviceId,
+    pub ops: Vec<serde_json::Value>,
+}
+
+/// An op as read from the body: one to apply, or the answer for one that is not an op of v1.
+enum Screened {
+    Op(Op),
+    NotAnOp(OpResult),
+}
+
+/// Reads one op of a push. An op without a usable `op_id` fails the whole request (its answer
+/// could not be matched to it); one that is otherwise not an op of v1 is answered `rejected`
+/// with `invalid_op` and not kept — there is nothing the ledger could store it as.
+fn screen(index: usize, raw: serde_json::Value) -> ApiResult<Screened> {
+    let op_id = raw
+        .get("op_id")
+        .and_then(|v| v.as_str())
+        .map(str::to_owned)
+        .ok_or_else(|| {
+            ApiError::unprocessable("invalid_body", format!("ops[{index}]: op_id is required"))
+        })?;
+    let chars = op_id.chars().count();
+    if op_id.trim().is_empty() || chars > apply::MAX_ID_CHARS || op_id.chars().any(char::is_control)
+    {
+        return Err(ApiError::unprocessable(
+            "invalid_body",
+            format!(
+                "ops[{index}]: op_id must have 1 to {} printable characters",
+                apply::MAX_ID_CHARS
+            ),
+        ));
+    }
+    match serde_json::from_value::<Op>(raw) {
+        Ok(op) => Ok(Screened::Op(op)),
+        Err(e) => Ok(Screened::NotAnOp(OpResult {
+            op_id: op_id.into(),
+            status: OpStatus::Rejected,
+            code: Some(apply::codes::INVALID_OP.to_owned()),
+            message: Some(format!("this is not an op of sync protocol v1: {e}")),
+            seq: None,
+        })),
+    }
+}
+
+/// `POST /api/v1/sync/push`
+#[utoipa::path(post, path = "/api/v1/sync/push", tag = "sync",
+    request_body(content = serde_json::Value, description = "{device_id, ops: [{op_id, type, entity_id, at, data}]}"),
+    responses(
+        (status = 200, description = "{results: [{op_id, status: applied|duplicate|rejected, code?, message?, seq?}]}, in op order"),
+        (status = 401, description = "unauthenticated"),
+        (status = 403, description = "device_mismatch: the body names another device than the token's"),
+        (status = 422, description = "too_many_ops, invalid_body")))]
+pub async fn push(
+    State(state): State<AppState>,
+    me: AuthUser,
+    JsonBody(body): JsonBody<PushBody>,
+) -> ApiResult<Json<PushResponse>> {
+    if body.device_id != me.device_id {
+        return Err(ApiError::denied(
+            "device_mismatch",
+            "this push names another device than the one you signed in on; sign in on this device",
+        ));
+    }
+    if body.ops.len() > MAX_PUSH_OPS {
+        return Err(ApiError::unprocessable(
+            "too_many_ops",
+            format!(
+                "{} ops in one push is too many; send at most {MAX_PUSH_OPS} at a time",
+                body.ops.len()
+            ),
+        ));
+    }
+    let mut screened = Vec::with_capacity(body.ops.len());
+    for (i, raw) in body.ops.into_iter().enumerate() {
+        screened.push(screen(i, raw)?);
+    }
+    let ops: Vec<Op> = screened
+        .iter()
+        .filter_map(|s| match s {
+            Screened::Op(op) => Some(op.clone()),
+            Screened::NotAnOp(_) => None,
+        })
+        .collect();
+    let now = state.now();
+    let (st, user, device) = (state.clone(), me.user.clone(), me.device_id.clone());
+    // One write transaction for the whole batch: one fsync, and all of it or none of it.
+    let applied = state
+        .ledger
+        .write(move |tx| {
+            let reference = st.reference(tx)?;
+            apply_ops(tx, &reference, &user, &device, &ops, now)
+        })
+        .await?;
+    let mut applied = applied.into_iter();
+    let mut results = Vec::with_capacity(screened.len());
+    for s in screened {
+        let r = match s {
+            Screened::Op(_) => applied.next().ok_or_else(|| {
+                ApiError::Internal(anyhow::anyhow!("apply_ops answered fewer ops than it got"))
+            })?,
+            Screened::NotAnOp(r) => r,
+        };
+        let counter = match r.status {
+            OpStatus::Applied => &state.metrics.ops_applied,
+            OpStatus::Duplicate => &state.metrics.ops_duplicate,
+            OpStatus::Rejected => &state.metrics.ops_rejected,
+        };
+        Metrics::add(counter, 1);
+        results.push(r);
+    }
+    Ok(Json(PushResponse { results }))
+}
+
+/// The query of `GET /api/v1/sync/pull`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PullParams {
+    /// The cursor of the last page (`v1.<epoch>.<seq>`); absent or empty: from the start.
+    pub cursor: Option<String>,
+    /// Most changes to return (default 500, at most 1000).
+    pub limit: Option<u32>,
+}
+
+fn query_error(e: QueryRejection) -> ApiError {
+    ApiError::bad_request("invalid_query", e.body_text())
+}
+
+/// `GET /api/v1/sync/pull?cursor=C&limit=N`
+#[utoipa::path(get, path = "/api/v1/sync/pull", tag = "sync", params(PullParams),
+    responses(
+        (status = 200, description = "{changes: [{seq, entity, id, deleted, data}], cursor, has_more}"),
+        (status = 400, description = "invalid_query"),
+        (status = 401, description = "unauthenticated"),
+        (status = 412, description = "cursor_invalid: pull again from the empty cursor")))]
+pub async fn pull(
+    State(state): State<AppState>,
+    me: AuthUser,
+    params: Result<Query<PullParams>, QueryRejection>,
+) -> ApiResult<Json<PullResponse>> {
+    let Query(params) = params.map_err(query_error)?;
+    let limit = match params.limit {
+        None => DEFAULT_PULL_LIMIT,
+        Some(0) => {
+            return Err(ApiError::bad_request(
+                "invalid_query",
+                "limit must be at least 1",
+            ))
+        }
+        Some(n) => n.min(MAX_PULL_LIMIT),
+    };
+    let user = me.user;
+    let page = state
+        .ledger
+        .read(move |tx| {
+            // One read transaction: the epoch, the end of the log and the page are one snapshot.
+            let epoch = tx
+                .meta_get("epoch")?
+                .ok_or_else(|| StorageError::Invalid("the ledger has no epoch".into()))?;
+            let max_seq = tx.max_change_seq()?;
+            let after = match cursor::resolve(params.cursor.as_deref(), &epoch, max_seq) {
+                Ok(after) => after,
+                Err(e) => return Ok(Err(e)),
+            };
+            let viewer = crate::jurisdiction::viewer(tx, &user)?;
+            let (changes, has_more) = tx.changes_since(&viewer, after, limit)?;
+            let last = changes.last().map_or(after, |c| c.seq);
+            Ok(Ok(PullResponse {
+                changes,
+                cursor: cursor::encode(&epoch, last),
+                has_more,
+            }))
+        })
+        .await?;
+    match page {
+        Ok(page) => Ok(Json(page)),
+        Err(e) => {
+            tracing::info!(reason = %e, "pull refused a cursor");
+            Err(ApiError::CursorInvalid)
+        }
+    }
+}
+
+/// The query of `GET /api/v1/sync/rejected`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RejectedParams {
+    /// Most ops to return (default 100, at most 1000).
+    pub limit: Option<u32>,
+    /// Ops to skip (newest first).
+    pub offset: Option<u32>,
+}
+
+/// Answer to `GET /api/v1/sync/rejected`: newest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RejectedPage {
+    pub ops: Vec<RejectedOp>,
+    pub has_more: bool,
+}
+
+/// `GET /api/v1/sync/rejected`: the caller's own rejected ops and, for a unit's members
+/// (community, township, centre, leader, admin), those of every user of their subtree.
+#[utoipa::path(get, path = "/api/v1/sync/rejected", tag = "sync", params(RejectedParams),
+    responses(
+        (status = 200, description = "{ops: [{op_id, device_id, user_id, type, entity_id, code, message, at, received_at, data}], has_more}"),
+        (status = 400, description = "invalid_query"),
+        (status = 401, description = "unauthenticated")))]
+pub async fn rejected(
+    State(state): State<AppState>,
+    me: AuthUser,
+    params: Result<Query<RejectedParams>, QueryRejection>,
+) -> ApiResult<Json<RejectedPage>> {
+    let Query(params) = params.map_err(query_error)?;
+    let limit = match params.limit {
+        None => DEFAULT_REJECTED_LIMIT,
+        Some(0) => {
+            return Err(ApiError::bad_request(
+                "invalid_query",
+                "limit must be at least 1",
+            ))
+        }
+        Some(n) => n.min(MAX_REJECTED_LIMIT),
+    };
+    let offset = params.offset.unwrap_or(0);
+    let user = me.user;
+    let (ops, has_more) = state
+        .ledger
+        .read(move |tx| {
+            let viewer = crate::jurisdiction::viewer(tx, &user)?;
+            tx.rejected_ops(&RejectedFilter {
+                user: user.id.clone(),
+                path: viewer.path,
+                limit,
+                offset,
+            })
+        })
+        .await?;
+    Ok(Json(RejectedPage { ops, has_more }))
+}
