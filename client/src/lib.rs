@@ -9,3 +9,4 @@
 
 pub mod photo;
 pub mod store;
+pub mod sync;

@@ -34,6 +34,7 @@ use image::{
 };
 use serde::{Deserialize, Serialize};
 use yiwang_core::ids::PhotoHash;
+use yiwang_core::photo::check_jpeg_complete;
 
 /// Long edge of a stored photo. Enough to read a licence plate or a shop sign at phone-screen
 /// zoom, small enough (~0.5–1 MB) to upload over a weak rural 4G link.
@@ -128,9 +129,9 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Self {
-            max_bytes: 40 * 1024 * 1024,
-            max_pixels: 120_000_000,
-            max_edge_in: 20_000,
+            max_bytes: yiwang_core::photo::MAX_PHOTO_BYTES,
+            max_pixels: yiwang_core::photo::MAX_PIXELS,
+            max_edge_in: yiwang_core::photo::MAX_EDGE_IN,
         }
     }
 }
@@ -359,66 +360,6 @@ fn flatten(image: DynamicImage) -> RgbImage {
         }
     }
     out
-}
-
-/// Walks the JPEG marker structure to its end-of-image marker. A file cut short (an interrupted
-/// transfer, a camera app killed while writing) has none. The EXIF thumbnail carries an EOI of
-/// its own, so searching for the bytes FF D9 would not do: segments are skipped by length.
-fn check_jpeg_complete(data: &[u8]) -> Result<(), String> {
-    let truncated = || "the JPEG data ends before its end-of-image marker".to_string();
-    if !data.starts_with(&[0xFF, 0xD8]) {
-        return Err("the JPEG start marker is missing".into());
-    }
-    let next_ff = |from: usize| {
-        data.get(from..)?
-            .iter()
-            .position(|&b| b == 0xFF)
-            .map(|p| from + p)
-    };
-    let mut i = 2;
-    loop {
-        // Bytes between segments are skipped, as decoders do; 0xFF may repeat as fill.
-        i = next_ff(i).ok_or_else(truncated)?;
-        while data.get(i) == Some(&0xFF) {
-            i += 1;
-        }
-        let marker = *data.get(i).ok_or_else(truncated)?;
-        i += 1;
-        match marker {
-            0xD9 => return Ok(()),
-            // Stuffed zero, TEM and restart markers have no length field.
-            0x00 | 0x01 | 0xD0..=0xD7 => continue,
-            _ => {
-                let len = data.get(i..i + 2).ok_or_else(truncated)?;
-                let len = usize::from(u16::from_be_bytes([len[0], len[1]]));
-                if len < 2 {
-                    return Err(format!("a JPEG segment has an impossible length {len}"));
-                }
-                i += len;
-                if i > data.len() {
-                    return Err(truncated());
-                }
-                if marker == 0xDA {
-                    // Entropy-coded data follows the scan header; it ends at the first marker
-                    // that is neither a stuffed 0xFF 0x00 nor a restart marker.
-                    loop {
-                        i = next_ff(i).ok_or_else(truncated)?;
-                        let mut j = i + 1;
-                        while data.get(j) == Some(&0xFF) {
-                            j += 1;
-                        }
-                        match *data.get(j).ok_or_else(truncated)? {
-                            0x00 | 0xD0..=0xD7 => i = j + 1,
-                            _ => {
-                                i = j - 1;
-                                break;
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
 }
 
 /// Reads when, where and which way up from the input's EXIF (JPEG, PNG and WebP containers).

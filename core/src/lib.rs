@@ -10,6 +10,7 @@
 //! - [`ledger`]: the per-case hash chain and its verifier.
 //! - [`measures`]: the county's figures, computed from events.
 //! - [`sync`]: the wire types of sync protocol v1.
+//! - [`photo`]: photo limits and the whole-JPEG check shared by device and server.
 //!
 //! No I/O happens here: no database, no network, no clock but the one passed in.
 
@@ -21,5 +22,6 @@ pub mod ids;
 pub mod ledger;
 pub mod measures;
 pub mod org;
+pub mod photo;
 pub mod sync;
 pub mod workflow;

@@ -42,6 +42,7 @@ pub fn app(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     router
         .merge(crate::photos::router())
+        .route("/", get(home))
         .route("/metrics", get(metrics))
         .route(
             "/api/v1/openapi.json",
@@ -78,6 +79,21 @@ async fn healthz(State(state): State<AppState>) -> Response {
         }
         Err(e) => crate::error::ApiError::from(e).into_response(),
     }
+}
+
+/// `GET /`: until the console is built and served here, a page that says what this server is
+/// and where its API lives.
+async fn home() -> axum::response::Html<&'static str> {
+    axum::response::Html(concat!(
+        "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>一网 Yiwang</title></head>",
+        "<body style=\"font-family:sans-serif;max-width:40em;margin:3em auto\">",
+        "<h1>一网 · 网格化治理案件台账</h1>",
+        "<p>Yiwang county case ledger and sync server. The web console is not built yet; its API is:</p>",
+        "<ul><li><a href=\"/api/v1/openapi.json\">/api/v1/openapi.json</a> — the API</li>",
+        "<li><a href=\"/healthz\">/healthz</a> — health</li>",
+        "<li><a href=\"/metrics\">/metrics</a> — Prometheus metrics</li></ul>",
+        "</body></html>"
+    ))
 }
 
 async fn metrics(State(state): State<AppState>) -> Response {

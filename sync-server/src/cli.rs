@@ -320,7 +320,7 @@ async fn demo(global: &Global, listen: SocketAddr) -> anyhow::Result<()> {
         "Yiwang demo ready in {:.1} s",
         started.elapsed().as_secs_f64()
     );
-    println!("  console:  http://{addr}/");
+    println!("  home:     http://{addr}/  (the web console is not built yet; its API is)");
     println!("  API:      http://{addr}/api/v1/  (OpenAPI: http://{addr}/api/v1/openapi.json)");
     if is_demo {
         println!(

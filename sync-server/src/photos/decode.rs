@@ -14,13 +14,14 @@ use image::{
     DynamicImage, ExtendedColorType, ImageDecoder, ImageError, ImageFormat, ImageReader, RgbImage,
 };
 use std::io::Cursor;
+use yiwang_core::photo::check_jpeg_complete;
 
-/// Largest photo file accepted (also tus's `Tus-Max-Size`). Mirrors the client's `max_bytes`.
-pub const MAX_PHOTO_BYTES: u64 = 40 * 1024 * 1024;
-/// Largest width × height a file header may declare. Mirrors the client's `max_pixels`.
-pub const MAX_PIXELS: u64 = 120_000_000;
-/// Largest width or height a file header may declare. Mirrors the client's `max_edge_in`.
-pub const MAX_EDGE: u32 = 20_000;
+/// Largest width or height a file header may declare.
+pub use yiwang_core::photo::MAX_EDGE_IN as MAX_EDGE;
+/// Largest photo file accepted (also tus's `Tus-Max-Size`): the same limit the device applies.
+pub use yiwang_core::photo::MAX_PHOTO_BYTES;
+/// Largest width × height a file header may declare.
+pub use yiwang_core::photo::MAX_PIXELS;
 /// Long edge of a thumbnail, as the device makes them.
 pub const THUMB_EDGE: u32 = 320;
 /// Thumbnails are for lists; a little lower than the device's 85 keeps them small.
@@ -173,65 +174,6 @@ fn flatten(image: DynamicImage) -> RgbImage {
         }
     }
     out
-}
-
-/// Walks the JPEG's segments to its end-of-image marker (the same walk as the device pipeline's
-/// check): a file cut off in transfer has none.
-fn check_jpeg_complete(data: &[u8]) -> Result<(), String> {
-    let truncated = || "the JPEG data ends before its end-of-image marker".to_string();
-    if !data.starts_with(&[0xFF, 0xD8]) {
-        return Err("the JPEG start marker is missing".into());
-    }
-    let next_ff = |from: usize| {
-        data.get(from..)?
-            .iter()
-            .position(|&b| b == 0xFF)
-            .map(|p| from + p)
-    };
-    let mut i = 2;
-    loop {
-        // Bytes between segments are skipped, as decoders do; 0xFF may repeat as fill.
-        i = next_ff(i).ok_or_else(truncated)?;
-        while data.get(i) == Some(&0xFF) {
-            i += 1;
-        }
-        let marker = *data.get(i).ok_or_else(truncated)?;
-        i += 1;
-        match marker {
-            0xD9 => return Ok(()),
-            // Stuffed zero, TEM and restart markers have no length field.
-            0x00 | 0x01 | 0xD0..=0xD7 => continue,
-            _ => {
-                let len = data.get(i..i + 2).ok_or_else(truncated)?;
-                let len = usize::from(u16::from_be_bytes([len[0], len[1]]));
-                if len < 2 {
-                    return Err(format!("a JPEG segment has an impossible length {len}"));
-                }
-                i += len;
-                if i > data.len() {
-                    return Err(truncated());
-                }
-                if marker == 0xDA {
-                    // Entropy-coded data follows the scan header; it ends at the first marker
-                    // that is neither a stuffed 0xFF 0x00 nor a restart marker.
-                    loop {
-                        i = next_ff(i).ok_or_else(truncated)?;
-                        let mut j = i + 1;
-                        while data.get(j) == Some(&0xFF) {
-                            j += 1;
-                        }
-                        match *data.get(j).ok_or_else(truncated)? {
-                            0x00 | 0xD0..=0xD7 => i = j + 1,
-                            _ => {
-                                i = j - 1;
-                                break;
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
 }
 
 #[cfg(test)]

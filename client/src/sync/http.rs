@@ -1,0 +1,381 @@
+//! The HTTP side of sync protocol v1: one [`SyncClient`] per server, holding the bearer token.
+//!
+//! Every answer is checked before it is believed: a success must be our JSON (content type and
+//! shape), redirects are not followed (a captive portal redirects to its login page), and an
+//! error is read from our `{error: {code, message}}` envelope when there is one.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::time::Duration;
+
+use reqwest::header::{HeaderMap, CONTENT_TYPE};
+use reqwest::{Method, RequestBuilder, Response, StatusCode};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use yiwang_core::ids::{DeviceId, PhotoHash};
+use yiwang_core::sync::{
+    ErrorBody, LoginRequest, LoginResponse, Op, PullResponse, PushResponse, PushRequest,
+};
+
+use super::{Result, SyncError};
+
+/// Timeouts of the HTTP client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientConfig {
+    /// Time to open a connection.
+    pub connect_timeout: Duration,
+    /// Time for one whole request; a tus chunk must fit in it on a slow link.
+    pub request_timeout: Duration,
+}
+
+impl Default for ClientConfig {
+    fn default() -> Self {
+        Self {
+            connect_timeout: Duration::from_secs(10),
+            // A 256 KiB chunk on a 2G link (~10 KB/s) takes about 25 s.
+            request_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+/// A client of one Yiwang server. Cheap to clone: clones share the connection pool, the token
+/// and the uploads in progress.
+#[derive(Debug, Clone)]
+pub struct SyncClient {
+    pub(super) http: reqwest::Client,
+    base: Arc<str>,
+    token: Arc<RwLock<Option<String>>>,
+    /// The tus upload URL of each photo being uploaded, so an upload broken off by the network
+    /// continues from the server's offset instead of starting over.
+    pub(super) uploads: Arc<Mutex<HashMap<PhotoHash, String>>>,
+}
+
+impl SyncClient {
+    /// A client of the server at `server_url` (e.g. `https://yiwang.example.gov.cn`), with the
+    /// token of an earlier login if there is one.
+    pub fn new(server_url: &str, token: Option<String>) -> Result<Self> {
+        Self::with_config(server_url, token, ClientConfig::default())
+    }
+
+    pub fn with_config(
+        server_url: &str,
+        token: Option<String>,
+        config: ClientConfig,
+    ) -> Result<Self> {
+        let base = server_url.trim().trim_end_matches('/');
+        if !(base.starts_with("http://") || base.starts_with("https://")) {
+            return Err(SyncError::Refused {
+                status: 0,
+                code: "invalid_server_url".into(),
+                message: format!("{server_url:?} is not an http(s) address"),
+            });
+        }
+        let http = reqwest::Client::builder()
+            .connect_timeout(config.connect_timeout)
+            .timeout(config.request_timeout)
+            // A captive portal answers with a redirect to its login page: never follow it.
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| SyncError::Network(e.to_string()))?;
+        Ok(Self {
+            http,
+            base: base.into(),
+            token: Arc::new(RwLock::new(token)),
+            uploads: Arc::new(Mutex::new(HashMap::new())),
+        })
+    }
+
+    /// The server's address, without a trailing slash.
+    pub fn server_url(&self) -> &str {
+        &self.base
+    }
+
+    /// The bearer token in use, if signed in.
+    pub fn token(&self) -> Option<String> {
+        self.token
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    pub fn set_token(&self, token: Option<String>) {
+        *self.token.write().unwrap_or_else(PoisonError::into_inner) = token;
+    }
+
+    pub(super) fn url(&self, path: &str) -> String {
+        if path.starts_with("http://") || path.starts_with("https://") {
+            path.to_owned()
+        } else {
+            format!("{}{path}", self.base)
+        }
+    }
+
+    /// A request with the bearer token; without a token there is nothing to send.
+    pub(super) fn authed(&self, method: Method, path: &str) -> Result<RequestBuilder> {
+        let token = self.token().ok_or(SyncError::Unauthorized)?;
+        Ok(self
+            .http
+            .request(method, self.url(path))
+            .bearer_auth(token))
+    }
+
+    /// `POST /api/v1/auth/login`. On success the client keeps the token.
+    pub async fn login(
+        &self,
+        username: &str,
+        password: &str,
+        device_id: &DeviceId,
+        device_name: &str,
+    ) -> Result<LoginResponse> {
+        let body = LoginRequest {
+            username: username.to_owned(),
+            password: password.to_owned(),
+            device_id: device_id.clone(),
+            device_name: device_name.to_owned(),
+        };
+        let resp = self
+            .http
+            .post(self.url("/api/v1/auth/login"))
+            .json(&body)
+            .send()
+            .await
+            .map_err(network)?;
+        let login: LoginResponse = json_answer(resp).await?;
+        self.set_token(Some(login.token.clone()));
+        Ok(login)
+    }
+
+    /// `POST /api/v1/sync/push`: one result per op, in order.
+    pub async fn push(&self, device_id: &DeviceId, ops: &[Op]) -> Result<PushResponse> {
+        let body = PushRequest {
+            device_id: device_id.clone(),
+            ops: ops.to_vec(),
+        };
+        let resp = self.send_json(Method::POST, "/api/v1/sync/push", &body).await?;
+        json_answer(resp).await
+    }
+
+    /// `GET /api/v1/sync/pull`: the next page after `cursor` (`None` = from the start).
+    /// A cursor the server cannot continue from is [`SyncError::CursorInvalid`].
+    pub async fn pull(&self, cursor: Option<&str>, limit: u32) -> Result<PullResponse> {
+        let mut url = reqwest::Url::parse(&self.url("/api/v1/sync/pull"))
+            .map_err(|e| SyncError::Network(format!("the server address is not a URL: {e}")))?;
+        {
+            let mut query = url.query_pairs_mut();
+            query.append_pair("limit", &limit.to_string());
+            if let Some(c) = cursor {
+                query.append_pair("cursor", c);
+            }
+        }
+        let resp = self
+            .authed(Method::GET, url.as_str())?
+            .send()
+            .await
+            .map_err(network)?;
+        json_answer(resp).await
+    }
+
+    /// `HEAD /api/v1/photos/by-hash/{sha256}`: whether the server already stores the photo.
+    /// Only a `200` that says it is a picture counts: a portal answers `200` to anything.
+    pub async fn photo_exists(&self, sha256: &PhotoHash) -> Result<bool> {
+        let resp = self
+            .authed(
+                Method::HEAD,
+                &format!("/api/v1/photos/by-hash/{}", sha256.as_str()),
+            )?
+            .send()
+            .await
+            .map_err(network)?;
+        match resp.status() {
+            StatusCode::OK => {
+                let content_type = header_text(resp.headers(), CONTENT_TYPE.as_str());
+                if content_type.starts_with("image/") {
+                    Ok(true)
+                } else {
+                    Err(SyncError::NotOurServer(format!(
+                        "a photo check answered 200 with {content_type:?}"
+                    )))
+                }
+            }
+            StatusCode::NOT_FOUND => Ok(false),
+            _ => Err(error_answer(resp).await),
+        }
+    }
+
+    /// `POST /api/v1/auth/logout`: revokes the token on the server and forgets it here.
+    pub async fn logout(&self) -> Result<()> {
+        let resp = self
+            .authed(Method::POST, "/api/v1/auth/logout")?
+            .send()
+            .await
+            .map_err(network)?;
+        if resp.status().is_success() {
+            self.set_token(None);
+            Ok(())
+        } else {
+            Err(error_answer(resp).await)
+        }
+    }
+
+    async fn send_json(&self, method: Method, path: &str, body: &impl Serialize) -> Result<Response> {
+        self.authed(method, path)?
+            .json(body)
+            .send()
+            .await
+            .map_err(network)
+    }
+}
+
+/// A transport failure: the request may or may not have reached the server.
+pub(super) fn network(e: reqwest::Error) -> SyncError {
+    // `{e:#}`-style chains matter here: "error sending request" alone says nothing.
+    let mut msg = e.to_string();
+    let mut source = std::error::Error::source(&e);
+    while let Some(s) = source {
+        msg.push_str(": ");
+        msg.push_str(&s.to_string());
+        source = s.source();
+    }
+    SyncError::Network(msg)
+}
+
+pub(super) fn header_text(headers: &HeaderMap, name: &str) -> String {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .trim()
+        .to_owned()
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    let ct = header_text(headers, CONTENT_TYPE.as_str()).to_ascii_lowercase();
+    ct.split(';').next().is_some_and(|t| t.trim() == "application/json")
+}
+
+/// A success answer, believed only if it is our JSON and has the shape we asked for.
+pub(super) async fn json_answer<T: DeserializeOwned>(resp: Response) -> Result<T> {
+    let status = resp.status();
+    if !status.is_success() {
+        return Err(error_answer(resp).await);
+    }
+    if status != StatusCode::OK || !is_json(resp.headers()) {
+        return Err(SyncError::NotOurServer(format!(
+            "{status} with content type {:?}",
+            header_text(resp.headers(), CONTENT_TYPE.as_str())
+        )));
+    }
+    let bytes = resp.bytes().await.map_err(network)?;
+    serde_json::from_slice(&bytes)
+        .map_err(|e| SyncError::NotOurServer(format!("the body is not the expected JSON: {e}")))
+}
+
+/// The error an unsuccessful answer stands for.
+pub(super) async fn error_answer(resp: Response) -> SyncError {
+    let status = resp.status();
+    let ours = is_json(resp.headers());
+    let body: Option<ErrorBody> = if ours {
+        resp.bytes()
+            .await
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+    } else {
+        None
+    };
+    classify(status, body)
+}
+
+/// What a status and (maybe) our error envelope mean for the agent.
+pub(super) fn classify(status: StatusCode, body: Option<ErrorBody>) -> SyncError {
+    let (code, message) = match body {
+        Some(b) => (b.error.code, b.error.message),
+        None => (String::new(), String::new()),
+    };
+    match status.as_u16() {
+        401 => SyncError::Unauthorized,
+        412 if code == "cursor_invalid" => SyncError::CursorInvalid,
+        300..=399 => SyncError::NotOurServer(format!("a redirect ({status})")),
+        408 | 429 | 500..=599 => SyncError::Server {
+            status: status.as_u16(),
+            message: if message.is_empty() {
+                status.to_string()
+            } else {
+                message
+            },
+        },
+        // An error without our envelope is someone else's page (a proxy, a portal).
+        _ if code.is_empty() => SyncError::NotOurServer(format!("{status} without our error body")),
+        s => SyncError::Refused {
+            status: s,
+            code,
+            message,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use yiwang_core::sync::ErrorDetail;
+
+    fn body(code: &str) -> Option<ErrorBody> {
+        Some(ErrorBody {
+            error: ErrorDetail {
+                code: code.into(),
+                message: "m".into(),
+            },
+        })
+    }
+
+    #[test]
+    fn statuses_map_to_what_the_agent_does_next() {
+        assert!(
+            matches!(classify(StatusCode::UNAUTHORIZED, None), SyncError::Unauthorized),
+            "401 asks for a login whatever the body"
+        );
+        assert!(
+            matches!(
+                classify(StatusCode::PRECONDITION_FAILED, body("cursor_invalid")),
+                SyncError::CursorInvalid
+            ),
+            "412 cursor_invalid rebuilds from the empty cursor"
+        );
+        assert!(
+            classify(StatusCode::SERVICE_UNAVAILABLE, None).is_retryable(),
+            "503 is retried"
+        );
+        assert!(
+            matches!(
+                classify(StatusCode::UNPROCESSABLE_ENTITY, body("too_many_ops")),
+                SyncError::Refused { status: 422, .. }
+            ),
+            "422 with our envelope is a permanent refusal"
+        );
+        assert!(
+            matches!(
+                classify(StatusCode::FOUND, None),
+                SyncError::NotOurServer(_)
+            ),
+            "a redirect is a portal, not the server"
+        );
+        assert!(
+            matches!(
+                classify(StatusCode::FORBIDDEN, None),
+                SyncError::NotOurServer(_)
+            ),
+            "a 403 page without our envelope is not the server's word"
+        );
+    }
+
+    #[test]
+    fn a_server_url_must_be_http() {
+        let err = SyncClient::new("ftp://x", None).unwrap_err();
+        assert_eq!(err.code(), "refused", "a bad address is refused up front: {err}");
+        let ok = SyncClient::new("http://127.0.0.1:9/", None).unwrap();
+        assert_eq!(
+            ok.url("/api"),
+            "http://127.0.0.1:9/api",
+            "a trailing slash is dropped, so paths join cleanly"
+        );
+    }
+}
