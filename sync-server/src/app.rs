@@ -23,6 +23,12 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 
 #[derive(OpenApi)]
 #[openapi(
+    // The tus routes are plain axum routes (tus needs its own middleware); listed here by hand.
+    paths(
+        crate::photos::tus::create, crate::photos::tus::status, crate::photos::tus::patch,
+        crate::photos::tus::terminate, crate::photos::photo_exists, crate::photos::photo,
+        crate::photos::thumbnail
+    ),
     info(title = "Yiwang county ledger", description = "Sync protocol v1, photos (tus 1.0.0), console API."),
     tags((name = "auth"), (name = "sync"), (name = "photos"), (name = "console"), (name = "admin"), (name = "ops"))
 )]

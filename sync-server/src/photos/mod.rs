@@ -191,7 +191,8 @@ fn parse_hash(raw: &str) -> ApiResult<PhotoHash> {
 }
 
 /// `HEAD /api/v1/photos/by-hash/{sha256}`: 200 if stored, 404 if not.
-async fn photo_exists(
+#[utoipa::path(head, path = "/api/v1/photos/by-hash/{sha256}", tag = "photos", responses((status = 200), (status = 404)))]
+pub(crate) async fn photo_exists(
     State(state): State<AppState>,
     _me: AuthUser,
     Path(raw): Path<String>,
@@ -221,7 +222,9 @@ enum Variant {
 }
 
 /// `GET /api/v1/photos/by-hash/{sha256}`
-async fn photo(
+#[utoipa::path(get, path = "/api/v1/photos/by-hash/{sha256}", tag = "photos",
+    responses((status = 200, content_type = "image/jpeg"), (status = 403), (status = 404)))]
+pub(crate) async fn photo(
     State(state): State<AppState>,
     me: AuthUser,
     Path(raw): Path<String>,
@@ -231,7 +234,9 @@ async fn photo(
 }
 
 /// `GET /api/v1/photos/by-hash/{sha256}/thumb`
-async fn thumbnail(
+#[utoipa::path(get, path = "/api/v1/photos/by-hash/{sha256}/thumb", tag = "photos",
+    responses((status = 200, content_type = "image/jpeg"), (status = 403), (status = 404)))]
+pub(crate) async fn thumbnail(
     State(state): State<AppState>,
     me: AuthUser,
     Path(raw): Path<String>,

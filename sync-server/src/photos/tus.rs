@@ -295,7 +295,12 @@ fn parse_checksum(raw: &str) -> ApiResult<[u8; 32]> {
 }
 
 /// `POST /api/v1/photos`: creates an upload.
-async fn create(
+#[utoipa::path(post, path = "/api/v1/photos", tag = "photos",
+    params(("Tus-Resumable" = String, Header, description = "1.0.0"),
+           ("Upload-Length" = u64, Header, description = "whole file size"),
+           ("Upload-Metadata" = String, Header, description = "sha256 (hex of the whole file), finding_id")),
+    responses((status = 201, description = "created; Location names the upload"), (status = 412), (status = 413)))]
+pub(crate) async fn create(
     State(state): State<AppState>,
     me: AuthUser,
     headers: HeaderMap,
@@ -418,7 +423,9 @@ async fn own_upload(state: &AppState, me: &AuthUser, id: &str) -> ApiResult<Uplo
 }
 
 /// `HEAD /api/v1/photos/{id}`: where the upload stands.
-async fn status(
+#[utoipa::path(head, path = "/api/v1/photos/{id}", tag = "photos",
+    responses((status = 200, description = "Upload-Offset and Upload-Length headers"), (status = 404), (status = 410)))]
+pub(crate) async fn status(
     State(state): State<AppState>,
     me: AuthUser,
     Path(id): Path<String>,
@@ -437,7 +444,8 @@ async fn status(
 }
 
 /// `DELETE /api/v1/photos/{id}`: terminates the upload. A stored photo stays stored.
-async fn terminate(
+#[utoipa::path(delete, path = "/api/v1/photos/{id}", tag = "photos", responses((status = 204), (status = 404)))]
+pub(crate) async fn terminate(
     State(state): State<AppState>,
     me: AuthUser,
     Path(id): Path<String>,
@@ -471,7 +479,12 @@ struct Chunk {
 }
 
 /// `PATCH /api/v1/photos/{id}`: appends a chunk.
-async fn patch(
+#[utoipa::path(patch, path = "/api/v1/photos/{id}", tag = "photos",
+    params(("Upload-Offset" = u64, Header, description = "must equal the server's offset"),
+           ("Upload-Checksum" = Option<String>, Header, description = "sha256 <base64> of this chunk")),
+    request_body(content = Vec<u8>, content_type = "application/offset+octet-stream"),
+    responses((status = 204, description = "new Upload-Offset"), (status = 409), (status = 460, description = "checksum_mismatch: offset unchanged")))]
+pub(crate) async fn patch(
     State(state): State<AppState>,
     me: AuthUser,
     Path(id): Path<String>,
