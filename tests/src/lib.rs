@@ -1,4 +1,6 @@
 //! Cross-component tests: device simulator, end-to-end runs, fault and load runs.
 //!
-//! They need the sync server, which is the next piece to be built; until then the component
-//! tests live beside their crates (`core/tests`, `client/tests`).
+//! - [`fault_proxy`]: a TCP relay that cuts, stalls, delays and resets connections under a seed,
+//!   for the sync agent's broken-network tests.
+
+pub mod fault_proxy;

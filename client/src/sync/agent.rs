@@ -343,7 +343,9 @@ impl SyncAgent {
                     let hash = photo.meta.sha256.clone();
                     tokio::task::spawn_blocking(move || store.mark_photo_uploaded(&hash))
                         .await
-                        .map_err(|e| SyncError::Store(StoreError::Io(std::io::Error::other(e))))??;
+                        .map_err(|e| {
+                            SyncError::Store(StoreError::Io(std::io::Error::other(e)))
+                        })??;
                 }
                 Ok::<_, SyncError>((photo.meta.sha256, outcome))
             });
@@ -536,7 +538,11 @@ async fn upload_one(
         add(photo.meta.bytes);
         return Ok(Uploaded::Skipped);
     }
-    let finding = photo.meta.finding_id.as_ref().map(|f| f.as_str().to_owned());
+    let finding = photo
+        .meta
+        .finding_id
+        .as_ref()
+        .map(|f| f.as_str().to_owned());
     let outcome = client
         .upload_photo(path, &photo.meta.sha256, finding.as_deref(), add)
         .await?;
@@ -552,7 +558,8 @@ pub(super) fn backoff(config: &AgentConfig, failures: u32) -> Duration {
         .saturating_mul(1u32 << failures.saturating_sub(1).min(20));
     let ceiling = exp.min(config.backoff_cap);
     let half = ceiling / 2;
-    let jitter = rand::thread_rng().gen_range(0..=half.as_millis().min(u128::from(u64::MAX)) as u64);
+    let jitter =
+        rand::thread_rng().gen_range(0..=half.as_millis().min(u128::from(u64::MAX)) as u64);
     half + Duration::from_millis(jitter)
 }
 
@@ -584,8 +591,7 @@ mod tests {
                 "a long outage waits at most the cap: {many:?}"
             );
         }
-        let spread: std::collections::HashSet<_> =
-            (0..50).map(|_| backoff(&config, 6)).collect();
+        let spread: std::collections::HashSet<_> = (0..50).map(|_| backoff(&config, 6)).collect();
         assert!(
             spread.len() > 10,
             "devices retry at different moments, not in step: {} distinct delays",
@@ -611,7 +617,10 @@ mod tests {
             agent.config.push_batch, MAX_PUSH_OPS,
             "a push larger than the server takes would be refused whole"
         );
-        assert_eq!(agent.config.pull_limit, 1, "a pull asks for at least one change");
+        assert_eq!(
+            agent.config.pull_limit, 1,
+            "a pull asks for at least one change"
+        );
         assert_eq!(
             agent.config.parallel_uploads, 1,
             "at least one upload runs, or photos never leave"

@@ -14,7 +14,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use yiwang_core::ids::{DeviceId, PhotoHash};
 use yiwang_core::sync::{
-    ErrorBody, LoginRequest, LoginResponse, Op, PullResponse, PushResponse, PushRequest,
+    ErrorBody, LoginRequest, LoginResponse, Op, PullResponse, PushRequest, PushResponse,
 };
 
 use super::{Result, SyncError};
@@ -64,11 +64,7 @@ impl SyncClient {
     ) -> Result<Self> {
         let base = server_url.trim().trim_end_matches('/');
         if !(base.starts_with("http://") || base.starts_with("https://")) {
-            return Err(SyncError::Refused {
-                status: 0,
-                code: "invalid_server_url".into(),
-                message: format!("{server_url:?} is not an http(s) address"),
-            });
+            return Err(SyncError::InvalidServerUrl(server_url.to_owned()));
         }
         let http = reqwest::Client::builder()
             .connect_timeout(config.connect_timeout)
@@ -113,10 +109,7 @@ impl SyncClient {
     /// A request with the bearer token; without a token there is nothing to send.
     pub(super) fn authed(&self, method: Method, path: &str) -> Result<RequestBuilder> {
         let token = self.token().ok_or(SyncError::Unauthorized)?;
-        Ok(self
-            .http
-            .request(method, self.url(path))
-            .bearer_auth(token))
+        Ok(self.http.request(method, self.url(path)).bearer_auth(token))
     }
 
     /// `POST /api/v1/auth/login`. On success the client keeps the token.
@@ -151,7 +144,9 @@ impl SyncClient {
             device_id: device_id.clone(),
             ops: ops.to_vec(),
         };
-        let resp = self.send_json(Method::POST, "/api/v1/sync/push", &body).await?;
+        let resp = self
+            .send_json(Method::POST, "/api/v1/sync/push", &body)
+            .await?;
         json_answer(resp).await
     }
 
@@ -217,7 +212,12 @@ impl SyncClient {
         }
     }
 
-    async fn send_json(&self, method: Method, path: &str, body: &impl Serialize) -> Result<Response> {
+    async fn send_json(
+        &self,
+        method: Method,
+        path: &str,
+        body: &impl Serialize,
+    ) -> Result<Response> {
         self.authed(method, path)?
             .json(body)
             .send()
@@ -250,7 +250,9 @@ pub(super) fn header_text(headers: &HeaderMap, name: &str) -> String {
 
 fn is_json(headers: &HeaderMap) -> bool {
     let ct = header_text(headers, CONTENT_TYPE.as_str()).to_ascii_lowercase();
-    ct.split(';').next().is_some_and(|t| t.trim() == "application/json")
+    ct.split(';')
+        .next()
+        .is_some_and(|t| t.trim() == "application/json")
 }
 
 /// A success answer, believed only if it is our JSON and has the shape we asked for.
@@ -294,6 +296,12 @@ pub(super) fn classify(status: StatusCode, body: Option<ErrorBody>) -> SyncError
     match status.as_u16() {
         401 => SyncError::Unauthorized,
         412 if code == "cursor_invalid" => SyncError::CursorInvalid,
+        // Another request (maybe our own, cut off and not yet timed out there) holds the upload:
+        // it frees itself shortly.
+        409 if code == "upload_busy" => SyncError::Server {
+            status: 409,
+            message,
+        },
         300..=399 => SyncError::NotOurServer(format!("a redirect ({status})")),
         408 | 429 | 500..=599 => SyncError::Server {
             status: status.as_u16(),
@@ -330,7 +338,10 @@ mod tests {
     #[test]
     fn statuses_map_to_what_the_agent_does_next() {
         assert!(
-            matches!(classify(StatusCode::UNAUTHORIZED, None), SyncError::Unauthorized),
+            matches!(
+                classify(StatusCode::UNAUTHORIZED, None),
+                SyncError::Unauthorized
+            ),
             "401 asks for a login whatever the body"
         );
         assert!(
@@ -370,7 +381,11 @@ mod tests {
     #[test]
     fn a_server_url_must_be_http() {
         let err = SyncClient::new("ftp://x", None).unwrap_err();
-        assert_eq!(err.code(), "refused", "a bad address is refused up front: {err}");
+        assert_eq!(
+            err.code(),
+            "invalid_server_url",
+            "a bad address is refused up front: {err}"
+        );
         let ok = SyncClient::new("http://127.0.0.1:9/", None).unwrap();
         assert_eq!(
             ok.url("/api"),

@@ -50,8 +50,13 @@ pub enum SyncError {
     },
     /// Something answered that is not our server: a captive portal, a proxy's page, a
     /// redirect. Retryable — the network may let us through later.
-    #[error("the answer did not come from the Yiwang server ({0}); is the network asking for a login?")]
+    #[error(
+        "the answer did not come from the Yiwang server ({0}); is the network asking for a login?"
+    )]
     NotOurServer(String),
+    /// The server address is not an http(s) URL.
+    #[error("{0:?} is not a server address; it starts with https://")]
+    InvalidServerUrl(String),
     /// A photo file on this device could not be read.
     #[error("the photo file could not be read: {0}")]
     PhotoFile(#[source] std::io::Error),
@@ -70,6 +75,7 @@ impl SyncError {
             Self::CursorInvalid => "cursor_invalid",
             Self::Refused { .. } => "refused",
             Self::NotOurServer(_) => "not_our_server",
+            Self::InvalidServerUrl(_) => "invalid_server_url",
             Self::PhotoFile(_) => "photo_file",
             Self::Store(e) => e.code(),
         }
@@ -82,7 +88,10 @@ impl SyncError {
             Self::Network(_) | Self::Server { .. } | Self::NotOurServer(_) => true,
             // A cursor rebuild is done inside the sync; seen outside it, the next sync rebuilds.
             Self::CursorInvalid => true,
-            Self::Unauthorized | Self::Refused { .. } | Self::PhotoFile(_) => false,
+            Self::Unauthorized
+            | Self::Refused { .. }
+            | Self::InvalidServerUrl(_)
+            | Self::PhotoFile(_) => false,
             Self::Store(e) => e.is_retryable(),
         }
     }

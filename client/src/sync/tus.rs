@@ -25,13 +25,16 @@ pub const CHUNK_BYTES: usize = 256 * 1024;
 /// Failed PATCHes in a row (no progress between them) before the upload gives up for this sync.
 const MAX_STALLS: u32 = 3;
 
+/// The pause before asking again after a server-side failure, times the stalls so far.
+const STALL_PAUSE: std::time::Duration = std::time::Duration::from_millis(250);
+
 const TUS_RESUMABLE: &str = "Tus-Resumable";
 const TUS_VERSION: &str = "1.0.0";
 
 /// How an upload ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct UploadOutcome {
-    /// Bytes this call sent that the server kept.
+    /// Bytes the server lacked when this call began: the file's length less `resumed_from`.
     pub bytes_sent: u64,
     /// The offset the upload was resumed from (0 for a fresh upload).
     pub resumed_from: u64,
@@ -69,7 +72,9 @@ impl SyncClient {
                 Ok(offset) => (url, offset),
                 // The server forgot it (expired, finished and cleaned up, another server):
                 // start over.
-                Err(SyncError::Refused { status: 404 | 410, .. }) => {
+                Err(SyncError::Refused {
+                    status: 404 | 410, ..
+                }) => {
                     self.forget_upload(sha256);
                     (self.create(sha256, finding_id, length).await?, 0)
                 }
@@ -78,6 +83,10 @@ impl SyncClient {
             None => (self.create(sha256, finding_id, length).await?, 0),
         };
         let resumed_from = offset;
+        if resumed_from > 0 {
+            // What the server already holds counts as done on the progress bar.
+            progress(resumed_from);
+        }
         let mut stalls = 0u32;
         while offset < length {
             let start = usize::try_from(offset).unwrap_or(usize::MAX);
@@ -104,9 +113,11 @@ impl SyncClient {
                         SyncError::Network(_) | SyncError::Server { .. } => true,
                         SyncError::Refused { status: 460, .. } => true,
                         SyncError::Refused { code, .. } if code == "offset_mismatch" => true,
-                        SyncError::Refused { code, .. } if code == "upload_busy" => true,
                         // 404/410: the upload is gone; 422: the file is refused whole.
-                        SyncError::Refused { status: 404 | 410 | 422, .. } => {
+                        SyncError::Refused {
+                            status: 404 | 410 | 422,
+                            ..
+                        } => {
                             self.forget_upload(sha256);
                             false
                         }
@@ -117,6 +128,10 @@ impl SyncClient {
                         return Err(e);
                     }
                     tracing::debug!(error = %e, offset, "upload chunk failed; asking the offset");
+                    if matches!(e, SyncError::Server { .. }) {
+                        // Give a busy server (or a lease held by our own cut-off PATCH) a moment.
+                        tokio::time::sleep(STALL_PAUSE * stalls).await;
+                    }
                     let at = self.offset(&url).await?;
                     if at > offset {
                         progress(at - offset);
