@@ -51,4 +51,8 @@ pub trait ChangeLogTx {
     ) -> Result<(Vec<Change>, bool)>;
     /// The highest sequence number handed out so far.
     fn max_change_seq(&mut self) -> Result<i64>;
+    /// The sequence number of the last change (or deletion) recorded in this transaction since
+    /// the previous call, if any; the next call starts afresh. Lets an op learn the seq its writes
+    /// ended at without asking the database before and after.
+    fn take_recorded_seq(&mut self) -> Option<i64>;
 }

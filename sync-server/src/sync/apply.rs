@@ -190,7 +190,8 @@ fn apply_one(tx: &mut dyn LedgerTx, sender: &Sender<'_>, op: &Op) -> Result<OpRe
         return Ok(duplicate(seen));
     }
     tx.op_savepoint()?;
-    let before = tx.max_change_seq()?;
+    // Forget what was logged before this op: what is taken after it is the op's own last seq.
+    tx.take_recorded_seq();
     let refusal = match apply_op(tx, sender, op) {
         Ok(()) => None,
         Err(Stop::Refused(r)) => Some(r),
@@ -211,9 +212,9 @@ fn apply_one(tx: &mut dyn LedgerTx, sender: &Sender<'_>, op: &Op) -> Result<OpRe
     };
     match refusal {
         None => {
-            let after = tx.max_change_seq()?;
             let mut record = sender.record(op, OpFate::Applied);
-            record.seq = (after > before).then_some(after);
+            // Changes get increasing seqs, so the last one logged is the highest.
+            record.seq = tx.take_recorded_seq();
             // The op id's primary key is the last guard against a copy racing this one.
             if !tx.insert_op(&record)? {
                 tx.op_rollback()?;

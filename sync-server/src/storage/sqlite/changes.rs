@@ -18,8 +18,9 @@ fn parse_entity(s: &str) -> rusqlite::Result<Entity> {
 }
 
 impl SqliteTx<'_> {
-    fn log(
-        &self,
+    /// Logs a record already serialised as `data` (JSON text); returns its new seq.
+    pub(super) fn log(
+        &mut self,
         entity: Entity,
         id: &str,
         scope: &Scope,
@@ -69,7 +70,9 @@ impl SqliteTx<'_> {
             .execute(params![
                 entity, id, deleted, all, path, grid, depts, user, data
             ])?;
-        Ok(self.tx.last_insert_rowid())
+        let seq = self.tx.last_insert_rowid();
+        self.recorded_seq = Some(seq);
+        Ok(seq)
     }
 }
 
@@ -139,10 +142,15 @@ impl ChangeLogTx for SqliteTx<'_> {
 
     fn max_change_seq(&mut self) -> Result<i64> {
         // sqlite_sequence remembers the highest seq ever handed out, even if its row was replaced.
-        Ok(self.tx.query_row(
-            "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'changes'), 0)",
-            [],
-            |r| r.get(0),
-        )?)
+        Ok(self
+            .tx
+            .prepare_cached(
+                "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'changes'), 0)",
+            )?
+            .query_row([], |r| r.get(0))?)
+    }
+
+    fn take_recorded_seq(&mut self) -> Option<i64> {
+        self.recorded_seq.take()
     }
 }

@@ -35,6 +35,10 @@ pub struct SqliteLedger {
 /// A transaction on the SQLite ledger; the area traits are implemented on it.
 pub struct SqliteTx<'c> {
     pub(crate) tx: rusqlite::Transaction<'c>,
+    /// The seq of the last change logged since [`ChangeLogTx::take_recorded_seq`] was called.
+    ///
+    /// [`ChangeLogTx::take_recorded_seq`]: super::changes::ChangeLogTx::take_recorded_seq
+    pub(crate) recorded_seq: Option<i64>,
 }
 
 fn configure(conn: &Connection) -> Result<()> {
@@ -42,6 +46,9 @@ fn configure(conn: &Connection) -> Result<()> {
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    // Savepoints copy the pages they touch into a sub-journal: keep it in memory, not in a
+    // temporary file (the sub-journal never outlives its transaction, so nothing durable).
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
     Ok(())
 }
 
@@ -136,7 +143,10 @@ impl Backend for SqliteLedger {
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|e| busy_to_retryable(e.into()))?;
-        let mut stx = SqliteTx { tx };
+        let mut stx = SqliteTx {
+            tx,
+            recorded_seq: None,
+        };
         let out = f(&mut stx).map_err(busy_to_retryable)?;
         stx.tx.commit().map_err(|e| busy_to_retryable(e.into()))?;
         Ok(out)
@@ -148,7 +158,10 @@ impl Backend for SqliteLedger {
             let tx = conn
                 .transaction_with_behavior(TransactionBehavior::Deferred)
                 .map_err(|e| busy_to_retryable(e.into()))?;
-            let mut stx = SqliteTx { tx };
+            let mut stx = SqliteTx {
+                tx,
+                recorded_seq: None,
+            };
             let out = f(&mut stx).map_err(busy_to_retryable)?;
             // Nothing to keep: a read transaction ends with a rollback.
             drop(stx);

@@ -96,19 +96,24 @@ impl SqliteTx<'_> {
 
 impl SyncTx for SqliteTx<'_> {
     fn op_savepoint(&mut self) -> Result<()> {
-        self.tx.execute_batch(&format!("SAVEPOINT {SAVEPOINT}"))?;
+        self.tx
+            .prepare_cached(&format!("SAVEPOINT {SAVEPOINT}"))?
+            .execute([])?;
         Ok(())
     }
 
     fn op_release(&mut self) -> Result<()> {
-        self.tx.execute_batch(&format!("RELEASE {SAVEPOINT}"))?;
+        self.tx
+            .prepare_cached(&format!("RELEASE {SAVEPOINT}"))?
+            .execute([])?;
         Ok(())
     }
 
     fn op_rollback(&mut self) -> Result<()> {
         self.tx
-            .execute_batch(&format!("ROLLBACK TO {SAVEPOINT}; RELEASE {SAVEPOINT}"))?;
-        Ok(())
+            .prepare_cached(&format!("ROLLBACK TO {SAVEPOINT}"))?
+            .execute([])?;
+        self.op_release()
     }
 
     fn op(&mut self, id: &OpId) -> Result<Option<OpRecord>> {
@@ -304,6 +309,8 @@ impl SyncTx for SqliteTx<'_> {
             StorageError::Invalid(format!("finding {}: unknown grid {}", f.id, f.grid_id))
         })?;
         let disposition = serde_json::to_value(f.disposition)?;
+        // Serialised once: the same text goes to the findings table and to the change log.
+        let data = json(f);
         self.tx
             .prepare_cached(
                 "INSERT INTO findings(id, grid_id, patrol_id, worker_id, category, disposition,
@@ -320,7 +327,7 @@ impl SyncTx for SqliteTx<'_> {
                 f.case_id.as_ref().map(|c| &c.0),
                 ts(f.observed_at),
                 ts(received_at),
-                json(f)
+                data
             ])?;
         {
             let mut st = self.tx.prepare_cached(
@@ -330,7 +337,7 @@ impl SyncTx for SqliteTx<'_> {
                 st.execute(params![f.id.0, i as i64, h.as_str()])?;
             }
         }
-        self.record_change(Entity::Finding, &f.id.0, &scope, &serde_json::to_value(f)?)?;
+        self.log(Entity::Finding, &f.id.0, &scope, false, &data)?;
         Ok(())
     }
 }
