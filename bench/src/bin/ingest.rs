@@ -192,7 +192,7 @@ async fn push_all(
 /// with the server's own schema, WAL and `synchronous = FULL`, in one transaction.
 ///
 /// The variants say where the server's time goes: `savepoints` wraps each row set in its own
-/// `SAVEPOINT … RELEASE`, as the server does per op so a refused op rolls back alone;
+/// `SAVEPOINT … RELEASE`, as the server does per op on its fallback path (a batch with an op refused after writing);
 /// `temp_memory` keeps SQLite's statement sub-journal in memory (`temp_store = MEMORY`) instead
 /// of a temporary file, which is where a savepoint copies each page it first touches.
 #[derive(Debug, Clone, Copy)]
@@ -487,7 +487,11 @@ async fn main() -> Res<()> {
     let (rdir, rdev, rcat, n) = (dir.path().to_path_buf(), one, category, args.findings);
     let variants = [
         (false, false, "one transaction, WAL, synchronous=FULL"),
-        (true, false, "same + SAVEPOINT per op, as the server"),
+        (
+            true,
+            false,
+            "same + SAVEPOINT per op, the server's fallback path",
+        ),
         (true, true, "same + SAVEPOINT per op, temp_store=MEMORY"),
     ];
     let (timings, rdev) = tokio::task::spawn_blocking(move || {

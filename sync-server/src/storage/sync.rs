@@ -8,6 +8,7 @@
 use super::changes::Scope;
 use super::Result;
 use chrono::{DateTime, Utc};
+use std::collections::HashMap;
 use yiwang_core::field::{Finding, Patrol, TrackPoint};
 use yiwang_core::ids::{DeviceId, FindingId, GridId, OpId, PatrolId, UserId};
 use yiwang_core::sync::{OpType, RejectedOp};
@@ -63,16 +64,21 @@ pub struct RejectedFilter {
 }
 
 pub trait SyncTx {
-    /// Opens a savepoint for one op: what the op writes can be undone without ending the
-    /// transaction (the rest of the push).
+    /// Opens a savepoint for one op (or for a whole push tried at once): what is written after
+    /// it can be undone without ending the transaction. Savepoints opened here never nest.
     fn op_savepoint(&mut self) -> Result<()>;
-    /// Keeps what the op wrote.
+    /// Keeps what was written since [`SyncTx::op_savepoint`].
     fn op_release(&mut self) -> Result<()>;
-    /// Undoes everything written since [`SyncTx::op_savepoint`].
+    /// Undoes everything written since [`SyncTx::op_savepoint`] and closes it.
     fn op_rollback(&mut self) -> Result<()>;
+    /// A count that grows with every row this transaction inserts, updates or deletes (and
+    /// only then): an op that leaves it unchanged wrote nothing.
+    fn write_count(&mut self) -> u64;
 
     /// The op with this id, if it was ever received.
     fn op(&mut self, id: &OpId) -> Result<Option<OpRecord>>;
+    /// Those of `ids` that were received before, in one look-up.
+    fn ops_seen(&mut self, ids: &[OpId]) -> Result<HashMap<OpId, OpRecord>>;
     /// Records an op; `false` (and nothing written) when its id is already taken, which is how
     /// a second copy racing the first is recognised.
     fn insert_op(&mut self, op: &OpRecord) -> Result<bool>;
@@ -97,8 +103,9 @@ pub trait SyncTx {
     fn end_patrol(&mut self, id: &PatrolId, ended_at: DateTime<Utc>) -> Result<()>;
 
     fn finding(&mut self, id: &FindingId) -> Result<Option<Finding>>;
-    /// Stores a new finding with its photo hashes and logs it for pull. (The metadata of its
-    /// photos that have already landed is re-logged by the caller through
-    /// `crate::photos::log_photo`, which knows every record that shows a photo.)
-    fn insert_finding(&mut self, finding: &Finding, received_at: DateTime<Utc>) -> Result<()>;
+    /// Stores a new finding with its photo hashes and logs it for pull; `false` (and nothing
+    /// written) when its id is already taken. (The metadata of its photos that have already
+    /// landed is re-logged by the caller through `crate::photos::log_photo`, which knows every
+    /// record that shows a photo.)
+    fn insert_finding(&mut self, finding: &Finding, received_at: DateTime<Utc>) -> Result<bool>;
 }

@@ -1,11 +1,20 @@
-//! Applying a device's ops to the ledger (DESIGN.md §5): each op once, in order, each in its own
-//! savepoint.
+//! Applying a device's ops to the ledger (DESIGN.md §5): each op once, in order.
 //!
 //! For every op: an op id already in the `ops` table is answered `duplicate` with what it got the
 //! first time. Otherwise the op is checked and applied; what it wrote is kept only if it is
-//! applied whole — a refused op is rolled back to its savepoint, so it leaves no partial writes,
-//! and the ops behind it still run. Either way the op is recorded in `ops` in the same
-//! transaction as its effects: an acknowledged op and its effects are durable together.
+//! applied whole — a refused op leaves no partial writes, and the ops behind it still run.
+//! Either way the op is recorded in `ops` in the same transaction as its effects: an
+//! acknowledged op and its effects are durable together.
+//!
+//! Two ways give exactly that, and [`apply_ops`] takes the cheaper one it can:
+//! - **at once** ([`apply_ops_at_once`]): the whole push inside one savepoint, the duplicates
+//!   found in one look-up, no savepoint per op. An op refused before it wrote anything (most
+//!   refusals: unknown patrol, invalid category, out of jurisdiction…) needs nothing undone, so
+//!   it is simply rejected. If an op is refused after it wrote something (a report whose case
+//!   is refused by the workflow), or a storage step fails, or an op id repeats within the push,
+//!   everything the push wrote is rolled back and it goes the other way;
+//! - **one by one** ([`apply_ops_one_by_one`]): each op in its own savepoint, rolled back alone
+//!   when it is refused.
 //!
 //! A refused op is kept with its reason (the `ops` row keeps its data) and logged for pull as a
 //! `rejected_op` record seen by its sender, so nothing is dropped in silence. Case decisions go
@@ -19,9 +28,11 @@ use crate::storage::changes::Scope;
 use crate::storage::sync::{OpFate, OpRecord};
 use crate::storage::{LedgerTx, Result, StorageError};
 use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use std::collections::{HashMap, HashSet};
 use yiwang_core::case::{Action, GeoPoint, NewCase};
 use yiwang_core::field::{Disposition, Finding, Patrol, TrackPoint};
-use yiwang_core::ids::{CaseId, DeviceId, FindingId, PatrolId, PhotoHash};
+use yiwang_core::ids::{CaseId, DeviceId, FindingId, OpId, PatrolId, PhotoHash};
 use yiwang_core::org::Actor;
 use yiwang_core::sync::{
     CaseActionData, Entity, FindingCreateData, Op, OpResult, OpStatus, OpType, PatrolEndData,
@@ -149,20 +160,156 @@ pub fn apply_ops(
     ops: &[Op],
     now: DateTime<Utc>,
 ) -> Result<Vec<OpResult>> {
-    tx.touch_device(device, &user.id, now)?;
-    let unit_path = match &user.org_unit_id {
-        Some(u) => tx.unit_path(u)?,
-        None => None,
-    };
-    let sender = Sender {
-        reference,
-        user,
-        actor: user.actor(),
-        device,
-        unit_path,
-        now,
-    };
+    let sender = Sender::new(tx, reference, user, device, now)?;
+    if ops.len() > 1 {
+        if let Some(results) = at_once(tx, &sender, ops)? {
+            return Ok(results);
+        }
+    }
     ops.iter().map(|op| apply_one(tx, &sender, op)).collect()
+}
+
+/// [`apply_ops`] the way that puts every op in its own savepoint. The results and what is
+/// stored are the same as [`apply_ops`]'; tests compare the two.
+pub fn apply_ops_one_by_one(
+    tx: &mut dyn LedgerTx,
+    reference: &Reference,
+    user: &StoredUser,
+    device: &DeviceId,
+    ops: &[Op],
+    now: DateTime<Utc>,
+) -> Result<Vec<OpResult>> {
+    let sender = Sender::new(tx, reference, user, device, now)?;
+    ops.iter().map(|op| apply_one(tx, &sender, op)).collect()
+}
+
+/// [`apply_ops`] the way that applies the whole push at once; `None` when it had to give up,
+/// having rolled back everything the ops wrote (the device is still noted as heard from).
+pub fn apply_ops_at_once(
+    tx: &mut dyn LedgerTx,
+    reference: &Reference,
+    user: &StoredUser,
+    device: &DeviceId,
+    ops: &[Op],
+    now: DateTime<Utc>,
+) -> Result<Option<Vec<OpResult>>> {
+    let sender = Sender::new(tx, reference, user, device, now)?;
+    at_once(tx, &sender, ops)
+}
+
+impl<'a> Sender<'a> {
+    /// Notes the device as heard from and gathers what its ops are judged against.
+    fn new(
+        tx: &mut dyn LedgerTx,
+        reference: &'a Reference,
+        user: &'a StoredUser,
+        device: &'a DeviceId,
+        now: DateTime<Utc>,
+    ) -> Result<Self> {
+        tx.touch_device(device, &user.id, now)?;
+        let unit_path = match &user.org_unit_id {
+            Some(u) => tx.unit_path(u)?,
+            None => None,
+        };
+        Ok(Sender {
+            reference,
+            user,
+            actor: user.actor(),
+            device,
+            unit_path,
+            now,
+        })
+    }
+}
+
+/// Why the push cannot be applied at once; it is then applied one op at a time.
+#[derive(Debug)]
+enum GiveUp {
+    /// An op id appears twice in the push: the second is answered from the first's record.
+    RepeatedOpId,
+    /// An op was refused after it had written something, which only its own savepoint undoes.
+    RefusedAfterWriting,
+    /// A storage step failed; the op-by-op way tells an op's own fault from the database's.
+    Storage(StorageError),
+    /// The op id was recorded meanwhile (cannot happen under the single writer, but if it did
+    /// the op-by-op way answers it from the record).
+    Raced,
+}
+
+impl From<StorageError> for GiveUp {
+    fn from(e: StorageError) -> Self {
+        GiveUp::Storage(e)
+    }
+}
+
+fn at_once(
+    tx: &mut dyn LedgerTx,
+    sender: &Sender<'_>,
+    ops: &[Op],
+) -> Result<Option<Vec<OpResult>>> {
+    let mut ids = HashSet::with_capacity(ops.len());
+    if !ops.iter().all(|op| ids.insert(&op.op_id)) {
+        tracing::debug!(reason = ?GiveUp::RepeatedOpId, "push applied op by op");
+        return Ok(None);
+    }
+    let ids: Vec<OpId> = ops.iter().map(|op| op.op_id.clone()).collect();
+    let mut seen = tx.ops_seen(&ids)?;
+    tx.op_savepoint()?;
+    let mut results = Vec::with_capacity(ops.len());
+    for op in ops {
+        match at_once_one(tx, sender, op, &mut seen) {
+            Ok(r) => results.push(r),
+            Err(reason) => {
+                tx.op_rollback()?;
+                tx.take_recorded_seq();
+                let reason = match reason {
+                    GiveUp::Storage(e) => format!("storage: {e}"),
+                    other => format!("{other:?}"),
+                };
+                tracing::debug!(op_id = %op.op_id, %reason, "push applied op by op");
+                return Ok(None);
+            }
+        }
+    }
+    tx.op_release()?;
+    Ok(Some(results))
+}
+
+/// One op of a push applied at once: the same steps as [`apply_one`] without its savepoint,
+/// which is only needed to undo an op refused after it wrote.
+fn at_once_one(
+    tx: &mut dyn LedgerTx,
+    sender: &Sender<'_>,
+    op: &Op,
+    seen: &mut HashMap<OpId, OpRecord>,
+) -> std::result::Result<OpResult, GiveUp> {
+    if let Some(seen) = seen.remove(&op.op_id) {
+        return Ok(duplicate(seen));
+    }
+    tx.take_recorded_seq();
+    let before = tx.write_count();
+    match apply_op(tx, sender, op) {
+        Ok(()) => {
+            let mut record = sender.record(op, OpFate::Applied);
+            record.seq = tx.take_recorded_seq();
+            if !tx.insert_op(&record)? {
+                return Err(GiveUp::Raced);
+            }
+            Ok(OpResult {
+                op_id: op.op_id.clone(),
+                status: OpStatus::Applied,
+                code: None,
+                message: None,
+                seq: record.seq,
+            })
+        }
+        // Refused before writing anything: there is nothing to undo.
+        Err(Stop::Refused(r)) if tx.write_count() == before => {
+            keep_rejected(tx, sender, op, r)?.ok_or(GiveUp::Raced)
+        }
+        Err(Stop::Refused(_)) => Err(GiveUp::RefusedAfterWriting),
+        Err(Stop::Storage(e)) => Err(GiveUp::Storage(e)),
+    }
 }
 
 fn duplicate(seen: OpRecord) -> OpResult {
@@ -239,6 +386,26 @@ fn apply_one(tx: &mut dyn LedgerTx, sender: &Sender<'_>, op: &Op) -> Result<OpRe
 /// Keeps a refused op with its reason and logs it for its sender's devices.
 fn reject(tx: &mut dyn LedgerTx, sender: &Sender<'_>, op: &Op, r: OpRefusal) -> Result<OpResult> {
     tx.op_savepoint()?;
+    match keep_rejected(tx, sender, op, r)? {
+        Some(result) => {
+            tx.op_release()?;
+            Ok(result)
+        }
+        None => {
+            tx.op_rollback()?;
+            recorded_duplicate(tx, op)
+        }
+    }
+}
+
+/// Writes a refused op's `rejected_op` record and its `ops` row; `None` when the op id turned
+/// out to be recorded already (what was written is then for the caller to undo).
+fn keep_rejected(
+    tx: &mut dyn LedgerTx,
+    sender: &Sender<'_>,
+    op: &Op,
+    r: OpRefusal,
+) -> Result<Option<OpResult>> {
     let kept = RejectedOp {
         op_id: op.op_id.clone(),
         device_id: sender.device.clone(),
@@ -261,23 +428,22 @@ fn reject(tx: &mut dyn LedgerTx, sender: &Sender<'_>, op: &Op, r: OpRefusal) -> 
     record.code = Some(r.code.clone());
     record.message = Some(r.message.clone());
     record.seq = Some(seq);
-    record.data = Some(op.data.clone());
+    record.data = Some(kept.data);
     if !tx.insert_op(&record)? {
-        tx.op_rollback()?;
-        return recorded_duplicate(tx, op);
+        return Ok(None);
     }
-    tx.op_release()?;
-    Ok(OpResult {
+    Ok(Some(OpResult {
         op_id: op.op_id.clone(),
         status: OpStatus::Rejected,
         code: Some(r.code),
         message: Some(r.message),
         seq: Some(seq),
-    })
+    }))
 }
 
-fn data<T: serde::de::DeserializeOwned>(op: &Op) -> Step<T> {
-    serde_json::from_value(op.data.clone()).or_else(|e| {
+fn data<'d, T: Deserialize<'d>>(op: &'d Op) -> Step<T> {
+    // Read from the borrowed JSON tree: same answers and errors as `from_value`, no copy.
+    T::deserialize(&op.data).or_else(|e| {
         refuse(
             codes::INVALID_OP,
             format!(
@@ -523,9 +689,10 @@ fn finding_create(
         case_id: case_id.clone(),
         urgent: d.urgent,
     };
-    if let Some(existing) = tx.finding(&id)? {
+    // Stored only if the id is free; if it is taken, nothing was written.
+    if !tx.insert_finding(&finding, sender.now)? {
         // The same finding re-sent under a new op id is already here, with its case.
-        if existing == finding {
+        if tx.finding(&id)?.is_some_and(|existing| existing == finding) {
             return Ok(());
         }
         return refuse(
@@ -533,7 +700,6 @@ fn finding_create(
             format!("finding id {id} is already used by another finding"),
         );
     }
-    tx.insert_finding(&finding, sender.now)?;
     let photos = d.photos.clone();
     if let Some(case_id) = case_id {
         let report = Action::Report(NewCase {

@@ -10,7 +10,7 @@
 pub mod apply;
 pub mod cursor;
 
-pub use apply::apply_ops;
+pub use apply::{apply_ops, apply_ops_at_once, apply_ops_one_by_one};
 
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult, JsonBody};
@@ -21,6 +21,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::Json;
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use yiwang_core::ids::DeviceId;
@@ -41,13 +42,13 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(rejected))
 }
 
-/// The body of `POST /api/v1/sync/push` as first read: the ops stay JSON until each is checked
-/// on its own, so one op this server cannot read is rejected alone instead of failing the batch
-/// (a newer app may send an op type this server does not know yet).
+/// The body of `POST /api/v1/sync/push` as first read: the ops stay JSON text until each is
+/// checked on its own, so one op this server cannot read is rejected alone instead of failing
+/// the batch (a newer app may send an op type this server does not know yet).
 #[derive(Debug, Deserialize)]
 pub struct PushBody {
     pub device_id: DeviceId,
-    pub ops: Vec<serde_json::Value>,
+    pub ops: Vec<Box<RawValue>>,
 }
 
 /// An op as read from the body: one to apply, or the answer for one that is not an op of v1.
@@ -59,7 +60,17 @@ enum Screened {
 /// Reads one op of a push. An op without a usable `op_id` fails the whole request (its answer
 /// could not be matched to it); one that is otherwise not an op of v1 is answered `rejected`
 /// with `invalid_op` and not kept — there is nothing the ledger could store it as.
-fn screen(index: usize, raw: serde_json::Value) -> ApiResult<Screened> {
+fn screen(index: usize, raw: &RawValue) -> ApiResult<Screened> {
+    // Most ops read straight from their text; only one that does not goes through a JSON tree
+    // to find its op id and say what is wrong with it (the same answers either way: an op that
+    // reads as `Op` has a string `op_id`, the one the tree would have found).
+    if let Ok(op) = serde_json::from_str::<Op>(raw.get()) {
+        check_op_id(index, op.op_id.as_str())?;
+        return Ok(Screened::Op(op));
+    }
+    let raw: serde_json::Value = serde_json::from_str(raw.get()).map_err(|e| {
+        ApiError::bad_request("invalid_json", format!("ops[{index}] is not JSON: {e}"))
+    })?;
     let op_id = raw
         .get("op_id")
         .and_then(|v| v.as_str())
@@ -67,6 +78,20 @@ fn screen(index: usize, raw: serde_json::Value) -> ApiResult<Screened> {
         .ok_or_else(|| {
             ApiError::unprocessable("invalid_body", format!("ops[{index}]: op_id is required"))
         })?;
+    check_op_id(index, &op_id)?;
+    match serde_json::from_value::<Op>(raw) {
+        Ok(op) => Ok(Screened::Op(op)),
+        Err(e) => Ok(Screened::NotAnOp(OpResult {
+            op_id: op_id.into(),
+            status: OpStatus::Rejected,
+            code: Some(apply::codes::INVALID_OP.to_owned()),
+            message: Some(format!("this is not an op of sync protocol v1: {e}")),
+            seq: None,
+        })),
+    }
+}
+
+fn check_op_id(index: usize, op_id: &str) -> ApiResult<()> {
     let chars = op_id.chars().count();
     if op_id.trim().is_empty() || chars > apply::MAX_ID_CHARS || op_id.chars().any(char::is_control)
     {
@@ -78,16 +103,7 @@ fn screen(index: usize, raw: serde_json::Value) -> ApiResult<Screened> {
             ),
         ));
     }
-    match serde_json::from_value::<Op>(raw) {
-        Ok(op) => Ok(Screened::Op(op)),
-        Err(e) => Ok(Screened::NotAnOp(OpResult {
-            op_id: op_id.into(),
-            status: OpStatus::Rejected,
-            code: Some(apply::codes::INVALID_OP.to_owned()),
-            message: Some(format!("this is not an op of sync protocol v1: {e}")),
-            seq: None,
-        })),
-    }
+    Ok(())
 }
 
 /// `POST /api/v1/sync/push`
@@ -118,17 +134,17 @@ pub async fn push(
             ),
         ));
     }
-    let mut screened = Vec::with_capacity(body.ops.len());
-    for (i, raw) in body.ops.into_iter().enumerate() {
-        screened.push(screen(i, raw)?);
+    // The ops to apply, and the answers of those that are not ops, by their place in the push.
+    let mut ops = Vec::with_capacity(body.ops.len());
+    let mut not_ops = Vec::new();
+    for (i, raw) in body.ops.iter().enumerate() {
+        match screen(i, raw)? {
+            Screened::Op(op) => ops.push(op),
+            Screened::NotAnOp(r) => not_ops.push((i, r)),
+        }
     }
-    let ops: Vec<Op> = screened
-        .iter()
-        .filter_map(|s| match s {
-            Screened::Op(op) => Some(op.clone()),
-            Screened::NotAnOp(_) => None,
-        })
-        .collect();
+    let total = body.ops.len();
+    drop(body);
     let now = state.now();
     let (st, user, device) = (state.clone(), me.user.clone(), me.device_id.clone());
     // One write transaction for the whole batch: one fsync, and all of it or none of it.
@@ -140,13 +156,14 @@ pub async fn push(
         })
         .await?;
     let mut applied = applied.into_iter();
-    let mut results = Vec::with_capacity(screened.len());
-    for s in screened {
-        let r = match s {
-            Screened::Op(_) => applied.next().ok_or_else(|| {
+    let mut not_ops = not_ops.into_iter().peekable();
+    let mut results = Vec::with_capacity(total);
+    for i in 0..total {
+        let r = match not_ops.next_if(|(at, _)| *at == i) {
+            Some((_, r)) => r,
+            None => applied.next().ok_or_else(|| {
                 ApiError::Internal(anyhow::anyhow!("apply_ops answered fewer ops than it got"))
             })?,
-            Screened::NotAnOp(r) => r,
         };
         let counter = match r.status {
             OpStatus::Applied => &state.metrics.ops_applied,

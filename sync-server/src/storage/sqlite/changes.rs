@@ -4,11 +4,20 @@ use crate::storage::Result;
 use rusqlite::params;
 use yiwang_core::sync::{Change, Entity};
 
-fn entity_str(e: Entity) -> String {
-    serde_json::to_value(e)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
+/// The entity's name as the wire spells it (`Entity`'s serde name), without going through JSON.
+fn entity_str(e: Entity) -> &'static str {
+    match e {
+        Entity::OrgUnit => "org_unit",
+        Entity::Grid => "grid",
+        Entity::Department => "department",
+        Entity::Category => "category",
+        Entity::Patrol => "patrol",
+        Entity::Finding => "finding",
+        Entity::Photo => "photo",
+        Entity::Case => "case",
+        Entity::CaseEvent => "case_event",
+        Entity::RejectedOp => "rejected_op",
+    }
 }
 
 fn parse_entity(s: &str) -> rusqlite::Result<Entity> {
@@ -57,14 +66,13 @@ impl SqliteTx<'_> {
             Scope::User(u) => (false, None, None, None, Some(u.0.as_str())),
         };
         let entity = entity_str(entity);
-        // Replace the record's row: the new one gets the next sequence number.
-        self.tx
-            .prepare_cached("DELETE FROM changes WHERE entity = ?1 AND id = ?2")?
-            .execute(params![entity, id])?;
+        // Replace the record's row: `REPLACE` deletes the row holding (entity, id), if any, and
+        // inserts the new one, which gets the next sequence number (AUTOINCREMENT never reuses
+        // one) — a delete and an insert in one statement.
         self.tx
             .prepare_cached(
-                "INSERT INTO changes(entity, id, deleted, scope_all, scope_path, scope_grid,
-                                     scope_depts, scope_user, data)
+                "REPLACE INTO changes(entity, id, deleted, scope_all, scope_path, scope_grid,
+                                      scope_depts, scope_user, data)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )?
             .execute(params![
@@ -152,5 +160,26 @@ impl ChangeLogTx for SqliteTx<'_> {
 
     fn take_recorded_seq(&mut self) -> Option<i64> {
         self.recorded_seq.take()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entity_names_are_the_wire_names() {
+        use Entity::*;
+        for e in [
+            OrgUnit, Grid, Department, Category, Patrol, Finding, Photo, Case, CaseEvent,
+            RejectedOp,
+        ] {
+            assert_eq!(
+                serde_json::to_value(e).unwrap(),
+                serde_json::Value::from(entity_str(e)),
+                "the change log stores the entity as the wire names it, so pull parses it back"
+            );
+            assert_eq!(parse_entity(entity_str(e)).unwrap(), e, "{e:?} reads back");
+        }
     }
 }

@@ -7,6 +7,11 @@
 //!
 //! One writer connection behind a mutex serialises writes (SQLite allows one writer anyway);
 //! reads run on a small pool of reader connections and see a consistent snapshot.
+//!
+//! Checkpoints (copying the WAL back into the database file) run on a thread of their own, after
+//! commits, so a push does not wait for one; the writer checkpoints by itself only if the WAL
+//! grows far past that (the checkpointer fell behind). A checkpoint never touches what a commit
+//! made durable: the WAL is synced before the commit returns.
 
 mod auth;
 mod cases;
@@ -18,18 +23,101 @@ mod sync;
 
 use super::{Backend, Boxed, Result, StorageError, TxFn};
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
 
 /// The migrations this binary knows, in order; `PRAGMA user_version` records how many ran.
 const MIGRATIONS: &[&str] = &[include_str!("../../../migrations/sqlite/0001_init.sql")];
 /// Reader connections kept open.
 const READERS: usize = 4;
 
+/// WAL pages after which the writer checkpoints by itself (SQLite's default is 1000; the
+/// checkpointer normally keeps the WAL far below this).
+const WRITER_CHECKPOINT_PAGES: u32 = 16_384;
+/// Prepared statements the writer keeps.
+const STATEMENT_CACHE: usize = 64;
+/// Least time between two background checkpoints: commits in between are copied together.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
+
 pub struct SqliteLedger {
     path: PathBuf,
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
+    checkpointer: Checkpointer,
+}
+
+/// The background checkpointer: a thread with its own connection, woken after commits.
+struct Checkpointer {
+    signal: Arc<(Mutex<CheckpointState>, Condvar)>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+#[derive(Default)]
+struct CheckpointState {
+    /// A commit happened since the last checkpoint started.
+    pending: bool,
+    stop: bool,
+}
+
+impl Checkpointer {
+    fn start(path: &Path) -> Result<Checkpointer> {
+        let conn = Connection::open(path)?;
+        configure(&conn)?;
+        let signal = Arc::new((Mutex::new(CheckpointState::default()), Condvar::new()));
+        let theirs = signal.clone();
+        let thread = std::thread::Builder::new()
+            .name("ledger-checkpoint".into())
+            .spawn(move || Self::run(&conn, &theirs))?;
+        Ok(Checkpointer {
+            signal,
+            thread: Some(thread),
+        })
+    }
+
+    fn run(conn: &Connection, signal: &(Mutex<CheckpointState>, Condvar)) {
+        let (lock, wake) = signal;
+        let mut state = lock.lock().unwrap_or_else(|p| p.into_inner());
+        loop {
+            while !state.pending && !state.stop {
+                state = wake.wait(state).unwrap_or_else(|p| p.into_inner());
+            }
+            if state.stop {
+                return;
+            }
+            state.pending = false;
+            drop(state);
+            // PASSIVE: copies what no reader still needs, never waits for the writer or a
+            // reader; what it leaves is copied next time.
+            if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                tracing::warn!(error = %e, "background checkpoint failed; the next commit retries");
+            }
+            state = lock.lock().unwrap_or_else(|p| p.into_inner());
+            // Let commits gather before the next checkpoint (woken early only to stop).
+            let (s, _) = wake
+                .wait_timeout_while(state, CHECKPOINT_EVERY, |s| !s.stop)
+                .unwrap_or_else(|p| p.into_inner());
+            state = s;
+        }
+    }
+
+    fn committed(&self) {
+        let (lock, wake) = &*self.signal;
+        lock.lock().unwrap_or_else(|p| p.into_inner()).pending = true;
+        wake.notify_one();
+    }
+}
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        let (lock, wake) = &*self.signal;
+        lock.lock().unwrap_or_else(|p| p.into_inner()).stop = true;
+        wake.notify_all();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
 }
 
 /// A transaction on the SQLite ledger; the area traits are implemented on it.
@@ -39,6 +127,36 @@ pub struct SqliteTx<'c> {
     ///
     /// [`ChangeLogTx::take_recorded_seq`]: super::changes::ChangeLogTx::take_recorded_seq
     pub(crate) recorded_seq: Option<i64>,
+    /// The org path of each grid's community looked up in this transaction (`None`: no such
+    /// grid), so a push of 500 findings asks once per grid. Cleared whenever this transaction
+    /// writes the org tree.
+    pub(crate) grid_paths: HashMap<String, Option<String>>,
+    /// The last time formatted by [`SqliteTx::ts_cached`]: a push stamps every op it stores
+    /// with the same `received_at`.
+    last_ts: Option<(chrono::DateTime<chrono::Utc>, std::rc::Rc<str>)>,
+}
+
+impl<'c> SqliteTx<'c> {
+    fn new(tx: rusqlite::Transaction<'c>) -> Self {
+        SqliteTx {
+            tx,
+            recorded_seq: None,
+            grid_paths: HashMap::new(),
+            last_ts: None,
+        }
+    }
+
+    /// [`util::ts`] of `t`, formatted once for a run of calls with the same time.
+    pub(crate) fn ts_cached(&mut self, t: chrono::DateTime<chrono::Utc>) -> std::rc::Rc<str> {
+        match &self.last_ts {
+            Some((at, text)) if *at == t => text.clone(),
+            _ => {
+                let text: std::rc::Rc<str> = util::ts(t).into();
+                self.last_ts = Some((t, text.clone()));
+                text
+            }
+        }
+    }
 }
 
 fn configure(conn: &Connection) -> Result<()> {
@@ -72,10 +190,15 @@ impl SqliteLedger {
         let mut conn = Connection::open(&path)?;
         configure(&conn)?;
         migrate(&mut conn)?;
+        conn.pragma_update(None, "wal_autocheckpoint", WRITER_CHECKPOINT_PAGES)?;
+        // Every statement a push runs stays prepared (rusqlite keeps 16 by default).
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        let checkpointer = Checkpointer::start(&path)?;
         Ok(SqliteLedger {
             path,
             writer: Mutex::new(conn),
             readers: Mutex::new(Vec::new()),
+            checkpointer,
         })
     }
 
@@ -143,12 +266,10 @@ impl Backend for SqliteLedger {
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|e| busy_to_retryable(e.into()))?;
-        let mut stx = SqliteTx {
-            tx,
-            recorded_seq: None,
-        };
+        let mut stx = SqliteTx::new(tx);
         let out = f(&mut stx).map_err(busy_to_retryable)?;
         stx.tx.commit().map_err(|e| busy_to_retryable(e.into()))?;
+        self.checkpointer.committed();
         Ok(out)
     }
 
@@ -158,10 +279,7 @@ impl Backend for SqliteLedger {
             let tx = conn
                 .transaction_with_behavior(TransactionBehavior::Deferred)
                 .map_err(|e| busy_to_retryable(e.into()))?;
-            let mut stx = SqliteTx {
-                tx,
-                recorded_seq: None,
-            };
+            let mut stx = SqliteTx::new(tx);
             let out = f(&mut stx).map_err(busy_to_retryable)?;
             // Nothing to keep: a read transaction ends with a rollback.
             drop(stx);

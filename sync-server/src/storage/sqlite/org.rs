@@ -22,7 +22,9 @@ fn bad(what: String) -> StorageError {
 }
 
 impl SqliteTx<'_> {
-    fn bump_org_version(&self) -> Result<()> {
+    fn bump_org_version(&mut self) -> Result<()> {
+        // Every write to the org tree ends here: forget the grid paths looked up so far.
+        self.grid_paths.clear();
         self.tx.execute(
             "UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'org_version'",
             [],

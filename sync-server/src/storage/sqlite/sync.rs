@@ -5,6 +5,7 @@ use crate::storage::sync::{OpFate, OpRecord, RejectedFilter, SyncTx};
 use crate::storage::{Result, StorageError};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Row};
+use std::collections::HashMap;
 use yiwang_core::field::{Finding, Patrol, TrackPoint};
 use yiwang_core::ids::{DeviceId, FindingId, GridId, OpId, PatrolId, UserId};
 use yiwang_core::sync::{Entity, OpType, RejectedOp};
@@ -116,6 +117,12 @@ impl SyncTx for SqliteTx<'_> {
         self.op_release()
     }
 
+    fn write_count(&mut self) -> u64 {
+        // Rows changed by completed INSERT, UPDATE and DELETE statements (triggers included) on
+        // this connection; a statement that fails changes nothing it counts.
+        self.tx.total_changes()
+    }
+
     fn op(&mut self, id: &OpId) -> Result<Option<OpRecord>> {
         Ok(self
             .tx
@@ -128,7 +135,25 @@ impl SyncTx for SqliteTx<'_> {
             .optional()?)
     }
 
+    fn ops_seen(&mut self, ids: &[OpId]) -> Result<HashMap<OpId, OpRecord>> {
+        // One statement: the ids go in as a JSON array, each probes the primary key.
+        let list = json(&ids.iter().map(|i| i.0.as_str()).collect::<Vec<_>>());
+        let mut st = self.tx.prepare_cached(
+            "SELECT op_id, device_id, user_id, type, entity_id, at, received_at, status, code,
+                    message, seq, data, unit_path
+             FROM ops WHERE op_id IN (SELECT value FROM json_each(?1))",
+        )?;
+        let rows = st.query_map([list], op_row)?;
+        let mut seen = HashMap::new();
+        for r in rows {
+            let r = r?;
+            seen.insert(r.op_id.clone(), r);
+        }
+        Ok(seen)
+    }
+
     fn insert_op(&mut self, op: &OpRecord) -> Result<bool> {
+        let received_at = self.ts_cached(op.received_at);
         let n = self
             .tx
             .prepare_cached(
@@ -144,7 +169,7 @@ impl SyncTx for SqliteTx<'_> {
                 op.op_type.as_str(),
                 op.entity_id,
                 ts(op.at),
-                ts(op.received_at),
+                received_at,
                 op.fate.as_str(),
                 op.code,
                 op.message,
@@ -214,14 +239,21 @@ impl SyncTx for SqliteTx<'_> {
     }
 
     fn grid_scope(&mut self, grid: &GridId) -> Result<Option<Scope>> {
-        let path: Option<String> = self
-            .tx
-            .prepare_cached(
-                "SELECT o.path FROM grids g JOIN org_units o ON o.id = g.community_id
-                 WHERE g.id = ?1",
-            )?
-            .query_row([&grid.0], |r| r.get(0))
-            .optional()?;
+        let path = match self.grid_paths.get(&grid.0) {
+            Some(p) => p.clone(),
+            None => {
+                let path: Option<String> = self
+                    .tx
+                    .prepare_cached(
+                        "SELECT o.path FROM grids g JOIN org_units o ON o.id = g.community_id
+                         WHERE g.id = ?1",
+                    )?
+                    .query_row([&grid.0], |r| r.get(0))
+                    .optional()?;
+                self.grid_paths.insert(grid.0.clone(), path.clone());
+                path
+            }
+        };
         Ok(path.map(|path| Scope::Area {
             path,
             grid: Some(grid.clone()),
@@ -304,18 +336,21 @@ impl SyncTx for SqliteTx<'_> {
             .optional()?)
     }
 
-    fn insert_finding(&mut self, f: &Finding, received_at: DateTime<Utc>) -> Result<()> {
+    fn insert_finding(&mut self, f: &Finding, received_at: DateTime<Utc>) -> Result<bool> {
         let scope = self.grid_scope(&f.grid_id)?.ok_or_else(|| {
             StorageError::Invalid(format!("finding {}: unknown grid {}", f.id, f.grid_id))
         })?;
         let disposition = serde_json::to_value(f.disposition)?;
         // Serialised once: the same text goes to the findings table and to the change log.
         let data = json(f);
-        self.tx
+        let received_at = self.ts_cached(received_at);
+        let inserted = self
+            .tx
             .prepare_cached(
                 "INSERT INTO findings(id, grid_id, patrol_id, worker_id, category, disposition,
                                       case_id, observed_at, received_at, data)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                 ON CONFLICT(id) DO NOTHING",
             )?
             .execute(params![
                 f.id.0,
@@ -326,10 +361,13 @@ impl SyncTx for SqliteTx<'_> {
                 disposition.as_str().unwrap_or_default(),
                 f.case_id.as_ref().map(|c| &c.0),
                 ts(f.observed_at),
-                ts(received_at),
+                received_at,
                 data
             ])?;
-        {
+        if inserted == 0 {
+            return Ok(false);
+        }
+        if !f.photos.is_empty() {
             let mut st = self.tx.prepare_cached(
                 "INSERT INTO finding_photos(finding_id, position, sha256) VALUES (?1, ?2, ?3)",
             )?;
@@ -338,6 +376,6 @@ impl SyncTx for SqliteTx<'_> {
             }
         }
         self.log(Entity::Finding, &f.id.0, &scope, false, &data)?;
-        Ok(())
+        Ok(true)
     }
 }
