@@ -7,6 +7,7 @@
 //!
 //! It runs headless, so every behaviour of the app can be tested without a display.
 
+pub mod app;
 pub mod photo;
 pub mod store;
 pub mod sync;

@@ -21,6 +21,7 @@
 
 mod error;
 mod field;
+mod local;
 mod outbox;
 mod pulled;
 mod session;
@@ -40,13 +41,17 @@ use yiwang_core::sync::OpType;
 
 pub use error::{Result, StoreError};
 pub use field::{FindingFilter, FindingRow, NewFinding, PatrolRow, PhotoRow, UploadState};
+pub use local::LocalLogin;
 pub use outbox::{AckSummary, OutboxCounts, OutboxEntry, OutboxState, SyncState};
 pub use pulled::CaseFilter;
 pub use session::{Device, Session};
 
 /// The schema migrations, in order: entry `i` takes the database from version `i` to `i + 1`.
 /// A shipped entry is never edited; a change is a new file appended here.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_init.sql"),
+    include_str!("migrations/0002_local_login_settings.sql"),
+];
 
 /// The newest schema this build understands.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

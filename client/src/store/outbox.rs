@@ -294,10 +294,11 @@ fn op_row(r: &Row<'_>) -> rusqlite::Result<Op> {
     })
 }
 
-const ENTRY_COLUMNS: &str = "op_id, type, entity_id, at, data, seq, state, code, message, \
+pub(super) const ENTRY_COLUMNS: &str =
+    "op_id, type, entity_id, at, data, seq, state, code, message, \
      attempts, last_error, created_at, acked_at";
 
-fn entry_row(r: &Row<'_>) -> rusqlite::Result<OutboxEntry> {
+pub(super) fn entry_row(r: &Row<'_>) -> rusqlite::Result<OutboxEntry> {
     Ok(OutboxEntry {
         op: op_row(r)?,
         seq: r.get(5)?,

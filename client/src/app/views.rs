@@ -1,0 +1,348 @@
+//! The app's views: what crosses the boundary between the Rust side and the window.
+//!
+//! Every type here is named in the worker app contract (issue 5) field by field, derives
+//! `serde` (snake_case on the wire, as written) and `ts_rs::TS`, and is generated into
+//! `ui/src/backend/generated/` by `client/tests/ts_types.rs`. Numbers are `u32` or `f64`, never
+//! 64-bit integers (TypeScript would see a `bigint`); times are RFC 3339 strings.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// The error every app method returns: a stable `code` the UI branches on (and translates),
+/// and an English `message` that says what to do next.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, thiserror::Error)]
+#[error("{code}: {message}")]
+pub struct AppError {
+    pub code: String,
+    pub message: String,
+}
+
+/// A demo account the login form is filled in with (`make demo`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct DemoLogin {
+    pub server_url: String,
+    pub username: String,
+    pub password: String,
+}
+
+/// This installation, who is signed in, and the settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct AppInfo {
+    pub device_id: String,
+    pub device_name: String,
+    pub version: String,
+    pub session: Option<SessionView>,
+    pub settings: Settings,
+    pub demo_login: Option<DemoLogin>,
+}
+
+/// The signed-in user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SessionView {
+    pub server_url: String,
+    pub username: String,
+    pub display_name: String,
+    /// The role's wire name (`grid_worker`, …).
+    pub role: String,
+    /// No token: signed in offline, or the server answered 401. Field work goes on; sync waits
+    /// for an online login.
+    pub needs_login: bool,
+}
+
+/// What the worker can change in the settings screen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Settings {
+    /// `zh-CN` or `en`.
+    pub language: String,
+    /// Burn the evidence watermark (time, grid, place, worker) into new photos.
+    pub watermark: bool,
+    /// The server the login form proposes.
+    pub server_url: String,
+}
+
+/// The worker's grid, with the names of its community and township as pulled; their ids
+/// before the first pull.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct GridView {
+    pub id: String,
+    pub name: String,
+    /// `urban_rural`, `school`, `enterprise`, or empty before the first pull.
+    pub kind: String,
+    pub community_name: String,
+    pub township_name: String,
+}
+
+/// One of today's two patrol windows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct PatrolSlot {
+    /// `morning` or `afternoon`.
+    pub window: String,
+    pub done: bool,
+    pub in_progress: bool,
+    pub patrol_id: Option<String>,
+}
+
+/// The home screen.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct HomeView {
+    pub display_name: String,
+    pub grid: Option<GridView>,
+    /// Morning, then afternoon.
+    pub today: Vec<PatrolSlot>,
+    pub open_patrol: Option<PatrolView>,
+    /// Ops waiting for the server.
+    pub waiting_sync: u32,
+    /// Ops the server refused.
+    pub rejected: u32,
+    pub online: bool,
+    pub last_sync_at: Option<String>,
+    pub verification_tasks: u32,
+    pub my_open_cases: u32,
+}
+
+/// A GPS fix from the webview's geolocation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct TrackPointInput {
+    /// RFC 3339.
+    pub t: String,
+    pub lat: f64,
+    pub lon: f64,
+    pub accuracy_m: Option<f64>,
+    pub mock: bool,
+}
+
+/// A patrol with its track and findings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct PatrolView {
+    pub id: String,
+    pub grid_id: String,
+    pub started_at: String,
+    pub ended_at: Option<String>,
+    /// Until the end, or until now while it goes on.
+    pub elapsed_seconds: u32,
+    /// Along the track, point to point (haversine).
+    pub distance_m: f64,
+    pub points: u32,
+    /// `[lat, lon]` pairs in time order.
+    pub track: Vec<[f64; 2]>,
+    pub findings: Vec<FindingView>,
+    /// `waiting`, `sent` or `rejected`.
+    pub sync: String,
+}
+
+/// A node of the category tree, with what the picker searches on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct CategoryView {
+    pub code: String,
+    pub name: String,
+    pub parent_code: Option<String>,
+    pub leaf: bool,
+    /// `市容环境 / 乱堆乱放`.
+    pub path: String,
+    /// Toneless pinyin of the name, no spaces: `luanduiluanfang`.
+    pub pinyin: String,
+    /// First letters: `ldlf`.
+    pub initials: String,
+    pub default_department: Option<String>,
+    /// The normal handling deadline when the category counts it in working days.
+    pub deadline_days: Option<u32>,
+}
+
+/// A photo's metadata and, when asked, its picture as a data URL.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct PhotoView {
+    pub sha256: String,
+    pub width: u32,
+    pub height: u32,
+    pub bytes: u32,
+    /// `data:image/jpeg;base64,…` of the thumbnail (of the full picture from `photo`); `None`
+    /// when only the metadata is on the device.
+    pub thumb_data_url: Option<String>,
+}
+
+/// What the new-finding form sends.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct FindingInput {
+    pub patrol_id: Option<String>,
+    pub category_code: String,
+    pub description: String,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub accuracy_m: Option<f64>,
+    pub mock_location: bool,
+    /// `resolved_on_spot`, `report` or `note`.
+    pub disposition: String,
+    /// Hashes from `add_photo`, at most 9.
+    pub photos: Vec<String>,
+    pub urgent: bool,
+}
+
+/// A finding as lists show it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct FindingView {
+    pub id: String,
+    pub category_code: String,
+    pub category_name: String,
+    pub description: String,
+    pub disposition: String,
+    pub observed_at: String,
+    /// `good`, `mock`, `suspect` or `missing`.
+    pub location_quality: String,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub photos: Vec<PhotoView>,
+    /// `waiting`, `sent` or `rejected`.
+    pub sync: String,
+    pub sync_error: Option<String>,
+    pub case_id: Option<String>,
+}
+
+/// A case as lists show it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct CaseSummary {
+    pub id: String,
+    /// The case state's wire name (`pending`, …, `closed`).
+    pub state: String,
+    pub category_name: String,
+    pub description: String,
+    pub reported_at: String,
+    pub deadline: Option<String>,
+    pub overdue: bool,
+    /// How many times it was urged (督办).
+    pub supervised: u32,
+    pub holder_unit_name: String,
+    pub department_name: Option<String>,
+    pub version: u32,
+    /// `waiting` while an op of mine about it waits, `rejected` if the server refused one,
+    /// else `sent`.
+    pub sync: String,
+}
+
+/// One event of a case's timeline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct TimelineEntry {
+    pub seq: u32,
+    pub at: String,
+    /// The action's wire name (`report`, `claim`, …).
+    pub action: String,
+    pub actor_name: String,
+    pub actor_role: String,
+    pub unit_name: Option<String>,
+    pub note: Option<String>,
+    pub photos: Vec<PhotoView>,
+    pub deadline: Option<String>,
+    pub outcome: Option<String>,
+    /// 3 satisfied, 2 basically satisfied, 1 dissatisfied.
+    pub rating: Option<u32>,
+}
+
+/// A case page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct CaseDetail {
+    pub summary: CaseSummary,
+    pub outcome: Option<String>,
+    pub address: Option<String>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub grid_name: Option<String>,
+    pub timeline: Vec<TimelineEntry>,
+    /// The pulled events chain up to the case's head hash.
+    pub chain_verified: bool,
+    /// The case is verifying and I am its grid worker (the workflow permits it).
+    pub can_verify: bool,
+    /// My queued ops on this case that the server has not taken.
+    pub pending: Vec<OutboxItem>,
+}
+
+/// What the verify screen sends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct VerifyInput {
+    pub case_id: String,
+    pub passed: bool,
+    /// Required when the check failed.
+    pub note: String,
+    pub photos: Vec<String>,
+}
+
+/// One op in the outbox, as the sync screen lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct OutboxItem {
+    pub op_id: String,
+    /// The op type (`finding.create`, …).
+    pub kind: String,
+    /// Short human text in the app's language, e.g. category and description.
+    pub label: String,
+    pub created_at: String,
+    /// `waiting`, `sent` or `rejected`.
+    pub state: String,
+    pub error_code: Option<String>,
+    pub error: Option<String>,
+}
+
+/// The sync screen and the `sync-progress` event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct SyncView {
+    /// `idle`, `push`, `upload`, `pull`, `backoff`, `needs_login` or `stopped`.
+    pub phase: String,
+    pub ops_done: u32,
+    pub ops_total: u32,
+    pub bytes_done: f64,
+    pub bytes_total: f64,
+    pub last_error: Option<String>,
+    pub last_sync_at: Option<String>,
+    pub online: bool,
+    pub needs_login: bool,
+    pub waiting: Vec<OutboxItem>,
+    pub rejected: Vec<OutboxItem>,
+    pub photos_waiting: u32,
+}
+
+/// Every generated TypeScript file (`Name.ts`, then the `index.ts` barrel), as the types
+/// produce them now. `client/tests/ts_types.rs` compares them with the checked-in files.
+pub fn typescript_files() -> Result<Vec<(String, String)>, ts_rs::ExportError> {
+    let cfg = ts_rs::Config::new();
+    let mut files = Vec::new();
+    macro_rules! each {
+        ($($t:ty),* $(,)?) => {
+            $(
+                files.push((
+                    format!("{}.ts", <$t as TS>::ident(&cfg)),
+                    <$t as TS>::export_to_string(&cfg)?,
+                ));
+            )*
+        };
+    }
+    each!(
+        AppError,
+        DemoLogin,
+        AppInfo,
+        SessionView,
+        Settings,
+        GridView,
+        PatrolSlot,
+        HomeView,
+        TrackPointInput,
+        PatrolView,
+        CategoryView,
+        PhotoView,
+        FindingInput,
+        FindingView,
+        CaseSummary,
+        TimelineEntry,
+        CaseDetail,
+        VerifyInput,
+        OutboxItem,
+        SyncView,
+    );
+    files.sort();
+    let mut index = String::from(
+        "// Generated from client/src/app/views.rs by `YIWANG_BLESS=1 cargo test -p yiwang-client \
+         --test ts_types`. Do not edit.\n",
+    );
+    for (name, _) in &files {
+        let ident = name.trim_end_matches(".ts");
+        index.push_str(&format!("export type {{ {ident} }} from './{ident}'\n"));
+    }
+    files.push(("index.ts".to_owned(), index));
+    Ok(files)
+}

@@ -1,0 +1,47 @@
+// Case state badges: CaseState (snake_case, DESIGN.md §4) → label in the UI language and a Vant
+// tag type; plus the overdue and urged (督办) marks a case card carries.
+import type { CaseSummary } from '@/backend/types'
+
+export type Lang = 'zh-CN' | 'en'
+export type TagType = 'primary' | 'success' | 'warning' | 'danger' | 'default'
+
+export const CASE_STATES = ['pending', 'claimed', 'dispatched', 'in_progress', 'handled', 'verifying', 'closed'] as const
+
+const LABELS: Record<string, { 'zh-CN': string; en: string; type: TagType }> = {
+  pending: { 'zh-CN': '待受理', en: 'Pending', type: 'warning' },
+  claimed: { 'zh-CN': '已认领', en: 'Claimed', type: 'primary' },
+  dispatched: { 'zh-CN': '已分派', en: 'Dispatched', type: 'primary' },
+  in_progress: { 'zh-CN': '办理中', en: 'In progress', type: 'primary' },
+  handled: { 'zh-CN': '已处置', en: 'Handled', type: 'success' },
+  verifying: { 'zh-CN': '待核查', en: 'To verify', type: 'warning' },
+  closed: { 'zh-CN': '已结案', en: 'Closed', type: 'success' },
+}
+
+export interface Badge {
+  label: string
+  type: TagType
+}
+
+/** An unknown state (a newer server) shows its raw name, never breaks the list. */
+export function stateBadge(state: string, lang: Lang): Badge {
+  const l = LABELS[state]
+  return l ? { label: l[lang], type: l.type } : { label: state, type: 'default' }
+}
+
+export interface Mark {
+  kind: 'overdue' | 'urged' | 'waiting'
+  label: string
+  type: TagType
+}
+
+/** Marks beside the state: 已超期 (not on a closed case), 督办×n, 待同步. */
+export function caseMarks(c: Pick<CaseSummary, 'state' | 'overdue' | 'supervised' | 'sync'>, lang: Lang): Mark[] {
+  const marks: Mark[] = []
+  if (c.overdue && c.state !== 'closed') marks.push({ kind: 'overdue', label: lang === 'en' ? 'Overdue' : '已超期', type: 'danger' })
+  if (c.supervised > 0) {
+    const label = lang === 'en' ? `Urged ×${c.supervised}` : `督办 ×${c.supervised}`
+    marks.push({ kind: 'urged', label, type: 'danger' })
+  }
+  if (c.sync === 'waiting') marks.push({ kind: 'waiting', label: lang === 'en' ? 'Waiting to sync' : '待同步', type: 'default' })
+  return marks
+}

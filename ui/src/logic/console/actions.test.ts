@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest'
+import { actionButtons, buildActionBody, dispatchDeadline, emptyInput, formFor, summarizeBatch, untilToRfc3339 } from './actions'
+import { countdown, formatSpan, split, workingHoursMinutes } from './countdown'
+import { canBatchClaim, canIntake, homeFor, navFor } from './roles'
+
+const now = new Date('2026-11-26T01:00:00Z')
+
+describe('action buttons', () => {
+  it('show exactly the known actions the server lists, in workflow order', () => {
+    const b = actionButtons(['comment', 'supervise', 'dispatch', 'escalate', 'teleport'], false)
+    expect(b.map((x) => x.kind)).toEqual(['dispatch', 'escalate', 'supervise', 'comment'])
+    expect(b[0].type).toBe('primary')
+    expect(b[1].type).toBe('warning')
+    expect(b[3].type).toBe('default')
+  })
+  it('show none for a read-only role or an empty list', () => {
+    expect(actionButtons(['supervise', 'comment'], true)).toEqual([])
+    expect(actionButtons([], false)).toEqual([])
+  })
+})
+
+describe('action bodies', () => {
+  it('claim needs nothing and names the version', () => {
+    expect(buildActionBody('claim', 3, emptyInput(), now)).toEqual({ ok: true, body: { base_version: 3, action: 'claim' } })
+  })
+  it('a reason is required where the note is the reason', () => {
+    for (const k of ['escalate', 'return', 'supervise', 'reject_invalid', 'reopen'] as const) {
+      expect(formFor(k).note).toBe('required')
+      expect(buildActionBody(k, 1, { ...emptyInput(), note: ' x ' }, now)).toEqual({ ok: false, problem: 'note_required' })
+    }
+    const r = buildActionBody('escalate', 1, { ...emptyInput(), note: '  不属本级  ' }, now)
+    expect(r).toEqual({ ok: true, body: { base_version: 1, action: 'escalate', note: '不属本级' } })
+  })
+  it('dispatch sends the chosen department, else lets the server take the default', () => {
+    expect(buildActionBody('dispatch', 2, { ...emptyInput(), department: 'power' }, now))
+      .toEqual({ ok: true, body: { base_version: 2, action: 'dispatch', department: 'power' } })
+    expect(buildActionBody('dispatch', 2, emptyInput(), now)).toEqual({ ok: true, body: { base_version: 2, action: 'dispatch' } })
+  })
+  it('only the fields of the form travel', () => {
+    const input = { ...emptyInput(), department: 'power', outcome: 'invalid' as const, photos: ['a'.repeat(64)] }
+    const r = buildActionBody('report_handled', 5, input, now)
+    expect(r).toEqual({ ok: true, body: { base_version: 5, action: 'report_handled', photos: ['a'.repeat(64)] } })
+    expect(buildActionBody('close', 5, input, now)).toEqual({ ok: true, body: { base_version: 5, action: 'close', outcome: 'invalid' } })
+  })
+  it('rate needs a rating', () => {
+    expect(buildActionBody('rate', 9, emptyInput(), now)).toEqual({ ok: false, problem: 'rating_required' })
+    expect(buildActionBody('rate', 9, { ...emptyInput(), rating: 'satisfied' }, now))
+      .toEqual({ ok: true, body: { base_version: 9, action: 'rate', rating: 'satisfied' } })
+  })
+  it('an extension names a later Beijing time', () => {
+    expect(untilToRfc3339('2026-11-30T17:00')).toBe('2026-11-30T17:00:00+08:00')
+    expect(untilToRfc3339('2026-11-30 17:00:30')).toBe('2026-11-30T17:00:30+08:00')
+    expect(untilToRfc3339('tomorrow')).toBeNull()
+    expect(buildActionBody('request_extension', 4, { ...emptyInput(), note: '材料未到' }, now)).toEqual({ ok: false, problem: 'until_required' })
+    expect(buildActionBody('extend_deadline', 4, { ...emptyInput(), until: '2026-11-26T08:59' }, now)).toEqual({ ok: false, problem: 'until_past' })
+    expect(buildActionBody('extend_deadline', 4, emptyInput(), now)).toEqual({ ok: true, body: { base_version: 4, action: 'extend_deadline' } })
+    expect(buildActionBody('extend_deadline', 4, { ...emptyInput(), until: '2026-12-01T09:00' }, now))
+      .toEqual({ ok: true, body: { base_version: 4, action: 'extend_deadline', until: '2026-12-01T09:00:00+08:00' } })
+  })
+  it('the dispatch deadline follows urgency', () => {
+    const rule = { unit: 'working_hours', normal: 24, urgent: 4 }
+    expect(dispatchDeadline(rule, false)).toEqual({ amount: 24, unit: 'working_hours' })
+    expect(dispatchDeadline(rule, true)).toEqual({ amount: 4, unit: 'working_hours' })
+    expect(dispatchDeadline(undefined, true)).toBeNull()
+  })
+  it('a batch summary counts refusals by code', () => {
+    expect(summarizeBatch([{ id: 'a', ok: true }, { id: 'b', ok: false, code: 'stale_state' }, { id: 'c', ok: false, code: 'stale_state' }, { id: 'd', ok: false }]))
+      .toEqual({ ok: 1, refused: 3, byCode: { stale_state: 2, unknown: 1 } })
+  })
+})
+
+describe('deadline countdown', () => {
+  const base = { fetchedAt: now, now, closed: false }
+  it('uses the server working minutes when given', () => {
+    const c = countdown({ ...base, deadline: '2026-12-07T09:30:00Z', remainingWorkingMinutes: 3780 })
+    expect(c.basis).toBe('working')
+    expect(c.overdue).toBe(false)
+    expect(c.urgent).toBe(false)
+    expect(workingHoursMinutes(c.workingMinutes!)).toEqual({ hours: 63, minutes: 0 })
+    expect(c.wall).toEqual({ days: 11, hours: 8, minutes: 30, seconds: 0 })
+  })
+  it('falls back to wall-clock time and marks overdue', () => {
+    const c = countdown({ ...base, deadline: '2026-11-25T23:58:55Z', remainingWorkingMinutes: null })
+    expect(c.basis).toBe('wall')
+    expect(c.overdue).toBe(true)
+    expect(formatSpan(c.wall, 'zh-CN')).toBe('01:01:05')
+    expect(formatSpan(split(2 * 86400_000 + 3723_000), 'en')).toBe('2d 01:02:03')
+  })
+  it('warns under one working day and shows nothing when closed or without a deadline', () => {
+    expect(countdown({ ...base, deadline: '2026-11-26T03:00:00Z', remainingWorkingMinutes: 120 }).urgent).toBe(true)
+    expect(countdown({ ...base, deadline: null, remainingWorkingMinutes: null }).none).toBe(true)
+    expect(countdown({ ...base, closed: true, deadline: '2026-11-27T00:00:00Z', remainingWorkingMinutes: 60 }).none).toBe(true)
+  })
+})
+
+describe('roles', () => {
+  it('each role sees its nav and nothing more', () => {
+    expect(navFor('township')).toEqual(['cases', 'intake', 'dashboard', 'grids'])
+    expect(navFor('leader')).toEqual(['cases', 'dashboard', 'grids'])
+    expect(navFor('department')).toEqual(['cases', 'dashboard'])
+    expect(navFor('stranger')).toEqual([])
+    expect(canIntake('department')).toBe(false)
+    expect(canBatchClaim('leader')).toBe(false)
+    expect(canBatchClaim('center')).toBe(true)
+    expect(homeFor('leader')).toBe('/dashboard')
+  })
+})

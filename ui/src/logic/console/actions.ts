@@ -1,0 +1,181 @@
+// Case actions in the console: which buttons show for the server's `available_actions`, the
+// form each one opens, and the body `POST /api/v1/cases/{id}/actions` takes (the core's
+// `CaseActionData`: `{base_version, action, ...fields}`, snake_case).
+
+/** Every action the workflow knows but `report` (a case is reported with `POST /api/v1/cases`). */
+export const ACTION_KINDS = [
+  'claim', 'dispatch', 'accept', 'report_handled', 'resolve', 'assign_verify', 'verify_pass',
+  'verify_fail', 'close', 'escalate', 'return', 'reject_invalid', 'merge_duplicate', 'reopen',
+  'supervise', 'request_extension', 'extend_deadline', 'refuse_extension', 'rate', 'comment',
+] as const
+export type ActionKind = (typeof ACTION_KINDS)[number]
+
+export const OUTCOMES = ['resolved', 'resolved_on_spot', 'invalid', 'duplicate'] as const
+export type Outcome = (typeof OUTCOMES)[number]
+export const RATINGS = ['satisfied', 'basically_satisfied', 'dissatisfied'] as const
+export type Rating = (typeof RATINGS)[number]
+
+/** The forward step of the workflow is drawn as the primary button. */
+const PRIMARY: readonly ActionKind[] = ['claim', 'dispatch', 'accept', 'report_handled', 'resolve', 'assign_verify', 'verify_pass', 'close', 'rate']
+/** Steps that send a case back or end it without a fix: drawn as warnings. */
+const WARNING: readonly ActionKind[] = ['escalate', 'return', 'reject_invalid', 'merge_duplicate', 'verify_fail', 'reopen', 'refuse_extension']
+
+export type ButtonType = 'primary' | 'warning' | 'default'
+
+export interface ActionButton {
+  kind: ActionKind
+  type: ButtonType
+}
+
+/**
+ * The buttons for the server's list, in the workflow's order (forward steps first, comment
+ * last). Names the console does not know (a newer server) are left out rather than guessed;
+ * a read-only role gets none.
+ */
+export function actionButtons(available: readonly string[], readOnly: boolean): ActionButton[] {
+  if (readOnly) return []
+  return ACTION_KINDS.filter((k) => available.includes(k)).map((kind) => ({
+    kind,
+    type: PRIMARY.includes(kind) ? 'primary' : WARNING.includes(kind) ? 'warning' : 'default',
+  }))
+}
+
+export type NoteRule = 'required' | 'optional'
+
+export interface ActionForm {
+  note: NoteRule
+  department: boolean
+  photos: boolean
+  outcome: boolean
+  rating: boolean
+  until: 'required' | 'optional' | null
+  duplicateOf: boolean
+}
+
+/** The fields of each action's form; a note is required where it is the reason. */
+export function formFor(kind: ActionKind): ActionForm {
+  const f: ActionForm = { note: 'optional', department: false, photos: false, outcome: false, rating: false, until: null, duplicateOf: false }
+  switch (kind) {
+    case 'escalate': case 'return': case 'reject_invalid': case 'reopen': case 'supervise':
+    case 'verify_fail': case 'comment':
+      f.note = 'required'
+      break
+    case 'dispatch':
+      f.department = true
+      break
+    case 'report_handled': case 'resolve': case 'verify_pass':
+      f.photos = true
+      break
+    case 'close':
+      f.outcome = true
+      break
+    case 'rate':
+      f.rating = true
+      break
+    case 'request_extension':
+      f.until = 'required'
+      f.note = 'required'
+      break
+    case 'extend_deadline':
+      f.until = 'optional'
+      break
+    case 'merge_duplicate':
+      f.duplicateOf = true
+      break
+  }
+  if (kind === 'verify_fail') f.photos = true
+  return f
+}
+
+export interface ActionInput {
+  note: string
+  department: string
+  photos: string[]
+  outcome: Outcome | ''
+  rating: Rating | ''
+  /** A local date-time the picker gives, `YYYY-MM-DDTHH:mm` (Beijing time), or RFC 3339. */
+  until: string
+  duplicateOf: string
+}
+
+export function emptyInput(): ActionInput {
+  return { note: '', department: '', photos: [], outcome: '', rating: '', until: '', duplicateOf: '' }
+}
+
+export type InputProblem = 'note_required' | 'note_too_long' | 'rating_required' | 'until_required' | 'until_invalid' | 'until_past' | 'duplicate_required'
+
+export const MAX_NOTE = 1000
+
+/** `2026-11-30T17:00` (Beijing) → `2026-11-30T17:00:00+08:00`; RFC 3339 passes through. */
+export function untilToRfc3339(s: string): string | null {
+  const t = s.trim()
+  const local = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(:\d{2})?$/.exec(t)
+  const out = local ? `${local[1]}T${local[2]}${local[3] ?? ':00'}+08:00` : t
+  return Number.isNaN(Date.parse(out)) || !/^\d{4}-\d{2}-\d{2}T/.test(out) ? null : out
+}
+
+export type Built = { ok: true; body: Record<string, unknown> } | { ok: false; problem: InputProblem }
+
+/** The request body for an action, or the first problem with the input. */
+export function buildActionBody(kind: ActionKind, baseVersion: number, input: ActionInput, now: Date): Built {
+  const form = formFor(kind)
+  const body: Record<string, unknown> = { base_version: baseVersion, action: kind }
+  const note = input.note.trim()
+  if (form.note === 'required' && note.length < 2) return { ok: false, problem: 'note_required' }
+  if (note.length > MAX_NOTE) return { ok: false, problem: 'note_too_long' }
+  // Every action's note is optional on the wire (`Option<String>`): send it only when given.
+  if (note) body.note = note
+  if (form.department && input.department) body.department = input.department
+  if (form.photos && input.photos.length > 0) body.photos = [...input.photos]
+  if (form.outcome && input.outcome) body.outcome = input.outcome
+  if (form.rating) {
+    if (!input.rating) return { ok: false, problem: 'rating_required' }
+    body.rating = input.rating
+  }
+  if (form.until) {
+    if (!input.until.trim()) {
+      if (form.until === 'required') return { ok: false, problem: 'until_required' }
+    } else {
+      const until = untilToRfc3339(input.until)
+      if (!until) return { ok: false, problem: 'until_invalid' }
+      if (Date.parse(until) <= now.getTime()) return { ok: false, problem: 'until_past' }
+      body.until = until
+    }
+  }
+  if (form.duplicateOf) {
+    const d = input.duplicateOf.trim()
+    if (!d) return { ok: false, problem: 'duplicate_required' }
+    body.duplicate_of = d
+  }
+  return { ok: true, body }
+}
+
+export interface DeadlineRule {
+  unit: 'working_hours' | 'working_days' | string
+  normal: number
+  urgent: number
+}
+
+/** The deadline a dispatch will set, as the category's rule gives it: {amount, unit}. */
+export function dispatchDeadline(rule: DeadlineRule | null | undefined, urgent: boolean): { amount: number; unit: string } | null {
+  if (!rule) return null
+  return { amount: urgent ? rule.urgent : rule.normal, unit: rule.unit }
+}
+
+export interface BatchOutcome {
+  id: string
+  ok: boolean
+  code?: string
+  message?: string
+}
+
+/** Counts of a batch claim's answers, for the summary toast. */
+export function summarizeBatch(results: BatchOutcome[]): { ok: number; refused: number; byCode: Record<string, number> } {
+  const byCode: Record<string, number> = {}
+  let ok = 0
+  for (const r of results) {
+    if (r.ok) ok++
+    else byCode[r.code ?? 'unknown'] = (byCode[r.code ?? 'unknown'] ?? 0) + 1
+  }
+  return { ok, refused: results.length - ok, byCode }
+}

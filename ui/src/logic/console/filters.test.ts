@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest'
+import { activeFilterCount, casesQuery, defaultView, exportQuery, filterProblem, fromRouteQuery, sortFromTable, toRouteQuery } from './filters'
+import { exportFileName } from './exportName'
+
+describe('case filters → API query', () => {
+  it('leaves out empty filters and always names the page', () => {
+    expect(casesQuery(defaultView())).toBe('page=1&page_size=50')
+  })
+
+  it('writes every filter with the server names, states in workflow order', () => {
+    const v = defaultView()
+    Object.assign(v.filter, {
+      states: ['closed', 'pending'], township: '210882001', community: ' 210882001016 ', grid: 'g1',
+      category: '01', department: 'power', overdue: true, supervised: false, channel: 'hotline8890',
+      text: '井盖 破损', from: '2026-11-01', to: '2026-11-26', holderUnit: 'u9',
+    })
+    v.sort = { key: 'deadline', descending: false }
+    v.page = 3
+    v.pageSize = 20
+    const q = new URLSearchParams(casesQuery(v))
+    expect(q.get('state')).toBe('pending,closed')
+    expect(q.get('community')).toBe('210882001016')
+    expect(q.get('overdue')).toBe('true')
+    expect(q.get('supervised')).toBe('false')
+    expect(q.get('channel')).toBe('hotline8890')
+    expect(q.get('q')).toBe('井盖 破损')
+    expect(q.get('holder_unit')).toBe('u9')
+    expect(q.get('sort')).toBe('deadline')
+    expect(q.get('order')).toBe('asc')
+    expect(q.get('page')).toBe('3')
+    expect(q.get('page_size')).toBe('20')
+    expect(activeFilterCount(v.filter)).toBe(13)
+    expect(q.get('measure')).toBeNull()
+  })
+
+  it('exports carry the filter and order but no paging', () => {
+    const v = defaultView()
+    v.filter.overdue = true
+    v.page = 4
+    expect(exportQuery(v)).toBe('overdue=true')
+  })
+
+  it('round-trips through the route query and drops what the server would refuse', () => {
+    const v = defaultView()
+    v.filter.states = ['verifying']
+    v.filter.department = 'power'
+    v.filter.from = '2026-11-01'
+    v.sort = { key: 'updated_at', descending: true }
+    v.page = 2
+    expect(fromRouteQuery(toRouteQuery(v))).toEqual(v)
+    const bad = fromRouteQuery({ state: 'pending,bogus', channel: 'fax', from: '2026-02-30', page: '-1', page_size: '7', sort: 'name', overdue: 'maybe' })
+    expect(bad.filter.states).toEqual(['pending'])
+    expect(bad.filter.channel).toBe('')
+    expect(bad.filter.from).toBe('')
+    expect(bad.filter.overdue).toBeNull()
+    expect(bad.page).toBe(1)
+    expect(bad.pageSize).toBe(50)
+    expect(bad.sort.key).toBe('reported_at')
+  })
+
+  it('checks dates before asking the server', () => {
+    const v = defaultView()
+    expect(filterProblem(v.filter)).toBeNull()
+    v.filter.from = '2026-11-31'
+    expect(filterProblem(v.filter)).toBe('bad_from')
+    v.filter.from = '2026-11-20'
+    v.filter.to = '2026-11-19'
+    expect(filterProblem(v.filter)).toBe('to_before_from')
+    v.filter.to = '2026-11-20'
+    expect(filterProblem(v.filter)).toBeNull()
+  })
+
+  it('sorts only by the keys the server sorts by', () => {
+    expect(sortFromTable('deadline', 'descending')).toEqual({ key: 'deadline', descending: true })
+    expect(sortFromTable('category_name', 'ascending')).toEqual({ key: 'reported_at', descending: null })
+    expect(sortFromTable('deadline', null)).toEqual({ key: 'reported_at', descending: null })
+  })
+})
+
+describe('export file names', () => {
+  const now = new Date('2026-11-26T01:05:00Z') // 09:05 in Beijing
+  it('name the filter and the Beijing time, in ASCII', () => {
+    const v = defaultView()
+    expect(exportFileName('csv', v, now)).toBe('yiwang-cases-20261126-0905.csv')
+    v.filter.states = ['claimed', 'pending']
+    v.filter.overdue = true
+    v.filter.township = '210882001'
+    v.filter.category = '01.02'
+    v.filter.from = '2026-11-01'
+    expect(exportFileName('geojson', v, now)).toBe('yiwang-cases-pending+claimed-overdue-210882001-01.02-2026-11-01_now-20261126-0905.geojson')
+  })
+  it('never lets a value break out of the name', () => {
+    const v = defaultView()
+    v.filter.grid = '../../etc/网格 1'
+    expect(exportFileName('csv', v, now)).toBe('yiwang-cases-.._.._etc_1-20261126-0905.csv')
+  })
+})

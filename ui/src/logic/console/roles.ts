@@ -1,0 +1,47 @@
+// What the console shows to each role (DESIGN.md §1). The server decides every request; the
+// console only avoids drawing what the server would refuse.
+
+export const ROLES = ['grid_worker', 'community', 'township', 'center', 'department', 'leader', 'admin'] as const
+export type Role = (typeof ROLES)[number]
+
+export type NavItem = 'cases' | 'intake' | 'dashboard' | 'grids'
+
+/** `POST /api/v1/cases` takes these roles (the server's `intake` handler). */
+const INTAKE: readonly Role[] = ['community', 'township', 'center']
+/** Roles that may claim a pending case of their units (DESIGN.md §4 "claim"). */
+const CLAIM: readonly Role[] = ['community', 'township', 'center']
+/** Roles with grids below them (`/api/v1/org` lists none for a department). */
+const GRIDS: readonly Role[] = ['community', 'township', 'center', 'leader', 'admin']
+
+export function navFor(role: string): NavItem[] {
+  const r = role as Role
+  if (!(ROLES as readonly string[]).includes(role)) return []
+  const out: NavItem[] = ['cases']
+  if (INTAKE.includes(r)) out.push('intake')
+  out.push('dashboard')
+  if (GRIDS.includes(r)) out.push('grids')
+  return out
+}
+
+export function canIntake(role: string): boolean {
+  return INTAKE.includes(role as Role)
+}
+
+export function canBatchClaim(role: string): boolean {
+  return CLAIM.includes(role as Role)
+}
+
+/** Read-only roles never see action buttons, whatever a stale list might say. */
+export function isReadOnly(role: string): boolean {
+  return role === 'leader'
+}
+
+/** The route a role lands on after login. */
+export function homeFor(role: string): string {
+  return role === 'leader' ? '/dashboard' : '/cases'
+}
+
+/** May this role open a route (by its nav item)? `cases` also covers the case page. */
+export function mayOpen(role: string, item: NavItem): boolean {
+  return navFor(role).includes(item)
+}
