@@ -11,27 +11,65 @@ CARGO ?= cargo
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo story test deps build-deps lint fmt-check clippy unit core-purity bench help
+.PHONY: demo story test deps build-deps lint fmt-check clippy unit core-purity bench help \
+	app-deps tauri-driver ui ui-dist app e2e-app package screenshots
 
 help:
-	@echo "make demo   — seed and serve the reference county (console URL and logins printed)"
-	@echo "make story  — the county's case story through the real workflow, as a timeline"
-	@echo "make test   — everything: lint, unit, component and property tests"
-	@echo "make bench  — benchmarks (prints figures)"
+	@echo "make demo        — seed and serve the reference county (console URL and logins printed);"
+	@echo "                   with a display, also open the worker app signed in as worker-0001"
+	@echo "make story       — the county's case story through the real workflow, as a timeline"
+	@echo "make test        — everything: lint, unit, component and property tests, the UI's tests,"
+	@echo "                   the app build and the app's end-to-end run in a real window (Xvfb)"
+	@echo "make bench       — benchmarks (prints figures)"
+	@echo "make package     — the desktop app as a Debian package (.deb)"
+	@echo "make screenshots — copy the last e2e run's screenshots into docs/screenshots/"
 
 DEMO_DIR ?= ./.data/demo
 DEMO_LISTEN ?= 127.0.0.1:8080
 
+DEMO_APP_DIR ?= ./.data/demo-app
+DEMO_WORKER ?= worker-0001
+
+# The worker app (src-tauri) builds in its own target folder: it links WebKitGTK and its
+# features differ from the workspace's, so sharing one folder would rebuild both in turn.
+APP_TARGET_DIR ?= /var/tmp/yiwang-target-app
+APP_BIN ?= $(APP_TARGET_DIR)/debug/yiwang-app
+UI_DIST ?= ui/dist/worker
+# Where the end-to-end run leaves its screenshots and logs (gitignored).
+E2E_OUT ?= target-e2e
+NPM_CI := npm ci --no-audit --no-fund --loglevel=error
+
 # The demo: the reference county (17 townships, 283 communities, 1,798 grids, ~11,000 cases
-# made by the real workflow), seeded on first start and served in demo mode.
-demo: build-deps
-	$(CARGO) run --release --locked -p yiwang-server -- demo --data-dir $(DEMO_DIR) --listen $(DEMO_LISTEN)
+# made by the real workflow), seeded on first start and served in demo mode. With a display
+# (and a desktop app that builds), the worker app opens too, its login form filled in for
+# $(DEMO_WORKER); on a headless machine the server starts at once, as before.
+demo: build-deps console-dist
+	@if [ -z "$${DISPLAY:-}$${WAYLAND_DISPLAY:-}" ]; then \
+	  echo "make demo: no display here (DISPLAY is unset), so the desktop app is not opened; serving the console"; \
+	  exec $(CARGO) run --release --locked -p yiwang-server -- demo --data-dir $(DEMO_DIR) --listen $(DEMO_LISTEN); \
+	fi; \
+	$(CARGO) build --release --locked -p yiwang-server; \
+	app=yes; { $(MAKE) --no-print-directory ui-dist && $(MAKE) --no-print-directory app; } || \
+	  { app=""; echo "make demo: the desktop app did not build (see above); serving the console only"; }; \
+	$(CARGO_TARGET_DIR)/release/yiwang-server demo --data-dir $(DEMO_DIR) --listen $(DEMO_LISTEN) & srv=$$!; \
+	trap 'kill $$srv $${appid:-} 2>/dev/null || true' EXIT INT TERM; \
+	for i in $$(seq 1 600); do \
+	  curl -sf -o /dev/null http://$(DEMO_LISTEN)/healthz && break; \
+	  kill -0 $$srv 2>/dev/null || { wait $$srv; exit 1; }; sleep 0.5; \
+	done; \
+	if [ -n "$$app" ]; then \
+	  mkdir -p $(DEMO_APP_DIR); \
+	  YIWANG_DEMO_SERVER=http://$(DEMO_LISTEN) YIWANG_DEMO_USER=$(DEMO_WORKER) YIWANG_DEMO_PASSWORD=demo \
+	    YIWANG_DATA_DIR=$(DEMO_APP_DIR) $(APP_BIN) & appid=$$!; \
+	  echo "make demo: the worker app is open, its login filled in for $(DEMO_WORKER) / demo (data in $(DEMO_APP_DIR))"; \
+	fi; \
+	wait $$srv
 
 # The county's own case story, run through yiwang-core and printed as a timeline.
 story:
 	$(CARGO) run --quiet --locked -p yiwang-core --example story
 
-test: deps lint unit core-purity
+test: deps lint unit core-purity ui app e2e-app e2e-console
 	@echo "make test: all checks passed"
 
 # Build prerequisites from the distribution's packages (a C compiler for the bundled SQLite).
@@ -58,6 +96,75 @@ deps:
 	fi
 	cd sync-server/tests/node && npm ci --no-audit --no-fund --loglevel=error
 
+# What the desktop app needs to build and to be driven in a window: WebKitGTK and friends, a
+# virtual X server, WebKit's WebDriver, a font with Chinese glyphs (the screens are zh-CN).
+APP_DEB_PACKAGES := libwebkit2gtk-4.1-dev librsvg2-dev libayatana-appindicator3-dev \
+	xvfb xauth webkit2gtk-driver fonts-droid-fallback curl
+app-deps: deps
+	@need=""; \
+	for p in $(APP_DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || need="$$need $$p"; \
+	done; \
+	if [ -n "$$need" ]; then \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$need; \
+	fi
+
+# tauri-driver starts the app for WebDriver (it sets TAURI_WEBVIEW_AUTOMATION) and forwards
+# to WebKitWebDriver. Installed once from crates.io, outside the workspace's target folder.
+tauri-driver:
+	@command -v tauri-driver >/dev/null || [ -x "$${CARGO_HOME:-$$HOME/.cargo}/bin/tauri-driver" ] || \
+	  env -u CARGO_TARGET_DIR $(CARGO) install tauri-driver --version '^2' --locked
+
+# The UI: dependencies from the lock file, type check, unit tests (vitest), the worker build.
+ui: deps
+	cd ui && $(NPM_CI)
+	cd ui && npm run --silent typecheck
+	cd ui && npm run --silent test
+	cd ui && npm run --silent build:worker
+	cd ui && npm run --silent build:console
+
+# Only the worker build (make demo, make package, or make app on a fresh clone).
+ui-dist: deps
+	cd ui && $(NPM_CI)
+	cd ui && npm run --silent build:worker
+
+# The desktop app, debug build, with the UI embedded (tauri/custom-protocol serves the built
+# files from the binary, as a release does, instead of a dev server).
+app: app-deps
+	@[ -f $(UI_DIST)/index.html ] || $(MAKE) --no-print-directory ui-dist
+	CARGO_TARGET_DIR=$(APP_TARGET_DIR) $(CARGO) build --locked -p yiwang-app --features tauri/custom-protocol
+
+# The end-to-end run: the real app window under Xvfb, driven through tauri-driver and
+# WebKitWebDriver, against the real demo server (tests/e2e-app/e2e.mjs says what it checks).
+e2e-app: app-deps tauri-driver app
+	cd tests/e2e-app && $(NPM_CI)
+	$(CARGO) build --locked -p yiwang-server
+	@drv=$$(command -v tauri-driver || echo "$${CARGO_HOME:-$$HOME/.cargo}/bin/tauri-driver"); \
+	YIWANG_APP_BIN=$(APP_BIN) YIWANG_SERVER_BIN=$(CARGO_TARGET_DIR)/debug/yiwang-server \
+	  TAURI_DRIVER=$$drv E2E_OUT=$(E2E_OUT) \
+	  xvfb-run -a -s "-screen 0 1280x1024x24" node tests/e2e-app/e2e.mjs
+
+# The desktop app as a .deb (release build, UI embedded), by the Tauri CLI from the e2e
+# package's lock file. AppImage needs FUSE and downloads tools at build time: not built.
+package: app-deps ui-dist
+	cd tests/e2e-app && $(NPM_CI)
+	CARGO_TARGET_DIR=$(APP_TARGET_DIR) tests/e2e-app/node_modules/.bin/tauri build --bundles deb \
+	  --config src-tauri/tauri.conf.json
+	@ls -l $(APP_TARGET_DIR)/release/bundle/deb/*.deb
+
+# The screenshots of the last e2e run become the committed set the README shows.
+screenshots:
+	@ls $(E2E_OUT)/screenshots/*.png >/dev/null 2>&1 || { echo "no screenshots in $(E2E_OUT)/screenshots: run make e2e-app first"; exit 1; }
+	mkdir -p docs/screenshots
+	rm -f docs/screenshots/*.png
+	@# Stable names without the run's order prefix (01-login.png → login.png); failures stay out.
+	for f in $(E2E_OUT)/screenshots/[0-9][0-9]-*.png; do \
+	  case "$$f" in *FAILED*) continue;; esac; \
+	  cp "$$f" "docs/screenshots/$${f##*/[0-9][0-9]-}"; \
+	done
+	@ls docs/screenshots
+
 lint: fmt-check clippy
 
 fmt-check:
@@ -76,5 +183,13 @@ core-purity:
 	if [ -n "$$bad" ]; then echo "yiwang-core depends on I/O crates: $$bad"; exit 1; fi; \
 	echo "core-purity: yiwang-core has no database, network or async runtime crate"
 
-bench:
+# app_start needs the app binary and a display (Xvfb): it measures the window's cold start.
+bench: app console-bench
+	$(CARGO) run --release --locked -p yiwang-bench --bin ingest
 	$(CARGO) run --release --locked -p yiwang-bench --bin photo_pipeline
+	$(CARGO) run --release --locked -p yiwang-bench --bin finding_save
+	$(CARGO) build --release --locked -p yiwang-bench --bin app_start
+	xvfb-run -a -s "-screen 0 1280x1024x24" $(CARGO_TARGET_DIR)/release/app_start --app $(APP_BIN)
+
+# The supervisor console: its build, its end-to-end run in Chromium, its screenshots and benchmark.
+include tests/e2e-console/console.mk

@@ -1,5 +1,12 @@
 //! The HTTP application: [`app`] builds the whole router, so tests can drive it on a real
 //! listener at `127.0.0.1:0` (or without a socket) and `serve` runs exactly the same thing.
+//!
+//! [`app_with_console`] also serves the built web console (`ui/dist/console`) at `/`: API
+//! routes, `/healthz` and `/metrics` keep priority; any other GET is a file of the console
+//! folder, or its `index.html` for a path without an extension (the console routes by hash, but
+//! a bookmarked deep path should still load it). `index.html` is never cached, so a new build
+//! shows at once; files under `assets/` carry a content hash in their names (Vite), so they are
+//! cached for a year. Unknown `/api/…` paths stay JSON 404s in our envelope.
 
 use crate::state::{AppState, Metrics};
 use axum::extract::{Request, State};
@@ -8,7 +15,9 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use std::path::{Path, PathBuf};
 use std::time::Duration;
+use tower::ServiceExt as _;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -34,8 +43,34 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 )]
 struct ApiDoc;
 
-/// Builds the application for `state`.
+/// Builds the application for `state`, without the console (`/` is a small home page).
 pub fn app(state: AppState) -> Router {
+    app_with_console(state, None)
+}
+
+/// A built console folder: one that has an `index.html`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsoleFiles {
+    pub dir: PathBuf,
+}
+
+impl ConsoleFiles {
+    /// The console in `dir`, if it has been built there.
+    pub fn find(dir: &Path) -> Option<ConsoleFiles> {
+        dir.join("index.html").is_file().then(|| ConsoleFiles {
+            dir: dir.to_path_buf(),
+        })
+    }
+}
+
+/// `Cache-Control` of the console's `index.html` and other unhashed files: always revalidate.
+pub const NO_CACHE: &str = "no-cache";
+/// `Cache-Control` of `assets/*`, whose names change with their content.
+pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+/// Builds the application for `state`, serving the built console from `console` at `/` (or the
+/// home page when `None`).
+pub fn app_with_console(state: AppState, console: Option<ConsoleFiles>) -> Router {
     let (router, api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(crate::auth::login))
         .routes(routes!(crate::auth::logout))
@@ -48,7 +83,6 @@ pub fn app(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     router
         .merge(crate::photos::router())
-        .route("/", get(home))
         .route("/metrics", get(metrics))
         .route(
             "/api/v1/openapi.json",
@@ -57,7 +91,10 @@ pub fn app(state: AppState) -> Router {
                 async move { Json((*api).clone()) }
             }),
         )
-        .fallback(not_found)
+        .fallback(move |req: Request| {
+            let console = console.clone();
+            async move { console_or_not_found(console, req).await }
+        })
         .layer(axum::extract::DefaultBodyLimit::max(MAX_JSON_BODY))
         .layer(middleware::from_fn_with_state(state.clone(), count_requests))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
@@ -87,19 +124,75 @@ async fn healthz(State(state): State<AppState>) -> Response {
     }
 }
 
-/// `GET /`: until the console is built and served here, a page that says what this server is
-/// and where its API lives.
-async fn home() -> axum::response::Html<&'static str> {
-    axum::response::Html(concat!(
-        "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>一网 Yiwang</title></head>",
-        "<body style=\"font-family:sans-serif;max-width:40em;margin:3em auto\">",
-        "<h1>一网 · 网格化治理案件台账</h1>",
-        "<p>Yiwang county case ledger and sync server. The web console is not built yet; its API is:</p>",
-        "<ul><li><a href=\"/api/v1/openapi.json\">/api/v1/openapi.json</a> — the API</li>",
-        "<li><a href=\"/healthz\">/healthz</a> — health</li>",
-        "<li><a href=\"/metrics\">/metrics</a> — Prometheus metrics</li></ul>",
-        "</body></html>"
-    ))
+/// `GET /` when the console is not built: a page that says what this server is, where its API
+/// lives and how to build the console.
+fn home() -> Response {
+    (
+        [(header::CACHE_CONTROL, NO_CACHE)],
+        axum::response::Html(concat!(
+            "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>一网 Yiwang</title></head>",
+            "<body style=\"font-family:sans-serif;max-width:40em;margin:3em auto\">",
+            "<h1>一网 · 网格化治理案件台账</h1>",
+            "<p>Yiwang county case ledger and sync server. The web console is not built here: ",
+            "build it with <code>cd ui &amp;&amp; npm ci &amp;&amp; npm run build:console</code>, then start the ",
+            "server with <code>--console-dir ui/dist/console</code> (or <code>YIWANG_CONSOLE_DIR</code>). Its API is:</p>",
+            "<ul><li><a href=\"/api/v1/openapi.json\">/api/v1/openapi.json</a> — the API</li>",
+            "<li><a href=\"/healthz\">/healthz</a> — health</li>",
+            "<li><a href=\"/metrics\">/metrics</a> — Prometheus metrics</li></ul>",
+            "</body></html>"
+        )),
+    )
+        .into_response()
+}
+
+/// Whatever no route took: the console's files (or the home page), and our JSON 404 for the
+/// rest — always for `/api/…` and `/open311/…`, so a client never mistakes a page for an answer.
+async fn console_or_not_found(console: Option<ConsoleFiles>, req: Request) -> Response {
+    let path = req.uri().path().to_owned();
+    let api = path == "/api" || path.starts_with("/api/") || path.starts_with("/open311");
+    let readable = matches!(
+        *req.method(),
+        axum::http::Method::GET | axum::http::Method::HEAD
+    );
+    if api || !readable {
+        return not_found().await.into_response();
+    }
+    let Some(console) = console else {
+        return if path == "/" || path == "/index.html" {
+            home()
+        } else {
+            not_found().await.into_response()
+        };
+    };
+    let hashed = path.starts_with("/assets/");
+    let served = tower_http::services::ServeDir::new(&console.dir)
+        .oneshot(req)
+        .await
+        .map(|r| r.map(axum::body::Body::new));
+    let mut resp = match served {
+        Ok(r) if r.status() != StatusCode::NOT_FOUND => r,
+        // A path without an extension is one of the console's own pages: give it the console.
+        _ if !path.rsplit('/').next().unwrap_or("").contains('.') => {
+            match tokio::fs::read(console.dir.join("index.html")).await {
+                Ok(bytes) => axum::response::Html(bytes).into_response(),
+                Err(e) => {
+                    tracing::warn!(dir = %console.dir.display(), error = %e, "console index.html unreadable");
+                    return crate::error::ApiError::NotFound { what: "console" }.into_response();
+                }
+            }
+        }
+        _ => return crate::error::ApiError::NotFound { what: "file" }.into_response(),
+    };
+    let cache = if hashed && resp.status().is_success() {
+        IMMUTABLE
+    } else {
+        NO_CACHE
+    };
+    resp.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static(cache),
+    );
+    resp
 }
 
 async fn metrics(State(state): State<AppState>) -> Response {

@@ -10,6 +10,7 @@
 //! - `verify-ledger` proves no case was rewritten ([`check_ledger`]): every chain links and
 //!   matches its hashes, ends at the head the case row records, and replays into that row.
 
+use crate::app::ConsoleFiles;
 use crate::state::{AppState, Settings};
 use crate::storage::{Ledger, LedgerTx};
 use anyhow::{bail, Context as _};
@@ -71,6 +72,26 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "YIWANG_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
+    /// The built web console (`npm run build:console` in ui/), served at `/`. When the folder
+    /// has no index.html, `/` is a small page that says how to build it.
+    #[arg(long, env = "YIWANG_CONSOLE_DIR", default_value = "ui/dist/console")]
+    pub console_dir: PathBuf,
+}
+
+impl ServeArgs {
+    /// The console to serve, if built; says so on stdout either way.
+    pub fn console(&self) -> Option<ConsoleFiles> {
+        let found = ConsoleFiles::find(&self.console_dir);
+        match &found {
+            Some(c) => println!("  console:  served from {}", c.dir.display()),
+            None => println!(
+                "  console:  not built at {} (cd ui && npm ci && npm run build:console, or pass \
+                 --console-dir); serving the API only",
+                self.console_dir.display()
+            ),
+        }
+        found
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -146,7 +167,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 data_dir: cli.global.data_dir.clone(),
                 demo_mode: false,
             };
-            serve(AppState::with_system_clock(ledger, settings), args.listen).await
+            let console = args.console();
+            serve(
+                AppState::with_system_clock(ledger, settings),
+                args.listen,
+                console,
+            )
+            .await
         }
         Command::Migrate => {
             let ledger = cli.global.open_ledger()?;
@@ -157,7 +184,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Demo(args) => demo(&cli.global, args.listen).await,
+        Command::Demo(args) => demo(&cli.global, &args).await,
         Command::User(UserCommand::Add {
             username,
             display_name,
@@ -203,9 +230,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 /// Binds `listen` and serves until Ctrl-C or SIGTERM.
-pub async fn serve(state: AppState, listen: SocketAddr) -> anyhow::Result<()> {
+pub async fn serve(
+    state: AppState,
+    listen: SocketAddr,
+    console: Option<ConsoleFiles>,
+) -> anyhow::Result<()> {
     let listener = bind(listen).await?;
-    serve_on(listener, state).await
+    serve_on(listener, state, console).await
 }
 
 async fn bind(listen: SocketAddr) -> anyhow::Result<tokio::net::TcpListener> {
@@ -216,11 +247,15 @@ async fn bind(listen: SocketAddr) -> anyhow::Result<tokio::net::TcpListener> {
 
 /// Serves on a bound listener until Ctrl-C or SIGTERM. Prints the address it serves on (with
 /// the real port when `--listen` asked for port 0).
-pub async fn serve_on(listener: tokio::net::TcpListener, state: AppState) -> anyhow::Result<()> {
+pub async fn serve_on(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    console: Option<ConsoleFiles>,
+) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     tracing::info!(%addr, backend = state.ledger.kind(), demo = state.settings.demo_mode, "serving");
     println!("yiwang-server listening on http://{addr}/");
-    axum::serve(listener, crate::app(state))
+    axum::serve(listener, crate::app::app_with_console(state, console))
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     Ok(())
@@ -254,7 +289,7 @@ pub const DEMO_LOGINS: [(&str, &str); 7] = [
 ];
 
 /// `demo`: seeds the reference county into an empty ledger, then serves it in demo mode.
-async fn demo(global: &Global, listen: SocketAddr) -> anyhow::Result<()> {
+async fn demo(global: &Global, args: &ServeArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     let ledger = global.open_ledger()?;
     let l = ledger.clone();
@@ -314,13 +349,14 @@ async fn demo(global: &Global, listen: SocketAddr) -> anyhow::Result<()> {
     })
     .await??
     .is_some();
-    let listener = bind(listen).await?;
+    let listener = bind(args.listen).await?;
     let addr = listener.local_addr()?;
     println!(
         "Yiwang demo ready in {:.1} s",
         started.elapsed().as_secs_f64()
     );
-    println!("  home:     http://{addr}/  (the web console is not built yet; its API is)");
+    let console = args.console();
+    println!("  home:     http://{addr}/");
     println!("  API:      http://{addr}/api/v1/  (OpenAPI: http://{addr}/api/v1/openapi.json)");
     if is_demo {
         println!(
@@ -338,7 +374,12 @@ async fn demo(global: &Global, listen: SocketAddr) -> anyhow::Result<()> {
         data_dir: global.data_dir.clone(),
         demo_mode: true,
     };
-    serve_on(listener, AppState::with_system_clock(ledger, settings)).await
+    serve_on(
+        listener,
+        AppState::with_system_clock(ledger, settings),
+        console,
+    )
+    .await
 }
 
 /// What `verify-ledger` found.

@@ -4,6 +4,7 @@
 //! The list's filters are parsed once ([`FilterSpec`]) and shared with the exports, so a CSV is
 //! exactly the list the operator was looking at.
 
+use super::figures::FigureQuery;
 use super::{
     invalid_input, invalid_query, is_overdue, out_of_jurisdiction, parse_time, read, refusal_error,
     write, Bound, CaseLabels, Named, QueryParams,
@@ -12,6 +13,7 @@ use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult, JsonBody};
 use crate::jurisdiction::viewer;
 use crate::state::{AppState, Reference};
+use crate::storage::changes::Viewer;
 use crate::storage::console::{CaseFilter, CaseSort, SortKey, Window};
 use crate::storage::LedgerTx;
 use axum::extract::{Path, State};
@@ -27,9 +29,10 @@ use yiwang_core::case::{
 };
 use yiwang_core::ids::{CaseId, CategoryCode, DepartmentId, GridId, OrgUnitId, PhotoHash, UserId};
 use yiwang_core::ledger::verify_chain;
+use yiwang_core::measures::key_of;
 use yiwang_core::org::{Affiliation, Role};
 use yiwang_core::sync::CaseActionData;
-use yiwang_core::workflow::{available_actions, can_see};
+use yiwang_core::workflow::{available_actions, can_see, decide};
 
 /// Largest page of the case list.
 pub const MAX_PAGE_SIZE: u64 = 200;
@@ -52,6 +55,9 @@ pub const FILTER_PARAMS: &[&str] = &[
     "to",
     "sort",
     "order",
+    "measure",
+    "dimension",
+    "key",
 ];
 
 /// The case filters as the query gives them; names are checked against the reference data in
@@ -72,6 +78,9 @@ pub struct FilterSpec {
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
     pub sort: CaseSort,
+    /// `measure=`: only the cases behind a dashboard figure; then `from` and `to` are the
+    /// figure's period, as in `/api/v1/stats`, not the report dates.
+    pub figure: Option<FigureQuery>,
 }
 
 /// Reads a snake_case enum value the way it travels in JSON.
@@ -112,7 +121,8 @@ fn parse_sort(q: &QueryParams) -> ApiResult<CaseSort> {
 }
 
 impl FilterSpec {
-    pub fn parse(q: &QueryParams) -> ApiResult<FilterSpec> {
+    pub fn parse(q: &QueryParams, now: DateTime<Utc>) -> ApiResult<FilterSpec> {
+        let figure = FigureQuery::parse(q, now)?;
         let states = q
             .all("state")
             .into_iter()
@@ -125,14 +135,18 @@ impl FilterSpec {
                 })
             })
             .collect::<ApiResult<Vec<_>>>()?;
-        let from = q
-            .get("from")
-            .map(|v| parse_time("from", v, Bound::Start))
-            .transpose()?;
-        let to = q
-            .get("to")
-            .map(|v| parse_time("to", v, Bound::End))
-            .transpose()?;
+        let (from, to) = if figure.is_some() {
+            (None, None)
+        } else {
+            (
+                q.get("from")
+                    .map(|v| parse_time("from", v, Bound::Start))
+                    .transpose()?,
+                q.get("to")
+                    .map(|v| parse_time("to", v, Bound::End))
+                    .transpose()?,
+            )
+        };
         if let (Some(f), Some(t)) = (from, to) {
             if t <= f {
                 return Err(invalid_query("to must be later than from"));
@@ -156,16 +170,34 @@ impl FilterSpec {
             from,
             to,
             sort: parse_sort(q)?,
+            figure,
         })
     }
 
-    /// Checks every name against the reference data and turns units into org paths.
+    /// Checks every name against the reference data and turns units into org paths; a figure
+    /// becomes the ids of the cases `viewer` sees that it counts.
     pub fn resolve(
         &self,
         tx: &mut dyn LedgerTx,
         r: &Reference,
+        viewer: &Viewer,
         now: DateTime<Utc>,
     ) -> ApiResult<CaseFilter> {
+        let ids = match &self.figure {
+            None => None,
+            Some(fq) => Some(
+                super::stats::case_facts(tx, viewer, fq.period, now)?
+                    .into_iter()
+                    .filter(|f| fq.figure.counts(f, fq.period, now))
+                    .filter(|f| {
+                        fq.dimension.as_ref().is_none_or(|(dim, key)| {
+                            key_of(f, *dim, &r.org).as_deref() == Some(key.as_str())
+                        })
+                    })
+                    .map(|f| f.case_id)
+                    .collect(),
+            ),
+        };
         let mut origin_within = vec![];
         for (name, unit, level) in [
             (
@@ -226,6 +258,7 @@ impl FilterSpec {
             reported_to: self.to,
             active_since: None,
             now,
+            ids,
         })
     }
 }
@@ -339,6 +372,13 @@ pub struct CaseFilterQuery {
     sort: Option<String>,
     /// asc or desc.
     order: Option<String>,
+    /// Only the cases behind a figure of `/api/v1/stats` (closed, closure_rate, on_time_rate,
+    /// overdue_now, intake, …); `from`/`to` are then the figure's period, as in `/stats`.
+    measure: Option<String>,
+    /// With `measure` and `key`: the cases of one breakdown row (township, department, …).
+    dimension: Option<String>,
+    /// The breakdown row's key, as `/stats` gives it.
+    key: Option<String>,
 }
 
 /// The paging of `GET /api/v1/cases` (documentation only).
@@ -367,7 +407,8 @@ pub async fn list_cases(
         .chain(["page", "page_size"])
         .collect();
     q.only(&known)?;
-    let spec = FilterSpec::parse(&q)?;
+    let now = state.now();
+    let spec = FilterSpec::parse(&q, now)?;
     let page = q.u64("page")?.unwrap_or(1);
     let page_size = q.u64("page_size")?.unwrap_or(DEFAULT_PAGE_SIZE);
     if page == 0 {
@@ -378,12 +419,11 @@ pub async fn list_cases(
             "page_size: between 1 and {MAX_PAGE_SIZE}"
         )));
     }
-    let now = state.now();
     let st = state.clone();
     let list = read(&state, move |tx| {
         let reference = st.reference(tx)?;
         let viewer = viewer(tx, &me.user)?;
-        let filter = spec.resolve(tx, &reference, now)?;
+        let filter = spec.resolve(tx, &reference, &viewer, now)?;
         let total = tx.count_cases(&viewer, &filter)?;
         let window = Window {
             offset: (page - 1).saturating_mul(page_size),
@@ -472,6 +512,64 @@ pub struct CaseDetail {
     pub overdue: bool,
     /// Working minutes left until the deadline on the working calendar; negative once past it.
     pub remaining_working_minutes: Option<i64>,
+    /// When the caller may dispatch: the department the category sends it to and the deadline
+    /// a dispatch now would set (the workflow's own decision, not stored).
+    pub dispatch_preview: Option<DispatchPreview>,
+}
+
+/// What dispatching the case now would do, for the dispatch form.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DispatchPreview {
+    /// The category's default department; `None` when the category names none (pick one).
+    pub default_department: Option<DepartmentId>,
+    pub default_department_name: Option<String>,
+    /// The deadline the case would get (the same for every department: it comes from the
+    /// category, the urgency and the working calendar).
+    pub deadline: DateTime<Utc>,
+    pub urgent: bool,
+}
+
+/// Asks the workflow what a dispatch by `me` now would decide, without storing anything.
+fn dispatch_preview(
+    case: &Case,
+    actor: &yiwang_core::org::Actor,
+    r: &Reference,
+    now: DateTime<Utc>,
+) -> Option<DispatchPreview> {
+    let ctx = r.context(now);
+    let try_with = |department: Option<DepartmentId>| {
+        decide(
+            Some(case),
+            &case.id,
+            case.version,
+            &Action::Dispatch {
+                department,
+                note: None,
+            },
+            actor,
+            &ctx,
+        )
+        .ok()
+    };
+    let (event, default) = match try_with(None) {
+        Some(e) => {
+            let d = e.effect.department.clone();
+            (e, d)
+        }
+        None => (
+            try_with(Some(r.org.departments().next()?.id.clone()))?,
+            None,
+        ),
+    };
+    Some(DispatchPreview {
+        default_department_name: default
+            .as_ref()
+            .and_then(|d| r.org.department(d))
+            .map(|d| d.name.clone()),
+        default_department: default,
+        deadline: event.effect.deadline?,
+        urgent: case.urgent,
+    })
 }
 
 fn photo_hashes_of(value: Option<&serde_json::Value>) -> Vec<PhotoHash> {
@@ -603,9 +701,16 @@ fn detail(
             -r.calendar.working_time_between(d, now).num_minutes()
         }
     });
+    let available_actions = available_actions(&case, &actor, &r.org);
+    let dispatch_preview = if available_actions.contains(&ActionKind::Dispatch) {
+        dispatch_preview(&case, &actor, r, now)
+    } else {
+        None
+    };
     Ok(CaseDetail {
         labels: CaseLabels::of(&case, r),
-        available_actions: available_actions(&case, &actor, &r.org),
+        available_actions,
+        dispatch_preview,
         deadline: case.deadline,
         overdue: is_overdue(&case, now),
         remaining_working_minutes,
@@ -621,7 +726,7 @@ fn detail(
 /// actions the caller may take now.
 #[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "console",
     params(("id" = String, Path, description = "case id")),
-    responses((status = 200, description = "{case, labels, finding, photos, events, chain, available_actions, deadline, overdue, remaining_working_minutes}"),
+    responses((status = 200, description = "{case, labels, finding, photos, events, chain, available_actions, deadline, overdue, remaining_working_minutes, dispatch_preview}"),
               (status = 403, description = "out_of_jurisdiction"), (status = 404, description = "not_found")))]
 pub async fn case_detail(
     State(state): State<AppState>,
@@ -797,7 +902,7 @@ pub fn all_matching(
     limit: u64,
 ) -> ApiResult<Vec<Case>> {
     let viewer = viewer(tx, &me.user)?;
-    let filter = spec.resolve(tx, r, now)?;
+    let filter = spec.resolve(tx, r, &viewer, now)?;
     let n = tx.count_cases(&viewer, &filter)?;
     if n > limit {
         return Err(ApiError::unprocessable(

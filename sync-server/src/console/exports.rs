@@ -115,8 +115,8 @@ async fn matching_summaries(
     q: &QueryParams,
 ) -> ApiResult<Vec<CaseSummary>> {
     q.only(FILTER_PARAMS)?;
-    let spec = FilterSpec::parse(q)?;
     let now = state.now();
+    let spec = FilterSpec::parse(q, now)?;
     let st = state.clone();
     read(state, move |tx| {
         let reference = st.reference(tx)?;

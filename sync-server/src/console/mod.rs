@@ -7,6 +7,8 @@
 //! - [`exports`]: the case list as CSV (for Excel and WPS) and as GeoJSON.
 //! - [`admin`]: users, org units, grids ([`grids_geojson`] import) and categories; admins only.
 //! - [`org`]: the reference data a signed-in user may see.
+//! - [`patrols`]: the grid list with the day's patrols, and patrols with their tracks.
+//! - [`figures`]: which cases a dashboard figure counts, so each figure links to its cases.
 //!
 //! Jurisdiction is the rule of `yiwang_core::workflow::can_see` everywhere: lists are filtered by
 //! it in SQL (`crate::storage::console`), single cases are checked with it, and case actions are
@@ -18,8 +20,10 @@
 pub mod admin;
 pub mod cases;
 pub mod exports;
+pub mod figures;
 pub mod grids_geojson;
 pub mod org;
+pub mod patrols;
 pub mod stats;
 
 use crate::error::{ApiError, ApiResult};
@@ -53,6 +57,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(admin::import_grids))
         .routes(routes!(admin::get_categories, admin::put_categories))
         .routes(routes!(org::org))
+        .routes(routes!(patrols::list_patrols))
+        .routes(routes!(patrols::patrol_detail))
+        .routes(routes!(patrols::list_grids))
 }
 
 /// Asia/Shanghai: UTC+8, no daylight saving time.

@@ -4,14 +4,15 @@
 //! grids through `patrol_coverage`. Nothing here is stored, so a figure can never disagree with
 //! the ledger it summarises.
 
-use super::{
-    invalid_query, local_day, local_midnight, parse_day, parse_time, read, Bound, QueryParams,
-};
+use super::figures::{parse_dimension, period_of};
+use super::{invalid_query, local_day, local_midnight, parse_day, read, QueryParams};
 use crate::auth::AuthUser;
 use crate::error::ApiResult;
 use crate::jurisdiction::viewer;
 use crate::state::{AppState, Reference};
+use crate::storage::changes::Viewer;
 use crate::storage::console::CaseFilter;
+use crate::storage::LedgerTx;
 use axum::extract::State;
 use axum::Json;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -23,10 +24,7 @@ use yiwang_core::ids::{GridId, UserId};
 use yiwang_core::measures::{breakdown, patrol_coverage, CaseFacts, Dimension, Measures, Period};
 use yiwang_core::org::{GridKind, OrgLevel};
 
-/// The period `/stats` covers when the query names none.
-pub const DEFAULT_PERIOD_DAYS: i64 = 30;
-/// The longest period one request may ask for (the trend has a row per day).
-pub const MAX_PERIOD_DAYS: i64 = 731;
+pub use super::figures::{DEFAULT_PERIOD_DAYS, MAX_PERIOD_DAYS};
 
 /// One key of a breakdown with its figures.
 #[derive(Debug, Clone, Serialize)]
@@ -114,6 +112,26 @@ pub fn by_day(facts: &[CaseFacts], period: Period) -> Vec<DayRow> {
     days.into_values().collect()
 }
 
+/// The facts of every case `viewer` may see that can add to a figure of `period`: the input of
+/// `/stats` and of the case lists behind its figures alike.
+pub fn case_facts(
+    tx: &mut dyn LedgerTx,
+    viewer: &Viewer,
+    period: Period,
+    now: DateTime<Utc>,
+) -> ApiResult<Vec<CaseFacts>> {
+    let filter = CaseFilter {
+        active_since: Some(period.from),
+        now,
+        ..CaseFilter::default()
+    };
+    Ok(tx
+        .events_of_cases(viewer, &filter)?
+        .iter()
+        .filter_map(|events| CaseFacts::from_events(events, now))
+        .collect())
+}
+
 /// The query of `GET /api/v1/stats` (documentation only).
 #[derive(utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -139,49 +157,14 @@ pub async fn stats(
 ) -> ApiResult<Json<StatsResponse>> {
     q.only(&["from", "to", "dimension"])?;
     let now = state.now();
-    let to = q
-        .get("to")
-        .map(|v| parse_time("to", v, Bound::End))
-        .transpose()?
-        .unwrap_or(now);
-    let from = q
-        .get("from")
-        .map(|v| parse_time("from", v, Bound::Start))
-        .transpose()?
-        .unwrap_or(to - Duration::days(DEFAULT_PERIOD_DAYS));
-    if to <= from {
-        return Err(invalid_query("to must be later than from"));
-    }
-    if to - from > Duration::days(MAX_PERIOD_DAYS) {
-        return Err(invalid_query(format!(
-            "the period may be at most {MAX_PERIOD_DAYS} days"
-        )));
-    }
-    let dimension: Option<Dimension> = q
-        .get("dimension")
-        .map(|d| {
-            serde_json::from_value(serde_json::Value::String(d.to_owned())).map_err(|_| {
-                invalid_query(format!(
-                    "dimension: {d:?} is not county, township, community, grid, department, category or category_class"
-                ))
-            })
-        })
-        .transpose()?;
-    let period = Period { from, to };
+    let period = period_of(&q, now)?;
+    let (from, to) = (period.from, period.to);
+    let dimension: Option<Dimension> = q.get("dimension").map(parse_dimension).transpose()?;
     let st = state.clone();
     let out = read(&state, move |tx| {
         let reference = st.reference(tx)?;
         let viewer = viewer(tx, &me.user)?;
-        let filter = CaseFilter {
-            active_since: Some(from),
-            now,
-            ..CaseFilter::default()
-        };
-        let facts: Vec<CaseFacts> = tx
-            .events_of_cases(&viewer, &filter)?
-            .iter()
-            .filter_map(|events| CaseFacts::from_events(events, now))
-            .collect();
+        let facts = case_facts(tx, &viewer, period, now)?;
         let total = Measures::compute(&facts, period, now, &reference.calendar);
         let rows = match dimension {
             None => vec![],

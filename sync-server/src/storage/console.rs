@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use yiwang_core::case::{Case, CaseEvent, CaseState, Channel};
 use yiwang_core::field::Patrol;
 use yiwang_core::ids::{
-    CaseId, CategoryCode, DepartmentId, FindingId, GridId, OrgUnitId, PhotoHash,
+    CaseId, CategoryCode, DepartmentId, FindingId, GridId, OrgUnitId, PatrolId, PhotoHash,
 };
 
 /// What the console filters cases by. Every field narrows; an empty filter is "every case the
@@ -48,6 +48,19 @@ pub struct CaseFilter {
     pub active_since: Option<DateTime<Utc>>,
     /// The instant `overdue` is judged at.
     pub now: DateTime<Utc>,
+    /// Only these cases (the cases behind a dashboard figure); `None`: no such limit.
+    pub ids: Option<Vec<CaseId>>,
+}
+
+/// A patrol as the console lists it: the stored patrol with its track size and findings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PatrolRow {
+    pub patrol: Patrol,
+    /// Track points received so far.
+    pub points: u64,
+    /// Findings recorded on the patrol, and how many of them opened a case.
+    pub findings: u64,
+    pub reported: u64,
 }
 
 impl CaseFilter {
@@ -132,6 +145,17 @@ pub trait ConsoleTx {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<Patrol>>;
+    /// Patrols of `grids` that started in `[from, to)`, in start order, with their counts.
+    fn patrol_rows(
+        &mut self,
+        grids: &[GridId],
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<PatrolRow>>;
+    /// One patrol with its counts.
+    fn patrol_row(&mut self, id: &PatrolId) -> Result<Option<PatrolRow>>;
+    /// The findings recorded on a patrol, as the devices sent them, in observation order.
+    fn findings_of_patrol(&mut self, id: &PatrolId) -> Result<Vec<serde_json::Value>>;
     /// The categories of cases that are not closed: a category tree without them would strand
     /// those cases (their deadline and default department come from the category).
     fn categories_of_open_cases(&mut self) -> Result<BTreeSet<CategoryCode>>;

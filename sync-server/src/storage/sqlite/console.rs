@@ -8,7 +8,7 @@
 use super::util::{parse_ts, ts};
 use super::SqliteTx;
 use crate::storage::changes::Viewer;
-use crate::storage::console::{CaseFilter, CaseSort, ConsoleTx, SortKey, Window};
+use crate::storage::console::{CaseFilter, CaseSort, ConsoleTx, PatrolRow, SortKey, Window};
 use crate::storage::{Result, StorageError};
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::types::Value as Sql;
@@ -16,7 +16,7 @@ use rusqlite::OptionalExtension;
 use std::collections::{BTreeMap, BTreeSet};
 use yiwang_core::case::{Case, CaseEvent, CaseState};
 use yiwang_core::field::Patrol;
-use yiwang_core::ids::{CaseId, CategoryCode, FindingId, PhotoHash};
+use yiwang_core::ids::{CaseId, CategoryCode, FindingId, GridId, PatrolId, PhotoHash};
 
 /// The first string after every string that starts with `prefix`: org paths end in `/`, and
 /// `0` is the character after `/`, so `[path, end)` is exactly the subtree.
@@ -178,6 +178,14 @@ impl Where {
         if let Some(t) = f.reported_to {
             self.push("cases.reported_at < ?", [Sql::Text(ts(t))]);
         }
+        if let Some(ids) = &f.ids {
+            self.push(
+                "cases.id IN (SELECT value FROM json_each(?))",
+                [Sql::Text(
+                    serde_json::to_string(ids).unwrap_or_else(|_| "[]".into()),
+                )],
+            );
+        }
         if let Some(t) = f.active_since {
             self.push(
                 "(cases.state != 'closed' OR cases.updated_at >= ?)",
@@ -203,6 +211,37 @@ fn order_by(sort: CaseSort) -> String {
             format!("cases.deadline IS NULL, cases.deadline {dir}, cases.id {dir}")
         }
     }
+}
+
+/// The columns [`patrol_from_row`] reads, over `patrols p`.
+const PATROL_COLUMNS: &str = "p.id, p.grid_id, p.worker_id, p.started_at, p.ended_at, p.points,
+     (SELECT count(*) FROM findings f WHERE f.patrol_id = p.id),
+     (SELECT count(*) FROM findings f WHERE f.patrol_id = p.id AND f.case_id IS NOT NULL)";
+
+fn patrol_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(PatrolRow, String, Option<String>)> {
+    Ok((
+        PatrolRow {
+            patrol: Patrol {
+                id: r.get::<_, String>(0)?.into(),
+                grid_id: r.get::<_, String>(1)?.into(),
+                worker_id: r.get::<_, String>(2)?.into(),
+                // Filled in from the text columns by the caller, which can report a bad time.
+                started_at: DateTime::<Utc>::MIN_UTC,
+                ended_at: None,
+            },
+            points: r.get::<_, i64>(5)?.max(0) as u64,
+            findings: r.get::<_, i64>(6)?.max(0) as u64,
+            reported: r.get::<_, i64>(7)?.max(0) as u64,
+        },
+        r.get(3)?,
+        r.get(4)?,
+    ))
+}
+
+fn with_times((mut row, started, ended): (PatrolRow, String, Option<String>)) -> Result<PatrolRow> {
+    row.patrol.started_at = parse_ts(&started)?;
+    row.patrol.ended_at = ended.as_deref().map(parse_ts).transpose()?;
+    Ok(row)
 }
 
 fn json_column<T: serde::de::DeserializeOwned>(s: &str) -> Result<T> {
@@ -417,6 +456,88 @@ impl ConsoleTx for SqliteTx<'_> {
                 started_at,
                 ended_at: ended.as_deref().map(parse_ts).transpose()?,
             });
+        }
+        Ok(out)
+    }
+
+    fn patrol_rows(
+        &mut self,
+        grids: &[GridId],
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<PatrolRow>> {
+        if grids.is_empty() {
+            return Ok(vec![]);
+        }
+        // As in `patrols_started_between`: a wide text range, then exact instants.
+        let lo = (from - Duration::days(1)).format("%Y-%m-%d").to_string();
+        let hi = (to + Duration::days(2)).format("%Y-%m-%d").to_string();
+        let list = serde_json::to_string(grids)?;
+        let rows = self
+            .tx
+            .prepare_cached(&format!(
+                "SELECT {PATROL_COLUMNS} FROM patrols p
+                 WHERE p.grid_id IN (SELECT value FROM json_each(?1))
+                   AND p.started_at >= ?2 AND p.started_at < ?3
+                 ORDER BY p.started_at, p.id"
+            ))
+            .and_then(|mut st| {
+                st.query_map(rusqlite::params![list, lo, hi], patrol_from_row)?
+                    .collect::<rusqlite::Result<Vec<_>>>()
+            });
+        let rows = match rows {
+            Ok(r) => r,
+            Err(e) if missing_table(&e) => return Ok(vec![]),
+            Err(e) => return Err(e.into()),
+        };
+        let mut out = vec![];
+        for row in rows {
+            let row = with_times(row)?;
+            if row.patrol.started_at >= from && row.patrol.started_at < to {
+                out.push(row);
+            }
+        }
+        Ok(out)
+    }
+
+    fn patrol_row(&mut self, id: &PatrolId) -> Result<Option<PatrolRow>> {
+        let row = self
+            .tx
+            .prepare_cached(&format!(
+                "SELECT {PATROL_COLUMNS} FROM patrols p WHERE p.id = ?1"
+            ))
+            .and_then(|mut st| st.query_row([&id.0], patrol_from_row).optional());
+        match row {
+            Ok(r) => r.map(with_times).transpose(),
+            Err(e) if missing_table(&e) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    fn findings_of_patrol(&mut self, id: &PatrolId) -> Result<Vec<serde_json::Value>> {
+        let rows = self
+            .tx
+            .prepare_cached(
+                "SELECT data, case_id FROM findings WHERE patrol_id = ?1 ORDER BY observed_at, id",
+            )
+            .and_then(|mut st| {
+                st.query_map([&id.0], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()
+            });
+        let rows = match rows {
+            Ok(r) => r,
+            Err(e) if missing_table(&e) => return Ok(vec![]),
+            Err(e) => return Err(e.into()),
+        };
+        let mut out = vec![];
+        for (data, case_id) in rows {
+            let mut v: serde_json::Value = json_column(&data)?;
+            if let (Some(obj), Some(c)) = (v.as_object_mut(), case_id) {
+                obj.entry("case_id").or_insert(serde_json::Value::String(c));
+            }
+            out.push(v);
         }
         Ok(out)
     }

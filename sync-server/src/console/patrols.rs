@@ -1,0 +1,332 @@
+//! Grids and patrols in the console: the grid list with each grid's worker and the day's
+//! patrols, the patrols of a day, and one patrol with its GPS track and findings for the map.
+//!
+//! Everything here is limited to the grids in the caller's jurisdiction
+//! (`OrgTree::grid_in_jurisdiction`: a unit's grids below it, a grid worker's own grids, none
+//! for a department). A grid or patrol outside it is 403 `out_of_jurisdiction`; one that does not
+//! exist is 404. Days are Beijing-time days; a patrol counts for the window its start falls in.
+
+use super::{invalid_query, local_day, local_midnight, out_of_jurisdiction, parse_day, read};
+use super::{Named, QueryParams};
+use crate::auth::AuthUser;
+use crate::error::{ApiError, ApiResult};
+use crate::state::{AppState, Reference};
+use crate::storage::console::PatrolRow;
+use crate::storage::LedgerTx;
+use axum::extract::{Path, State};
+use axum::Json;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+use yiwang_core::field::{PatrolWindow, PatrolWindows, TrackPoint};
+use yiwang_core::ids::{GridId, PatrolId, UserId};
+use yiwang_core::org::{Grid, GridKind, OrgLevel};
+
+/// A patrol as the console lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PatrolView {
+    pub id: PatrolId,
+    pub grid_id: GridId,
+    pub grid_name: Option<String>,
+    pub worker_id: UserId,
+    pub worker_name: Option<String>,
+    pub started_at: DateTime<Utc>,
+    /// `None` while the patrol is under way (or its end has not synced yet).
+    pub ended_at: Option<DateTime<Utc>>,
+    /// The local day and window its start counts for; `None` outside both windows.
+    pub date: NaiveDate,
+    pub window: Option<PatrolWindow>,
+    /// Track points received.
+    pub points: u64,
+    /// Findings recorded on it, and how many of them opened a case.
+    pub findings: u64,
+    pub reported: u64,
+}
+
+fn patrol_view(row: &PatrolRow, r: &Reference, names: &BTreeMap<UserId, String>) -> PatrolView {
+    let p = &row.patrol;
+    PatrolView {
+        id: p.id.clone(),
+        grid_id: p.grid_id.clone(),
+        grid_name: r.org.grid(&p.grid_id).map(|g| g.name.clone()),
+        worker_id: p.worker_id.clone(),
+        worker_name: names.get(&p.worker_id).cloned(),
+        started_at: p.started_at,
+        ended_at: p.ended_at,
+        date: local_day(p.started_at),
+        window: PatrolWindows::default()
+            .classify(p.started_at)
+            .map(|(_, w)| w),
+        points: row.points,
+        findings: row.findings,
+        reported: row.reported,
+    }
+}
+
+/// Display names of `ids`.
+fn user_names(
+    tx: &mut dyn LedgerTx,
+    ids: impl IntoIterator<Item = UserId>,
+) -> ApiResult<BTreeMap<UserId, String>> {
+    let ids: BTreeSet<UserId> = ids.into_iter().collect();
+    let mut out = BTreeMap::new();
+    if ids.len() > 50 {
+        // One scan beats a lookup per grid for a township's or the county's list.
+        for u in tx.users()? {
+            if ids.contains(&u.id) {
+                out.insert(u.id, u.display_name);
+            }
+        }
+        return Ok(out);
+    }
+    for id in ids {
+        if let Some(u) = tx.user_by_id(&id)? {
+            out.insert(id, u.display_name);
+        }
+    }
+    Ok(out)
+}
+
+/// The day a query names (`date`, default today in Beijing) as `[start, end)`.
+fn day_of(
+    q: &QueryParams,
+    now: DateTime<Utc>,
+) -> ApiResult<(NaiveDate, DateTime<Utc>, DateTime<Utc>)> {
+    let date = match q.get("date") {
+        None => local_day(now),
+        Some(d) => parse_day("date", d)?,
+    };
+    let next = date
+        .succ_opt()
+        .ok_or_else(|| invalid_query("date: out of range"))?;
+    Ok((date, local_midnight(date), local_midnight(next)))
+}
+
+/// Answer to `GET /api/v1/patrols`.
+#[derive(Debug, Clone, Serialize)]
+pub struct PatrolList {
+    pub date: NaiveDate,
+    pub items: Vec<PatrolView>,
+}
+
+/// The query of `GET /api/v1/patrols` (documentation only).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // describes the query for the OpenAPI document; never constructed
+pub struct PatrolsQuery {
+    /// One grid; default: every grid in the caller's jurisdiction.
+    grid_id: Option<String>,
+    /// The Beijing-time day, YYYY-MM-DD. Default: today.
+    date: Option<String>,
+}
+
+/// `GET /api/v1/patrols`: the patrols started on a day in one grid or in all the caller's
+/// grids, in start order, with worker, window and findings count.
+#[utoipa::path(get, path = "/api/v1/patrols", tag = "console", params(PatrolsQuery),
+    responses((status = 200, description = "{date, items: [{id, grid_id, grid_name, worker_id, worker_name, started_at, ended_at, date, window, points, findings, reported}]}"),
+              (status = 400, description = "invalid_query"),
+              (status = 403, description = "out_of_jurisdiction")))]
+pub async fn list_patrols(
+    State(state): State<AppState>,
+    me: AuthUser,
+    q: QueryParams,
+) -> ApiResult<Json<PatrolList>> {
+    q.only(&["grid_id", "date"])?;
+    let (date, from, to) = day_of(&q, state.now())?;
+    let grid: Option<GridId> = q.get("grid_id").map(Into::into);
+    let st = state.clone();
+    let out = read(&state, move |tx| {
+        let r = st.reference(tx)?;
+        let actor = me.user.actor();
+        let grids: Vec<GridId> = match grid {
+            Some(g) => {
+                if r.org.grid(&g).is_none() {
+                    return Err(invalid_query(format!("grid_id: there is no grid {g}")));
+                }
+                if !r.org.grid_in_jurisdiction(&actor, &g) {
+                    return Err(out_of_jurisdiction());
+                }
+                vec![g]
+            }
+            None => r
+                .org
+                .grids()
+                .filter(|g| r.org.grid_in_jurisdiction(&actor, &g.id))
+                .map(|g| g.id.clone())
+                .collect(),
+        };
+        let rows = tx.patrol_rows(&grids, from, to)?;
+        let names = user_names(tx, rows.iter().map(|p| p.patrol.worker_id.clone()))?;
+        Ok(PatrolList {
+            date,
+            items: rows.iter().map(|p| patrol_view(p, &r, &names)).collect(),
+        })
+    })
+    .await?;
+    Ok(Json(out))
+}
+
+/// Answer to `GET /api/v1/patrols/{id}`.
+#[derive(Debug, Clone, Serialize)]
+pub struct PatrolDetail {
+    #[serde(flatten)]
+    pub patrol: PatrolView,
+    /// The grid's GeoJSON polygon, for the map.
+    pub grid_polygon: Option<serde_json::Value>,
+    /// Every track point received, in time order.
+    pub track: Vec<TrackPoint>,
+    /// The findings recorded on it, as the device sent them (with `case_id` when they opened a
+    /// case).
+    pub finding_list: Vec<serde_json::Value>,
+}
+
+/// `GET /api/v1/patrols/{id}`: one patrol with its track points and findings.
+#[utoipa::path(get, path = "/api/v1/patrols/{id}", tag = "console",
+    params(("id" = String, Path, description = "patrol id")),
+    responses((status = 200, description = "{…the list's fields, grid_polygon, track: [{t, lat, lon, accuracy_m, mock}], finding_list}"),
+              (status = 403, description = "out_of_jurisdiction"), (status = 404, description = "not_found")))]
+pub async fn patrol_detail(
+    State(state): State<AppState>,
+    me: AuthUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<PatrolDetail>> {
+    let st = state.clone();
+    let out = read(&state, move |tx| {
+        let r = st.reference(tx)?;
+        let id = PatrolId::from(id);
+        let row = tx
+            .patrol_row(&id)?
+            .ok_or(ApiError::NotFound { what: "patrol" })?;
+        if !r
+            .org
+            .grid_in_jurisdiction(&me.user.actor(), &row.patrol.grid_id)
+        {
+            return Err(out_of_jurisdiction());
+        }
+        let names = user_names(tx, [row.patrol.worker_id.clone()])?;
+        let track = tx.track(&id)?;
+        let finding_list = tx.findings_of_patrol(&id)?;
+        Ok(PatrolDetail {
+            patrol: patrol_view(&row, &r, &names),
+            grid_polygon: r.org.grid(&row.patrol.grid_id).map(|g| g.polygon.clone()),
+            track,
+            finding_list,
+        })
+    })
+    .await?;
+    Ok(Json(out))
+}
+
+/// A grid in the console's grid list.
+#[derive(Debug, Clone, Serialize)]
+pub struct GridRow {
+    pub id: GridId,
+    pub name: String,
+    pub kind: GridKind,
+    pub community: Option<Named>,
+    pub township: Option<Named>,
+    pub worker_id: Option<UserId>,
+    pub worker_name: Option<String>,
+    /// Patrols started on the day.
+    pub patrols: u64,
+    /// Patrol windows (morning, afternoon) with a patrol that day: 0, 1 or 2; 2 is covered.
+    pub windows: u8,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub polygon: Option<serde_json::Value>,
+}
+
+/// Answer to `GET /api/v1/grids`.
+#[derive(Debug, Clone, Serialize)]
+pub struct GridList {
+    pub date: NaiveDate,
+    pub items: Vec<GridRow>,
+}
+
+/// The query of `GET /api/v1/grids` (documentation only).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // describes the query for the OpenAPI document; never constructed
+pub struct GridsQuery {
+    /// The Beijing-time day whose patrols are counted, YYYY-MM-DD. Default: today.
+    date: Option<String>,
+    /// A township or community: only its grids.
+    unit: Option<String>,
+    /// 1 to include each grid's GeoJSON polygon.
+    polygons: Option<bool>,
+}
+
+/// `GET /api/v1/grids`: the grids in the caller's jurisdiction with their worker and the day's
+/// patrols (for every signed-in role; `/api/v1/admin/grids` is the admin's edit view).
+#[utoipa::path(get, path = "/api/v1/grids", tag = "console", params(GridsQuery),
+    responses((status = 200, description = "{date, items: [{id, name, kind, community, township, worker_id, worker_name, patrols, windows, polygon?}]}"),
+              (status = 400, description = "invalid_query")))]
+pub async fn list_grids(
+    State(state): State<AppState>,
+    me: AuthUser,
+    q: QueryParams,
+) -> ApiResult<Json<GridList>> {
+    q.only(&["date", "unit", "polygons"])?;
+    let (date, from, to) = day_of(&q, state.now())?;
+    let polygons = q.bool("polygons")?.unwrap_or(false);
+    let unit = q.get("unit").map(yiwang_core::ids::OrgUnitId::from);
+    let st = state.clone();
+    let out = read(&state, move |tx| {
+        let r = st.reference(tx)?;
+        let org = &r.org;
+        if let Some(u) = &unit {
+            if org.unit(u).is_none() {
+                return Err(invalid_query(format!("unit: there is no unit {u}")));
+            }
+        }
+        let actor = me.user.actor();
+        let grids: Vec<&Grid> = org
+            .grids()
+            .filter(|g| org.grid_in_jurisdiction(&actor, &g.id))
+            .filter(|g| {
+                unit.as_ref()
+                    .is_none_or(|u| org.ancestors_or_self(&g.community_id).any(|a| &a.id == u))
+            })
+            .collect();
+        let ids: Vec<GridId> = grids.iter().map(|g| g.id.clone()).collect();
+        let rows = tx.patrol_rows(&ids, from, to)?;
+        let windows = PatrolWindows::default();
+        let mut per_grid: BTreeMap<&GridId, (u64, BTreeSet<PatrolWindow>)> = BTreeMap::new();
+        for p in &rows {
+            let e = per_grid.entry(&p.patrol.grid_id).or_default();
+            e.0 += 1;
+            if let Some((d, w)) = windows.classify(p.patrol.started_at) {
+                if d == date {
+                    e.1.insert(w);
+                }
+            }
+        }
+        let names = user_names(tx, grids.iter().filter_map(|g| g.worker_id.clone()))?;
+        let named = |l: OrgLevel, g: &Grid| {
+            org.ancestor_at(&g.community_id, l).map(|u| Named {
+                id: u.id.0.clone(),
+                name: u.name.clone(),
+            })
+        };
+        let items = grids
+            .iter()
+            .map(|g| {
+                let (patrols, seen) = per_grid.get(&g.id).cloned().unwrap_or_default();
+                GridRow {
+                    id: g.id.clone(),
+                    name: g.name.clone(),
+                    kind: g.kind,
+                    community: named(OrgLevel::Community, g),
+                    township: named(OrgLevel::Township, g),
+                    worker_name: g.worker_id.as_ref().and_then(|w| names.get(w).cloned()),
+                    worker_id: g.worker_id.clone(),
+                    patrols,
+                    windows: seen.len() as u8,
+                    polygon: polygons.then(|| g.polygon.clone()),
+                }
+            })
+            .collect();
+        Ok(GridList { date, items })
+    })
+    .await?;
+    Ok(Json(out))
+}
