@@ -139,7 +139,8 @@ app: app-deps
 # WebKitWebDriver, against the real demo server (tests/e2e-app/e2e.mjs says what it checks).
 e2e-app: app-deps tauri-driver app
 	cd tests/e2e-app && $(NPM_CI)
-	$(CARGO) build --locked -p yiwang-server
+	# The server binary as `make unit` built it (same features, so no rebuild after it).
+	$(CARGO) test --locked --no-run -q
 	@drv=$$(command -v tauri-driver || echo "$${CARGO_HOME:-$$HOME/.cargo}/bin/tauri-driver"); \
 	YIWANG_APP_BIN=$(APP_BIN) YIWANG_SERVER_BIN=$(CARGO_TARGET_DIR)/debug/yiwang-server \
 	  TAURI_DRIVER=$$drv E2E_OUT=$(E2E_OUT) \

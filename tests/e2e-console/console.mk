@@ -31,7 +31,8 @@ console-dist: deps
 
 e2e-console: console-deps
 	@[ -f $(CONSOLE_DIST)/index.html ] || $(MAKE) --no-print-directory console-dist
-	$(CARGO) build --locked -p yiwang-server
+	# The server binary as `make unit` built it (same features, so no rebuild after it).
+	$(CARGO) test --locked --no-run -q
 	YIWANG_SERVER_BIN=$(CARGO_TARGET_DIR)/debug/yiwang-server CONSOLE_DIR=$(CONSOLE_DIST) \
 	  E2E_OUT=$(E2E_OUT) node tests/e2e-console/console.mjs
 
