@@ -9,43 +9,12 @@
 mod common;
 
 use chrono::Duration;
+use common::console::{
+    act, act_ok, get_json, hotline, intake, ledger_file, stored, G1, G2, G3, G5, G8,
+};
 use common::{error_code, TestServer};
 use serde_json::{json, Value};
-use yiwang_core::case::Case;
 use yiwang_core::ids::CaseId;
-
-/// Grids of the small county, in grid order (worker-0001 … worker-0008).
-const G1: &str = "210882001001-01";
-const G2: &str = "210882001001-02";
-const G3: &str = "210882001002-01";
-const G5: &str = "210882002001-01";
-const G8: &str = "210882002002-02";
-
-fn hotline(grid: &str, category: &str, description: &str) -> Value {
-    json!({
-        "channel": "hotline8890", "category": category, "description": description,
-        "grid_id": grid, "lat": 40.615, "lon": 122.504, "contact": "张先生 13800000000"
-    })
-}
-
-/// Lodges a case that must be accepted; returns the case.
-async fn intake(s: &TestServer, token: &str, body: Value) -> Value {
-    let r = s.post(token, "/api/v1/cases", &body).await;
-    let status = r.status();
-    let out: Value = r.json().await.unwrap();
-    assert_eq!(status, 201, "intake of {body} is accepted: {out}");
-    out["case"].clone()
-}
-
-/// The case as stored, read from the ledger itself rather than through the API under test.
-fn stored(s: &TestServer, id: &str) -> Case {
-    let id = CaseId(id.to_owned());
-    s.state
-        .ledger
-        .read_blocking(move |tx| tx.case(&id))
-        .unwrap()
-        .expect("the case is in the ledger")
-}
 
 fn event_count(s: &TestServer, id: &str) -> usize {
     let id = CaseId(id.to_owned());
@@ -56,37 +25,6 @@ fn event_count(s: &TestServer, id: &str) -> usize {
         .len()
 }
 
-async fn act(
-    s: &TestServer,
-    token: &str,
-    id: &str,
-    version: u64,
-    action: Value,
-) -> reqwest::Response {
-    let mut body = action;
-    body["base_version"] = json!(version);
-    s.post(token, &format!("/api/v1/cases/{id}/actions"), &body)
-        .await
-}
-
-/// Takes an action that must succeed, decided on the case's current version.
-async fn act_ok(s: &TestServer, token: &str, id: &str, action: Value) -> Value {
-    let version = stored(s, id).version;
-    let r = act(s, token, id, version, action.clone()).await;
-    let status = r.status();
-    let body: Value = r.json().await.unwrap();
-    assert_eq!(status, 200, "{action} on {id} succeeds: {body}");
-    body["case"].clone()
-}
-
-async fn get_json(s: &TestServer, token: &str, path: &str) -> Value {
-    let r = s.get(token, path).await;
-    let status = r.status();
-    let body: Value = r.json().await.unwrap();
-    assert_eq!(status, 200, "GET {path} answers: {body}");
-    body
-}
-
 fn listed(list: &Value) -> Vec<String> {
     list["items"]
         .as_array()
@@ -94,13 +32,6 @@ fn listed(list: &Value) -> Vec<String> {
         .iter()
         .map(|c| c["id"].as_str().unwrap().to_owned())
         .collect()
-}
-
-/// A raw connection on the ledger file, for the rows devices bring in through sync.
-fn ledger_file(s: &TestServer) -> rusqlite::Connection {
-    let c = rusqlite::Connection::open(s.dir.path().join("ledger.sqlite")).unwrap();
-    c.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
-    c
 }
 
 fn sha(text: &str) -> String {

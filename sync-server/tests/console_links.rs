@@ -5,59 +5,16 @@
 mod common;
 
 use chrono::Duration;
+use common::console::{
+    act_ok, get_json, hotline, intake_id as intake, ledger_file, stored, G1, G2, G3, G5,
+};
 use common::{error_code, TestServer};
 use serde_json::{json, Value};
-use yiwang_core::ids::CaseId;
-
-const G1: &str = "210882001001-01";
-const G2: &str = "210882001001-02";
-const G3: &str = "210882001002-01";
-const G5: &str = "210882002001-01";
-
-fn hotline(grid: &str, category: &str, description: &str) -> Value {
-    json!({
-        "channel": "hotline8890", "category": category, "description": description,
-        "grid_id": grid, "lat": 40.615, "lon": 122.504
-    })
-}
-
-async fn get_json(s: &TestServer, token: &str, path: &str) -> Value {
-    let r = s.get(token, path).await;
-    let status = r.status();
-    let body: Value = r.json().await.unwrap();
-    assert_eq!(status, 200, "GET {path} answers: {body}");
-    body
-}
-
-async fn intake(s: &TestServer, token: &str, body: Value) -> String {
-    let r = s.post(token, "/api/v1/cases", &body).await;
-    let status = r.status();
-    let out: Value = r.json().await.unwrap();
-    assert_eq!(status, 201, "intake of {body} is accepted: {out}");
-    out["case"]["id"].as_str().unwrap().to_owned()
-}
-
-fn version(s: &TestServer, id: &str) -> u64 {
-    let id = CaseId(id.to_owned());
-    s.state
-        .ledger
-        .read_blocking(move |tx| tx.case(&id))
-        .unwrap()
-        .expect("the case is in the ledger")
-        .version
-}
 
 /// Takes an action that must succeed, on the case's current version, a minute later.
 async fn act(s: &TestServer, token: &str, id: &str, action: Value) {
     s.advance(Duration::minutes(1));
-    let mut body = action.clone();
-    body["base_version"] = json!(version(s, id));
-    let r = s
-        .post(token, &format!("/api/v1/cases/{id}/actions"), &body)
-        .await;
-    let status = r.status();
-    let out: Value = r.json().await.unwrap();
-    assert_eq!(status, 200, "{action} on {id} succeeds: {out}");
+    act_ok(s, token, id, action).await;
 }
 
 /// Every count of `Measures` and the names that link to it.
@@ -305,7 +262,7 @@ async fn a_case_says_where_a_dispatch_would_send_it_and_by_when() {
     s.post(
         &t1,
         &format!("/api/v1/cases/{id}/actions"),
-        &json!({"action": "dispatch", "base_version": version(&s, &id)}),
+        &json!({"action": "dispatch", "base_version": stored(&s, &id).version}),
     )
     .await;
     let after = get_json(&s, &t1, &format!("/api/v1/cases/{id}")).await;
@@ -332,8 +289,7 @@ async fn a_case_says_where_a_dispatch_would_send_it_and_by_when() {
 
 /// Writes a patrol, its track and a finding the way sync stores them.
 fn patrol_rows(s: &TestServer) {
-    let db = rusqlite::Connection::open(s.dir.path().join("ledger.sqlite")).unwrap();
-    db.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
+    let db = ledger_file(s);
     let patrols = [
         (
             "p1",

@@ -3,6 +3,8 @@
 //! controls. Dropping it stops the server and removes the folder.
 #![allow(dead_code)]
 
+pub mod console;
+
 use chrono::{DateTime, Duration, Utc};
 use std::sync::{Arc, Mutex, OnceLock};
 use yiwang_server::seed::{seed_county, small_plan, Seeded};
