@@ -79,6 +79,20 @@ function check(ok, why) {
   if (!ok) throw new CheckFailed(why)
 }
 
+/**
+ * The deadline a dispatch stored against the one the server previewed a moment before. A category
+ * counted in working hours starts its clock at the dispatch, so during working time the stored
+ * deadline is later than the preview by at most the wall time between the two requests (working
+ * time never runs faster than the clock); outside working time, or counted in working days, the
+ * two are equal.
+ */
+function checkPreviewedDeadline(stored, previewed, elapsedMs) {
+  const late = Date.parse(stored) - Date.parse(previewed)
+  check(Number.isFinite(late) && late >= 0 && late <= elapsedMs + 1000,
+    `with the deadline the server previewed (${previewed}; stored ${stored}, ${late} ms later, ` +
+    `${elapsedMs} ms between preview and dispatch)`)
+}
+
 async function step(name, fn) {
   currentStep = name
   const t0 = Date.now()
@@ -612,10 +626,11 @@ async function main() {
   await step(`${SUPERVISOR} finds it in the queue, claims and dispatches it`, async () => {
     if (API_ONLY) {
       await api.act(supervisor, caseId, { action: 'claim' })
+      const since = Date.now()
       const d = await api.caseOf(supervisor, caseId)
       check(d.dispatch_preview?.default_department === dept.leaf.department, 'the preview names the category\'s department')
       const c = await api.act(supervisor, caseId, { action: 'dispatch', department: dept.leaf.department })
-      check(c.deadline === d.dispatch_preview.deadline, 'the dispatch set the previewed deadline')
+      checkPreviewedDeadline(c.deadline, d.dispatch_preview.deadline, Date.now() - since)
       return
     }
     page = await signIn(base, SUPERVISOR)
@@ -630,6 +645,7 @@ async function main() {
     await row.click()
     await page.locator(tid('screen-case')).waitFor({ timeout: UI_MS })
     await takeAction(page, 'claim', 'claimed')
+    const since = Date.now()
     const d = await api.caseOf(supervisor, caseId)
     await takeAction(page, 'dispatch', 'dispatched', async (p) => {
       const chosen = await p.locator(tid('action-department')).inputValue()
@@ -637,7 +653,7 @@ async function main() {
     })
     const after = await api.caseOf(supervisor, caseId)
     check(after.case.department === dept.leaf.department, 'dispatched to the department the form showed')
-    check(after.case.deadline === d.dispatch_preview.deadline, 'with the deadline the server previewed')
+    checkPreviewedDeadline(after.case.deadline, d.dispatch_preview.deadline, Date.now() - since)
   })
 
   const png = makePng(path.join(tmp, 'handled.png'), Date.now() % 9973)
