@@ -720,7 +720,11 @@ async fn pull_never_leaves_the_callers_jurisdiction() {
             .unwrap();
         let conn = db(&s);
         let mut stmt = conn
-            .prepare("SELECT entity, id, data FROM changes")
+            // A finding's record is its own row, not a copy in the log (migration 0002).
+            .prepare(
+                "SELECT c.entity, c.id, coalesce(c.data, f.data)
+                 FROM changes c LEFT JOIN findings f ON c.entity = 'finding' AND f.id = c.id",
+            )
             .unwrap();
         let rows: Vec<(String, String, Value)> = stmt
             .query_map([], |r| {
@@ -1251,4 +1255,191 @@ async fn a_photo_that_landed_first_is_seen_where_its_finding_is() {
     }
     let c = case_row(&s, &case).await;
     assert_eq!(c.photos, vec![hash], "the case lists the finding's photo");
+}
+
+/// Migration 0002 on a ledger written before it: the change log's copies of findings are dropped
+/// (pulls read them from `findings`), every seq and the AUTOINCREMENT high-water mark survive,
+/// and every pull answers exactly what it answered before.
+#[tokio::test]
+async fn a_ledger_from_before_the_lean_change_log_migrates_and_pulls_the_same() {
+    let s = TestServer::start().await;
+    let w1 = s.login("worker-0001").await;
+    let patrol = new_id();
+    let note = new_id();
+    let r = push(
+        &s,
+        &w1,
+        "worker-0001",
+        &[
+            patrol_start(&patrol, W1_GRID),
+            patrol_track(&patrol, 3),
+            finding(&note, W1_GRID, "note", None),
+        ],
+    )
+    .await;
+    assert_eq!(outcomes(&r), applied(3));
+    // A case worked through to verification: cases and case events in the log too.
+    case_in_verifying(&s, "worker-0001", W1_GRID, "township-01").await;
+    let viewers = ["worker-0001", "township-01", "center", "leader"];
+    let mut before = vec![];
+    for who in viewers {
+        let t = s.login(who).await;
+        before.push(pull_all(&s, &t, 7).await.0);
+    }
+    assert!(
+        before[0]
+            .iter()
+            .filter(|c| c.entity == Entity::Finding)
+            .count()
+            >= 2,
+        "the worker pulls both findings"
+    );
+
+    // The same ledger as a version-1 server left it: findings copied into the log, the old
+    // indexes, user_version 1, and a high-water mark above the newest row (a replaced row).
+    let old = tempfile::tempdir().unwrap();
+    let old_file = old.path().join("ledger.sqlite");
+    db(&s)
+        .execute("VACUUM INTO ?1", [old_file.to_str().unwrap()])
+        .unwrap();
+    let mark: i64 = {
+        let c = rusqlite::Connection::open(&old_file).unwrap();
+        c.execute_batch(
+            "UPDATE changes SET data = (SELECT f.data FROM findings f WHERE f.id = changes.id)
+                 WHERE entity = 'finding' AND data IS NULL;
+             DROP INDEX findings_case;
+             CREATE INDEX findings_case ON findings(case_id);
+             CREATE INDEX ops_user ON ops(user_id);
+             UPDATE sqlite_sequence SET seq = seq + 5 WHERE name = 'changes';
+             PRAGMA user_version = 1;",
+        )
+        .unwrap();
+        let copied: i64 = c
+            .query_row(
+                "SELECT count(*) FROM changes WHERE entity = 'finding' AND data IS NOT NULL",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert!(copied >= 2, "the old form copies findings into the log");
+        c.query_row(
+            "SELECT seq FROM sqlite_sequence WHERE name = 'changes'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+
+    let ledger = yiwang_server::storage::Ledger::open(&format!("sqlite:{}", old_file.display()))
+        .expect("a version-1 ledger opens and migrates");
+    let c = rusqlite::Connection::open_with_flags(
+        &old_file,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .unwrap();
+    let q = |sql: &str| -> i64 { c.query_row(sql, [], |r| r.get(0)).expect(sql) };
+    assert_eq!(q("PRAGMA user_version"), 2, "migrated to version 2");
+    assert_eq!(
+        q("SELECT count(*) FROM changes WHERE entity = 'finding' AND data IS NOT NULL"),
+        0,
+        "no finding is copied into the log any more"
+    );
+    assert_eq!(
+        q("SELECT count(*) FROM sqlite_master WHERE name IN ('ops_user', 'changes_next')"),
+        0,
+        "the old index and the rebuild's table are gone"
+    );
+    assert_eq!(
+        q("SELECT seq FROM sqlite_sequence WHERE name = 'changes'"),
+        mark,
+        "the high-water mark survives the rebuild"
+    );
+
+    // Every viewer pulls exactly what it pulled before, seqs included.
+    let state = yiwang_server::state::AppState::new(
+        ledger.clone(),
+        yiwang_server::state::Settings {
+            data_dir: old.path().to_path_buf(),
+            demo_mode: true,
+        },
+        std::sync::Arc::new(TestServer::t0),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let app = yiwang_server::app(state);
+    let task = tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let http = reqwest::Client::new();
+    for (who, was) in viewers.iter().zip(&before) {
+        let login: Value = http
+            .post(format!("{base}/api/v1/auth/login"))
+            .json(&json!({"username": who, "password": common::PASSWORD,
+                          "device_id": format!("dev-{who}"), "device_name": "test"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let token = login["token"].as_str().unwrap();
+        let mut now = vec![];
+        let mut cursor = String::new();
+        loop {
+            let page: PullResponse = http
+                .get(format!("{base}/api/v1/sync/pull?cursor={cursor}&limit=7"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            now.extend(page.changes);
+            cursor = page.cursor;
+            if !page.has_more {
+                break;
+            }
+        }
+        // A sign-in just now logs nothing a pull returns: the two lists compare whole.
+        assert_eq!(
+            serde_json::to_value(&now).unwrap(),
+            serde_json::to_value(was).unwrap(),
+            "{who} pulls the same changes after the migration"
+        );
+    }
+
+    // The next record logged gets a seq above the mark, never one handed out before.
+    let w1 = {
+        let login: Value = http
+            .post(format!("{base}/api/v1/auth/login"))
+            .json(
+                &json!({"username": "worker-0001", "password": common::PASSWORD,
+                          "device_id": "dev-worker-0001", "device_name": "test"}),
+            )
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        login["token"].as_str().unwrap().to_owned()
+    };
+    let later = new_id();
+    let r: PushResponse = http
+        .post(format!("{base}/api/v1/sync/push"))
+        .bearer_auth(&w1)
+        .json(&json!({"device_id": "dev-worker-0001",
+                      "ops": [finding(&later, W1_GRID, "note", None)]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(outcomes(&r), applied(1));
+    assert!(
+        r.results[0].seq.is_some_and(|seq| seq > mark),
+        "a new finding is logged above the mark {mark}: {:?}",
+        r.results[0]
+    );
+    task.abort();
 }

@@ -218,8 +218,12 @@ fn sqlite_reference(
         conn.pragma_update(None, "temp_store", "MEMORY")?;
     }
     conn.pragma_update(None, "synchronous", "FULL")?;
+    // The server's schema, as its migrations build it.
     conn.execute_batch(include_str!(
         "../../../sync-server/migrations/sqlite/0001_init.sql"
+    ))?;
+    conn.execute_batch(include_str!(
+        "../../../sync-server/migrations/sqlite/0002_lean_ingest.sql"
     ))?;
     // The finding's grid, for its foreign key (checked, as in the server).
     conn.pragma_update(None, "foreign_keys", "ON")?;
@@ -243,10 +247,11 @@ fn sqlite_reference(
              VALUES (?1, ?2, NULL, ?3, ?4, 'note', NULL, ?5, ?6, ?7)",
         )?;
         let mut unlog = tx.prepare("DELETE FROM changes WHERE entity = ?1 AND id = ?2")?;
+        // A finding's change-log row points at its own row (data NULL), as the server logs it.
         let mut log = tx.prepare(
             "INSERT INTO changes(entity, id, deleted, scope_all, scope_path, scope_grid,
                                  scope_depts, scope_user, data)
-             VALUES ('finding', ?1, 0, 0, ?2, ?3, NULL, NULL, ?4)",
+             VALUES ('finding', ?1, 0, 0, ?2, ?3, NULL, NULL, NULL)",
         )?;
         let mut op = tx.prepare(
             "INSERT INTO ops(op_id, device_id, user_id, type, entity_id, at, received_at, status,
@@ -287,7 +292,7 @@ fn sqlite_reference(
                 data
             ])?;
             unlog.execute(params!["finding", id])?;
-            log.execute(params![id, path, device.grid.0, data])?;
+            log.execute(params![id, path, device.grid.0])?;
             let seq = tx.last_insert_rowid();
             op.execute(params![
                 uuid::Uuid::now_v7().to_string(),

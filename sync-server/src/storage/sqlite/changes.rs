@@ -27,15 +27,21 @@ fn parse_entity(s: &str) -> rusqlite::Result<Entity> {
 }
 
 impl SqliteTx<'_> {
-    /// Logs a record already serialised as `data` (JSON text); returns its new seq.
+    /// Logs a record already serialised as `data` (JSON text); returns its new seq. `None`
+    /// logs a finding without copying it: a pull reads it from `findings.data` (see migration
+    /// 0002), which is only right for a record that is never changed after it is written.
     pub(super) fn log(
         &mut self,
         entity: Entity,
         id: &str,
         scope: &Scope,
         deleted: bool,
-        data: &str,
+        data: Option<&str>,
     ) -> Result<i64> {
+        debug_assert!(
+            data.is_some() || (entity == Entity::Finding && !deleted),
+            "only a finding's record may stay in its own table"
+        );
         let (all, path, grid, depts, user) = match scope {
             Scope::All => (true, None, None, None, None),
             Scope::Area {
@@ -92,11 +98,11 @@ impl ChangeLogTx for SqliteTx<'_> {
         scope: &Scope,
         data: &serde_json::Value,
     ) -> Result<i64> {
-        self.log(entity, id, scope, false, &data.to_string())
+        self.log(entity, id, scope, false, Some(&data.to_string()))
     }
 
     fn record_deletion(&mut self, entity: Entity, id: &str, scope: &Scope) -> Result<i64> {
-        self.log(entity, id, scope, true, "null")
+        self.log(entity, id, scope, true, Some("null"))
     }
 
     fn changes_since(
@@ -107,7 +113,11 @@ impl ChangeLogTx for SqliteTx<'_> {
     ) -> Result<(Vec<Change>, bool)> {
         let grids = serde_json::to_string(&viewer.grids)?;
         let mut st = self.tx.prepare_cached(
-            "SELECT seq, entity, id, deleted, data FROM changes
+            "SELECT seq, entity, id, deleted,
+                    coalesce(data, CASE WHEN entity = 'finding'
+                                        THEN (SELECT f.data FROM findings f WHERE f.id = changes.id)
+                                   END)
+             FROM changes
              WHERE seq > ?1 AND (
                    scope_all = 1
                 OR (?2 IS NOT NULL AND substr(scope_path, 1, length(?2)) = ?2)

@@ -29,7 +29,10 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 /// The migrations this binary knows, in order; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: &[&str] = &[include_str!("../../../migrations/sqlite/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../../migrations/sqlite/0001_init.sql"),
+    include_str!("../../../migrations/sqlite/0002_lean_ingest.sql"),
+];
 /// Reader connections kept open.
 const READERS: usize = 4;
 

@@ -341,7 +341,6 @@ impl SyncTx for SqliteTx<'_> {
             StorageError::Invalid(format!("finding {}: unknown grid {}", f.id, f.grid_id))
         })?;
         let disposition = serde_json::to_value(f.disposition)?;
-        // Serialised once: the same text goes to the findings table and to the change log.
         let data = json(f);
         let received_at = self.ts_cached(received_at);
         let inserted = self
@@ -375,7 +374,8 @@ impl SyncTx for SqliteTx<'_> {
                 st.execute(params![f.id.0, i as i64, h.as_str()])?;
             }
         }
-        self.log(Entity::Finding, &f.id.0, &scope, false, &data)?;
+        // The change log points at the finding's own row instead of copying it (migration 0002).
+        self.log(Entity::Finding, &f.id.0, &scope, false, None)?;
         Ok(true)
     }
 }
