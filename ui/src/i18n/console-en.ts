@@ -48,7 +48,7 @@ const consoleEn: ConsoleMessages = {
     workingLeft: '{h} h {m} min of working time left', workingPast: '{h} h {m} min of working time past the deadline',
     workingNote: 'on the working calendar (server, as of {time})', wallLeft: '{span} to the deadline (clock time)', wallPast: '{span} past the deadline (clock time)',
     wallOnly: 'The server gave no working time: clock time shown', actions: 'Actions', noActions: 'Nothing you can do on this case now',
-    readOnly: 'Read-only: leaders see every case and act on none', supervisions: 'Urged {n}×', extensions: 'Extended {n}×',
+    readOnly: 'Leaders read every case; they urge one still being worked and may comment at any time', supervisions: 'Urged {n}×', extensions: 'Extended {n}×',
     reworks: 'Reworked {n}×', rating: 'Rating', outcome: 'Outcome', done: 'Done', stale: 'Someone changed the case; it was reloaded, please check again',
     finding: 'Original finding', observedAt: 'Seen at', byWho: '{name} ({unit})',
   },

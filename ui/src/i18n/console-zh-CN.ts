@@ -47,7 +47,7 @@ const consoleZhCN = {
     workingLeft: '剩余工作时间 {h} 小时 {m} 分', workingPast: '已超出工作时间 {h} 小时 {m} 分',
     workingNote: '按工作日历计（服务器 {time} 计算）', wallLeft: '距截止 {span}（自然时间）', wallPast: '已超期 {span}（自然时间）',
     wallOnly: '服务器未给出工作时间，以上为自然时间', actions: '可执行操作', noActions: '当前没有可执行的操作',
-    readOnly: '只读：领导账号可查看全部案件，不做处置', supervisions: '督办 {n} 次', extensions: '延期 {n} 次',
+    readOnly: '领导账号可查看全部案件：办理中的案件可督办，随时可备注', supervisions: '督办 {n} 次', extensions: '延期 {n} 次',
     reworks: '返工 {n} 次', rating: '评价', outcome: '结果', done: '操作成功', stale: '案件已被他人更新，已刷新，请重新确认',
     finding: '原始发现', observedAt: '发现时间', byWho: '{name}（{unit}）',
   },

@@ -1,21 +1,25 @@
 import { describe, expect, it } from 'vitest'
 import { actionButtons, buildActionBody, dispatchDeadline, emptyInput, formFor, summarizeBatch, untilToRfc3339 } from './actions'
 import { countdown, formatSpan, split, workingHoursMinutes } from './countdown'
-import { canBatchClaim, canIntake, homeFor, navFor } from './roles'
+import { actionsFor, canBatchClaim, canIntake, homeFor, navFor } from './roles'
 
 const now = new Date('2026-11-26T01:00:00Z')
 
 describe('action buttons', () => {
   it('show exactly the known actions the server lists, in workflow order', () => {
-    const b = actionButtons(['comment', 'supervise', 'dispatch', 'escalate', 'teleport'], false)
+    const b = actionButtons(['comment', 'supervise', 'dispatch', 'escalate', 'teleport'])
     expect(b.map((x) => x.kind)).toEqual(['dispatch', 'escalate', 'supervise', 'comment'])
     expect(b[0].type).toBe('primary')
     expect(b[1].type).toBe('warning')
     expect(b[3].type).toBe('default')
   })
-  it('show none for a read-only role or an empty list', () => {
-    expect(actionButtons(['supervise', 'comment'], true)).toEqual([])
-    expect(actionButtons([], false)).toEqual([])
+  it("keep to the role's own limit: a leader urges and comments, nothing else", () => {
+    const leader = actionsFor('leader')
+    expect(actionButtons(['claim', 'dispatch', 'supervise', 'close', 'comment'], leader).map((x) => x.kind)).toEqual(['supervise', 'comment'])
+    expect(actionButtons(['claim', 'close'], leader)).toEqual([])
+    expect(actionsFor('township')).toBeNull()
+    expect(actionButtons(['claim', 'supervise'], actionsFor('township')).map((x) => x.kind)).toEqual(['claim', 'supervise'])
+    expect(actionButtons([])).toEqual([])
   })
 })
 

@@ -30,11 +30,10 @@ export interface ActionButton {
 /**
  * The buttons for the server's list, in the workflow's order (forward steps first, comment
  * last). Names the console does not know (a newer server) are left out rather than guessed;
- * a read-only role gets none.
+ * `allowed` (the role's own limit, `actionsFor`) narrows the list further.
  */
-export function actionButtons(available: readonly string[], readOnly: boolean): ActionButton[] {
-  if (readOnly) return []
-  return ACTION_KINDS.filter((k) => available.includes(k)).map((kind) => ({
+export function actionButtons(available: readonly string[], allowed: readonly string[] | null = null): ActionButton[] {
+  return ACTION_KINDS.filter((k) => available.includes(k) && (allowed === null || allowed.includes(k))).map((kind) => ({
     kind,
     type: PRIMARY.includes(kind) ? 'primary' : WARNING.includes(kind) ? 'warning' : 'default',
   }))

@@ -31,9 +31,12 @@ export function canBatchClaim(role: string): boolean {
   return CLAIM.includes(role as Role)
 }
 
-/** Read-only roles never see action buttons, whatever a stale list might say. */
-export function isReadOnly(role: string): boolean {
-  return role === 'leader'
+/**
+ * The actions a role may ever take, or `null` for "whatever the server lists". A leader reads
+ * everything and urges (DESIGN.md §1): only 督办 and comments, whatever a stale list might say.
+ */
+export function actionsFor(role: string): readonly string[] | null {
+  return role === 'leader' ? ['supervise', 'comment'] : null
 }
 
 /** The route a role lands on after login. */
