@@ -253,6 +253,20 @@ pub async fn serve_on(
     console: Option<ConsoleFiles>,
 ) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
+    // Nothing of this ledger is being written before we serve: a photo upload's lease left by a
+    // server killed mid-PATCH is void, so its device resumes at once instead of waiting for the
+    // lease to lapse.
+    let stale = state
+        .ledger
+        .write(|tx| tx.release_all_upload_leases())
+        .await
+        .context("releasing the upload leases of an earlier run")?;
+    if stale > 0 {
+        tracing::info!(
+            leases = stale,
+            "released upload leases a stopped server left behind"
+        );
+    }
     tracing::info!(%addr, backend = state.ledger.kind(), demo = state.settings.demo_mode, "serving");
     println!("yiwang-server listening on http://{addr}/");
     axum::serve(listener, crate::app::app_with_console(state, console))

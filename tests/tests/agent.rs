@@ -909,23 +909,10 @@ impl CuttingProxy {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_photo_cut_off_mid_upload_resumes_from_the_servers_offset() {
+/// A noisy photo of several tus chunks (noise does not compress), recorded on `device` and
+/// named by a reported finding: its hash and length.
+fn several_chunk_photo(device: &Device) -> (PhotoHash, u64) {
     use yiwang_client::sync::CHUNK_BYTES;
-    let server = Server::start().await;
-    let proxy = CuttingProxy::start(&server.base).await;
-    let device = Device::sign_in(&server.base, "worker-0001").await;
-    let agent = SyncAgent::with_config(
-        device.store.clone(),
-        SyncClient::new(&proxy.base, device.agent.client().token()).expect("a client"),
-        quick(),
-    );
-    agent
-        .sync_once()
-        .await
-        .expect("a first sync through the proxy");
-
-    // Noise does not compress: a photo of several chunks.
     let mut seed: u32 = 0x2545_f491;
     let noise = image::RgbImage::from_fn(1600, 1200, |_, _| {
         seed ^= seed << 13;
@@ -962,6 +949,25 @@ async fn a_photo_cut_off_mid_upload_resumes_from_the_servers_offset() {
         .record_photo(&meta, &path, &device.files.thumb_path(&photo.hash))
         .expect("recorded");
     device.finding(Disposition::Report, vec![photo.hash.clone()]);
+    (photo.hash, len)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_photo_cut_off_mid_upload_resumes_from_the_servers_offset() {
+    use yiwang_client::sync::CHUNK_BYTES;
+    let server = Server::start().await;
+    let proxy = CuttingProxy::start(&server.base).await;
+    let device = Device::sign_in(&server.base, "worker-0001").await;
+    let agent = SyncAgent::with_config(
+        device.store.clone(),
+        SyncClient::new(&proxy.base, device.agent.client().token()).expect("a client"),
+        quick(),
+    );
+    agent
+        .sync_once()
+        .await
+        .expect("a first sync through the proxy");
+    let (hash, len) = several_chunk_photo(&device);
 
     // The link dies in the middle of the second chunk (after the push and the first chunk).
     proxy.cut_after(CHUNK_BYTES as i64 + CHUNK_BYTES as i64 / 2 + 8 * 1024);
@@ -971,7 +977,7 @@ async fn a_photo_cut_off_mid_upload_resumes_from_the_servers_offset() {
         .expect_err("the link died mid-upload");
     assert!(err.is_retryable(), "a cut link is retried later: {err:?}");
     assert!(
-        !server.photo_stored(&photo.hash),
+        !server.photo_stored(&hash),
         "the photo is not complete on the server"
     );
     assert_eq!(
@@ -1001,7 +1007,7 @@ async fn a_photo_cut_off_mid_upload_resumes_from_the_servers_offset() {
         "the progress bar ends full, counting what the server already held: {bar:?}"
     );
     assert!(
-        server.photo_stored(&photo.hash),
+        server.photo_stored(&hash),
         "the whole photo is on the server"
     );
     assert!(
@@ -1012,4 +1018,85 @@ async fn a_photo_cut_off_mid_upload_resumes_from_the_servers_offset() {
             .is_empty(),
         "nothing waits any more"
     );
+}
+
+/// The app is killed mid-upload (nothing in memory survives) and started again: the new agent,
+/// on a store opened afresh from the same file, finds the upload's URL with the photo and
+/// continues from the server's offset.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_photo_upload_resumes_after_the_app_is_killed_and_started_again() {
+    use yiwang_client::sync::CHUNK_BYTES;
+    let server = Server::start().await;
+    let proxy = CuttingProxy::start(&server.base).await;
+    let device = Device::sign_in(&server.base, "worker-0001").await;
+    let token = device.agent.client().token();
+    let agent = SyncAgent::with_config(
+        device.store.clone(),
+        SyncClient::new(&proxy.base, token.clone()).expect("a client"),
+        quick(),
+    );
+    agent.sync_once().await.expect("a first sync");
+    let (hash, len) = several_chunk_photo(&device);
+    proxy.cut_after(CHUNK_BYTES as i64 + CHUNK_BYTES as i64 / 2 + 8 * 1024);
+    agent
+        .sync_once()
+        .await
+        .expect_err("the link died mid-upload");
+    assert!(!server.photo_stored(&hash), "the photo is not complete");
+    let kept = device
+        .store
+        .photo_upload_url(&hash)
+        .expect("the store reads")
+        .expect("the upload's URL is kept with the photo");
+    assert!(kept.starts_with(&proxy.base), "{kept}");
+
+    // Killed: the agent, its client and its memory are gone. Started again: a store opened
+    // from the file, a new client, a new agent.
+    drop(agent);
+    let reopened = Arc::new(
+        Store::open(device._dir.path().join("device.sqlite"))
+            .expect("the store reopens")
+            .with_clock(t0),
+    );
+    let agent = SyncAgent::with_config(
+        reopened.clone(),
+        SyncClient::new(&proxy.base, token).expect("a client"),
+        quick(),
+    );
+    proxy.restore();
+    let report = agent.sync_once().await.expect("the sync after the restart");
+    assert_eq!(report.photos_uploaded, 1, "the photo finished: {report:?}");
+    assert_eq!(
+        report.bytes_uploaded,
+        len - CHUNK_BYTES as u64,
+        "the upload went on from the server's offset (one chunk kept), not from zero"
+    );
+    assert!(
+        server.photo_stored(&hash),
+        "the whole photo is on the server"
+    );
+    assert_eq!(
+        reopened.photo_upload_url(&hash).expect("the store reads"),
+        None,
+        "a finished upload's URL is forgotten"
+    );
+}
+
+/// A URL kept for another server (the address was changed in the settings) is never used: the
+/// upload starts over on the server the client speaks to.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_url_of_another_server_is_dropped_and_the_upload_starts_over() {
+    let server = Server::start().await;
+    let device = Device::sign_in(&server.base, "worker-0001").await;
+    device.agent.sync_once().await.expect("a first sync");
+    let (hash, len) = several_chunk_photo(&device);
+    device
+        .store
+        .set_photo_upload_url(&hash, Some("http://192.0.2.1:9/api/v1/photos/uploads/x"))
+        .expect("kept");
+    let report = device.agent.sync_once().await.expect("the sync");
+    assert_eq!(report.photos_uploaded, 1, "{report:?}");
+    assert_eq!(report.bytes_uploaded, len, "sent whole, to this server");
+    assert!(server.photo_stored(&hash));
+    assert_eq!(device.store.photo_upload_url(&hash).expect("reads"), None);
 }

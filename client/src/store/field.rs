@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Duration, NaiveDateTime, NaiveTime, Utc};
-use rusqlite::{params, Connection, Row, Transaction};
+use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 use serde::{Deserialize, Serialize};
 use yiwang_core::field::{Disposition, Finding, Patrol, PatrolWindows, PhotoMeta, TrackPoint};
 use yiwang_core::ids::{
@@ -350,13 +350,40 @@ impl Store {
         let now = self.now();
         self.write(|tx| {
             let n = tx.execute(
-                "UPDATE photos SET upload_state = 'uploaded', uploaded_at = COALESCE(uploaded_at, ?2)
+                "UPDATE photos SET upload_state = 'uploaded', uploaded_at = COALESCE(uploaded_at, ?2),
+                                   upload_url = NULL
                  WHERE sha256 = ?1",
                 params![sha256.as_str(), ts(now)],
             )?;
             if n == 0 {
                 return Err(StoreError::not_found("photo", sha256));
             }
+            Ok(())
+        })
+    }
+
+    /// The tus upload URL of a photo being uploaded, if an upload was started (migration 0003).
+    pub fn photo_upload_url(&self, sha256: &PhotoHash) -> Result<Option<String>> {
+        self.read(|tx| {
+            Ok(tx
+                .query_row(
+                    "SELECT upload_url FROM photos WHERE sha256 = ?1",
+                    [sha256.as_str()],
+                    |r| r.get::<_, Option<String>>(0),
+                )
+                .optional()?
+                .flatten())
+        })
+    }
+
+    /// Keeps (or, with `None`, forgets) the tus upload URL of a photo. A photo the device does
+    /// not know is left alone: the URL is only a way to resume, never a record of its own.
+    pub fn set_photo_upload_url(&self, sha256: &PhotoHash, url: Option<&str>) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "UPDATE photos SET upload_url = ?2 WHERE sha256 = ?1",
+                params![sha256.as_str(), url],
+            )?;
             Ok(())
         })
     }

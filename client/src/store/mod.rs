@@ -51,6 +51,7 @@ pub use session::{Device, Session};
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_init.sql"),
     include_str!("migrations/0002_local_login_settings.sql"),
+    include_str!("migrations/0003_upload_urls.sql"),
 ];
 
 /// The newest schema this build understands.

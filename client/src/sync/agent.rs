@@ -171,6 +171,8 @@ impl SyncAgent {
             ..config
         };
         let (progress, _) = watch::channel(Progress::default());
+        // Upload URLs live with the photos, so an upload resumes after the app was killed.
+        let client = client.with_upload_urls(store.clone());
         Self {
             store,
             client,

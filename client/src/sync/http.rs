@@ -4,8 +4,7 @@
 //! shape), redirects are not followed (a captive portal redirects to its login page), and an
 //! error is read from our `{error: {code, message}}` envelope when there is one.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
 use reqwest::header::{HeaderMap, CONTENT_TYPE};
@@ -17,6 +16,7 @@ use yiwang_core::sync::{
     ErrorBody, LoginRequest, LoginResponse, Op, PullResponse, PushRequest, PushResponse,
 };
 
+use super::tus::{MemoryUploads, UploadUrls};
 use super::{Result, SyncError};
 
 /// Timeouts of the HTTP client.
@@ -40,14 +40,24 @@ impl Default for ClientConfig {
 
 /// A client of one Yiwang server. Cheap to clone: clones share the connection pool, the token
 /// and the uploads in progress.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SyncClient {
     pub(super) http: reqwest::Client,
     base: Arc<str>,
     token: Arc<RwLock<Option<String>>>,
     /// The tus upload URL of each photo being uploaded, so an upload broken off by the network
-    /// continues from the server's offset instead of starting over.
-    pub(super) uploads: Arc<Mutex<HashMap<PhotoHash, String>>>,
+    /// continues from the server's offset instead of starting over: in memory unless
+    /// [`SyncClient::with_upload_urls`] names a lasting place (the agent gives its store).
+    pub(super) uploads: Arc<dyn UploadUrls>,
+}
+
+impl std::fmt::Debug for SyncClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SyncClient")
+            .field("base", &self.base)
+            .field("signed_in", &self.token().is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl SyncClient {
@@ -77,8 +87,14 @@ impl SyncClient {
             http,
             base: base.into(),
             token: Arc::new(RwLock::new(token)),
-            uploads: Arc::new(Mutex::new(HashMap::new())),
+            uploads: Arc::new(MemoryUploads::default()),
         })
+    }
+
+    /// The same client keeping its upload URLs in `urls` (shared by its clones from now on).
+    pub fn with_upload_urls(mut self, urls: Arc<dyn UploadUrls>) -> Self {
+        self.uploads = urls;
+        self
     }
 
     /// The server's address, without a trailing slash.

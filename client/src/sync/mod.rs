@@ -19,7 +19,7 @@ mod tus;
 
 pub use agent::{AgentConfig, Phase, Progress, RunOutcome, SyncAgent, SyncReport, Trigger};
 pub use http::{ClientConfig, SyncClient};
-pub use tus::{UploadOutcome, CHUNK_BYTES};
+pub use tus::{MemoryUploads, UploadOutcome, UploadUrls, CHUNK_BYTES};
 
 use crate::store::StoreError;
 

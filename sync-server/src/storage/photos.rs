@@ -88,6 +88,10 @@ pub trait PhotoTx {
     ) -> Result<bool>;
     /// Releases `token`'s lease without moving the offset.
     fn release_upload(&mut self, id: &str, token: &str) -> Result<()>;
+    /// Releases every lease: run as the server starts, when no PATCH of this ledger can be in
+    /// flight (one server process per ledger), so a lease left by a process that died
+    /// mid-PATCH does not hold its upload until it lapses. Returns how many were held.
+    fn release_all_upload_leases(&mut self) -> Result<u64>;
     /// Forgets an upload; false when there was none.
     fn delete_upload(&mut self, id: &str) -> Result<bool>;
     /// Up to `limit` uploads that expired before `now`, oldest first.

@@ -154,6 +154,15 @@ impl PhotoTx for SqliteTx<'_> {
         Ok(())
     }
 
+    fn release_all_upload_leases(&mut self) -> Result<u64> {
+        let n = self.tx.execute(
+            "UPDATE uploads SET lease_token = NULL, lease_until = NULL
+             WHERE lease_token IS NOT NULL",
+            [],
+        )?;
+        Ok(n as u64)
+    }
+
     fn delete_upload(&mut self, id: &str) -> Result<bool> {
         let n = self
             .tx
@@ -329,6 +338,17 @@ mod tests {
                 assert!(
                     tx.lease_upload("u1", "c", until, until + Duration::minutes(2))?,
                     "a lapsed lease (a writer that died) is taken over"
+                );
+                // The server starting again: the live lease of its dead predecessor goes.
+                assert_eq!(tx.release_all_upload_leases()?, 1);
+                assert!(
+                    tx.lease_upload("u1", "d", until, until + Duration::minutes(2))?,
+                    "a restarted server's first PATCH leases at once"
+                );
+                assert_eq!(
+                    tx.upload("u1")?.unwrap().offset,
+                    10,
+                    "the offset stays where it was"
                 );
                 Ok(())
             })
