@@ -1100,3 +1100,65 @@ async fn an_upload_url_of_another_server_is_dropped_and_the_upload_starts_over()
     assert!(server.photo_stored(&hash));
     assert_eq!(device.store.photo_upload_url(&hash).expect("reads"), None);
 }
+
+/// Housekeeping after a good sync: with a keep time of zero, the full-size file of a photo the
+/// server holds goes from the phone (its thumbnail and record stay, and the lightbox falls back
+/// to the thumbnail), the acknowledged op goes, and the finding still reads as sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn housekeeping_frees_the_files_the_server_holds_and_keeps_the_thumbnails() {
+    let server = Server::start().await;
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    // The real clock: housekeeping compares upload times with the store's now.
+    let store = Arc::new(Store::open(dir.path().join("device.sqlite")).expect("the store"));
+    let files = PhotoFiles::open(dir.path().join("photos")).expect("the photo folder");
+    let agent = SyncAgent::with_config(
+        store.clone(),
+        SyncClient::new(&server.base, None).expect("a client"),
+        AgentConfig {
+            keep_synced: Duration::ZERO,
+            ..quick()
+        },
+    );
+    let session = agent
+        .login("worker-0001", PASSWORD)
+        .await
+        .expect("signs in");
+    let device = Device {
+        store: store.clone(),
+        files,
+        agent,
+        grid: session.user.grid_ids[0].clone(),
+        _dir: dir,
+    };
+    let hash = device.take_photo(7);
+    let finding = device.finding(Disposition::Note, vec![hash.clone()]);
+    let row = store.photo(&hash).expect("reads").expect("recorded");
+    let (full, thumb) = (row.path.clone().unwrap(), row.thumb_path.clone().unwrap());
+    assert!(full.exists() && thumb.exists());
+
+    device
+        .agent
+        .sync_once()
+        .await
+        .expect("the sync uploads the photo");
+    assert!(server.photo_stored(&hash), "the server holds the photo");
+    // The next good sync frees what the server held before it began.
+    device.agent.sync_once().await.expect("a second sync");
+    assert!(!full.exists(), "the full-size file is gone from the phone");
+    assert!(thumb.exists(), "the thumbnail stays");
+    let after = store
+        .photo(&hash)
+        .expect("reads")
+        .expect("the record stays");
+    assert_eq!(after.path, None);
+    assert_eq!(
+        store.outbox_counts().expect("reads").sent,
+        0,
+        "the acknowledged op is gone"
+    );
+    assert_eq!(
+        store.sync_state(finding.id.as_str()).expect("reads"),
+        yiwang_client::store::SyncState::Sent,
+        "and the finding still reads as sent"
+    );
+}

@@ -208,15 +208,20 @@ fn data_url(path: &Path) -> Option<String> {
     ))
 }
 
-/// A photo's view with its thumbnail (`full`: the whole picture) when the file is here.
+/// A photo's view with its thumbnail (`full`: the whole picture, or the thumbnail once
+/// housekeeping let the full-size file go) when a file is here.
 pub(crate) fn photo_view(row: &PhotoRow, full: bool) -> PhotoView {
-    let file = if full { &row.path } else { &row.thumb_path };
+    let file = if full {
+        row.path.as_deref().or(row.thumb_path.as_deref())
+    } else {
+        row.thumb_path.as_deref()
+    };
     PhotoView {
         sha256: row.meta.sha256.as_str().to_owned(),
         width: row.meta.width,
         height: row.meta.height,
         bytes: u32::try_from(row.meta.bytes).unwrap_or(u32::MAX),
-        thumb_data_url: file.as_deref().and_then(data_url),
+        thumb_data_url: file.and_then(data_url),
     }
 }
 

@@ -97,7 +97,50 @@ pub struct PhotoRow {
     pub recorded_at: DateTime<Utc>,
 }
 
+/// What [`Store::prune_synced`] let go of.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Pruned {
+    /// Full-size photo files the server has held since before the cut-off. The store no longer
+    /// names them: the caller deletes the files (after the commit, so a crash in between leaves
+    /// a stray file, never a record naming a missing one). Thumbnails stay.
+    pub photo_files: Vec<PathBuf>,
+    /// Outbox rows the server acknowledged before the cut-off, removed.
+    pub sent_ops: usize,
+}
+
 impl Store {
+    /// Housekeeping after a good sync: forgets what the server has held since before `before` —
+    /// the full-size files of uploaded photos (their thumbnails stay, and the picture can be
+    /// fetched again) and acknowledged outbox rows (an entity without waiting or rejected ops
+    /// reads as sent). Nothing waiting or rejected is ever touched.
+    pub fn prune_synced(&self, before: DateTime<Utc>) -> Result<Pruned> {
+        let before = ts(before);
+        self.write(|tx| {
+            let photo_files = {
+                let mut stmt = tx.prepare_cached(
+                    "SELECT path FROM photos
+                     WHERE upload_state = 'uploaded' AND path IS NOT NULL AND uploaded_at < ?1",
+                )?;
+                let rows = stmt.query_map([&before], |r| r.get::<_, String>(0))?;
+                rows.map(|r| r.map(PathBuf::from))
+                    .collect::<rusqlite::Result<Vec<_>>>()?
+            };
+            tx.execute(
+                "UPDATE photos SET path = NULL
+                 WHERE upload_state = 'uploaded' AND path IS NOT NULL AND uploaded_at < ?1",
+                [&before],
+            )?;
+            let sent_ops = tx.execute(
+                "DELETE FROM outbox WHERE state = 'sent' AND acked_at < ?1",
+                [&before],
+            )?;
+            Ok(Pruned {
+                photo_files,
+                sent_ops,
+            })
+        })
+    }
+
     /// Starts a patrol of `grid_id` for the signed-in worker (op `patrol.start`).
     ///
     /// Refused while another patrol of the same worker on this device is still open: a

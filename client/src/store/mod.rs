@@ -40,7 +40,7 @@ use serde::Serialize;
 use yiwang_core::sync::OpType;
 
 pub use error::{Result, StoreError};
-pub use field::{FindingFilter, FindingRow, NewFinding, PatrolRow, PhotoRow, UploadState};
+pub use field::{FindingFilter, FindingRow, NewFinding, PatrolRow, PhotoRow, Pruned, UploadState};
 pub use local::LocalLogin;
 pub use outbox::{AckSummary, OutboxCounts, OutboxEntry, OutboxState, SyncState};
 pub use pulled::CaseFilter;
@@ -155,7 +155,7 @@ impl Store {
 
     /// The current time, from the store's clock, cut to the microsecond: PostgreSQL on the
     /// server keeps microseconds, so a time cut here comes back from a pull unchanged.
-    fn now(&self) -> DateTime<Utc> {
+    pub fn now(&self) -> DateTime<Utc> {
         micros((self.clock)())
     }
 

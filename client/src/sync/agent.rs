@@ -133,6 +133,9 @@ pub struct AgentConfig {
     pub backoff_base: Duration,
     /// The longest retry delay.
     pub backoff_cap: Duration,
+    /// How long a photo's full-size file and an acknowledged op stay on the device after the
+    /// server has them (thumbnails and records stay for good).
+    pub keep_synced: Duration,
 }
 
 impl Default for AgentConfig {
@@ -145,6 +148,7 @@ impl Default for AgentConfig {
             after_finding: Duration::from_secs(5),
             backoff_base: Duration::from_secs(2),
             backoff_cap: Duration::from_secs(5 * 60),
+            keep_synced: Duration::from_secs(30 * 24 * 3600),
         }
     }
 }
@@ -264,7 +268,46 @@ impl SyncAgent {
         self.pull(&mut report).await?;
         let now = chrono::Utc::now();
         self.db(move |s| s.set_last_sync_at(now)).await?;
+        // By the store's clock, the one its upload and acknowledgement times were written with.
+        self.housekeeping(self.store.now()).await;
         Ok(report)
+    }
+
+    /// Frees the space of what the server has held for [`AgentConfig::keep_synced`]: a phone
+    /// that patrols twice a day for a year would otherwise keep every photo it ever took. A
+    /// failure here costs only space, so it is logged and the sync still counts as done.
+    async fn housekeeping(&self, now: chrono::DateTime<chrono::Utc>) {
+        let keep = chrono::Duration::from_std(self.config.keep_synced)
+            .unwrap_or_else(|_| chrono::Duration::days(30));
+        let before = now - keep;
+        let pruned = match self.db(move |s| s.prune_synced(before)).await {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::warn!(error = %e, "housekeeping: the store could not prune");
+                return;
+            }
+        };
+        let files = pruned.photo_files.len();
+        let removed = tokio::task::spawn_blocking(move || {
+            let mut removed = 0usize;
+            for f in &pruned.photo_files {
+                match std::fs::remove_file(f) {
+                    Ok(()) => removed += 1,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => tracing::warn!(error = %e, file = %f.display(), "housekeeping: a photo file stays"),
+                }
+            }
+            removed
+        })
+        .await
+        .unwrap_or(0);
+        if files > 0 || pruned.sent_ops > 0 {
+            tracing::info!(
+                photo_files = removed,
+                sent_ops = pruned.sent_ops,
+                "housekeeping done"
+            );
+        }
     }
 
     async fn push(&self, report: &mut SyncReport) -> Result<()> {
