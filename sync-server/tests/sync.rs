@@ -1330,76 +1330,36 @@ async fn a_ledger_from_before_the_lean_change_log_migrates_and_pulls_the_same() 
         .unwrap()
     };
 
-    let ledger = yiwang_server::storage::Ledger::open(&format!("sqlite:{}", old_file.display()))
-        .expect("a version-1 ledger opens and migrates");
-    let c = rusqlite::Connection::open_with_flags(
-        &old_file,
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-    )
-    .unwrap();
-    let q = |sql: &str| -> i64 { c.query_row(sql, [], |r| r.get(0)).expect(sql) };
-    assert_eq!(q("PRAGMA user_version"), 2, "migrated to version 2");
+    // A server of this build opens it: the migration runs.
+    let m = TestServer::over(old, s.seeded.clone()).await;
+    assert_eq!(count(&m, "PRAGMA user_version"), 2, "migrated to version 2");
     assert_eq!(
-        q("SELECT count(*) FROM changes WHERE entity = 'finding' AND data IS NOT NULL"),
+        count(
+            &m,
+            "SELECT count(*) FROM changes WHERE entity = 'finding' AND data IS NOT NULL"
+        ),
         0,
         "no finding is copied into the log any more"
     );
     assert_eq!(
-        q("SELECT count(*) FROM sqlite_master WHERE name IN ('ops_user', 'changes_next')"),
+        count(
+            &m,
+            "SELECT count(*) FROM sqlite_master WHERE name IN ('ops_user', 'changes_next')"
+        ),
         0,
         "the old index and the rebuild's table are gone"
     );
     assert_eq!(
-        q("SELECT seq FROM sqlite_sequence WHERE name = 'changes'"),
+        count(&m, "SELECT seq FROM sqlite_sequence WHERE name = 'changes'"),
         mark,
         "the high-water mark survives the rebuild"
     );
 
-    // Every viewer pulls exactly what it pulled before, seqs included.
-    let state = yiwang_server::state::AppState::new(
-        ledger.clone(),
-        yiwang_server::state::Settings {
-            data_dir: old.path().to_path_buf(),
-            demo_mode: true,
-        },
-        std::sync::Arc::new(TestServer::t0),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let app = yiwang_server::app(state);
-    let task = tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    let http = reqwest::Client::new();
+    // Every viewer pulls exactly what it pulled before, seqs included (signing in logs nothing
+    // a pull returns, so the lists compare whole).
     for (who, was) in viewers.iter().zip(&before) {
-        let login: Value = http
-            .post(format!("{base}/api/v1/auth/login"))
-            .json(&json!({"username": who, "password": common::PASSWORD,
-                          "device_id": format!("dev-{who}"), "device_name": "test"}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let token = login["token"].as_str().unwrap();
-        let mut now = vec![];
-        let mut cursor = String::new();
-        loop {
-            let page: PullResponse = http
-                .get(format!("{base}/api/v1/sync/pull?cursor={cursor}&limit=7"))
-                .bearer_auth(token)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            now.extend(page.changes);
-            cursor = page.cursor;
-            if !page.has_more {
-                break;
-            }
-        }
-        // A sign-in just now logs nothing a pull returns: the two lists compare whole.
+        let t = m.login(who).await;
+        let (now, _) = pull_all(&m, &t, 7).await;
         assert_eq!(
             serde_json::to_value(&now).unwrap(),
             serde_json::to_value(was).unwrap(),
@@ -1408,38 +1368,18 @@ async fn a_ledger_from_before_the_lean_change_log_migrates_and_pulls_the_same() 
     }
 
     // The next record logged gets a seq above the mark, never one handed out before.
-    let w1 = {
-        let login: Value = http
-            .post(format!("{base}/api/v1/auth/login"))
-            .json(
-                &json!({"username": "worker-0001", "password": common::PASSWORD,
-                          "device_id": "dev-worker-0001", "device_name": "test"}),
-            )
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        login["token"].as_str().unwrap().to_owned()
-    };
-    let later = new_id();
-    let r: PushResponse = http
-        .post(format!("{base}/api/v1/sync/push"))
-        .bearer_auth(&w1)
-        .json(&json!({"device_id": "dev-worker-0001",
-                      "ops": [finding(&later, W1_GRID, "note", None)]}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let w1 = m.login("worker-0001").await;
+    let r = push(
+        &m,
+        &w1,
+        "worker-0001",
+        &[finding(&new_id(), W1_GRID, "note", None)],
+    )
+    .await;
     assert_eq!(outcomes(&r), applied(1));
     assert!(
         r.results[0].seq.is_some_and(|seq| seq > mark),
         "a new finding is logged above the mark {mark}: {:?}",
         r.results[0]
     );
-    task.abort();
 }

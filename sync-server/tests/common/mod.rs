@@ -44,11 +44,25 @@ impl TestServer {
 
     pub async fn start() -> TestServer {
         let dir = tempfile::tempdir().unwrap();
-        let ledger = Ledger::open(&format!(
+        let t0 = Self::t0();
+        let seeded = Self::open_ledger(&dir)
+            .write_blocking(move |tx| seed_county(tx, &small_plan(), demo_hash(), true, t0))
+            .expect("the small county seeds");
+        Self::over(dir, seeded).await
+    }
+
+    /// The ledger of `dir` (`ledger.sqlite`), migrated to this build's schema as it opens.
+    pub fn open_ledger(dir: &tempfile::TempDir) -> Ledger {
+        Ledger::open(&format!(
             "sqlite:{}",
             dir.path().join("ledger.sqlite").display()
         ))
-        .expect("a fresh ledger opens");
+        .expect("the ledger opens")
+    }
+
+    /// A server over the ledger already in `dir`, seeded as `seeded` says, at `t0`.
+    pub async fn over(dir: tempfile::TempDir, seeded: Seeded) -> TestServer {
+        let ledger = Self::open_ledger(&dir);
         let now = Arc::new(Mutex::new(Self::t0()));
         let clock_now = now.clone();
         let state = AppState::new(
@@ -59,10 +73,6 @@ impl TestServer {
             },
             Arc::new(move || *clock_now.lock().unwrap()),
         );
-        let t0 = Self::t0();
-        let seeded = ledger
-            .write_blocking(move |tx| seed_county(tx, &small_plan(), demo_hash(), true, t0))
-            .expect("the small county seeds");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let app = yiwang_server::app(state.clone());
