@@ -158,7 +158,8 @@ package: app-deps ui-dist
 screenshots:
 	@ls $(E2E_OUT)/screenshots/*.png >/dev/null 2>&1 || { echo "no screenshots in $(E2E_OUT)/screenshots: run make e2e-app first"; exit 1; }
 	mkdir -p docs/screenshots
-	rm -f docs/screenshots/*.png
+	@# The app's set is replaced whole; the console's (console-*.png) is `make console-screenshots`'s.
+	find docs/screenshots -maxdepth 1 -name '*.png' ! -name 'console-*' -delete
 	@# Stable names without the run's order prefix (01-login.png → login.png); failures stay out.
 	for f in $(E2E_OUT)/screenshots/[0-9][0-9]-*.png; do \
 	  case "$$f" in *FAILED*) continue;; esac; \

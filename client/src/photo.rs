@@ -748,6 +748,27 @@ impl PhotoFiles {
             .join(format!("{}.thumb.jpg", hash.as_str()))
     }
 
+    /// Keeps a thumbnail fetched from the server for a photo whose picture is not on the device
+    /// (another user's photo in a case's timeline). It must decode as a JPEG no larger than
+    /// twice [`THUMB_EDGE`] on its long edge; returns where it lies.
+    pub fn put_thumbnail(&self, hash: &PhotoHash, jpeg: &[u8]) -> Result<PathBuf, PhotoError> {
+        let picture = image::load_from_memory_with_format(jpeg, image::ImageFormat::Jpeg)
+            .map_err(|e| PhotoError::Corrupt(format!("the server's thumbnail: {e}")))?;
+        if picture.width().max(picture.height()) > THUMB_EDGE * 2 {
+            return Err(PhotoError::Corrupt(format!(
+                "the server's thumbnail is {}×{}, not a thumbnail",
+                picture.width(),
+                picture.height()
+            )));
+        }
+        let thumb = self.thumb_path(hash);
+        if let Some(shard) = thumb.parent() {
+            fs::create_dir_all(shard)?;
+        }
+        write_atomically(&thumb, jpeg)?;
+        Ok(thumb)
+    }
+
     pub fn contains(&self, hash: &PhotoHash) -> bool {
         self.path(hash).is_file()
     }

@@ -1,7 +1,9 @@
 //! Taking an action on a case inside a ledger transaction: load the case, let
 //! `yiwang_core::workflow::decide` decide, append the event and the new projection. The sync
 //! push, the console and the demo history all go through [`act`], so there is one way a case
-//! changes.
+//! changes — and one place where the photos an action carries are logged again for whoever sees
+//! the case (a photo uploaded from the console is visible only to its uploader until a case
+//! event names it).
 
 use crate::state::Reference;
 use crate::storage::{LedgerTx, Result};
@@ -38,5 +40,8 @@ pub fn act(
         crate::storage::StorageError::Invalid(format!("decided event does not apply: {e}"))
     })?;
     tx.append_case_event(&case, &event)?;
+    for photo in action.photos() {
+        crate::photos::log_photo(tx, photo)?;
+    }
     Ok(Ok((case, event)))
 }

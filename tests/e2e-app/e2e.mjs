@@ -276,6 +276,34 @@ class Api {
     return fetch(`${this.base}${url}`, { headers: { authorization: `Bearer ${token}` } })
   }
 
+  /** Uploads a photo file over tus 1.0.0 in one PATCH, as the console does; its SHA-256. */
+  async upload(token, file) {
+    const bytes = fs.readFileSync(file)
+    const hash = sha256(bytes)
+    const create = await fetch(`${this.base}/api/v1/photos`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${token}`,
+        'tus-resumable': '1.0.0',
+        'upload-length': String(bytes.length),
+        'upload-metadata': `sha256 ${Buffer.from(hash).toString('base64')}`,
+      },
+    })
+    check(create.status === 201, `the tus upload is created (got ${create.status}: ${await create.clone().text()})`)
+    const patch = await fetch(new URL(create.headers.get('location'), this.base).href, {
+      method: 'PATCH',
+      headers: {
+        authorization: `Bearer ${token}`,
+        'tus-resumable': '1.0.0',
+        'upload-offset': '0',
+        'content-type': 'application/offset+octet-stream',
+      },
+      body: bytes,
+    })
+    check(patch.status === 204, `the photo's bytes are accepted (got ${patch.status}: ${await patch.clone().text()})`)
+    return hash
+  }
+
   async json(token, url) {
     const res = await this.get(token, url)
     check(res.ok, `GET ${url} answers 200 (got ${res.status}: ${await res.clone().text()})`)
@@ -500,6 +528,10 @@ async function main() {
   makeJpeg(photo2, 2)
   const photo3 = path.join(tmp, `street-${run}-3.jpg`)
   makeJpeg(photo3, 3)
+  // The centre's photo with its "resolved" step: the app knows it only by its metadata.
+  const photo4 = path.join(tmp, `street-${run}-4.jpg`)
+  makeJpeg(photo4, 4)
+  let centrePhoto = null
   let photos3 = []
   const text1 = `e2e ${run}: 人行道堆放建筑垃圾，影响通行`
   const text2 = `e2e ${run}: 路边暴露垃圾，已现场清理`
@@ -732,14 +764,16 @@ async function main() {
       await shot('case-detail')
     })
 
-    await step('the county works the case to on-site verification (console API, as the centre)', async () => {
+    await step('the county works the case to on-site verification (console API, as the centre, with a photo)', async () => {
       const centre = await api.login('center', `e2e-centre-${run}`)
+      centrePhoto = await api.upload(centre, photo4)
       for (const action of ['claim', 'resolve', 'assign_verify']) {
         const before = await api.json(centre, `/api/v1/cases/${encodeURIComponent(caseId)}`)
+        const photos = action === 'resolve' ? { photos: [centrePhoto] } : {}
         const res = await fetch(`${base}/api/v1/cases/${encodeURIComponent(caseId)}/actions`, {
           method: 'POST',
           headers: { authorization: `Bearer ${centre}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ base_version: before.case.version, action, note: `e2e: ${action}` }),
+          body: JSON.stringify({ base_version: before.case.version, action, note: `e2e: ${action}`, ...photos }),
         })
         check(res.ok, `the county centre may ${action} the case (HTTP ${res.status}: ${await res.text()})`)
       }
@@ -763,6 +797,28 @@ async function main() {
         2000,
       )
       await shot('tasks')
+      // The centre's photo came as metadata; the sync fetched its thumbnail, so the timeline
+      // shows it (offline too) — not the "photo not on this device" placeholder.
+      await go(`/cases/${caseId}`)
+      await onScreen('case-detail')
+      await waitFor(
+        "the case timeline shows the centre's photo from its fetched thumbnail",
+        async () => {
+          const img = await browser.$(sel(`photo-${centrePhoto}`))
+          if (await img.isExisting()) {
+            const src = await img.getAttribute('src')
+            return { ok: src.startsWith('data:image/jpeg;base64,'), seen: `src ${src.slice(0, 30)}` }
+          }
+          const missing = await browser.$(sel(`photo-missing-${centrePhoto}`)).isExisting()
+          await openTab('tasks')
+          await go(`/cases/${caseId}`)
+          await onScreen('case-detail')
+          return { ok: false, seen: missing ? 'the placeholder' : 'no photo yet' }
+        },
+        SYNC_MS,
+        2000,
+      )
+      await openTab('tasks')
       await tap(`task-verify-${caseId}`)
       await onScreen('verify')
       await tap('verify-pass')

@@ -1162,3 +1162,38 @@ async fn housekeeping_frees_the_files_the_server_holds_and_keeps_the_thumbnails(
         "and the finding still reads as sent"
     );
 }
+
+/// A photo this device knows only by its metadata (taken on another device and pulled with its
+/// finding) gets the server's thumbnail after a sync, so the timeline shows it offline; a
+/// second sync fetches nothing more.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pulled_photos_get_their_thumbnails_for_offline_timelines() {
+    let server = Server::start().await;
+    let phone = Device::sign_in(&server.base, "worker-0001").await;
+    let hash = phone.take_photo(11);
+    phone.finding(Disposition::Note, vec![hash.clone()]);
+    phone.agent.sync_once().await.expect("the phone uploads");
+    assert!(server.photo_stored(&hash));
+
+    let tablet = Device::sign_in(&server.base, "worker-0001").await;
+    let agent = SyncAgent::with_config(
+        tablet.store.clone(),
+        SyncClient::new(&server.base, tablet.agent.client().token()).expect("a client"),
+        quick(),
+    )
+    .with_photo_files(tablet.files.clone());
+    let report = agent.sync_once().await.expect("the tablet pulls");
+    assert_eq!(report.thumbnails_fetched, 1, "{report:?}");
+    let row = tablet
+        .store
+        .photo(&hash)
+        .expect("reads")
+        .expect("the tablet knows the photo");
+    assert_eq!(row.path, None, "the picture itself is not fetched");
+    let thumb = row.thumb_path.expect("its thumbnail is recorded");
+    assert_eq!(thumb, tablet.files.thumb_path(&hash));
+    let picture = image::open(&thumb).expect("the thumbnail is a picture");
+    assert!(picture.width().max(picture.height()) <= 640);
+    let again = agent.sync_once().await.expect("a second sync");
+    assert_eq!(again.thumbnails_fetched, 0, "nothing is fetched twice");
+}

@@ -420,7 +420,8 @@ impl WorkerApp {
         self.start_view_task(&handle);
         let client =
             SyncClient::with_config(&session.server_url, session.token, self.config.client)?;
-        let agent = SyncAgent::with_config(self.store.clone(), client, self.config.agent);
+        let agent = SyncAgent::with_config(self.store.clone(), client, self.config.agent)
+            .with_photo_files(self.files.clone());
         let (triggers, trigger_rx) = mpsc::channel(32);
         let (shutdown, shutdown_rx) = watch::channel(false);
         let mut agent_progress = agent.subscribe();

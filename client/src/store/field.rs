@@ -431,6 +431,40 @@ impl Store {
         })
     }
 
+    /// Photos known here only by their metadata (pulled with another user's record), newest
+    /// first: the ones whose thumbnail the agent fetches.
+    pub fn photos_without_thumbnail(&self, limit: usize) -> Result<Vec<PhotoHash>> {
+        self.read(|tx| {
+            let mut stmt = tx.prepare_cached(
+                "SELECT sha256 FROM photos WHERE thumb_path IS NULL
+                 ORDER BY recorded_at DESC, sha256 LIMIT ?1",
+            )?;
+            let rows = stmt.query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
+                r.get::<_, String>(0)
+            })?;
+            let mut out = Vec::new();
+            for r in rows {
+                // The column's CHECK keeps it 64 characters; skip anything else rather than fail.
+                if let Some(h) = PhotoHash::parse(&r?) {
+                    out.push(h);
+                }
+            }
+            Ok(out)
+        })
+    }
+
+    /// Records the thumbnail file of a photo known by metadata only.
+    pub fn set_photo_thumbnail(&self, sha256: &PhotoHash, thumb_path: &Path) -> Result<()> {
+        let thumb = path_text("thumb_path", thumb_path)?;
+        self.write(|tx| {
+            tx.execute(
+                "UPDATE photos SET thumb_path = ?2 WHERE sha256 = ?1 AND thumb_path IS NULL",
+                params![sha256.as_str(), thumb],
+            )?;
+            Ok(())
+        })
+    }
+
     /// A photo by its hash, if the device knows it.
     pub fn photo(&self, sha256: &PhotoHash) -> Result<Option<PhotoRow>> {
         self.read(|tx| photo(tx, sha256))

@@ -26,6 +26,7 @@ use tokio::time::Instant;
 use yiwang_core::sync::{MAX_PULL_LIMIT, MAX_PUSH_OPS};
 
 use super::{Result, SyncClient, SyncError};
+use crate::photo::PhotoFiles;
 use crate::store::{PhotoRow, Store, StoreError};
 
 /// What a sync is doing, for the status line.
@@ -94,6 +95,8 @@ pub struct SyncReport {
     pub changes_pulled: u64,
     /// Whether the pulled data was rebuilt from an empty cursor after a 412.
     pub rebuilt: bool,
+    /// Thumbnails fetched for photos known only by their metadata.
+    pub thumbnails_fetched: u64,
 }
 
 /// Why the sync agent should sync now.
@@ -160,7 +163,12 @@ pub struct SyncAgent {
     client: SyncClient,
     config: AgentConfig,
     progress: Arc<watch::Sender<Progress>>,
+    /// Where fetched thumbnails go; without it none are fetched.
+    photo_files: Option<PhotoFiles>,
 }
+
+/// Thumbnails fetched in one sync at the most (a few tens of kilobytes each).
+pub const THUMBNAILS_PER_SYNC: usize = 40;
 
 impl SyncAgent {
     pub fn new(store: Arc<Store>, client: SyncClient) -> Self {
@@ -182,7 +190,14 @@ impl SyncAgent {
             client,
             config,
             progress: Arc::new(progress),
+            photo_files: None,
         }
+    }
+
+    /// The same agent, fetching thumbnails of photos it knows only by metadata into `files`.
+    pub fn with_photo_files(mut self, files: PhotoFiles) -> Self {
+        self.photo_files = Some(files);
+        self
     }
 
     /// An agent for the server and token of the stored session (`None` if nobody ever signed
@@ -266,11 +281,59 @@ impl SyncAgent {
         self.push(&mut report).await?;
         self.upload(&mut report).await?;
         self.pull(&mut report).await?;
+        self.fetch_thumbnails(&mut report).await;
         let now = chrono::Utc::now();
         self.db(move |s| s.set_last_sync_at(now)).await?;
         // By the store's clock, the one its upload and acknowledgement times were written with.
         self.housekeeping(self.store.now()).await;
         Ok(report)
+    }
+
+    /// Fetches the server's thumbnails of photos this device knows only by metadata (a
+    /// department's "handled" photo in a case the worker must verify), at most
+    /// [`THUMBNAILS_PER_SYNC`] a sync, newest first, so the case timeline shows them offline.
+    /// Only with a photo folder ([`SyncAgent::with_photo_files`]). Best effort: a failure is
+    /// logged and tried again next sync; the sync's own work is done.
+    async fn fetch_thumbnails(&self, report: &mut SyncReport) {
+        let Some(files) = self.photo_files.clone() else {
+            return;
+        };
+        let wanted = match self
+            .db(|s| s.photos_without_thumbnail(THUMBNAILS_PER_SYNC))
+            .await
+        {
+            Ok(w) => w,
+            Err(e) => {
+                tracing::warn!(error = %e, "thumbnails: the store could not list photos");
+                return;
+            }
+        };
+        for hash in wanted {
+            let bytes = match self.client.thumbnail(&hash).await {
+                Ok(Some(b)) => b,
+                Ok(None) => continue,
+                Err(e) => {
+                    tracing::debug!(error = %e, photo = %hash, "thumbnails: stopped for this sync");
+                    return;
+                }
+            };
+            let (f, h) = (files.clone(), hash.clone());
+            let stored = tokio::task::spawn_blocking(move || f.put_thumbnail(&h, &bytes)).await;
+            let path = match stored {
+                Ok(Ok(p)) => p,
+                Ok(Err(e)) => {
+                    tracing::warn!(error = %e, photo = %hash, "thumbnails: refused");
+                    continue;
+                }
+                Err(_) => return,
+            };
+            let h = hash.clone();
+            if let Err(e) = self.db(move |s| s.set_photo_thumbnail(&h, &path)).await {
+                tracing::warn!(error = %e, photo = %hash, "thumbnails: not recorded");
+                continue;
+            }
+            report.thumbnails_fetched += 1;
+        }
     }
 
     /// Frees the space of what the server has held for [`AgentConfig::keep_synced`]: a phone

@@ -19,6 +19,10 @@ use yiwang_core::sync::{
 use super::tus::{MemoryUploads, UploadUrls};
 use super::{Result, SyncError};
 
+/// The largest thumbnail taken from the server (its thumbnails are 320 px JPEGs of a few tens
+/// of kilobytes).
+pub const MAX_THUMBNAIL_BYTES: usize = 512 * 1024;
+
 /// Timeouts of the HTTP client.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClientConfig {
@@ -209,6 +213,46 @@ impl SyncClient {
                 }
             }
             StatusCode::NOT_FOUND => Ok(false),
+            _ => Err(error_answer(resp).await),
+        }
+    }
+
+    /// `GET /api/v1/photos/by-hash/{sha256}/thumb`: the server's thumbnail of a photo, `None`
+    /// if the server has no such photo. At most [`MAX_THUMBNAIL_BYTES`] are read.
+    pub async fn thumbnail(&self, sha256: &PhotoHash) -> Result<Option<Vec<u8>>> {
+        let resp = self
+            .authed(
+                Method::GET,
+                &format!("/api/v1/photos/by-hash/{}/thumb", sha256.as_str()),
+            )?
+            .send()
+            .await
+            .map_err(network)?;
+        match resp.status() {
+            StatusCode::OK => {
+                let content_type = header_text(resp.headers(), CONTENT_TYPE.as_str());
+                if content_type != "image/jpeg" {
+                    return Err(SyncError::NotOurServer(format!(
+                        "a thumbnail answered 200 with {content_type:?}"
+                    )));
+                }
+                if resp
+                    .content_length()
+                    .is_some_and(|n| n > MAX_THUMBNAIL_BYTES as u64)
+                {
+                    return Err(SyncError::NotOurServer(
+                        "a thumbnail larger than any the server makes".into(),
+                    ));
+                }
+                let bytes = resp.bytes().await.map_err(network)?;
+                if bytes.len() > MAX_THUMBNAIL_BYTES {
+                    return Err(SyncError::NotOurServer(
+                        "a thumbnail larger than any the server makes".into(),
+                    ));
+                }
+                Ok(Some(bytes.to_vec()))
+            }
+            StatusCode::NOT_FOUND => Ok(None),
             _ => Err(error_answer(resp).await),
         }
     }

@@ -17,8 +17,10 @@ mod agent;
 mod http;
 mod tus;
 
-pub use agent::{AgentConfig, Phase, Progress, RunOutcome, SyncAgent, SyncReport, Trigger};
-pub use http::{ClientConfig, SyncClient};
+pub use agent::{
+    AgentConfig, Phase, Progress, RunOutcome, SyncAgent, SyncReport, Trigger, THUMBNAILS_PER_SYNC,
+};
+pub use http::{ClientConfig, SyncClient, MAX_THUMBNAIL_BYTES};
 pub use tus::{MemoryUploads, UploadOutcome, UploadUrls, CHUNK_BYTES};
 
 use crate::store::StoreError;

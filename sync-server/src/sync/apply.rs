@@ -700,7 +700,6 @@ fn finding_create(
             format!("finding id {id} is already used by another finding"),
         );
     }
-    let photos = d.photos.clone();
     if let Some(case_id) = case_id {
         let report = Action::Report(NewCase {
             channel: yiwang_core::case::Channel::Grid,
@@ -715,9 +714,10 @@ fn finding_create(
             photos: d.photos,
             contact: None,
         });
-        decide(tx, sender, &case_id, 0, &report)?;
+        // The report logs the photos again, now that a case carries them (`casework::act`).
+        return decide(tx, sender, &case_id, 0, &report);
     }
-    log_photos(tx, &photos)
+    log_photos(tx, &d.photos)
 }
 
 /// Photos that landed before the record naming them become visible where that record is.
@@ -741,8 +741,7 @@ fn case_action(tx: &mut dyn LedgerTx, sender: &Sender<'_>, op: &Op, d: CaseActio
         &CaseId(op.entity_id.clone()),
         d.base_version,
         &d.action,
-    )?;
-    log_photos(tx, d.action.photos())
+    )
 }
 
 /// Takes a case action through the workflow; a refusal rejects the op with the workflow's code.
