@@ -54,7 +54,8 @@ pub struct Progress {
     pub ops_total: u64,
     pub bytes_done: u64,
     pub bytes_total: u64,
-    /// Changes pulled in this sync.
+    /// Changes pulled in this sync, and thumbnails fetched (so a sync that only brought
+    /// pictures still tells the screens their data changed).
     pub pulled: u64,
     /// The last failure, `code: message`, until a sync succeeds.
     pub last_error: Option<String>,
@@ -333,6 +334,7 @@ impl SyncAgent {
                 continue;
             }
             report.thumbnails_fetched += 1;
+            self.report(|p| p.pulled += 1);
         }
     }
 
