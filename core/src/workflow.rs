@@ -443,7 +443,17 @@ fn decide_on_case(
             next.deadline = None;
         }
         Action::Accept { .. } => next.state = CaseState::InProgress,
-        Action::ReportHandled { .. } | Action::Resolve { .. } => next.state = CaseState::Handled,
+        Action::ReportHandled { note, photos } => {
+            // What was done is what the verification checks on site: say it, or show it.
+            if note.as_deref().is_none_or(|n| n.trim().is_empty()) && photos.is_empty() {
+                return Err(Refusal::input(
+                    "note",
+                    "say what was done, or attach a photo of it",
+                ));
+            }
+            next.state = CaseState::Handled;
+        }
+        Action::Resolve { .. } => next.state = CaseState::Handled,
         Action::AssignVerify { .. } => {
             if c.grid_id.is_none() {
                 return Err(Refusal::input(

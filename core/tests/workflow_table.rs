@@ -630,3 +630,50 @@ fn the_story_of_the_article_closes_with_a_verified_chain() {
     )
     .expect("the chain of an honest history verifies");
 }
+
+#[test]
+fn a_handled_report_says_what_was_done_or_shows_it() {
+    let w = World::new();
+    let h = Duration::hours(1);
+    let t1 = home_actor(Role::Township);
+    let dept = home_actor(Role::Department);
+    let in_progress = Run::report(&w, "case-h", t0())
+        .act(&w, h, Action::Claim { note: None }, &t1)
+        .act(
+            &w,
+            h,
+            Action::Dispatch {
+                department: None,
+                note: None,
+            },
+            &t1,
+        )
+        .act(&w, h, Action::Accept { note: None }, &dept);
+    for (note, photos, ok) in [
+        (None, vec![], false),
+        (Some("   "), vec![], false),
+        (Some("已更换井盖"), vec![], true),
+        (None, vec![yiwang_core::ids::PhotoHash::of(b"after")], true),
+    ] {
+        let mut run = in_progress.clone();
+        let r = run.try_act(
+            &w,
+            h,
+            Action::ReportHandled {
+                note: note.map(str::to_owned),
+                photos: photos.clone(),
+            },
+            &dept,
+        );
+        assert_eq!(
+            r.is_ok(),
+            ok,
+            "note {note:?}, {} photo(s): {r:?}",
+            photos.len()
+        );
+        if let Err(refusal) = r {
+            assert_eq!(refusal.code(), "invalid_input", "{refusal}");
+            assert_eq!(run.case.state, CaseState::InProgress, "nothing changed");
+        }
+    }
+}

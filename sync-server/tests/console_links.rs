@@ -66,7 +66,13 @@ async fn each_figure_lists_exactly_the_cases_it_counts() {
     )
     .await;
     act(&s, &dept, &a, json!({"action": "accept"})).await;
-    act(&s, &dept, &a, json!({"action": "report_handled"})).await;
+    act(
+        &s,
+        &dept,
+        &a,
+        json!({"action": "report_handled", "note": "已重新接线"}),
+    )
+    .await;
     act(&s, &t1, &a, json!({"action": "assign_verify"})).await;
     act(&s, &w1, &a, json!({"action": "verify_pass"})).await;
     act(

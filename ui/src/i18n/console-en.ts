@@ -41,7 +41,7 @@ const consoleEn: ConsoleMessages = {
   case: {
     title: 'Case', id: 'Case id', state: 'State', category: 'Category', channel: 'Channel', urgent: 'Urgent',
     description: 'Description', address: 'Address', contact: 'Contact', grid: 'Grid', community: 'Community',
-    township: 'Township', holder: 'Held by', department: 'Department', reported: 'Reported',
+    township: 'Township', holder: 'Held by', dispatcher: 'Dispatched by', department: 'Department', reported: 'Reported',
     version: 'Version', photos: 'Photos', noPhotos: 'No photos', photoPending: 'Photo not uploaded yet', map: 'Place',
     noLocation: 'No location', timeline: 'Timeline', chainVerified: 'Hash chain verified', chainBroken: 'Hash chain broken: {error}',
     deadline: 'Deadline', deadlineAt: 'Due {time}', noDeadline: 'Not dispatched: no deadline yet', closedAt: 'Closed {time}',
@@ -65,7 +65,7 @@ const consoleEn: ConsoleMessages = {
     untilHint: 'Beijing time', untilOptional: 'Leave empty to grant the department\'s request', photos: 'Photos', addPhotos: 'Choose photos',
     uploading: 'Uploading {n} photos…', duplicateOf: 'Duplicate of (case id)', unit: { working_hours: 'working hours', working_days: 'working days' },
     problems: {
-      note_required: 'Give a reason (at least 2 characters)', note_too_long: 'The note is too long (at most 1000 characters)', rating_required: 'Choose a rating',
+      note_required: 'Give a reason (at least 2 characters)', note_or_photo: 'Say what was done, or attach a photo of it', note_too_long: 'The note is too long (at most 1000 characters)', rating_required: 'Choose a rating',
       until_required: 'Choose the new deadline', until_invalid: 'That time is not valid', until_past: 'The new deadline must be in the future',
       duplicate_required: 'Give the id of the case this duplicates',
     },

@@ -40,7 +40,7 @@ const consoleZhCN = {
   case: {
     title: '案件详情', id: '案件编号', state: '状态', category: '类别', channel: '来源', urgent: '紧急',
     description: '描述', address: '地址', contact: '联系人', grid: '网格', community: '村/社区',
-    township: '乡镇/街道', holder: '当前承办', department: '责任部门', reported: '上报时间',
+    township: '乡镇/街道', holder: '当前承办', dispatcher: '派遣单位', department: '责任部门', reported: '上报时间',
     version: '版本', photos: '照片', noPhotos: '没有照片', photoPending: '照片待上传', map: '位置',
     noLocation: '没有位置信息', timeline: '处置过程', chainVerified: '哈希链已校验', chainBroken: '哈希链校验失败：{error}',
     deadline: '处置时限', deadlineAt: '截止 {time}', noDeadline: '未分派，暂无时限', closedAt: '结案于 {time}',
@@ -64,7 +64,7 @@ const consoleZhCN = {
     untilHint: '北京时间', untilOptional: '不填则批准部门的延期申请', photos: '照片', addPhotos: '选择照片',
     uploading: '正在上传 {n} 张照片…', duplicateOf: '重复于（案件编号）', unit: { working_hours: '工作小时', working_days: '工作日' },
     problems: {
-      note_required: '请填写原因（至少 2 个字）', note_too_long: '说明太长（最多 1000 字）', rating_required: '请选择评价',
+      note_required: '请填写原因（至少 2 个字）', note_or_photo: '请填写处理情况，或上传处理后的照片', note_too_long: '说明太长（最多 1000 字）', rating_required: '请选择评价',
       until_required: '请选择新的截止时间', until_invalid: '时间格式不对', until_past: '新的截止时间必须晚于现在',
       duplicate_required: '请填写重复的案件编号',
     },

@@ -28,14 +28,14 @@ const en: Messages = {
     title: 'Patrol', elapsed: 'Time', distance: 'Distance', points: 'Track points', start: 'Start patrol', end: 'End patrol',
     endConfirm: 'End this patrol?', ended: 'Patrol ended', started: 'Patrol started', newFinding: 'Record a finding',
     findings: 'Findings on this patrol', noFindings: 'No findings yet', noTrack: 'No track yet', gpsOff: 'No location: keep patrolling, positions are not recorded',
-    gpsOn: 'Location OK (±{m} m)', none: 'No patrol in progress', startedAt: 'Started {time}',
+    gpsOn: 'Location OK (±{m} m)', gpsSuspect: 'The fix claims 0 m accuracy, as mock-location apps do: records are marked as mock', none: 'No patrol in progress', startedAt: 'Started {time}',
   },
   finding: {
     title: 'New finding', category: 'Category', chooseCategory: 'Choose a category', searchPlaceholder: 'Characters, pinyin or initials',
     noMatch: 'No matching category', description: 'Description', descriptionPlaceholder: 'Where, what, and what you saw',
     photos: 'Photos (up to 9)', location: 'Location', disposition: 'Disposition',
     dispositions: { resolved_on_spot: 'Resolved on the spot', report: 'Report a case', note: 'Note only' },
-    urgent: 'Urgent', save: 'Save', saved: 'Saved; it will sync by itself', savedReport: 'Saved and reported; it syncs when online',
+    urgent: 'Urgent', save: 'Save', saved: 'Saved; it will sync by itself', savedReport: 'Saved and reported; it will sync by itself',
     quality: { good: 'Good fix', mock: 'Mock location', suspect: 'Suspect fix', missing: 'No location' },
     deadline: 'Deadline {days} working days · {dept}',
     department: 'Handled by default by {dept}',
@@ -67,6 +67,9 @@ const en: Messages = {
     title: 'Sync', now: 'Sync now', last: 'Last successful sync', ops: 'Records {done}/{total}', bytes: 'Photos {done}/{total}',
     waiting: 'Waiting to sync', rejected: 'Rejected by the server', photosWaiting: '{n} photos to upload', empty: 'Everything is synced',
     needsLogin: 'Sign in again to sync', login: 'Sign in', lastError: 'Last error',
+    kinds: {
+      patrol_start: 'Patrol start', patrol_track: 'Patrol track', patrol_end: 'Patrol end', finding_create: 'Finding', case_action: 'Case action',
+    },
     phase: {
       idle: 'Idle', push: 'Sending records', upload: 'Uploading photos', pull: 'Fetching updates', backoff: 'No network; retrying soon',
       needs_login: 'Sign-in needed', stopped: 'Stopped',

@@ -28,14 +28,14 @@ const zhCN = {
     title: '巡查', elapsed: '用时', distance: '里程', points: '轨迹点', start: '开始巡查', end: '结束巡查',
     endConfirm: '确定结束本次巡查？', ended: '巡查已结束', started: '巡查已开始', newFinding: '记录发现',
     findings: '本次发现', noFindings: '还没有记录发现', noTrack: '暂无轨迹', gpsOff: '无定位：继续巡查，位置将不记录',
-    gpsOn: '定位正常（±{m} 米）', none: '当前没有进行中的巡查', startedAt: '开始于 {time}',
+    gpsOn: '定位正常（±{m} 米）', gpsSuspect: '定位精度为 0，疑似模拟定位：记录将标记为模拟定位', none: '当前没有进行中的巡查', startedAt: '开始于 {time}',
   },
   finding: {
     title: '记录发现', category: '问题类别', chooseCategory: '请选择类别', searchPlaceholder: '输入文字、拼音或首字母',
     noMatch: '没有匹配的类别', description: '问题描述', descriptionPlaceholder: '写清地点、问题和现场情况',
     photos: '现场照片（最多 9 张）', location: '位置', disposition: '处置方式',
     dispositions: { resolved_on_spot: '现场解决', report: '上报案件', note: '仅记录' },
-    urgent: '紧急', save: '保存', saved: '已保存，将自动同步', savedReport: '已保存并上报，联网后自动同步',
+    urgent: '紧急', save: '保存', saved: '已保存，将自动同步', savedReport: '已保存并上报，将自动同步',
     quality: { good: '定位良好', mock: '模拟定位', suspect: '定位存疑', missing: '无定位' },
     deadline: '处置时限 {days} 个工作日 · {dept}',
     department: '默认承办：{dept}',
@@ -67,6 +67,9 @@ const zhCN = {
     title: '同步', now: '立即同步', last: '上次成功同步', ops: '记录 {done}/{total}', bytes: '照片 {done}/{total}',
     waiting: '等待同步', rejected: '被服务器退回', photosWaiting: '{n} 张照片待上传', empty: '全部已同步',
     needsLogin: '需要重新登录才能同步', login: '去登录', lastError: '上次错误',
+    kinds: {
+      patrol_start: '开始巡查', patrol_track: '巡查轨迹', patrol_end: '结束巡查', finding_create: '巡查记录', case_action: '案件办理',
+    },
     phase: {
       idle: '空闲', push: '正在上传记录', upload: '正在上传照片', pull: '正在下载更新', backoff: '网络不通，稍后重试',
       needs_login: '需要登录', stopped: '已停止',
@@ -75,7 +78,7 @@ const zhCN = {
   settings: {
     title: '设置', language: '语言', watermark: '照片水印', watermarkHint: '时间、网格、地点、网格员',
     server: '服务器地址', account: '账号', device: '设备', version: '版本', logout: '退出登录',
-    logoutConfirm: '确定退出登录？', logoutRefused: '还有未同步的记录，不能退出', logoutRefusedDetail: '请先联网同步（同步页 → 立即同步），全部同步后再退出。',
+    logoutConfirm: '确定退出登录？', logoutRefused: '还有未同步的记录，不能退出', logoutRefusedDetail: '请先同步（同步页 → 立即同步），全部同步后再退出。',
     goSync: '去同步', saved: '设置已保存', relogin: '重新登录',
   },
   validation: {

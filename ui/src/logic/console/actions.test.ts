@@ -40,6 +40,12 @@ describe('action bodies', () => {
       .toEqual({ ok: true, body: { base_version: 2, action: 'dispatch', department: 'power' } })
     expect(buildActionBody('dispatch', 2, emptyInput(), now)).toEqual({ ok: true, body: { base_version: 2, action: 'dispatch' } })
   })
+  it('a handled report says what was done or shows it', () => {
+    expect(buildActionBody('report_handled', 5, emptyInput(), now)).toEqual({ ok: false, problem: 'note_or_photo' })
+    expect(buildActionBody('report_handled', 5, { ...emptyInput(), note: '已更换' }, now))
+      .toEqual({ ok: true, body: { base_version: 5, action: 'report_handled', note: '已更换' } })
+    expect(formFor('report_handled').note).toBe('or_photo')
+  })
   it('only the fields of the form travel', () => {
     const input = { ...emptyInput(), department: 'power', outcome: 'invalid' as const, photos: ['a'.repeat(64)] }
     const r = buildActionBody('report_handled', 5, input, now)

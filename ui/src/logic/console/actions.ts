@@ -39,7 +39,8 @@ export function actionButtons(available: readonly string[], allowed: readonly st
   }))
 }
 
-export type NoteRule = 'required' | 'optional'
+/** `or_photo`: a note or at least one photo (what a department did, said or shown). */
+export type NoteRule = 'required' | 'optional' | 'or_photo'
 
 export interface ActionForm {
   note: NoteRule
@@ -62,7 +63,11 @@ export function formFor(kind: ActionKind): ActionForm {
     case 'dispatch':
       f.department = true
       break
-    case 'report_handled': case 'resolve': case 'verify_pass':
+    case 'report_handled':
+      f.photos = true
+      f.note = 'or_photo'
+      break
+    case 'resolve': case 'verify_pass':
       f.photos = true
       break
     case 'close':
@@ -101,7 +106,7 @@ export function emptyInput(): ActionInput {
   return { note: '', department: '', photos: [], outcome: '', rating: '', until: '', duplicateOf: '' }
 }
 
-export type InputProblem = 'note_required' | 'note_too_long' | 'rating_required' | 'until_required' | 'until_invalid' | 'until_past' | 'duplicate_required'
+export type InputProblem = 'note_required' | 'note_or_photo' | 'note_too_long' | 'rating_required' | 'until_required' | 'until_invalid' | 'until_past' | 'duplicate_required'
 
 export const MAX_NOTE = 1000
 
@@ -121,6 +126,7 @@ export function buildActionBody(kind: ActionKind, baseVersion: number, input: Ac
   const body: Record<string, unknown> = { base_version: baseVersion, action: kind }
   const note = input.note.trim()
   if (form.note === 'required' && note.length < 2) return { ok: false, problem: 'note_required' }
+  if (form.note === 'or_photo' && note.length === 0 && input.photos.length === 0) return { ok: false, problem: 'note_or_photo' }
   if (note.length > MAX_NOTE) return { ok: false, problem: 'note_too_long' }
   // Every action's note is optional on the wire (`Option<String>`): send it only when given.
   if (note) body.note = note
