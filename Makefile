@@ -134,6 +134,8 @@ ui-dist: deps
 app: app-deps
 	@[ -f $(UI_DIST)/index.html ] || $(MAKE) --no-print-directory ui-dist
 	CARGO_TARGET_DIR=$(APP_TARGET_DIR) $(CARGO) build --locked -p yiwang-app --features tauri/custom-protocol
+	@# The shell's own tests (commands through Tauri's mock IPC, capabilities), on the same features.
+	CARGO_TARGET_DIR=$(APP_TARGET_DIR) $(CARGO) test --locked -p yiwang-app --features tauri/custom-protocol
 
 # The end-to-end run: the real app window under Xvfb, driven through tauri-driver and
 # WebKitWebDriver, against the real demo server (tests/e2e-app/e2e.mjs says what it checks).

@@ -26,6 +26,7 @@ const COMMANDS: &[&str] = &[
     "photo",
     "sync_status",
     "sync_now",
+    "dismiss_rejected",
     "ui_ready",
 ];
 

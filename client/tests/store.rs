@@ -373,6 +373,46 @@ fn housekeeping_frees_only_what_the_server_has_held_since_before_the_cut_off() {
     );
 }
 
+#[test]
+fn a_dismissed_refusal_leaves_the_lists_but_its_record_stays_rejected() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open_signed_in(dir.path());
+    let refused = store
+        .create_finding(new_finding(vec![], Disposition::Note))
+        .unwrap();
+    let waiting = store
+        .create_finding(new_finding(vec![], Disposition::Note))
+        .unwrap();
+    let op = only_op(&store, refused.id.as_str()).op.op_id;
+    let waiting_op = only_op(&store, waiting.id.as_str()).op.op_id;
+    store
+        .acknowledge(&[rejected(&op, "invalid_input", "description: too long")])
+        .unwrap();
+    assert_eq!(store.outbox_counts().unwrap().rejected, 1);
+    assert!(
+        matches!(
+            store.dismiss_rejected(&waiting_op),
+            Err(StoreError::NotFound { .. })
+        ),
+        "only a refused op can be dismissed"
+    );
+    store.dismiss_rejected(&op).expect("dismissed");
+    assert_eq!(store.outbox_counts().unwrap().rejected, 0, "off the badge");
+    assert!(store.outbox_rejected().unwrap().is_empty(), "off the list");
+    assert!(
+        matches!(
+            store.sync_state(refused.id.as_str()).unwrap(),
+            SyncState::Rejected { .. }
+        ),
+        "the record still reads as rejected, never as sent"
+    );
+    assert_eq!(
+        store.pending_ops(10).unwrap().len(),
+        1,
+        "the waiting op is untouched"
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // A finding and its op
 

@@ -186,6 +186,11 @@ async fn sync_status(state: State<'_, Shell>) -> AppResult<SyncView> {
 }
 
 #[tauri::command]
+async fn dismiss_rejected(state: State<'_, Shell>, op_id: String) -> AppResult<SyncView> {
+    blocking(&state, move |a| a.dismiss_rejected(&op_id)).await
+}
+
+#[tauri::command]
 async fn sync_now(state: State<'_, Shell>) -> AppResult<()> {
     blocking(&state, |a| a.sync_now()).await
 }
@@ -229,6 +234,7 @@ pub const COMMANDS: &[&str] = &[
     "photo",
     "sync_status",
     "sync_now",
+    "dismiss_rejected",
     "ui_ready",
 ];
 
@@ -318,6 +324,7 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             photo,
             sync_status,
             sync_now,
+            dismiss_rejected,
             ui_ready,
         ])
 }

@@ -92,6 +92,11 @@ fn commands_answer_through_the_ipc_as_the_contract_says() {
         "not_logged_in",
         "camelCase arguments reach the command"
     );
+    assert_eq!(
+        code(json_call(&window, "dismiss_rejected", json!({ "opId": "nope" }))),
+        "not_found",
+        "dismiss_rejected is granted and says when there is no such refusal"
+    );
     let settings = json_call(
         &window,
         "set_settings",

@@ -486,6 +486,20 @@ impl WorkerApp {
         build_sync_view(&self.store, &progress, self.online.load(Ordering::Relaxed))
     }
 
+    /// `dismiss_rejected`: the worker has read why the server refused an op ("知道了"); it
+    /// leaves the sync screen and the badges (its record still reads as rejected). The new view.
+    pub fn dismiss_rejected(&self, op_id: &str) -> AppResult<SyncView> {
+        if op_id.trim().is_empty() {
+            return Err(AppError::invalid("op_id: name the refused op to dismiss"));
+        }
+        self.store
+            .dismiss_rejected(&yiwang_core::ids::OpId::new(op_id.trim()))?;
+        let view = self.sync_status()?;
+        self.sync_view.send_replace(view.clone());
+        self.data_changed.send_modify(|n| *n += 1);
+        Ok(view)
+    }
+
     /// The sync view, rebuilt at most five times a second while the agent reports progress.
     pub fn subscribe_sync(&self) -> watch::Receiver<SyncView> {
         self.sync_view.subscribe()

@@ -52,6 +52,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_init.sql"),
     include_str!("migrations/0002_local_login_settings.sql"),
     include_str!("migrations/0003_upload_urls.sql"),
+    include_str!("migrations/0004_dismissed_rejections.sql"),
 ];
 
 /// The newest schema this build understands.

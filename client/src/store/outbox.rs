@@ -141,7 +141,11 @@ impl Store {
         self.read(|tx| {
             let mut counts = OutboxCounts::default();
             let mut stmt =
-                tx.prepare_cached("SELECT state, count(*) FROM outbox GROUP BY state")?;
+                // A rejection the worker dismissed no longer counts (it stays in the outbox).
+                tx.prepare_cached(
+                    "SELECT state, count(*) FROM outbox
+                     WHERE state <> 'rejected' OR dismissed_at IS NULL GROUP BY state",
+                )?;
             let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
             for row in rows {
                 let (state, n) = row?;
@@ -157,16 +161,36 @@ impl Store {
         })
     }
 
-    /// This device's ops the server refused, oldest first, with its reasons.
+    /// This device's ops the server refused and the worker has not dismissed, oldest first,
+    /// with their reasons.
     pub fn outbox_rejected(&self) -> Result<Vec<OutboxEntry>> {
         self.read(|tx| {
             let mut stmt = tx.prepare_cached(&format!(
-                "SELECT {ENTRY_COLUMNS} FROM outbox WHERE state = 'rejected' ORDER BY seq"
+                "SELECT {ENTRY_COLUMNS} FROM outbox
+                 WHERE state = 'rejected' AND dismissed_at IS NULL ORDER BY seq"
             ))?;
             let rows = stmt
                 .query_map([], entry_row)?
                 .collect::<rusqlite::Result<_>>()?;
             Ok(rows)
+        })
+    }
+
+    /// The worker has read why the server refused `op_id` ("知道了"): it leaves the lists and
+    /// badges. The op stays rejected, so its record still reads as rejected. Only a rejected op
+    /// can be dismissed.
+    pub fn dismiss_rejected(&self, op_id: &OpId) -> Result<()> {
+        let now = ts(self.now());
+        self.write(|tx| {
+            let n = tx.execute(
+                "UPDATE outbox SET dismissed_at = COALESCE(dismissed_at, ?2)
+                 WHERE op_id = ?1 AND state = 'rejected'",
+                params![op_id.as_str(), now],
+            )?;
+            if n == 0 {
+                return Err(StoreError::not_found("rejected op", op_id.as_str()));
+            }
+            Ok(())
         })
     }
 

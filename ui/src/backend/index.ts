@@ -41,6 +41,8 @@ export interface Backend {
   photo(sha256: string): Promise<PhotoView>
   syncStatus(): Promise<SyncView>
   syncNow(): Promise<void>
+  /** The worker has read a refused op's reason: it leaves the list and the badges. */
+  dismissRejected(opId: string): Promise<SyncView>
   uiReady(): Promise<void>
   /** Returns the unsubscribe function. */
   onSyncProgress(cb: (s: SyncView) => void): () => void

@@ -76,6 +76,17 @@ describe('mock backend', () => {
     await b.logout()
   })
 
+  it('lets the worker dismiss a refusal once read', async () => {
+    const b = fast()
+    const before = await b.syncStatus()
+    expect(before.rejected.length).toBe(1)
+    expect((await b.home()).rejected).toBe(1)
+    const after = await b.dismissRejected(before.rejected[0].op_id)
+    expect(after.rejected).toEqual([])
+    expect((await b.home()).rejected, 'the badge clears').toBe(0)
+    expect(await code(b.dismissRejected(before.rejected[0].op_id)), 'once only').toBe('not_found')
+  })
+
   it('keeps the outbox while offline', async () => {
     const b = fast()
     await b.startPatrol()

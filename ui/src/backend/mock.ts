@@ -54,6 +54,8 @@ interface PhotoRec {
 
 interface Op extends OutboxItem {
   caseId?: string
+  /** The worker read the refusal ("知道了"): off the list and the badges. */
+  dismissed?: boolean
   apply?: () => void
   photoBytes: number
 }
@@ -249,7 +251,7 @@ export function createMockBackend(opts: MockOptions = {}): MockBackend {
   const syncView = (): SyncView => ({
     phase, ...progress, last_error: lastError, last_sync_at: lastSyncAt, online,
     needs_login: session?.needs_login ?? false,
-    waiting: clone(waitingOps().map(strip)), rejected: clone(ops.filter((o) => o.state === 'rejected').map(strip)),
+    waiting: clone(waitingOps().map(strip)), rejected: clone(ops.filter((o) => o.state === 'rejected' && !o.dismissed).map(strip)),
     photos_waiting: photosWaiting().length,
   })
   const strip = (o: Op): OutboxItem => ({
@@ -382,7 +384,7 @@ export function createMockBackend(opts: MockOptions = {}): MockBackend {
       return {
         display_name: s.display_name, grid: clone(grid), today: [slot('morning'), slot('afternoon')],
         open_patrol: open ? patrolView(open) : null, waiting_sync: waitingOps().length,
-        rejected: ops.filter((o) => o.state === 'rejected').length, online, last_sync_at: lastSyncAt,
+        rejected: ops.filter((o) => o.state === 'rejected' && !o.dismissed).length, online, last_sync_at: lastSyncAt,
         verification_tasks: [...cases.values()].filter((c) => c.summary.state === 'verifying').length,
         my_open_cases: [...cases.values()].filter((c) => c.summary.state !== 'closed').length,
       }
@@ -533,6 +535,14 @@ export function createMockBackend(opts: MockOptions = {}): MockBackend {
     async syncNow() {
       need()
       void startSync()
+    },
+    async dismissRejected(opId) {
+      need()
+      const op = ops.find((o) => o.op_id === opId && o.state === 'rejected' && !o.dismissed)
+      if (!op) throw new BackendError('not_found', `no refused op ${opId} to dismiss`)
+      op.dismissed = true
+      emit()
+      return syncView()
     },
     async uiReady() {},
     onSyncProgress(cb) {

@@ -66,6 +66,7 @@ export function createTauriBackend(): Backend {
     photo: (sha256) => call('photo', { sha256 }),
     syncStatus: () => call('sync_status'),
     syncNow: () => call('sync_now'),
+    dismissRejected: (opId) => call('dismiss_rejected', { opId }),
     uiReady: () => call('ui_ready'),
     onSyncProgress: (cb) => subscribe<SyncView>('sync-progress', cb),
     onDataChanged: (cb) => subscribe<null>('data-changed', () => cb()),

@@ -67,6 +67,7 @@ const en: Messages = {
     title: 'Sync', now: 'Sync now', last: 'Last successful sync', ops: 'Records {done}/{total}', bytes: 'Photos {done}/{total}',
     waiting: 'Waiting to sync', rejected: 'Rejected by the server', photosWaiting: '{n} photos to upload', empty: 'Everything is synced',
     needsLogin: 'Sign in again to sync', login: 'Sign in', lastError: 'Last error',
+    dismiss: 'Got it', rejectedHint: 'The server did not take these records, for the reasons below. Tap "Got it" once read to clear one; record it again or call your township if needed.',
     kinds: {
       patrol_start: 'Patrol start', patrol_track: 'Patrol track', patrol_end: 'Patrol end', finding_create: 'Finding', case_action: 'Case action',
     },

@@ -67,6 +67,7 @@ const zhCN = {
     title: '同步', now: '立即同步', last: '上次成功同步', ops: '记录 {done}/{total}', bytes: '照片 {done}/{total}',
     waiting: '等待同步', rejected: '被服务器退回', photosWaiting: '{n} 张照片待上传', empty: '全部已同步',
     needsLogin: '需要重新登录才能同步', login: '去登录', lastError: '上次错误',
+    dismiss: '知道了', rejectedHint: '这些记录服务器没有接收，原因见下。看过后点“知道了”即可移出列表；需要时请重新记录或联系街道。',
     kinds: {
       patrol_start: '开始巡查', patrol_track: '巡查轨迹', patrol_end: '结束巡查', finding_create: '巡查记录', case_action: '案件办理',
     },
