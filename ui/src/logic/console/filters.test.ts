@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { activeFilterCount, casesQuery, defaultView, exportQuery, filterProblem, fromRouteQuery, sortFromTable, toRouteQuery } from './filters'
 import { exportFileName } from './exportName'
+import { unitsInScope } from './scope'
 
 describe('case filters → API query', () => {
   it('leaves out empty filters and always names the page', () => {
@@ -93,5 +94,23 @@ describe('export file names', () => {
     const v = defaultView()
     v.filter.grid = '../../etc/网格 1'
     expect(exportFileName('csv', v, now)).toBe('yiwang-cases-.._.._etc_1-20261126-0905.csv')
+  })
+})
+
+describe('filter choices keep to the user\'s own area', () => {
+  const units = [
+    { id: 'c', path: '/c/' },
+    { id: 't1', path: '/c/t1/' },
+    { id: 'm1', path: '/c/t1/m1/' },
+    { id: 't2', path: '/c/t2/' },
+    { id: 'm2', path: '/c/t2/m2/' },
+  ]
+  it('a township sees itself and its communities', () => {
+    expect(unitsInScope(units, 't1').map((u) => u.id)).toEqual(['t1', 'm1'])
+  })
+  it('the county, a department (no unit) or an unknown unit see everything', () => {
+    expect(unitsInScope(units, 'c')).toHaveLength(5)
+    expect(unitsInScope(units, null)).toHaveLength(5)
+    expect(unitsInScope(units, 'gone')).toHaveLength(5)
   })
 })
