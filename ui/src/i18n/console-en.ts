@@ -29,7 +29,7 @@ const consoleEn: ConsoleMessages = {
     title: 'Case queue', text: 'Description, address or case id', state: 'State', township: 'Township', community: 'Community',
     holderUnit: 'Holder unit', grid: 'Grid', category: 'Category', department: 'Department', overdue: 'Overdue',
     supervised: 'Urged', channel: 'Channel', dates: 'Reported', more: 'More filters', less: 'Fewer filters',
-    allStates: 'All', total: '{n} cases', selected: '{n} selected', batchClaim: 'Claim selected',
+    openStates: 'Open', allStates: 'All', total: '{n} cases', selected: '{n} selected', batchClaim: 'Claim selected',
     exportCsv: 'Export CSV', exportGeojson: 'Export GeoJSON', exporting: 'Exporting…', exported: 'Saved {name}',
     colId: 'Id', colState: 'State', colCategory: 'Category', colDescription: 'Description', colPlace: 'Place',
     colHolder: 'Holder', colReported: 'Reported', colUpdated: 'Updated', colDeadline: 'Deadline', colChannel: 'Channel',

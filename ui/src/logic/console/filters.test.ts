@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { activeFilterCount, casesQuery, defaultView, exportQuery, filterProblem, fromRouteQuery, sortFromTable, toRouteQuery } from './filters'
+import { OPEN_QUEUE_ROUTE, activeFilterCount, casesQuery, defaultView, exportQuery, filterProblem, fromRouteQuery, isOpenQueue, sortFromTable, toRouteQuery } from './filters'
 import { exportFileName } from './exportName'
 import { unitsInScope } from './scope'
+import { homeFor } from './roles'
 
 describe('case filters → API query', () => {
   it('leaves out empty filters and always names the page', () => {
@@ -112,5 +113,17 @@ describe('filter choices keep to the user\'s own area', () => {
     expect(unitsInScope(units, 'c')).toHaveLength(5)
     expect(unitsInScope(units, null)).toHaveLength(5)
     expect(unitsInScope(units, 'gone')).toHaveLength(5)
+  })
+})
+
+describe('the queue opens on the cases still being worked', () => {
+  it('the landing route asks for every state but closed, and reads back as the open queue', () => {
+    expect(homeFor('township')).toBe(OPEN_QUEUE_ROUTE)
+    expect(homeFor('leader')).toBe('/dashboard')
+    const v = fromRouteQuery(Object.fromEntries(new URLSearchParams(OPEN_QUEUE_ROUTE.split('?')[1])))
+    expect(isOpenQueue(v.filter.states)).toBe(true)
+    expect(v.filter.states).not.toContain('closed')
+    expect(isOpenQueue([])).toBe(false)
+    expect(new URLSearchParams(casesQuery(v)).get('state')).toBe('pending,claimed,dispatched,in_progress,handled,verifying')
   })
 })

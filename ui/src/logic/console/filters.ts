@@ -4,6 +4,16 @@
 
 export const CASE_STATES = ['pending', 'claimed', 'dispatched', 'in_progress', 'handled', 'verifying', 'closed'] as const
 export type CaseStateName = (typeof CASE_STATES)[number]
+/** Every state a case is still being worked in: the queue a desk opens on. */
+export const OPEN_STATES: readonly CaseStateName[] = CASE_STATES.filter((s) => s !== 'closed')
+
+/** The queue's landing route: the cases still being worked (closed ones are one click away). */
+export const OPEN_QUEUE_ROUTE = `/cases?state=${OPEN_STATES.join(',')}`
+
+/** Whether a filter asks for exactly the open states. */
+export function isOpenQueue(states: readonly string[]): boolean {
+  return states.length === OPEN_STATES.length && OPEN_STATES.every((s) => states.includes(s))
+}
 
 export const CHANNELS = ['grid', 'hotline8890', 'service_hall', 'wechat', 'open311'] as const
 export type ChannelName = (typeof CHANNELS)[number]

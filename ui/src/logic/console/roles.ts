@@ -1,6 +1,8 @@
 // What the console shows to each role (DESIGN.md §1). The server decides every request; the
 // console only avoids drawing what the server would refuse.
 
+import { OPEN_QUEUE_ROUTE } from './filters'
+
 export const ROLES = ['grid_worker', 'community', 'township', 'center', 'department', 'leader', 'admin'] as const
 export type Role = (typeof ROLES)[number]
 
@@ -39,9 +41,14 @@ export function actionsFor(role: string): readonly string[] | null {
   return role === 'leader' ? ['supervise', 'comment'] : null
 }
 
-/** The route a role lands on after login. */
+/** The route a role lands on after login: a leader's dashboard, everyone else's open cases. */
 export function homeFor(role: string): string {
-  return role === 'leader' ? '/dashboard' : '/cases'
+  return role === 'leader' ? '/dashboard' : OPEN_QUEUE_ROUTE
+}
+
+/** Where a nav item leads: the case queue opens on the cases still being worked. */
+export function navRoute(item: NavItem): string {
+  return item === 'cases' ? OPEN_QUEUE_ROUTE : `/${item}`
 }
 
 /** May this role open a route (by its nav item)? `cases` also covers the case page. */
