@@ -93,7 +93,11 @@ fn commands_answer_through_the_ipc_as_the_contract_says() {
         "camelCase arguments reach the command"
     );
     assert_eq!(
-        code(json_call(&window, "dismiss_rejected", json!({ "opId": "nope" }))),
+        code(json_call(
+            &window,
+            "dismiss_rejected",
+            json!({ "opId": "nope" })
+        )),
         "not_found",
         "dismiss_rejected is granted and says when there is no such refusal"
     );

@@ -27,6 +27,7 @@ import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { tusUpload } from '../e2e-common/tus.mjs'
 import jpeg from 'jpeg-js'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
@@ -278,30 +279,7 @@ class Api {
 
   /** Uploads a photo file over tus 1.0.0 in one PATCH, as the console does; its SHA-256. */
   async upload(token, file) {
-    const bytes = fs.readFileSync(file)
-    const hash = sha256(bytes)
-    const create = await fetch(`${this.base}/api/v1/photos`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${token}`,
-        'tus-resumable': '1.0.0',
-        'upload-length': String(bytes.length),
-        'upload-metadata': `sha256 ${Buffer.from(hash).toString('base64')}`,
-      },
-    })
-    check(create.status === 201, `the tus upload is created (got ${create.status}: ${await create.clone().text()})`)
-    const patch = await fetch(new URL(create.headers.get('location'), this.base).href, {
-      method: 'PATCH',
-      headers: {
-        authorization: `Bearer ${token}`,
-        'tus-resumable': '1.0.0',
-        'upload-offset': '0',
-        'content-type': 'application/offset+octet-stream',
-      },
-      body: bytes,
-    })
-    check(patch.status === 204, `the photo's bytes are accepted (got ${patch.status}: ${await patch.clone().text()})`)
-    return hash
+    return tusUpload(this.base, token, fs.readFileSync(file), check)
   }
 
   async json(token, url) {
@@ -442,15 +420,15 @@ async function openTab(name) {
   await onScreen(name)
 }
 
-/** Closes a confirmation dialog, if one opened, by its confirm button. */
-async function confirmIfAsked() {
+/** Waits for the confirmation dialog `what` asks for and confirms it. */
+async function confirmDialog(what) {
   const button = await browser.$('.van-dialog__confirm, [data-testid="confirm-ok"]')
-  if (await button.isExisting().catch(() => false)) {
-    if (await button.isDisplayed().catch(() => false)) {
-      await clickEl(button)
-      await sleep(400)
-    }
-  }
+  await waitFor(`the app asks to confirm ${what}`, async () => ({
+    ok: (await button.isExisting().catch(() => false)) && (await button.isDisplayed().catch(() => false)),
+    seen: 'no dialog yet',
+  }), 5000, 200)
+  await clickEl(button)
+  await sleep(400)
 }
 
 /** Fills and saves the new-finding form; returns the hashes of the photos the device stored. */
@@ -878,7 +856,7 @@ async function main() {
       check(/\d/.test(elapsed), `the patrol screen shows the elapsed time (${elapsed})`)
       const patrolId = await (await el('screen-patrol')).getAttribute('data-patrol-id')
       await tap('patrol-end')
-      await confirmIfAsked()
+      await confirmDialog('ending the patrol')
       await waitFor('the patrol screen shows the patrol ended', async () => {
         const open = await (await el('screen-patrol')).getAttribute('data-open')
         return { ok: open === 'false', seen: `data-open=${open}` }

@@ -36,6 +36,7 @@ import os from 'node:os'
 import path from 'node:path'
 import zlib from 'node:zlib'
 import { fileURLToPath } from 'node:url'
+import { tusUpload } from '../e2e-common/tus.mjs'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const root = path.resolve(here, '../..')
@@ -299,30 +300,7 @@ class Api {
 
   /** Uploads a photo over tus 1.0.0 in one PATCH; returns its SHA-256. */
   async upload(who, bytes) {
-    const hash = sha256(bytes)
-    const create = await fetch(`${this.base}/api/v1/photos`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${who.token}`,
-        'tus-resumable': '1.0.0',
-        'upload-length': String(bytes.length),
-        'upload-metadata': `sha256 ${Buffer.from(hash).toString('base64')},filename ${Buffer.from('handled.png').toString('base64')}`,
-      },
-    })
-    check(create.status === 201, `the tus upload is created (got ${create.status}: ${await create.clone().text()})`)
-    const location = new URL(create.headers.get('location'), this.base).href
-    const patch = await fetch(location, {
-      method: 'PATCH',
-      headers: {
-        authorization: `Bearer ${who.token}`,
-        'tus-resumable': '1.0.0',
-        'upload-offset': '0',
-        'content-type': 'application/offset+octet-stream',
-      },
-      body: bytes,
-    })
-    check(patch.status === 204, `the photo's bytes are accepted (got ${patch.status}: ${await patch.clone().text()})`)
-    return hash
+    return tusUpload(this.base, who.token, bytes, check, 'handled.png')
   }
 }
 

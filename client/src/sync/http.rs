@@ -190,17 +190,21 @@ impl SyncClient {
         json_answer(resp).await
     }
 
+    /// A signed-in request to `/api/v1/photos/by-hash/{sha256}{suffix}`.
+    async fn by_hash(&self, method: Method, sha256: &PhotoHash, suffix: &str) -> Result<Response> {
+        self.authed(
+            method,
+            &format!("/api/v1/photos/by-hash/{}{suffix}", sha256.as_str()),
+        )?
+        .send()
+        .await
+        .map_err(network)
+    }
+
     /// `HEAD /api/v1/photos/by-hash/{sha256}`: whether the server already stores the photo.
     /// Only a `200` that says it is a picture counts: a portal answers `200` to anything.
     pub async fn photo_exists(&self, sha256: &PhotoHash) -> Result<bool> {
-        let resp = self
-            .authed(
-                Method::HEAD,
-                &format!("/api/v1/photos/by-hash/{}", sha256.as_str()),
-            )?
-            .send()
-            .await
-            .map_err(network)?;
+        let resp = self.by_hash(Method::HEAD, sha256, "").await?;
         match resp.status() {
             StatusCode::OK => {
                 let content_type = header_text(resp.headers(), CONTENT_TYPE.as_str());
@@ -220,14 +224,7 @@ impl SyncClient {
     /// `GET /api/v1/photos/by-hash/{sha256}/thumb`: the server's thumbnail of a photo, `None`
     /// if the server has no such photo. At most [`MAX_THUMBNAIL_BYTES`] are read.
     pub async fn thumbnail(&self, sha256: &PhotoHash) -> Result<Option<Vec<u8>>> {
-        let resp = self
-            .authed(
-                Method::GET,
-                &format!("/api/v1/photos/by-hash/{}/thumb", sha256.as_str()),
-            )?
-            .send()
-            .await
-            .map_err(network)?;
+        let resp = self.by_hash(Method::GET, sha256, "/thumb").await?;
         match resp.status() {
             StatusCode::OK => {
                 let content_type = header_text(resp.headers(), CONTENT_TYPE.as_str());
