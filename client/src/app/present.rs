@@ -291,6 +291,7 @@ pub(crate) fn case_summary(
         reported_at: rfc3339(case.reported_at),
         deadline: case.deadline.map(rfc3339),
         overdue: case.state != CaseState::Closed && case.deadline.is_some_and(|d| d < now),
+        urgent: case.urgent,
         supervised: case.supervisions,
         holder_unit_name: reference.unit_name(case.holder_unit.as_str()),
         department_name: case

@@ -208,6 +208,8 @@ pub struct CaseSummary {
     pub reported_at: String,
     pub deadline: Option<String>,
     pub overdue: bool,
+    /// Reported as urgent (紧急): shorter deadlines, first in the queue.
+    pub urgent: bool,
     /// How many times it was urged (督办).
     pub supervised: u32,
     pub holder_unit_name: String,

@@ -178,7 +178,7 @@ export function createMockBackend(opts: MockOptions = {}): MockBackend {
     cases.set(id, {
       summary: {
         id, state, category_name: c.name, description: desc, reported_at: iso(reportedMin),
-        deadline: null, overdue: false, supervised: 0, holder_unit_name: '富丽社区',
+        deadline: null, overdue: false, urgent: false, supervised: 0, holder_unit_name: '富丽社区',
         department_name: null, version: timeline.length, sync: 'sent', ...extra,
       },
       outcome: null, address: '钢都街道富丽社区 建设路 18 号', lat: 40.6312, lon: 122.5031,
@@ -473,7 +473,7 @@ export function createMockBackend(opts: MockOptions = {}): MockBackend {
       if (caseId) {
         addCase(caseId, 'pending', cat.code, f.description, 0, [
           entry(1, 0, 'report', session!.display_name, 'grid_worker', grid.community_name, null, { photos: clone(f.photos) }),
-        ], { sync: 'waiting', department_name: null })
+        ], { sync: 'waiting', department_name: null, urgent: input.urgent })
       }
       scheduleSync()
       return clone(f)

@@ -41,7 +41,7 @@ const en: Messages = {
     department: 'Handled by default by {dept}',
   },
   cases: {
-    title: 'My cases', empty: 'No cases in your grid', reported: 'Reported {time}', deadline: 'Deadline', holder: 'Now at',
+    title: 'My cases', empty: 'No cases in your grid', reported: 'Reported {time}', deadline: 'Deadline', deadlineAtDispatch: 'Starts when dispatched', holder: 'Now at',
     department: 'Department', address: 'Place', grid: 'Grid', timeline: 'Timeline', chainVerified: 'Record chain verified',
     chainBroken: 'Record chain NOT verified', pending: 'Waiting on this device', verify: 'Verify', outcome: 'Outcome',
     rating: 'Rating', filterOpen: 'Open', filterAll: 'All', photoMissing: 'Photo not synced yet',

@@ -41,7 +41,7 @@ const zhCN = {
     department: '默认承办：{dept}',
   },
   cases: {
-    title: '我的案件', empty: '网格内暂无案件', reported: '上报于 {time}', deadline: '时限', holder: '当前在',
+    title: '我的案件', empty: '网格内暂无案件', reported: '上报于 {time}', deadline: '时限', deadlineAtDispatch: '派遣后开始计时', holder: '当前在',
     department: '承办部门', address: '地点', grid: '网格', timeline: '办理过程', chainVerified: '记录链校验通过',
     chainBroken: '记录链校验未通过', pending: '本机待同步的操作', verify: '去核查', outcome: '结果',
     rating: '评价', filterOpen: '在办', filterAll: '全部', photoMissing: '照片待同步',

@@ -16,8 +16,10 @@ describe('state badges', () => {
     expect(stateBadge('archived', 'zh-CN')).toEqual({ label: 'archived', type: 'default' })
   })
   it('marks overdue (not once closed), urged with the count, and waiting sync', () => {
-    const base = { state: 'dispatched', overdue: true, supervised: 2, sync: 'waiting' }
+    const base = { state: 'dispatched', overdue: true, urgent: false, supervised: 2, sync: 'waiting' }
     expect(caseMarks(base, 'zh-CN').map((m) => m.label)).toEqual(['已超期', '督办 ×2', '待同步'])
+    expect(caseMarks({ ...base, urgent: true }, 'zh-CN')[0], 'an urgent case says so first').toEqual({ kind: 'urgent', label: '紧急', type: 'danger' })
+    expect(caseMarks({ ...base, urgent: true, state: 'closed' }, 'en').map((m) => m.kind), 'not once closed').toEqual(['urged', 'waiting'])
     expect(caseMarks({ ...base, state: 'closed' }, 'en').map((m) => m.kind)).toEqual(['urged', 'waiting'])
     expect(caseMarks({ ...base, overdue: false, supervised: 0, sync: 'sent' }, 'zh-CN')).toEqual([])
   })

@@ -29,14 +29,15 @@ export function stateBadge(state: string, lang: Lang): Badge {
 }
 
 export interface Mark {
-  kind: 'overdue' | 'urged' | 'waiting'
+  kind: 'urgent' | 'overdue' | 'urged' | 'waiting'
   label: string
   type: TagType
 }
 
-/** Marks beside the state: 已超期 (not on a closed case), 督办×n, 待同步. */
-export function caseMarks(c: Pick<CaseSummary, 'state' | 'overdue' | 'supervised' | 'sync'>, lang: Lang): Mark[] {
+/** Marks beside the state: 紧急 and 已超期 (not on a closed case), 督办×n, 待同步. */
+export function caseMarks(c: Pick<CaseSummary, 'state' | 'overdue' | 'urgent' | 'supervised' | 'sync'>, lang: Lang): Mark[] {
   const marks: Mark[] = []
+  if (c.urgent && c.state !== 'closed') marks.push({ kind: 'urgent', label: lang === 'en' ? 'Urgent' : '紧急', type: 'danger' })
   if (c.overdue && c.state !== 'closed') marks.push({ kind: 'overdue', label: lang === 'en' ? 'Overdue' : '已超期', type: 'danger' })
   if (c.supervised > 0) {
     const label = lang === 'en' ? `Urged ×${c.supervised}` : `督办 ×${c.supervised}`

@@ -9,6 +9,10 @@ export type CaseSummary = { id: string,
  */
 state: string, category_name: string, description: string, reported_at: string, deadline: string | null, overdue: boolean, 
 /**
+ * Reported as urgent (紧急): shorter deadlines, first in the queue.
+ */
+urgent: boolean, 
+/**
  * How many times it was urged (督办).
  */
 supervised: number, holder_unit_name: string, department_name: string | null, version: number, 
