@@ -4,35 +4,13 @@
 
 use std::path::Path;
 
-/// The same list as `COMMANDS` in `src/lib.rs`.
-const COMMANDS: &[&str] = &[
-    "app_info",
-    "login",
-    "logout",
-    "set_settings",
-    "home",
-    "categories",
-    "start_patrol",
-    "current_patrol",
-    "add_track_points",
-    "end_patrol",
-    "add_photo",
-    "save_finding",
-    "findings",
-    "my_cases",
-    "case_detail",
-    "verification_tasks",
-    "verify_case",
-    "photo",
-    "sync_status",
-    "sync_now",
-    "dismiss_rejected",
-    "ui_ready",
-];
+// The same list the crate uses (one file, included by both).
+include!("src/commands.in.rs");
 
 fn main() {
     let dist = Path::new("../ui/dist/worker");
     println!("cargo:rerun-if-changed=../ui/dist/worker/index.html");
+    println!("cargo:rerun-if-changed=src/commands.in.rs");
     if !dist.join("index.html").exists() {
         std::fs::create_dir_all(dist).expect("the frontend folder can be made");
         for name in ["index.html", "main.js"] {

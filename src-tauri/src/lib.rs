@@ -211,32 +211,7 @@ async fn ui_ready() -> AppResult<()> {
     Ok(())
 }
 
-/// Every command the window may call; `build.rs` declares the same list so capabilities can
-/// grant exactly these.
-pub const COMMANDS: &[&str] = &[
-    "app_info",
-    "login",
-    "logout",
-    "set_settings",
-    "home",
-    "categories",
-    "start_patrol",
-    "current_patrol",
-    "add_track_points",
-    "end_patrol",
-    "add_photo",
-    "save_finding",
-    "findings",
-    "my_cases",
-    "case_detail",
-    "verification_tasks",
-    "verify_case",
-    "photo",
-    "sync_status",
-    "sync_now",
-    "dismiss_rejected",
-    "ui_ready",
-];
+include!("commands.in.rs");
 
 /// Forwards the facade's sync view and data-changed signal to the window as events.
 fn forward_events<R: Runtime>(handle: AppHandle<R>, app: &WorkerApp) {

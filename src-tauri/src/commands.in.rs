@@ -1,0 +1,26 @@
+/// Every command the window may call. `build.rs` includes this same file to declare them, so
+/// the capabilities grant exactly these; `lib.rs` includes it for the invoke handler's check.
+pub const COMMANDS: &[&str] = &[
+    "app_info",
+    "login",
+    "logout",
+    "set_settings",
+    "home",
+    "categories",
+    "start_patrol",
+    "current_patrol",
+    "add_track_points",
+    "end_patrol",
+    "add_photo",
+    "save_finding",
+    "findings",
+    "my_cases",
+    "case_detail",
+    "verification_tasks",
+    "verify_case",
+    "photo",
+    "sync_status",
+    "sync_now",
+    "dismiss_rejected",
+    "ui_ready",
+];
