@@ -116,9 +116,13 @@ tauri-driver:
 	@command -v tauri-driver >/dev/null || [ -x "$${CARGO_HOME:-$$HOME/.cargo}/bin/tauri-driver" ] || \
 	  env -u CARGO_TARGET_DIR $(CARGO) install tauri-driver --version '^2' --locked
 
-# The UI: dependencies from the lock file, type check, unit tests (vitest), the worker build.
+# The UI: dependencies from the lock file, generated types current, type check, unit tests
+# (vitest), the worker and console builds.
 ui: deps
 	cd ui && $(NPM_CI)
+	@# The console's API types must be what the server's OpenAPI document produces (the document
+	@# itself is checked against the server by `cargo test`: sync-server/tests/openapi_file.rs).
+	cd ui && npm run --silent check:api
 	cd ui && npm run --silent typecheck
 	cd ui && npm run --silent test
 	cd ui && npm run --silent build:worker

@@ -8,12 +8,13 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::Connection;
 use yiwang_client::store::{
-    CaseFilter, FindingFilter, NewFinding, Store, StoreError, SyncState, UploadState,
-    SCHEMA_VERSION,
+    CaseFilter, FindingFilter, Store, StoreError, SyncState, UploadState, SCHEMA_VERSION,
 };
 use yiwang_core::case::{Action, Case, CaseEvent, CaseState, Channel, Effect, NewCase};
 use yiwang_core::category::Category;
-use yiwang_core::field::{Disposition, Patrol, PhotoMeta, TrackPoint};
+use yiwang_core::field::{
+    Disposition, FindingDraft, FindingRule, Patrol, PhotoMeta, TrackPoint, MAX_DESCRIPTION_CHARS,
+};
 use yiwang_core::ids::{CaseId, GridId, OpId, OrgUnitId, PhotoHash, UserId};
 use yiwang_core::org::{Actor, Affiliation, Department, Grid, GridKind, OrgLevel, OrgUnit, Role};
 use yiwang_core::sync::{
@@ -76,8 +77,8 @@ fn record_photo(store: &Store, dir: &Path, n: u32) -> PhotoHash {
     hash
 }
 
-fn new_finding(photos: Vec<PhotoHash>, disposition: Disposition) -> NewFinding {
-    NewFinding {
+fn new_finding(photos: Vec<PhotoHash>, disposition: Disposition) -> FindingDraft {
+    FindingDraft {
         grid_id: GridId::new(GRID),
         patrol_id: None,
         category_code: CATEGORY.into(),
@@ -89,6 +90,7 @@ fn new_finding(photos: Vec<PhotoHash>, disposition: Disposition) -> NewFinding {
         observed_at: t("2026-11-26T01:30:00.123456Z"),
         disposition,
         photos,
+        case_id: None,
         urgent: true,
     }
 }
@@ -184,6 +186,7 @@ fn pulled_case(id: &str, version: u64, state: CaseState) -> Case {
         reported_at: t("2026-11-20T02:00:00Z"),
         updated_at: t("2026-11-20T02:00:00Z") + Duration::hours(version as i64),
         closed_at: None,
+        handled_at: None,
     }
 }
 
@@ -725,18 +728,18 @@ fn invalid_findings_are_refused_before_anything_is_written() {
     );
     store.set_session("http://x", "tok", &worker()).unwrap();
 
-    let cases: Vec<(&str, NewFinding)> = vec![
+    let cases: Vec<(&str, FindingDraft)> = vec![
         (
             "description",
-            NewFinding {
+            FindingDraft {
                 description: "  ".into(),
                 ..new_finding(vec![], Disposition::Note)
             },
         ),
         (
             "description",
-            NewFinding {
-                description: "字".repeat(2001),
+            FindingDraft {
+                description: "字".repeat(MAX_DESCRIPTION_CHARS + 1),
                 ..new_finding(vec![], Disposition::Note)
             },
         ),
@@ -755,21 +758,21 @@ fn invalid_findings_are_refused_before_anything_is_written() {
         ),
         (
             "location",
-            NewFinding {
+            FindingDraft {
                 lat: Some(91.0),
                 ..new_finding(vec![], Disposition::Note)
             },
         ),
         (
             "location",
-            NewFinding {
+            FindingDraft {
                 lon: None,
                 ..new_finding(vec![], Disposition::Note)
             },
         ),
         (
-            "category_code",
-            NewFinding {
+            "category",
+            FindingDraft {
                 category_code: "01".into(),
                 ..new_finding(vec![], Disposition::Note)
             },
@@ -780,21 +783,45 @@ fn invalid_findings_are_refused_before_anything_is_written() {
             Err(StoreError::Invalid { field: f, .. }) => {
                 assert_eq!(f, field, "the refusal names the field at fault")
             }
+            // Core's finding rules name the field of the first rule broken.
+            Err(StoreError::FindingRules(p)) => assert_eq!(
+                serde_json::to_value(p.first().field()).unwrap(),
+                field,
+                "the refusal names the field at fault: {p}"
+            ),
             other => panic!("expected a refusal of {field}, got {other:?}"),
         }
     }
     let ok = store
-        .create_finding(NewFinding {
-            description: "字".repeat(2000),
+        .create_finding(FindingDraft {
+            description: "字".repeat(MAX_DESCRIPTION_CHARS),
             ..new_finding(vec![], Disposition::Note)
         })
-        .expect("2000 characters is the limit, not over it");
+        .expect("500 characters is the limit, not over it");
     assert!(ok.case_id.is_none(), "only a report opens a case");
+    // The form's rule is the store's (core's): a photo alone records a note.
+    let photo = record_photo(&store, dir.path(), 42);
+    store
+        .create_finding(FindingDraft {
+            description: String::new(),
+            ..new_finding(vec![photo.clone()], Disposition::Note)
+        })
+        .expect("a note may rest on a photo alone");
+    assert!(
+        matches!(
+            store.create_finding(FindingDraft {
+                description: String::new(),
+                ..new_finding(vec![photo], Disposition::Report)
+            }),
+            Err(StoreError::FindingRules(p)) if p.0 == [FindingRule::ReportNeedsDescription]
+        ),
+        "a report never does"
+    );
     let counts = store.outbox_counts().unwrap();
-    assert_eq!(counts.waiting, 1, "refused findings left no ops behind");
+    assert_eq!(counts.waiting, 2, "refused findings left no ops behind");
     assert_eq!(
         store.findings(&FindingFilter::default()).unwrap().len(),
-        1,
+        2,
         "nor findings"
     );
 }
@@ -1332,7 +1359,7 @@ fn a_pull_page_and_its_cursor_land_together() {
 fn pulled_categories_replace_the_builtin_tree_for_new_findings() {
     let dir = tempfile::tempdir().unwrap();
     let store = open_signed_in(dir.path());
-    let builtin_only = NewFinding {
+    let builtin_only = FindingDraft {
         category_code: "01.02".into(),
         ..new_finding(vec![], Disposition::Note)
     };
@@ -1343,11 +1370,8 @@ fn pulled_categories_replace_the_builtin_tree_for_new_findings() {
     let refused = store.create_finding(builtin_only);
     assert!(
         matches!(
-            refused,
-            Err(StoreError::Invalid {
-                field: "category_code",
-                ..
-            })
+            &refused,
+            Err(StoreError::FindingRules(p)) if p.0 == [FindingRule::CategoryNotLeaf]
         ),
         "after a pull only the county's own categories count: {refused:?}"
     );

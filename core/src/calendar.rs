@@ -16,6 +16,7 @@ use std::collections::BTreeSet;
 
 /// A span of working time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case", tag = "unit", content = "n")]
 pub enum WorkDuration {
     WorkingHours(u32),
@@ -27,6 +28,7 @@ pub const BUILTIN_CALENDAR_JSON: &str = include_str!("../data/calendar-cn.json")
 
 /// Which days and hours count as working time.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WorkingCalendar {
     /// Offset of local time from UTC, in seconds (28,800 for China).
     pub utc_offset_seconds: i32,
@@ -150,25 +152,34 @@ impl WorkingCalendar {
                 self.at(d, self.day_end)
             }
             WorkDuration::WorkingHours(n) => {
-                let mut remaining = Duration::hours(i64::from(n.max(1)));
-                let mut day = self.local_date(start);
-                let mut cursor = start;
-                loop {
-                    if let Some((open, close)) = self.window(day) {
-                        let from = cursor.max(open);
-                        if from < close {
-                            let available = close - from;
-                            if remaining <= available {
-                                return from + remaining;
-                            }
-                            remaining -= available;
-                        }
-                    }
-                    day = self.next_working_day(day);
-                    cursor = self.at(day, self.day_start);
-                }
+                self.add_working_time(start, Duration::hours(i64::from(n.max(1))))
             }
         }
+    }
+
+    /// `start` plus `d` of working time: counted from `start` (or from the next window's
+    /// start), skipping nights, weekends and holidays. Deadlines in working hours, and the demo
+    /// county's office-hours delays, are this.
+    pub fn add_working_time(&self, start: DateTime<Utc>, d: Duration) -> DateTime<Utc> {
+        let mut remaining = d.max(Duration::zero());
+        let mut day = self.local_date(start);
+        let mut cursor = start;
+        // Bounded: ten years of days is far beyond any deadline or delay.
+        for _ in 0..3660 {
+            if let Some((open, close)) = self.window(day) {
+                let from = cursor.max(open);
+                if from < close {
+                    let available = close - from;
+                    if remaining <= available {
+                        return from + remaining;
+                    }
+                    remaining -= available;
+                }
+            }
+            day = self.next_working_day(day);
+            cursor = self.at(day, self.day_start);
+        }
+        cursor + remaining
     }
 
     /// Working time between two instants (zero if `to` is not after `from`).
@@ -191,12 +202,40 @@ impl WorkingCalendar {
         }
         total
     }
+
+    /// Working minutes from `now` to `deadline`: positive while time is left, negative (the
+    /// working time overrun) once it has passed. What a countdown shows, on the console and
+    /// the phone alike.
+    pub fn working_minutes_left(&self, now: DateTime<Utc>, deadline: DateTime<Utc>) -> i64 {
+        if deadline >= now {
+            self.working_time_between(now, deadline).num_minutes()
+        } else {
+            -self.working_time_between(deadline, now).num_minutes()
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn added_working_time_skips_nights_and_weekends() {
+        let cal = WorkingCalendar::default();
+        let t = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        // Friday 2026-11-27 16:30 Beijing + 2 working hours = Monday 09:30 (the day ends 17:30).
+        assert_eq!(
+            cal.add_working_time(t("2026-11-27T16:30:00+08:00"), Duration::hours(2)),
+            t("2026-11-30T09:30:00+08:00"),
+            "one hour on Friday, one on Monday"
+        );
+        assert_eq!(
+            cal.add_working_time(t("2026-11-28T10:00:00+08:00"), Duration::minutes(30)),
+            t("2026-11-30T09:00:00+08:00"),
+            "a Saturday start waits for Monday's opening"
+        );
+    }
 
     fn utc(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)

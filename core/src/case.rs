@@ -13,6 +13,8 @@ use serde::{Deserialize, Serialize};
 
 /// Where a case is in its life (DESIGN.md §4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CaseState {
     /// 待受理: waiting at a holder unit.
@@ -61,6 +63,8 @@ impl CaseState {
 
 /// How a closed case ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     Resolved,
@@ -72,6 +76,13 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    pub const ALL: [Outcome; 4] = [
+        Outcome::Resolved,
+        Outcome::ResolvedOnSpot,
+        Outcome::Invalid,
+        Outcome::Duplicate,
+    ];
+
     /// Invalid and duplicate cases were never really opened (不予立案): the measures leave them
     /// out of intake, closure and on-time figures.
     pub fn counts_as_case(self) -> bool {
@@ -81,6 +92,8 @@ impl Outcome {
 
 /// The reporter's verdict when the case is followed up (回访).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Rating {
     /// 满意
@@ -91,8 +104,18 @@ pub enum Rating {
     Dissatisfied,
 }
 
+impl Rating {
+    pub const ALL: [Rating; 3] = [
+        Rating::Satisfied,
+        Rating::BasicallySatisfied,
+        Rating::Dissatisfied,
+    ];
+}
+
 /// How the case reached the system.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
     /// A grid worker's finding.
@@ -105,8 +128,19 @@ pub enum Channel {
     Open311,
 }
 
+impl Channel {
+    pub const ALL: [Channel; 5] = [
+        Channel::Grid,
+        Channel::Hotline8890,
+        Channel::ServiceHall,
+        Channel::Wechat,
+        Channel::Open311,
+    ];
+}
+
 /// A WGS-84 position with its reported accuracy.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GeoPoint {
     pub lat: f64,
     pub lon: f64,
@@ -116,6 +150,7 @@ pub struct GeoPoint {
 
 /// What is known of a case when it is reported.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewCase {
     pub channel: Channel,
     pub category: CategoryCode,
@@ -143,6 +178,7 @@ pub struct NewCase {
 
 /// What someone asked to do to a case, with the input they gave (DESIGN.md §4).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum Action {
     Report(NewCase),
@@ -255,6 +291,8 @@ pub enum Action {
 
 /// The name of an action, without its input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ActionKind {
     Report,
@@ -412,6 +450,7 @@ impl Action {
 
 /// Where an event left the case.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Effect {
     pub state: CaseState,
     /// The unit responsible for the case: where it waits, or the unit that dispatched it.
@@ -426,6 +465,7 @@ pub struct Effect {
 
 /// One appended, hash-chained entry of a case's history.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CaseEvent {
     pub case_id: CaseId,
     /// 1 for the report; the case's version after this event.
@@ -443,6 +483,7 @@ pub struct CaseEvent {
 
 /// The current record of a case: a projection of its events.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Case {
     pub id: CaseId,
     /// Number of events; an action names the version it was decided on.
@@ -491,6 +532,53 @@ pub struct Case {
     pub updated_at: DateTime<Utc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub closed_at: Option<DateTime<Utc>>,
+    /// When the case was last reported handled (处理反馈, or resolved at its level): the moment
+    /// its deadline is judged at. Cleared when it goes back to work (返工, 退回, reopened).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handled_at: Option<DateTime<Utc>>,
+}
+
+/// Where a case stands against its deadline (处置时限). One rule for the console's lists and
+/// figures and for the phone (issue 10).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum DeadlineStatus {
+    /// No deadline runs: not dispatched yet, returned, or closed without one.
+    NoDeadline,
+    /// At a department, with time left.
+    Running,
+    /// 已超期: at a department (dispatched or in progress) past its deadline.
+    Overdue,
+    /// Handled no later than its deadline.
+    HandledOnTime,
+    /// 超期办结: handled, but after its deadline. Not overdue any more; not on time either.
+    HandledLate,
+}
+
+impl DeadlineStatus {
+    pub const ALL: [DeadlineStatus; 5] = [
+        DeadlineStatus::NoDeadline,
+        DeadlineStatus::Running,
+        DeadlineStatus::Overdue,
+        DeadlineStatus::HandledOnTime,
+        DeadlineStatus::HandledLate,
+    ];
+}
+
+impl CaseState {
+    /// Dispatched or in progress: a department holds the case and its deadline runs.
+    pub fn at_department(self) -> bool {
+        matches!(self, CaseState::Dispatched | CaseState::InProgress)
+    }
+}
+
+/// The overdue rule (DESIGN.md §4 "overdue now"): a case is overdue when it is at a department
+/// (dispatched or in progress) past its deadline. [`Case::is_overdue`] and the measures'
+/// "overdue now" both ask this; the ledger's SQL filter spells the same test.
+pub fn is_overdue(state: CaseState, deadline: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
+    state.at_department() && deadline.is_some_and(|d| d < now)
 }
 
 /// Why a list of events cannot be replayed into a case.
@@ -545,6 +633,7 @@ impl Case {
                 reported_at: e.at,
                 updated_at: e.at,
                 closed_at: None,
+                handled_at: None,
             },
             (None, _) => return Err(ReplayError::NoReport),
             (Some(_), Action::Report(_)) => return Err(ReplayError::SecondReport { seq: e.seq }),
@@ -578,6 +667,14 @@ impl Case {
         }
         c.deadline = e.effect.deadline;
         c.outcome = e.effect.outcome;
+        match c.state {
+            CaseState::Handled if c.handled_at.is_none() => c.handled_at = Some(e.at),
+            CaseState::Pending
+            | CaseState::Claimed
+            | CaseState::Dispatched
+            | CaseState::InProgress => c.handled_at = None,
+            _ => {}
+        }
         if c.state == CaseState::Closed && c.closed_at.is_none() {
             c.closed_at = Some(e.at);
         }
@@ -585,6 +682,41 @@ impl Case {
         c.head_hash = e.hash.clone();
         c.updated_at = e.at;
         Ok(c)
+    }
+
+    /// Whether the case is overdue at `now` (see [`is_overdue`]).
+    pub fn is_overdue(&self, now: DateTime<Utc>) -> bool {
+        is_overdue(self.state, self.deadline, now)
+    }
+
+    /// Where the case stands against its deadline at `now`. A handled, verifying or closed
+    /// case is judged at the moment it was handled (for a record from before `handled_at` was
+    /// kept: its closure, else its last change).
+    pub fn deadline_status(&self, now: DateTime<Utc>) -> DeadlineStatus {
+        let Some(deadline) = self.deadline else {
+            return DeadlineStatus::NoDeadline;
+        };
+        match self.state {
+            CaseState::Dispatched | CaseState::InProgress => {
+                if self.is_overdue(now) {
+                    DeadlineStatus::Overdue
+                } else {
+                    DeadlineStatus::Running
+                }
+            }
+            CaseState::Handled | CaseState::Verifying | CaseState::Closed => {
+                let handled = self
+                    .handled_at
+                    .or(self.closed_at)
+                    .unwrap_or(self.updated_at);
+                if handled <= deadline {
+                    DeadlineStatus::HandledOnTime
+                } else {
+                    DeadlineStatus::HandledLate
+                }
+            }
+            CaseState::Pending | CaseState::Claimed => DeadlineStatus::NoDeadline,
+        }
     }
 
     /// Rebuilds a case from all its events, in order.

@@ -22,6 +22,7 @@ pub const BUILTIN_DEPARTMENTS_JSON: &str = include_str!("../data/departments.jso
 
 /// Unit of a deadline rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DeadlineUnit {
     WorkingHours,
@@ -30,6 +31,7 @@ pub enum DeadlineUnit {
 
 /// How long a dispatched case of a category may take, counted on the working calendar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DeadlineRule {
     pub unit: DeadlineUnit,
     pub normal: u32,
@@ -48,6 +50,7 @@ impl DeadlineRule {
 
 /// One node of the tree. Top classes have no parent, no deadline and no department.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Category {
     pub code: CategoryCode,
     pub name: String,

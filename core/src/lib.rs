@@ -11,12 +11,14 @@
 //! - [`measures`]: the county's figures, computed from events.
 //! - [`sync`]: the wire types of sync protocol v1.
 //! - [`photo`]: photo limits and the whole-JPEG check shared by device and server.
+//! - [`error`]: the closed list of error codes every component and both UIs share.
 //!
 //! No I/O happens here: no database, no network, no clock but the one passed in.
 
 pub mod calendar;
 pub mod case;
 pub mod category;
+pub mod error;
 pub mod field;
 pub mod ids;
 pub mod ledger;

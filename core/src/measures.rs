@@ -28,6 +28,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// A half-open time range `[from, to)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Period {
     pub from: DateTime<Utc>,
     pub to: DateTime<Utc>,
@@ -125,6 +126,7 @@ impl CaseFacts {
 
 /// The figures for one set of cases and one period.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Measures {
     pub reported: u64,
     pub intake: u64,
@@ -213,8 +215,7 @@ impl Measures {
                     }
                 }
             }
-            let at_department = matches!(f.state, CaseState::Dispatched | CaseState::InProgress);
-            if at_department && f.deadline.is_some_and(|d| d < now) {
+            if crate::case::is_overdue(f.state, f.deadline, now) {
                 m.overdue_now += 1;
             }
         }
@@ -230,6 +231,7 @@ impl Measures {
 
 /// What to break the figures down by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Dimension {
     County,
@@ -286,6 +288,7 @@ pub fn breakdown(
 
 /// Patrol coverage of a set of grids on one local day.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Coverage {
     pub grids: u64,
     /// Both windows patrolled.

@@ -11,6 +11,8 @@ use std::collections::BTreeMap;
 
 /// The level of an org unit in the three-level command platform.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum OrgLevel {
     County,
@@ -20,6 +22,7 @@ pub enum OrgLevel {
 
 /// One node of the org tree above the grids.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrgUnit {
     pub id: OrgUnitId,
     /// `None` only for the county, the root.
@@ -30,6 +33,8 @@ pub struct OrgUnit {
 
 /// The three kinds of grid the reference county draws.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum GridKind {
     /// 城乡网格
@@ -54,6 +59,7 @@ impl GridKind {
 
 /// A grid: the smallest unit, patrolled by its one worker.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Grid {
     pub id: GridId,
     pub name: String,
@@ -67,6 +73,7 @@ pub struct Grid {
 
 /// A department that receives dispatched cases.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Department {
     pub id: DepartmentId,
     pub name: String,
@@ -74,6 +81,8 @@ pub struct Department {
 
 /// What a user does (DESIGN.md §1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     GridWorker,
@@ -134,6 +143,7 @@ impl Role {
 
 /// Where a user belongs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case", tag = "kind", content = "id")]
 pub enum Affiliation {
     Unit(OrgUnitId),
@@ -142,6 +152,7 @@ pub enum Affiliation {
 
 /// The user on whose behalf something is decided.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Actor {
     pub user_id: UserId,
     pub role: Role,
@@ -152,6 +163,30 @@ pub struct Actor {
 }
 
 impl Actor {
+    /// An actor of `role`. A department user acts for their department; everyone else for
+    /// their unit. A user with neither (refused when an account is made) gets an empty unit,
+    /// which no jurisdiction check lets through.
+    pub fn new(
+        user_id: UserId,
+        role: Role,
+        unit: Option<OrgUnitId>,
+        department: Option<DepartmentId>,
+        grid_ids: Vec<GridId>,
+    ) -> Actor {
+        let affiliation = match (department, unit) {
+            (Some(d), _) if role == Role::Department => Affiliation::Department(d),
+            (_, Some(u)) => Affiliation::Unit(u),
+            (Some(d), None) => Affiliation::Department(d),
+            (None, None) => Affiliation::Unit(OrgUnitId::new("")),
+        };
+        Actor {
+            user_id,
+            role,
+            affiliation,
+            grid_ids,
+        }
+    }
+
     pub fn unit(&self) -> Option<&OrgUnitId> {
         match &self.affiliation {
             Affiliation::Unit(u) => Some(u),

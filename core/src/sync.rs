@@ -5,11 +5,10 @@
 
 use crate::case::{Action, Case, CaseEvent};
 use crate::category::Category;
-use crate::field::{Disposition, Finding, Patrol, PhotoMeta, TrackPoint};
-use crate::ids::{
-    CaseId, CategoryCode, DeviceId, GridId, OpId, OrgUnitId, PatrolId, PhotoHash, UserId,
-};
-use crate::org::{Department, Grid, OrgUnit, Role};
+use crate::error::ReceivedCode;
+use crate::field::{Finding, FindingDraft, Patrol, PhotoMeta, TrackPoint};
+use crate::ids::{DeviceId, GridId, OpId, OrgUnitId, UserId};
+use crate::org::{Actor, Department, Grid, OrgUnit, Role};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -20,6 +19,7 @@ pub const MAX_PULL_LIMIT: u32 = 1000;
 
 /// `POST /api/v1/auth/login`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LoginRequest {
     pub username: String,
     pub password: String,
@@ -29,6 +29,7 @@ pub struct LoginRequest {
 
 /// The signed-in user, as the device keeps it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserInfo {
     pub id: UserId,
     pub username: String,
@@ -42,8 +43,23 @@ pub struct UserInfo {
     pub grid_ids: Vec<GridId>,
 }
 
+impl UserInfo {
+    /// The user as the workflow sees them: their unit, or their department. The one place an
+    /// [`Actor`] is made from a user, on the device and on the server.
+    pub fn actor(&self) -> Actor {
+        Actor::new(
+            self.id.clone(),
+            self.role,
+            self.org_unit_id.clone(),
+            self.department_id.clone(),
+            self.grid_ids.clone(),
+        )
+    }
+}
+
 /// Answer to `POST /api/v1/auth/login`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LoginResponse {
     pub token: String,
     pub user: UserInfo,
@@ -51,6 +67,8 @@ pub struct LoginResponse {
 
 /// The kinds of op a device sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum OpType {
     #[serde(rename = "patrol.start")]
     PatrolStart,
@@ -90,6 +108,7 @@ impl OpType {
 
 /// One operation of a device's outbox.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Op {
     pub op_id: OpId,
     #[serde(rename = "type")]
@@ -101,6 +120,7 @@ pub struct Op {
 
 /// `data` of `patrol.start`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PatrolStartData {
     pub grid_id: GridId,
     pub started_at: DateTime<Utc>,
@@ -108,42 +128,26 @@ pub struct PatrolStartData {
 
 /// `data` of `patrol.track`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PatrolTrackData {
     pub points: Vec<TrackPoint>,
 }
 
 /// `data` of `patrol.end`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PatrolEndData {
     pub ended_at: DateTime<Utc>,
 }
 
-/// `data` of `finding.create`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FindingCreateData {
-    pub grid_id: GridId,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub patrol_id: Option<PatrolId>,
-    pub category_code: CategoryCode,
-    pub description: String,
-    pub lat: Option<f64>,
-    pub lon: Option<f64>,
-    pub accuracy_m: Option<f64>,
-    #[serde(default)]
-    pub mock_location: bool,
-    pub observed_at: DateTime<Utc>,
-    pub disposition: Disposition,
-    #[serde(default)]
-    pub photos: Vec<PhotoHash>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub case_id: Option<CaseId>,
-    #[serde(default)]
-    pub urgent: bool,
-}
+/// `data` of `finding.create`: the finding as the worker entered it ([`FindingDraft`], whose
+/// rules the server applies as the device did).
+pub type FindingCreateData = FindingDraft;
 
 /// `data` of `case.action`: the action (its name in `action`, its fields beside it) and the case
 /// version it was decided on.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CaseActionData {
     pub base_version: u64,
     #[serde(flatten)]
@@ -152,6 +156,7 @@ pub struct CaseActionData {
 
 /// `POST /api/v1/sync/push`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PushRequest {
     pub device_id: DeviceId,
     pub ops: Vec<Op>,
@@ -159,6 +164,8 @@ pub struct PushRequest {
 
 /// What became of one pushed op.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum OpStatus {
     Applied,
@@ -170,11 +177,12 @@ pub enum OpStatus {
 
 /// One entry of a [`PushResponse`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OpResult {
     pub op_id: OpId,
     pub status: OpStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub code: Option<String>,
+    pub code: Option<ReceivedCode>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -183,12 +191,15 @@ pub struct OpResult {
 
 /// Answer to `POST /api/v1/sync/push`: one result per op, in request order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PushResponse {
     pub results: Vec<OpResult>,
 }
 
 /// The kinds of record a pull returns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Entity {
     OrgUnit,
@@ -207,6 +218,7 @@ pub enum Entity {
 /// One changed record in a pull. `id` is the record's own id (a case id, a grid code, a photo's
 /// SHA-256…); case events, which have none, use `"{case_id}:{seq}"`, and rejected ops their op id.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Change {
     pub seq: i64,
     pub entity: Entity,
@@ -220,6 +232,7 @@ pub struct Change {
 
 /// Answer to `GET /api/v1/sync/pull?cursor=C&limit=N`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PullResponse {
     pub changes: Vec<Change>,
     pub cursor: String,
@@ -228,6 +241,7 @@ pub struct PullResponse {
 
 /// A rejected op as the server keeps and shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RejectedOp {
     pub op_id: OpId,
     pub device_id: DeviceId,
@@ -235,7 +249,7 @@ pub struct RejectedOp {
     #[serde(rename = "type")]
     pub op_type: OpType,
     pub entity_id: String,
-    pub code: String,
+    pub code: ReceivedCode,
     pub message: String,
     pub at: DateTime<Utc>,
     pub received_at: DateTime<Utc>,
@@ -244,13 +258,15 @@ pub struct RejectedOp {
 
 /// The error envelope of every non-2xx answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     pub error: ErrorDetail,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorDetail {
-    pub code: String,
+    pub code: ReceivedCode,
     pub message: String,
 }
 

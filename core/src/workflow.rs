@@ -13,6 +13,7 @@
 use crate::calendar::WorkingCalendar;
 use crate::case::{Action, ActionKind, Case, CaseEvent, CaseState, Channel, Effect, Outcome};
 use crate::category::CategoryTree;
+use crate::error::ErrorCode;
 use crate::ids::{CaseId, OrgUnitId};
 use crate::ledger;
 use crate::org::{Actor, OrgLevel, OrgTree, Role};
@@ -21,8 +22,7 @@ use serde::{Deserialize, Serialize};
 
 /// Longest free text accepted in a description or note, in characters.
 pub const MAX_TEXT_CHARS: usize = 2000;
-/// Most photos on one finding, case or action (the phone's picker allows nine).
-pub const MAX_PHOTOS: usize = 9;
+pub use crate::field::MAX_PHOTOS;
 
 /// Everything besides the case that a decision may consult.
 #[derive(Debug, Clone, Copy)]
@@ -69,20 +69,20 @@ pub enum Refusal {
 }
 
 impl Refusal {
-    /// Stable, snake_case code for the wire and the UI.
-    pub fn code(&self) -> &'static str {
+    /// Stable code for the wire and the UI.
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Refusal::UnknownCase => "unknown_case",
-            Refusal::CaseExists => "case_exists",
-            Refusal::StaleState { .. } => "stale_state",
-            Refusal::InvalidTransition { .. } => "invalid_transition",
-            Refusal::ForbiddenRole { .. } => "forbidden_role",
-            Refusal::OutOfJurisdiction => "out_of_jurisdiction",
-            Refusal::NotHolder => "not_holder",
-            Refusal::NoParentUnit => "no_parent_unit",
-            Refusal::AlreadyRated => "already_rated",
-            Refusal::NoExtensionRequested => "no_extension_requested",
-            Refusal::InvalidInput { .. } => "invalid_input",
+            Refusal::UnknownCase => ErrorCode::UnknownCase,
+            Refusal::CaseExists => ErrorCode::CaseExists,
+            Refusal::StaleState { .. } => ErrorCode::StaleState,
+            Refusal::InvalidTransition { .. } => ErrorCode::InvalidTransition,
+            Refusal::ForbiddenRole { .. } => ErrorCode::ForbiddenRole,
+            Refusal::OutOfJurisdiction => ErrorCode::OutOfJurisdiction,
+            Refusal::NotHolder => ErrorCode::NotHolder,
+            Refusal::NoParentUnit => ErrorCode::NoParentUnit,
+            Refusal::AlreadyRated => ErrorCode::AlreadyRated,
+            Refusal::NoExtensionRequested => ErrorCode::NoExtensionRequested,
+            Refusal::InvalidInput { .. } => ErrorCode::InvalidInput,
         }
     }
 

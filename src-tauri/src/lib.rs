@@ -46,6 +46,13 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| AppError::internal(format!("a background task failed ({e}); try again")))?
 }
 
+/// A structured argument, read here rather than by Tauri: a value the typed window never sends
+/// (a language the app does not speak, an unknown disposition) is then `invalid_input` like any
+/// other bad input, not Tauri's own error string.
+fn arg<T: serde::de::DeserializeOwned>(name: &str, value: serde_json::Value) -> AppResult<T> {
+    serde_json::from_value(value).map_err(|e| AppError::invalid(format!("{name}: {e}")))
+}
+
 #[tauri::command]
 async fn app_info(state: State<'_, Shell>) -> AppResult<AppInfo> {
     blocking(&state, |a| a.app_info()).await
@@ -67,7 +74,8 @@ async fn logout(state: State<'_, Shell>) -> AppResult<()> {
 }
 
 #[tauri::command]
-async fn set_settings(state: State<'_, Shell>, settings: Settings) -> AppResult<Settings> {
+async fn set_settings(state: State<'_, Shell>, settings: serde_json::Value) -> AppResult<Settings> {
+    let settings: Settings = arg("settings", settings)?;
     blocking(&state, move |a| a.set_settings(&settings)).await
 }
 
@@ -143,7 +151,8 @@ async fn add_photo(state: State<'_, Shell>, request: Request<'_>) -> AppResult<P
 }
 
 #[tauri::command]
-async fn save_finding(state: State<'_, Shell>, input: FindingInput) -> AppResult<FindingView> {
+async fn save_finding(state: State<'_, Shell>, input: serde_json::Value) -> AppResult<FindingView> {
+    let input: FindingInput = arg("input", input)?;
     blocking(&state, move |a| a.save_finding(&input)).await
 }
 
@@ -171,7 +180,8 @@ async fn verification_tasks(state: State<'_, Shell>) -> AppResult<Vec<CaseSummar
 }
 
 #[tauri::command]
-async fn verify_case(state: State<'_, Shell>, input: VerifyInput) -> AppResult<CaseDetail> {
+async fn verify_case(state: State<'_, Shell>, input: serde_json::Value) -> AppResult<CaseDetail> {
+    let input: VerifyInput = arg("input", input)?;
     blocking(&state, move |a| a.verify_case(&input)).await
 }
 

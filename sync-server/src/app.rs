@@ -24,6 +24,7 @@ use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+use yiwang_core::sync::ErrorBody;
 
 /// Largest JSON body accepted (a push of 500 findings fits well within it).
 pub const MAX_JSON_BODY: usize = 8 * 1024 * 1024;
@@ -42,6 +43,24 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
     tags((name = "auth"), (name = "sync"), (name = "photos"), (name = "console"), (name = "admin"), (name = "ops"))
 )]
 struct ApiDoc;
+
+/// The documented API routes and the OpenAPI document that describes them.
+fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(crate::auth::login))
+        .routes(routes!(crate::auth::logout))
+        .routes(routes!(crate::auth::me))
+        .routes(routes!(healthz))
+        .merge(crate::sync::router())
+        .merge(crate::console::router())
+        .split_for_parts()
+}
+
+/// The OpenAPI document `GET /api/v1/openapi.json` serves, without a running server: what the
+/// console's TypeScript types are generated from (`ui/src/generated/openapi.json`).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api_routes().1
+}
 
 /// Builds the application for `state`, without the console (`/` is a small home page).
 pub fn app(state: AppState) -> Router {
@@ -71,14 +90,7 @@ pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 /// Builds the application for `state`, serving the built console from `console` at `/` (or the
 /// home page when `None`).
 pub fn app_with_console(state: AppState, console: Option<ConsoleFiles>) -> Router {
-    let (router, api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .routes(routes!(crate::auth::login))
-        .routes(routes!(crate::auth::logout))
-        .routes(routes!(crate::auth::me))
-        .routes(routes!(healthz))
-        .merge(crate::sync::router())
-        .merge(crate::console::router())
-        .split_for_parts();
+    let (router, api) = api_routes();
     let api = std::sync::Arc::new(api);
     let request_id = HeaderName::from_static("x-request-id");
     router
@@ -112,14 +124,28 @@ pub fn app_with_console(state: AppState, console: Option<ConsoleFiles>) -> Route
         .with_state(state)
 }
 
+/// Answer to `GET /healthz`.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct Health {
+    /// `ok`.
+    pub status: &'static str,
+    /// The ledger's backend (`sqlite`, `postgres`).
+    pub backend: &'static str,
+    /// The newest change-log sequence number.
+    pub seq: i64,
+}
+
 /// `GET /healthz`: the process is up and the ledger answers.
-#[utoipa::path(get, path = "/healthz", tag = "ops", responses((status = 200), (status = 503)))]
+#[utoipa::path(get, path = "/healthz", tag = "ops",
+    responses((status = 200, body = Health), (status = 503, body = ErrorBody, description = "unavailable")))]
 async fn healthz(State(state): State<AppState>) -> Response {
     match state.ledger.read(|tx| tx.max_change_seq()).await {
-        Ok(seq) => {
-            Json(serde_json::json!({"status": "ok", "backend": state.ledger.kind(), "seq": seq}))
-                .into_response()
-        }
+        Ok(seq) => Json(Health {
+            status: "ok",
+            backend: state.ledger.kind(),
+            seq,
+        })
+        .into_response(),
         Err(e) => crate::error::ApiError::from(e).into_response(),
     }
 }

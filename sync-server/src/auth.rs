@@ -18,8 +18,10 @@ use base64::Engine;
 use chrono::Duration;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
+use yiwang_core::error::ErrorCode;
 use yiwang_core::ids::DeviceId;
 use yiwang_core::org::Role;
+use yiwang_core::sync::ErrorBody;
 use yiwang_core::sync::{LoginRequest, LoginResponse, UserInfo};
 
 /// Failed sign-ins for one user name allowed within [`THROTTLE_WINDOW_MINUTES`].
@@ -132,16 +134,18 @@ impl FromRequestParts<AppState> for AuthUser {
 
 /// `POST /api/v1/auth/login`
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth",
-    request_body(content = serde_json::Value, description = "{username, password, device_id, device_name}"),
-    responses((status = 200, description = "{token, user}"), (status = 401, description = "bad_credentials"),
-              (status = 429, description = "too_many_attempts")))]
+    request_body = LoginRequest,
+    responses((status = 200, body = LoginResponse),
+              (status = 401, body = ErrorBody, description = "bad_credentials"),
+              (status = 422, body = ErrorBody, description = "invalid_body"),
+              (status = 429, body = ErrorBody, description = "too_many_attempts")))]
 pub async fn login(
     State(state): State<AppState>,
     JsonBody(req): JsonBody<LoginRequest>,
 ) -> ApiResult<Json<LoginResponse>> {
     if req.username.trim().is_empty() || req.device_id.as_str().trim().is_empty() {
         return Err(ApiError::unprocessable(
-            "invalid_body",
+            ErrorCode::InvalidBody,
             "username and device_id are required",
         ));
     }
@@ -207,7 +211,8 @@ pub async fn login(
 }
 
 /// `POST /api/v1/auth/logout`: revokes the caller's token.
-#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", responses((status = 204)))]
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
+    responses((status = 204), (status = 401, body = ErrorBody, description = "unauthenticated")))]
 pub async fn logout(State(state): State<AppState>, me: AuthUser) -> ApiResult<StatusCode> {
     let now = state.now();
     state
@@ -218,7 +223,9 @@ pub async fn logout(State(state): State<AppState>, me: AuthUser) -> ApiResult<St
 }
 
 /// `GET /api/v1/auth/me`
-#[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth", responses((status = 200, description = "the signed-in user")))]
+#[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth",
+    responses((status = 200, body = UserInfo, description = "the signed-in user"),
+              (status = 401, body = ErrorBody, description = "unauthenticated")))]
 pub async fn me(me: AuthUser) -> Json<UserInfo> {
     Json(me.user.info())
 }

@@ -5,12 +5,13 @@
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use yiwang_core::error::ErrorCode;
 use yiwang_core::sync::{ErrorBody, ErrorDetail};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error("{message}")]
-    BadRequest { code: &'static str, message: String },
+    BadRequest { code: ErrorCode, message: String },
     #[error("sign in first")]
     Unauthenticated,
     #[error("the user name or password is wrong")]
@@ -19,11 +20,11 @@ pub enum ApiError {
     Forbidden(String),
     /// 403 for a reason the client branches on (`out_of_jurisdiction`, `not_holder`, …).
     #[error("{message}")]
-    Denied { code: &'static str, message: String },
+    Denied { code: ErrorCode, message: String },
     #[error("{what} not found")]
     NotFound { what: &'static str },
     #[error("{message}")]
-    Conflict { code: &'static str, message: String },
+    Conflict { code: ErrorCode, message: String },
     #[error("the sync cursor is no longer valid; pull again from the start")]
     CursorInvalid,
     #[error("the request body is larger than {limit} bytes")]
@@ -31,14 +32,14 @@ pub enum ApiError {
     #[error("too many failed sign-ins; try again in {retry_after_secs} s")]
     Throttled { retry_after_secs: u64 },
     #[error("{message}")]
-    Unprocessable { code: &'static str, message: String },
+    Unprocessable { code: ErrorCode, message: String },
     /// A status a wire protocol fixes rather than our own taste: tus answers 410 for an expired
     /// upload, 412 for a missing or unsupported `Tus-Resumable` and 415 for a PATCH whose body is
     /// not `application/offset+octet-stream`.
     #[error("{message}")]
     Protocol {
         status: StatusCode,
-        code: &'static str,
+        code: ErrorCode,
         message: String,
     },
     /// tus checksum mismatch (status 460, from the tus checksum extension).
@@ -53,21 +54,21 @@ pub enum ApiError {
 pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
-    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn bad_request(code: ErrorCode, message: impl Into<String>) -> Self {
         ApiError::BadRequest {
             code,
             message: message.into(),
         }
     }
 
-    pub fn unprocessable(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn unprocessable(code: ErrorCode, message: impl Into<String>) -> Self {
         ApiError::Unprocessable {
             code,
             message: message.into(),
         }
     }
 
-    pub fn denied(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn denied(code: ErrorCode, message: impl Into<String>) -> Self {
         ApiError::Denied {
             code,
             message: message.into(),
@@ -92,23 +93,23 @@ impl ApiError {
         }
     }
 
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
             ApiError::BadRequest { code, .. }
             | ApiError::Conflict { code, .. }
             | ApiError::Unprocessable { code, .. }
             | ApiError::Protocol { code, .. }
-            | ApiError::Denied { code, .. } => code,
-            ApiError::Unauthenticated => "unauthenticated",
-            ApiError::BadCredentials => "bad_credentials",
-            ApiError::Forbidden(_) => "forbidden",
-            ApiError::NotFound { .. } => "not_found",
-            ApiError::CursorInvalid => "cursor_invalid",
-            ApiError::TooLarge { .. } => "too_large",
-            ApiError::Throttled { .. } => "too_many_attempts",
-            ApiError::ChecksumMismatch => "checksum_mismatch",
-            ApiError::Unavailable => "unavailable",
-            ApiError::Internal(_) => "internal",
+            | ApiError::Denied { code, .. } => *code,
+            ApiError::Unauthenticated => ErrorCode::Unauthenticated,
+            ApiError::BadCredentials => ErrorCode::BadCredentials,
+            ApiError::Forbidden(_) => ErrorCode::Forbidden,
+            ApiError::NotFound { .. } => ErrorCode::NotFound,
+            ApiError::CursorInvalid => ErrorCode::CursorInvalid,
+            ApiError::TooLarge { .. } => ErrorCode::TooLarge,
+            ApiError::Throttled { .. } => ErrorCode::TooManyAttempts,
+            ApiError::ChecksumMismatch => ErrorCode::ChecksumMismatch,
+            ApiError::Unavailable => ErrorCode::Unavailable,
+            ApiError::Internal(_) => ErrorCode::Internal,
         }
     }
 }
@@ -138,7 +139,7 @@ impl IntoResponse for ApiError {
         }
         let body = ErrorBody {
             error: ErrorDetail {
-                code: self.code().to_owned(),
+                code: self.code().into(),
                 message: self.to_string(),
             },
         };
@@ -170,14 +171,15 @@ where
         use axum::extract::rejection::JsonRejection;
         match Json::<T>::from_request(req, state).await {
             Ok(Json(v)) => Ok(JsonBody(v)),
-            Err(JsonRejection::JsonDataError(e)) => {
-                Err(ApiError::unprocessable("invalid_body", e.body_text()))
-            }
+            Err(JsonRejection::JsonDataError(e)) => Err(ApiError::unprocessable(
+                ErrorCode::InvalidBody,
+                e.body_text(),
+            )),
             Err(JsonRejection::JsonSyntaxError(e)) => {
-                Err(ApiError::bad_request("invalid_json", e.body_text()))
+                Err(ApiError::bad_request(ErrorCode::InvalidJson, e.body_text()))
             }
             Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::bad_request(
-                "invalid_content_type",
+                ErrorCode::InvalidContentType,
                 "send the body as application/json",
             )),
             Err(JsonRejection::BytesRejection(e)) => {
@@ -186,10 +188,10 @@ where
                         limit: crate::app::MAX_JSON_BODY as u64,
                     })
                 } else {
-                    Err(ApiError::bad_request("invalid_body", e.body_text()))
+                    Err(ApiError::bad_request(ErrorCode::InvalidBody, e.body_text()))
                 }
             }
-            Err(e) => Err(ApiError::bad_request("invalid_body", e.body_text())),
+            Err(e) => Err(ApiError::bad_request(ErrorCode::InvalidBody, e.body_text())),
         }
     }
 }

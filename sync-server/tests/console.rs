@@ -10,7 +10,7 @@ mod common;
 
 use chrono::Duration;
 use common::console::{
-    act, act_ok, get_json, hotline, intake, ledger_file, stored, G1, G2, G3, G5, G8,
+    act, act_ok, get_json, hotline, intake, intake_id, ledger_file, stored, G1, G2, G3, G5, G8,
 };
 use common::{error_code, TestServer};
 use serde_json::{json, Value};
@@ -1728,4 +1728,75 @@ async fn the_openapi_document_lists_every_console_route() {
             "the OpenAPI document lists {method} {path}"
         );
     }
+}
+
+/// One deadline rule for the console and the phone (issue 10): at the department past its
+/// deadline a case is overdue; handled after it, it is no longer overdue but reads
+/// `handled_late`, in the list and on the case page alike.
+#[tokio::test]
+async fn a_case_handled_after_its_deadline_reads_handled_late_not_overdue() {
+    let s = TestServer::start().await;
+    let op = s.login("community-001").await;
+    let t1 = s.login("township-01").await;
+    let dept = s.login("dept-01").await;
+    let id = intake_id(&s, &op, hotline(G1, "01.02", "电线裸露")).await;
+    act_ok(&s, &t1, &id, json!({"action": "claim"})).await;
+    act_ok(&s, &t1, &id, json!({"action": "dispatch"})).await;
+    act_ok(&s, &dept, &id, json!({"action": "accept"})).await;
+    let row = |list: &Value| -> Value {
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id.as_str())
+            .cloned()
+            .expect("the case is listed")
+    };
+    let list = get_json(&s, &t1, "/api/v1/cases").await;
+    assert_eq!(
+        (
+            row(&list)["overdue"].clone(),
+            row(&list)["deadline_status"].clone()
+        ),
+        (json!(false), json!("running"))
+    );
+    // 01.02 gives the department 8 working hours: four working days on, it is past due.
+    s.advance(Duration::days(6));
+    let list = get_json(&s, &t1, "/api/v1/cases?overdue=true").await;
+    assert_eq!(
+        (
+            row(&list)["overdue"].clone(),
+            row(&list)["deadline_status"].clone()
+        ),
+        (json!(true), json!("overdue")),
+        "past its deadline at the department: overdue, and the filter finds it"
+    );
+    act_ok(
+        &s,
+        &dept,
+        &id,
+        json!({"action": "report_handled", "note": "已更换线路"}),
+    )
+    .await;
+    let list = get_json(&s, &t1, "/api/v1/cases").await;
+    assert_eq!(
+        (
+            row(&list)["overdue"].clone(),
+            row(&list)["deadline_status"].clone()
+        ),
+        (json!(false), json!("handled_late")),
+        "handled late: no longer overdue, not on time either"
+    );
+    let overdue = get_json(&s, &t1, "/api/v1/cases?overdue=true").await;
+    assert!(
+        overdue["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["id"] != id.as_str()),
+        "the overdue filter follows the same rule"
+    );
+    let d = get_json(&s, &t1, &format!("/api/v1/cases/{id}")).await;
+    assert_eq!(d["deadline_status"], "handled_late");
+    assert_eq!(d["overdue"], false);
 }

@@ -104,7 +104,7 @@ fn outcomes(r: &PushResponse) -> Vec<(String, Option<String>)> {
                     .as_str()
                     .unwrap()
                     .to_owned(),
-                x.code.clone(),
+                x.code.as_ref().map(|c| c.as_str().to_owned()),
             )
         })
         .collect()
@@ -896,7 +896,7 @@ async fn bad_ops_are_rejected_with_stable_codes_and_store_nothing() {
     let mut empty = finding_data(W1_GRID, "note", None);
     empty["description"] = json!("  ");
     let mut long = finding_data(W1_GRID, "note", None);
-    long["description"] = json!("长".repeat(2001));
+    long["description"] = json!("长".repeat(501));
     let mut off_earth = finding_data(W1_GRID, "note", None);
     off_earth["lat"] = json!(91.0);
     let mut half = finding_data(W1_GRID, "note", None);
@@ -972,7 +972,10 @@ async fn bad_ops_are_rejected_with_stable_codes_and_store_nothing() {
     let r = push(&s, &w1, "worker-0001", &ops).await;
     for (i, (o, code)) in cases.iter().enumerate() {
         assert_eq!(
-            (r.results[i].status, r.results[i].code.as_deref()),
+            (
+                r.results[i].status,
+                r.results[i].code.as_ref().map(|c| c.as_str())
+            ),
             (yiwang_core::sync::OpStatus::Rejected, Some(*code)),
             "op {i} ({} {}) is rejected as {code}: {:?}",
             o["type"],
@@ -1381,5 +1384,56 @@ async fn a_ledger_from_before_the_lean_change_log_migrates_and_pulls_the_same() 
         r.results[0].seq.is_some_and(|seq| seq > mark),
         "a new finding is logged above the mark {mark}: {:?}",
         r.results[0]
+    );
+}
+
+/// The finding rule the server applies is core's, the one the device and the app's form apply:
+/// a note or an on-the-spot fix may rest on a photo alone, a report never (issue 10).
+#[tokio::test]
+async fn the_server_applies_the_same_finding_rule_as_the_device_and_the_form() {
+    let s = TestServer::start().await;
+    let w1 = s.login("worker-0001").await;
+    let photo = format!("{:064x}", 7);
+    let with = |disposition: &str, description: &str, photos: &[&str], case_id: Option<&str>| {
+        let mut d = finding_data(W1_GRID, disposition, case_id);
+        d["description"] = json!(description);
+        d["photos"] = json!(photos);
+        op("finding.create", &new_id(), d)
+    };
+    let case = new_id();
+    let ops = [
+        with("note", "", &[&photo], None),
+        with("resolved_on_spot", "  ", &[&photo], None),
+        with("note", "", &[], None),
+        with("report", "", &[&photo], Some(&case)),
+        with("note", "坑", &[], None),
+        with("report", "井盖", &[], Some(&new_id())),
+    ];
+    let r = push(&s, &w1, "worker-0001", &ops).await;
+    assert_eq!(
+        outcomes(&r),
+        vec![
+            ("applied".to_owned(), None),
+            ("applied".to_owned(), None),
+            ("rejected".to_owned(), Some("invalid_input".to_owned())),
+            ("rejected".to_owned(), Some("invalid_input".to_owned())),
+            ("rejected".to_owned(), Some("invalid_input".to_owned())),
+            ("applied".to_owned(), None),
+        ],
+        "a photo alone is a note's record; a report says what it is: {:?}",
+        r.results
+    );
+    let message = r.results[3].message.as_deref().unwrap_or_default();
+    assert!(
+        message.contains("a reported case needs at least 2 characters"),
+        "the refusal says which rule: {message}"
+    );
+    assert_eq!(
+        count(
+            &s,
+            &format!("SELECT count(*) FROM cases WHERE id = '{case}'")
+        ),
+        0,
+        "the refused report opened no case"
     );
 }

@@ -8,12 +8,12 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use yiwang_client::photo::{PhotoFiles, PhotoPipeline};
-use yiwang_client::store::{NewFinding, OutboxState, Store, SyncState};
+use yiwang_client::store::{OutboxState, Store, SyncState};
 use yiwang_client::sync::{
     AgentConfig, Phase, RunOutcome, SyncAgent, SyncClient, SyncError, Trigger,
 };
 use yiwang_core::case::Action;
-use yiwang_core::field::{Disposition, PhotoMeta, TrackPoint};
+use yiwang_core::field::{Disposition, FindingDraft, PhotoMeta, TrackPoint};
 use yiwang_core::ids::{CaseId, CategoryCode, FindingId, GridId, PatrolId, PhotoHash};
 use yiwang_core::sync::CaseActionData;
 use yiwang_server::seed::{seed_county, small_plan};
@@ -221,7 +221,7 @@ impl Device {
         photos: Vec<PhotoHash>,
     ) -> yiwang_core::field::Finding {
         self.store
-            .create_finding(NewFinding {
+            .create_finding(FindingDraft {
                 grid_id: self.grid.clone(),
                 patrol_id: None,
                 category_code: CategoryCode::from("01.01"),
@@ -233,6 +233,7 @@ impl Device {
                 observed_at: t0() - chrono::Duration::minutes(5),
                 disposition,
                 photos,
+                case_id: None,
                 urgent: false,
             })
             .expect("the finding is recorded offline")
@@ -510,7 +511,7 @@ async fn a_revoked_token_keeps_the_outbox_and_asks_for_login() {
         matches!(err, SyncError::Unauthorized),
         "a 401 asks for login: {err:?}"
     );
-    assert_eq!(err.code(), "needs_login", "a stable code for the UI");
+    assert_eq!(err.code(), "unauthenticated", "a stable code for the UI");
     assert_eq!(device.waiting(), 1, "the outbox is kept as it was");
     assert_eq!(
         device.store.finding(&finding.id).expect("the finding").sync,
@@ -800,7 +801,7 @@ async fn the_loop_syncs_on_start_and_on_triggers_backs_off_offline_and_stops_cle
     }
     let last_error = status.borrow().last_error.clone().unwrap_or_default();
     assert!(
-        last_error.starts_with("network"),
+        last_error.starts_with("offline"),
         "the status says why: {last_error}"
     );
     assert_eq!(device.waiting(), 1, "the op waits while offline");

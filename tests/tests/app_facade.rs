@@ -8,10 +8,15 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
-use yiwang_client::app::views::{FindingInput, Settings, TrackPointInput, VerifyInput};
+use yiwang_client::app::views::{FindingInput, Language, Settings, TrackPointInput, VerifyInput};
 use yiwang_client::app::{AppConfig, AppError, WorkerApp};
 use yiwang_client::photo::PhotoPipeline;
+use yiwang_client::store::OutboxState;
+use yiwang_client::sync::Phase;
 use yiwang_client::sync::{AgentConfig, ClientConfig};
+use yiwang_core::case::{CaseState, Outcome};
+use yiwang_core::field::{Disposition, LocationQuality, PatrolWindow};
+use yiwang_core::org::Role;
 use yiwang_server::seed::{seed_county, small_plan};
 use yiwang_server::state::{AppState, Settings as ServerSettings};
 use yiwang_server::storage::Ledger;
@@ -222,7 +227,7 @@ fn jpeg() -> Vec<u8> {
 fn finding(
     category: &str,
     description: &str,
-    disposition: &str,
+    disposition: Disposition,
     photos: Vec<String>,
 ) -> FindingInput {
     FindingInput {
@@ -233,7 +238,7 @@ fn finding(
         lon: Some(122.504),
         accuracy_m: Some(6.0),
         mock_location: false,
-        disposition: disposition.into(),
+        disposition,
         photos,
         urgent: false,
     }
@@ -242,7 +247,7 @@ fn finding(
 fn code<T: std::fmt::Debug>(r: Result<T, AppError>) -> String {
     match r {
         Ok(v) => panic!("expected an error, got {v:?}"),
-        Err(e) => e.code,
+        Err(e) => e.code.as_str().to_owned(),
     }
 }
 
@@ -271,7 +276,8 @@ async fn login_online_then_offline_and_unsynced_work_holds_the_session() {
         "a new device has nobody signed in"
     );
     assert_eq!(
-        before.settings.language, "zh-CN",
+        before.settings.language,
+        Language::ZhCn,
         "the app speaks Chinese by default"
     );
     assert_eq!(
@@ -286,7 +292,7 @@ async fn login_online_then_offline_and_unsynced_work_holds_the_session() {
         .expect("the worker signs in online");
     assert!(!online.needs_login, "an online sign-in holds a token");
     assert_eq!(online.username, WORKER);
-    assert_eq!(online.role, "grid_worker");
+    assert_eq!(online.role, Role::GridWorker);
     assert_eq!(
         app.settings().expect("settings").server_url,
         server.url(),
@@ -327,9 +333,13 @@ async fn login_online_then_offline_and_unsynced_work_holds_the_session() {
 
     // Field work goes on offline and waits.
     let saved = app
-        .save_finding(&finding("01.02", "电线裸露", "note", vec![]))
+        .save_finding(&finding("01.02", "电线裸露", Disposition::Note, vec![]))
         .expect("a finding is saved offline");
-    assert_eq!(saved.sync, "waiting", "the finding waits for the server");
+    assert_eq!(
+        saved.sync,
+        OutboxState::Waiting,
+        "the finding waits for the server"
+    );
     assert_eq!(
         app.home().expect("home").waiting_sync,
         1,
@@ -372,7 +382,7 @@ async fn login_online_then_offline_and_unsynced_work_holds_the_session() {
     .await;
     let listed = app.findings(None).expect("findings");
     assert_eq!(listed.len(), 1, "one finding on the device");
-    assert_eq!(listed[0].sync, "sent", "the server took it");
+    assert_eq!(listed[0].sync, OutboxState::Sent, "the server took it");
     app.logout()
         .await
         .expect("with nothing waiting, logout goes through");
@@ -428,7 +438,7 @@ async fn a_patrol_with_track_photos_and_bad_inputs() {
         })
         .collect();
     let tracked = app
-        .add_track_points(&patrol.id, &points)
+        .add_track_points(patrol.id.as_str(), &points)
         .expect("track points are added");
     assert_eq!(tracked.points, 3, "three fixes stored");
     assert!(
@@ -438,7 +448,7 @@ async fn a_patrol_with_track_photos_and_bad_inputs() {
     );
     let slot = &app.home().expect("home").today[0];
     assert!(
-        slot.in_progress && slot.window == "morning",
+        slot.in_progress && slot.window == PatrolWindow::Morning,
         "09:00 is the morning window: {slot:?}"
     );
 
@@ -467,15 +477,14 @@ async fn a_patrol_with_track_photos_and_bad_inputs() {
         .process(&bytes, None)
         .expect("the pipeline processes the JPEG");
     assert_eq!(
-        plain.sha256,
-        expected.hash.as_str(),
+        plain.sha256, expected.hash,
         "without the watermark the photo is the pipeline's plain output"
     );
     assert_ne!(
         stamped.sha256, plain.sha256,
         "the watermark is burnt into the picture"
     );
-    let full = app.photo(&plain.sha256).expect("the full photo");
+    let full = app.photo(plain.sha256.as_str()).expect("the full photo");
     assert!(
         full.thumb_data_url.as_ref().map(String::len)
             > plain.thumb_data_url.as_ref().map(String::len),
@@ -488,39 +497,39 @@ async fn a_patrol_with_track_photos_and_bad_inputs() {
     let photos_before = app.store().photos_waiting_count().expect("photo count");
     let bad = [
         (
-            finding("01.02", "x", "maybe", vec![]),
-            "invalid_input",
-            "an unknown disposition",
-        ),
-        (
-            finding("01", "x", "note", vec![]),
+            finding("01", "x", Disposition::Note, vec![]),
             "invalid_input",
             "a class, not a leaf",
         ),
         (
-            finding("01.02", "   ", "note", vec![]),
+            finding("01.02", "   ", Disposition::Note, vec![]),
             "invalid_input",
             "an empty description",
         ),
         (
-            finding("01.02", "x", "note", vec![plain.sha256.clone(); 10]),
+            finding(
+                "01.02",
+                "x",
+                Disposition::Note,
+                vec![plain.sha256.to_string(); 10],
+            ),
             "too_many_photos",
             "ten photos",
         ),
         (
-            finding("01.02", "x", "note", vec!["abc".into()]),
+            finding("01.02", "x", Disposition::Note, vec!["abc".into()]),
             "invalid_input",
             "a photo that is no hash",
         ),
         (
-            finding("01.02", "x", "note", vec!["a".repeat(64)]),
+            finding("01.02", "x", Disposition::Note, vec!["a".repeat(64)]),
             "invalid_input",
             "a photo never taken",
         ),
         (
             FindingInput {
                 lat: Some(95.0),
-                ..finding("01.02", "x", "note", vec![])
+                ..finding("01.02", "x", Disposition::Note, vec![])
             },
             "invalid_input",
             "latitude 95",
@@ -528,7 +537,7 @@ async fn a_patrol_with_track_photos_and_bad_inputs() {
         (
             FindingInput {
                 patrol_id: Some("no-such-patrol".into()),
-                ..finding("01.02", "x", "note", vec![])
+                ..finding("01.02", "x", Disposition::Note, vec![])
             },
             "not_found",
             "an unknown patrol",
@@ -542,7 +551,7 @@ async fn a_patrol_with_track_photos_and_bad_inputs() {
         ..points[0].clone()
     };
     assert_eq!(
-        code(app.add_track_points(&patrol.id, &[bad_time])),
+        code(app.add_track_points(patrol.id.as_str(), &[bad_time])),
         "invalid_input",
         "a time that is no time"
     );
@@ -551,7 +560,7 @@ async fn a_patrol_with_track_photos_and_bad_inputs() {
         ..points[0].clone()
     };
     assert_eq!(
-        code(app.add_track_points(&patrol.id, &[bad_lon])),
+        code(app.add_track_points(patrol.id.as_str(), &[bad_lon])),
         "invalid_input",
         "longitude 181"
     );
@@ -565,14 +574,6 @@ async fn a_patrol_with_track_photos_and_bad_inputs() {
         code(app.add_photo(cut, None, None)),
         "photo_unreadable",
         "half a JPEG"
-    );
-    assert_eq!(
-        code(app.set_settings(&Settings {
-            language: "fr".into(),
-            ..plain_settings.clone()
-        })),
-        "invalid_input",
-        "a language the app does not speak"
     );
     assert_eq!(
         code(app.set_settings(&Settings {
@@ -635,18 +636,19 @@ async fn a_patrol_with_track_photos_and_bad_inputs() {
             ..finding(
                 "03.01",
                 "垃圾乱堆",
-                "resolved_on_spot",
-                vec![plain.sha256.clone()],
+                Disposition::ResolvedOnSpot,
+                vec![plain.sha256.to_string()],
             )
         })
         .expect("a finding on the patrol");
     assert_eq!(f.photos.len(), 1, "the finding carries its photo");
     assert_eq!(
-        f.location_quality, "good",
+        f.location_quality,
+        LocationQuality::Good,
         "a real fix with accuracy is good"
     );
     clock.advance(600);
-    let ended = app.end_patrol(&patrol.id).expect("the patrol ends");
+    let ended = app.end_patrol(patrol.id.as_str()).expect("the patrol ends");
     assert_eq!(
         ended.elapsed_seconds, 600,
         "ten minutes on the device clock"
@@ -654,7 +656,7 @@ async fn a_patrol_with_track_photos_and_bad_inputs() {
     assert_eq!(ended.findings.len(), 1, "the patrol lists its finding");
     assert!(ended.ended_at.is_some(), "ended");
     assert_eq!(
-        code(app.end_patrol(&patrol.id)),
+        code(app.end_patrol(patrol.id.as_str())),
         "patrol_ended",
         "ending twice is refused"
     );
@@ -696,8 +698,8 @@ async fn a_report_becomes_a_case_and_an_offline_verification_closes_it() {
         .save_finding(&finding(
             "01.02",
             "电线裸露，路人有触电危险",
-            "report",
-            vec![photo.sha256.clone()],
+            Disposition::Report,
+            vec![photo.sha256.to_string()],
         ))
         .expect("the report is saved");
     let case_id = reported.case_id.clone().expect("a report names its case");
@@ -712,7 +714,11 @@ async fn a_report_becomes_a_case_and_an_offline_verification_closes_it() {
         .into_iter()
         .find(|c| c.id == case_id)
         .expect("the case");
-    assert_eq!(summary.state, "pending", "a new case waits to be taken");
+    assert_eq!(
+        summary.state,
+        CaseState::Pending,
+        "a new case waits to be taken"
+    );
     assert_eq!(
         summary.category_name, "电线裸露或私拉乱接",
         "the category by name: {summary:?}"
@@ -730,7 +736,7 @@ async fn a_report_becomes_a_case_and_an_offline_verification_closes_it() {
     let finished = tokio::time::timeout(Duration::from_secs(5), async {
         loop {
             let v = views.borrow_and_update().clone();
-            if v.phase == "idle"
+            if v.phase == Phase::Idle
                 && v.last_sync_at.is_some()
                 && v.waiting.is_empty()
                 && v.photos_waiting == 0
@@ -752,13 +758,13 @@ async fn a_report_becomes_a_case_and_an_offline_verification_closes_it() {
 
     // The console works the case up to verification.
     let township = server.login("township-01").await;
-    server.act(&township, &case_id, "claim").await;
-    server.act(&township, &case_id, "dispatch").await;
+    server.act(&township, case_id.as_str(), "claim").await;
+    server.act(&township, case_id.as_str(), "dispatch").await;
     let dept = server.login("dept-01").await;
-    server.act(&dept, &case_id, "accept").await;
-    server.act(&dept, &case_id, "report_handled").await;
+    server.act(&dept, case_id.as_str(), "accept").await;
+    server.act(&dept, case_id.as_str(), "report_handled").await;
     let center = server.login("center").await;
-    server.act(&center, &case_id, "assign_verify").await;
+    server.act(&center, case_id.as_str(), "assign_verify").await;
 
     until(&app, "the verification task arrives", |a| {
         a.verification_tasks()
@@ -770,7 +776,7 @@ async fn a_report_becomes_a_case_and_an_offline_verification_closes_it() {
         1,
         "home counts the task"
     );
-    let detail = app.case_detail(&case_id).expect("the case page");
+    let detail = app.case_detail(case_id.as_str()).expect("the case page");
     assert!(
         detail.can_verify,
         "the worker of the grid may verify a verifying case"
@@ -818,8 +824,12 @@ async fn a_report_becomes_a_case_and_an_offline_verification_closes_it() {
         1,
         "the decision waits on the case page"
     );
-    assert_eq!(after.pending[0].state, "waiting");
-    assert_eq!(after.summary.sync, "waiting", "the case shows a waiting op");
+    assert_eq!(after.pending[0].state, OutboxState::Waiting);
+    assert_eq!(
+        after.summary.sync,
+        OutboxState::Waiting,
+        "the case shows a waiting op"
+    );
     assert_eq!(
         code(app.verify_case(&VerifyInput {
             case_id: case_id.clone(),
@@ -837,14 +847,14 @@ async fn a_report_becomes_a_case_and_an_offline_verification_closes_it() {
 
     server.restart().await;
     until(&app, "the closed case is pulled", |a| {
-        a.case_detail(&case_id)
-            .is_ok_and(|d| d.summary.state == "closed")
+        a.case_detail(case_id.as_str())
+            .is_ok_and(|d| d.summary.state == CaseState::Closed)
     })
     .await;
-    let closed = app.case_detail(&case_id).expect("the case page");
+    let closed = app.case_detail(case_id.as_str()).expect("the case page");
     assert_eq!(
-        closed.outcome.as_deref(),
-        Some("resolved"),
+        closed.outcome,
+        Some(Outcome::Resolved),
         "verified and resolved"
     );
     assert!(closed.pending.is_empty(), "nothing waits any more");
@@ -854,7 +864,7 @@ async fn a_report_becomes_a_case_and_an_offline_verification_closes_it() {
         app.home().expect("home").online,
         "the device is online again"
     );
-    let on_server = server.case_state(&center, &case_id).await;
+    let on_server = server.case_state(&center, case_id.as_str()).await;
     assert_eq!(
         on_server["case"]["state"], "closed",
         "the server closed it: {on_server}"

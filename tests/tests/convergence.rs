@@ -13,10 +13,10 @@ use chrono::{DateTime, Utc};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};
-use yiwang_client::store::{CaseFilter, NewFinding, OutboxState, Store};
+use yiwang_client::store::{CaseFilter, OutboxState, Store};
 use yiwang_client::sync::{AgentConfig, SyncAgent, SyncClient};
 use yiwang_core::case::{Action, CaseState};
-use yiwang_core::field::Disposition;
+use yiwang_core::field::{Disposition, FindingDraft};
 use yiwang_core::ids::{CaseId, CategoryCode, GridId, OpId};
 use yiwang_core::sync::CaseActionData;
 use yiwang_server::seed::{seed_county, small_plan};
@@ -184,7 +184,7 @@ impl Server {
             .map(|r| {
                 (
                     r.fate == yiwang_server::storage::sync::OpFate::Applied,
-                    r.code,
+                    r.code.map(|c| c.as_str().to_owned()),
                 )
             })
     }
@@ -238,7 +238,7 @@ impl Device {
     fn report(&mut self, n: usize) {
         let finding = self
             .store
-            .create_finding(NewFinding {
+            .create_finding(FindingDraft {
                 grid_id: self.grid.clone(),
                 patrol_id: None,
                 category_code: CategoryCode::from("01.01"),
@@ -250,6 +250,7 @@ impl Device {
                 observed_at: t0() - chrono::Duration::minutes(5),
                 disposition: Disposition::Report,
                 photos: vec![],
+                case_id: None,
                 urgent: false,
             })
             .expect("the finding is recorded offline");

@@ -9,10 +9,10 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
-use yiwang_client::store::{NewFinding, Store};
+use yiwang_client::store::Store;
 use yiwang_client::sync::{AgentConfig, SyncAgent, SyncClient};
 use yiwang_core::case::{Action, ActionKind, CaseState, Outcome};
-use yiwang_core::field::Disposition;
+use yiwang_core::field::{Disposition, FindingDraft};
 use yiwang_core::ids::{CaseId, CategoryCode};
 use yiwang_core::sync::CaseActionData;
 use yiwang_server::seed::{seed_county, small_plan};
@@ -222,7 +222,7 @@ async fn a_case_goes_from_an_offline_report_through_every_desk_to_closed_on_the_
 
     // 1. The worker reports bare wires offline.
     let finding = store
-        .create_finding(NewFinding {
+        .create_finding(FindingDraft {
             grid_id: grid.clone(),
             patrol_id: None,
             category_code: CategoryCode::from("01.02"),
@@ -234,6 +234,7 @@ async fn a_case_goes_from_an_offline_report_through_every_desk_to_closed_on_the_
             observed_at: t0() - chrono::Duration::minutes(5),
             disposition: Disposition::Report,
             photos: vec![],
+            case_id: None,
             urgent: false,
         })
         .expect("the finding is recorded offline");

@@ -126,12 +126,12 @@ async fn first_sync(app: &WorkerApp) -> Result<()> {
     app.sync_now()?;
     loop {
         let s = app.sync_status()?;
-        if s.last_sync_at.is_some() && s.phase == "idle" {
+        if s.last_sync_at.is_some() && s.phase == yiwang_client::sync::Phase::Idle {
             return Ok(());
         }
         if Instant::now() > deadline {
             bail!(
-                "the first sync did not finish within 60 s (phase {}, error {:?})",
+                "the first sync did not finish within 60 s (phase {:?}, error {:?})",
                 s.phase,
                 s.last_error
             );
@@ -193,7 +193,11 @@ async fn main() -> Result<()> {
             let start = Instant::now();
             let mut photos = Vec::new();
             for bytes in &inputs {
-                photos.push(app.add_photo(bytes, Some(40.6312), Some(122.5021))?.sha256);
+                photos.push(
+                    app.add_photo(bytes, Some(40.6312), Some(122.5021))?
+                        .sha256
+                        .to_string(),
+                );
             }
             let photos_done = start.elapsed();
             let finding = app.save_finding(&FindingInput {
@@ -204,7 +208,7 @@ async fn main() -> Result<()> {
                 lon: Some(122.5021),
                 accuracy_m: Some(8.0),
                 mock_location: false,
-                disposition: "report".into(),
+                disposition: yiwang_core::field::Disposition::Report,
                 photos,
                 urgent: false,
             })?;

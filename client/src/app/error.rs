@@ -1,6 +1,7 @@
 //! How every failure reaches the window: [`AppError`] `{code, message}`, with the closed set of
 //! codes of the worker app contract. The UI branches on the code only.
 
+use yiwang_core::error::{ErrorCode, ReceivedCode};
 use yiwang_core::workflow::Refusal;
 
 use super::views::AppError;
@@ -12,31 +13,31 @@ use crate::sync::SyncError;
 pub type AppResult<T> = Result<T, AppError>;
 
 impl AppError {
-    pub fn new(code: &str, message: impl Into<String>) -> Self {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
-            code: code.to_owned(),
+            code: code.into(),
             message: message.into(),
         }
     }
 
     pub fn invalid(message: impl Into<String>) -> Self {
-        Self::new("invalid_input", message)
+        Self::new(ErrorCode::InvalidInput, message)
     }
 
     pub fn internal(message: impl Into<String>) -> Self {
-        Self::new("internal", message)
+        Self::new(ErrorCode::Internal, message)
     }
 
     pub fn not_logged_in() -> Self {
         Self::new(
-            "not_logged_in",
+            ErrorCode::NotLoggedIn,
             "nobody is signed in on this device; sign in first",
         )
     }
 
     pub fn unsynced_work(what: u32) -> Self {
         Self::new(
-            "unsynced_work",
+            ErrorCode::UnsyncedWork,
             format!(
                 "{what} records made on this device have not reached the server yet; sync them \
                  first (go online and tap \"sync now\")"
@@ -48,13 +49,9 @@ impl AppError {
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         let code = match &e {
-            StoreError::NotFound { .. } => "not_found",
-            StoreError::Invalid { .. } => "invalid_input",
-            StoreError::NotLoggedIn => "not_logged_in",
-            StoreError::PatrolStillOpen { .. } => "patrol_open",
-            StoreError::PatrolAlreadyEnded { .. } => "patrol_ended",
-            StoreError::NewerSchema { .. } => "newer_schema",
-            StoreError::Sqlite(_) | StoreError::Io(_) | StoreError::Json(_) => "internal",
+            // The store's failures the window cannot act on are ours to report.
+            StoreError::Sqlite(_) | StoreError::Io(_) | StoreError::Json(_) => ErrorCode::Internal,
+            other => other.code(),
         };
         AppError::new(code, e.to_string())
     }
@@ -63,9 +60,11 @@ impl From<StoreError> for AppError {
 impl From<PhotoError> for AppError {
     fn from(e: PhotoError) -> Self {
         let code = match &e {
-            PhotoError::TooLarge { .. } | PhotoError::TooManyPixels { .. } => "photo_too_large",
-            PhotoError::UnsupportedFormat | PhotoError::Corrupt(_) => "photo_unreadable",
-            PhotoError::Io(_) | PhotoError::Encode(_) => "internal",
+            PhotoError::TooLarge { .. } | PhotoError::TooManyPixels { .. } => {
+                ErrorCode::PhotoTooLarge
+            }
+            PhotoError::UnsupportedFormat | PhotoError::Corrupt(_) => ErrorCode::PhotoUnreadable,
+            PhotoError::Io(_) | PhotoError::Encode(_) => ErrorCode::Internal,
         };
         AppError::new(code, e.to_string())
     }
@@ -77,19 +76,35 @@ impl From<SyncError> for AppError {
             SyncError::Store(s) => return s.into(),
             other => other,
         };
-        let code = match &e {
-            SyncError::Network(_) => "offline",
-            SyncError::Server { status: 429, .. } => "throttled",
-            SyncError::Server { .. } => "offline",
-            SyncError::Unauthorized => "wrong_credentials",
-            SyncError::Refused { status: 403, .. } => "wrong_credentials",
-            SyncError::Refused { status: 429, .. } => "throttled",
-            SyncError::Refused { .. } | SyncError::InvalidServerUrl(_) => "invalid_input",
-            SyncError::NotOurServer(_) => "not_our_server",
-            SyncError::CursorInvalid | SyncError::PhotoFile(_) => "internal",
-            SyncError::Store(_) => "internal",
+        let code: ReceivedCode = match &e {
+            // A code from a newer server: passed on with the server's own words.
+            SyncError::Refused {
+                code: code @ ReceivedCode::Unknown(_),
+                message,
+                ..
+            } => {
+                return AppError {
+                    code: code.clone(),
+                    message: message.clone(),
+                }
+            }
+            SyncError::Server { status: 429, .. } => ErrorCode::Throttled.into(),
+            SyncError::Network(_) | SyncError::Server { .. } => ErrorCode::Offline.into(),
+            SyncError::Unauthorized | SyncError::Refused { status: 403, .. } => {
+                ErrorCode::WrongCredentials.into()
+            }
+            SyncError::Refused { status: 429, .. } => ErrorCode::Throttled.into(),
+            SyncError::Refused { .. } | SyncError::InvalidServerUrl(_) => {
+                ErrorCode::InvalidInput.into()
+            }
+            SyncError::NotOurServer(_) => ErrorCode::NotOurServer.into(),
+            SyncError::CursorInvalid | SyncError::PhotoFile(_) => ErrorCode::Internal.into(),
+            SyncError::Store(_) => ErrorCode::Internal.into(),
         };
-        AppError::new(code, e.to_string())
+        AppError {
+            code,
+            message: e.to_string(),
+        }
     }
 }
 
@@ -97,8 +112,7 @@ impl From<Refusal> for AppError {
     fn from(r: Refusal) -> Self {
         let code = match &r {
             // Both mean the case moved on since this device last saw it.
-            Refusal::StaleState { .. } | Refusal::InvalidTransition { .. } => "stale_state",
-            Refusal::InvalidInput { .. } => "invalid_input",
+            Refusal::StaleState { .. } | Refusal::InvalidTransition { .. } => ErrorCode::StaleState,
             other => other.code(),
         };
         AppError::new(code, r.to_string())

@@ -3,7 +3,8 @@
 
 use chrono::{DateTime, FixedOffset, Utc};
 use yiwang_core::case::{Action, ActionKind, Case, CaseState};
-use yiwang_core::field::{Disposition, PatrolWindow, PatrolWindows, PhotoMeta, TrackPoint};
+use yiwang_core::error::ErrorCode;
+use yiwang_core::field::{FindingDraft, PatrolWindow, PatrolWindows, PhotoMeta, TrackPoint};
 use yiwang_core::ids::{CaseId, CategoryCode, GridId, OrgUnitId, PatrolId, PhotoHash};
 use yiwang_core::org::{Actor, Affiliation};
 use yiwang_core::sync::{CaseActionData, OpType, UserInfo};
@@ -16,7 +17,7 @@ use super::views::{
 };
 use super::{AppError, AppResult, WorkerApp};
 use crate::photo::Watermark;
-use crate::store::{CaseFilter, FindingFilter, NewFinding, OutboxState, PatrolRow};
+use crate::store::{CaseFilter, FindingFilter, OutboxState, PatrolRow};
 use crate::sync::Trigger;
 
 /// The most findings one list returns.
@@ -35,7 +36,7 @@ fn parse_hash(field: &str, s: &str) -> AppResult<PhotoHash> {
 fn parse_hashes(hashes: &[String]) -> AppResult<Vec<PhotoHash>> {
     if hashes.len() > MAX_PHOTOS {
         return Err(AppError::new(
-            "too_many_photos",
+            ErrorCode::TooManyPhotos,
             format!(
                 "{} photos is too many; keep at most {MAX_PHOTOS}",
                 hashes.len()
@@ -43,20 +44,6 @@ fn parse_hashes(hashes: &[String]) -> AppResult<Vec<PhotoHash>> {
         ));
     }
     hashes.iter().map(|h| parse_hash("photos", h)).collect()
-}
-
-fn actor_of(user: &UserInfo) -> Actor {
-    let affiliation = match (&user.org_unit_id, &user.department_id) {
-        (Some(u), _) => Affiliation::Unit(u.clone()),
-        (None, Some(d)) => Affiliation::Department(d.clone()),
-        (None, None) => Affiliation::Unit(OrgUnitId::new("")),
-    };
-    Actor {
-        user_id: user.id.clone(),
-        role: user.role,
-        affiliation,
-        grid_ids: user.grid_ids.clone(),
-    }
 }
 
 /// The county's local time, for the watermark (the patrol windows' offset, UTC+8).
@@ -77,7 +64,7 @@ impl WorkerApp {
     fn my_grid(&self, user: &UserInfo) -> AppResult<GridId> {
         user.grid_ids.first().cloned().ok_or_else(|| {
             AppError::new(
-                "no_grid",
+                ErrorCode::NoGrid,
                 format!(
                     "{} has no grid to patrol; ask the community to assign one, then sign in again",
                     user.username
@@ -110,10 +97,10 @@ impl WorkerApp {
                 let open = in_window.iter().find(|r| r.patrol.ended_at.is_none());
                 let done = in_window.iter().rev().find(|r| r.patrol.ended_at.is_some());
                 PatrolSlot {
-                    window: present::enum_name(&w),
+                    window: w,
                     done: done.is_some(),
                     in_progress: open.is_some(),
-                    patrol_id: open.or(done).map(|r| r.patrol.id.0.clone()),
+                    patrol_id: open.or(done).map(|r| r.patrol.id.clone()),
                 }
             })
             .collect();
@@ -162,8 +149,8 @@ impl WorkerApp {
             limit: Some(MAX_LISTED_FINDINGS),
         })?;
         Ok(PatrolView {
-            id: p.id.0.clone(),
-            grid_id: p.grid_id.0.clone(),
+            id: p.id.clone(),
+            grid_id: p.grid_id.clone(),
             started_at: rfc3339(p.started_at),
             ended_at: p.ended_at.map(rfc3339),
             elapsed_seconds: u32::try_from(elapsed).unwrap_or(u32::MAX),
@@ -174,7 +161,7 @@ impl WorkerApp {
                 .iter()
                 .map(|f| present::finding_view(&self.store, reference, f))
                 .collect::<AppResult<_>>()?,
-            sync: present::sync_text(&row.sync).0,
+            sync: present::sync_mark(&row.sync).0,
         })
     }
 
@@ -254,7 +241,7 @@ impl WorkerApp {
         let session = self.session()?;
         if bytes.is_empty() {
             return Err(AppError::new(
-                "photo_unreadable",
+                ErrorCode::PhotoUnreadable,
                 "the photo file is empty; take it again",
             ));
         }
@@ -310,7 +297,10 @@ impl WorkerApp {
     pub fn photo(&self, sha256: &str) -> AppResult<PhotoView> {
         let hash = parse_hash("sha256", sha256)?;
         let row = self.store.photo(&hash)?.ok_or_else(|| {
-            AppError::new("not_found", format!("photo {hash} is not on this device"))
+            AppError::new(
+                ErrorCode::NotFound,
+                format!("photo {hash} is not on this device"),
+            )
         })?;
         Ok(present::photo_view(&row, true))
     }
@@ -318,39 +308,30 @@ impl WorkerApp {
     /// `save_finding`: recorded at once, locally; the agent sends it a few seconds later.
     pub fn save_finding(&self, input: &FindingInput) -> AppResult<FindingView> {
         let session = self.session()?;
-        let disposition = match input.disposition.as_str() {
-            "resolved_on_spot" => Disposition::ResolvedOnSpot,
-            "report" => Disposition::Report,
-            "note" => Disposition::Note,
-            other => {
-                return Err(AppError::invalid(format!(
-                    "disposition {other:?} is not one of resolved_on_spot, report, note"
-                )))
-            }
-        };
         let photos = parse_hashes(&input.photos)?;
         let patrol_id = input
             .patrol_id
-            .as_deref()
-            .map(str::trim)
+            .as_ref()
+            .map(|p| p.as_str().trim())
             .filter(|p| !p.is_empty())
             .map(PatrolId::new);
         let grid_id = match &patrol_id {
             Some(p) => self.store.patrol(p)?.patrol.grid_id,
             None => self.my_grid(&session.user)?,
         };
-        let finding = self.store.create_finding(NewFinding {
+        let finding = self.store.create_finding(FindingDraft {
             grid_id,
             patrol_id,
-            category_code: CategoryCode::new(input.category_code.trim()),
+            category_code: CategoryCode::new(input.category_code.as_str().trim()),
             description: input.description.trim().to_owned(),
             lat: input.lat,
             lon: input.lon,
             accuracy_m: input.accuracy_m,
             mock_location: input.mock_location,
             observed_at: self.now(),
-            disposition,
+            disposition: input.disposition,
             photos,
+            case_id: None,
             urgent: input.urgent,
         })?;
         self.wake(Trigger::FindingRecorded)?;
@@ -395,7 +376,7 @@ impl WorkerApp {
         reference: &Reference,
         cases: &'a [Case],
     ) -> Vec<&'a Case> {
-        let actor = actor_of(user);
+        let actor = user.actor();
         cases
             .iter()
             .filter(|c| permits(c, ActionKind::VerifyPass, &actor, &reference.org).is_ok())
@@ -432,7 +413,7 @@ impl WorkerApp {
         let id = CaseId::new(case_id.trim());
         let case = self.store.case(&id)?;
         let events = self.store.case_events(&id)?;
-        let actor = actor_of(&session.user);
+        let actor = session.user.actor();
         let pending = self
             .store
             .outbox_for(id.as_str())?
@@ -442,7 +423,7 @@ impl WorkerApp {
             .collect();
         Ok(CaseDetail {
             summary: present::case_summary(&self.store, &reference, &case, self.now())?,
-            outcome: case.outcome.as_ref().map(present::enum_name),
+            outcome: case.outcome,
             address: case.address.clone(),
             lat: case.location.map(|l| l.lat),
             lon: case.location.map(|l| l.lon),
@@ -469,19 +450,14 @@ impl WorkerApp {
                 "note: say what is still wrong, so the department knows what to redo",
             ));
         }
-        let id = CaseId::new(input.case_id.trim());
+        let id = CaseId::new(input.case_id.as_str().trim());
         let case = self.store.case(&id)?;
         let kind = if input.passed {
             ActionKind::VerifyPass
         } else {
             ActionKind::VerifyFail
         };
-        permits(
-            &case,
-            kind,
-            &actor_of(&session.user),
-            &self.reference()?.org,
-        )?;
+        permits(&case, kind, &session.user.actor(), &self.reference()?.org)?;
         let already = self
             .store
             .outbox_for(id.as_str())?
@@ -489,7 +465,7 @@ impl WorkerApp {
             .any(|e| e.state == OutboxState::Waiting && e.op.op_type == OpType::CaseAction);
         if already {
             return Err(AppError::new(
-                "stale_state",
+                ErrorCode::StaleState,
                 "a decision on this case already waits to be sent; sync first",
             ));
         }

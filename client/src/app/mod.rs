@@ -18,6 +18,7 @@
 
 pub mod error;
 mod field;
+pub mod generated;
 mod present;
 pub mod views;
 
@@ -25,6 +26,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
+use yiwang_core::error::ErrorCode;
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
@@ -33,7 +35,7 @@ use tokio::sync::{mpsc, watch};
 
 pub use error::AppResult;
 pub use views::AppError;
-use views::{AppInfo, DemoLogin, SessionView, Settings, SyncView};
+use views::{AppInfo, DemoLogin, Language, SessionView, Settings, SyncView};
 
 use crate::photo::{PhotoFiles, PhotoPipeline};
 use crate::store::{Session, Store};
@@ -41,9 +43,6 @@ use crate::sync::{
     AgentConfig, ClientConfig, Phase, Progress, RunOutcome, SyncAgent, SyncClient, SyncError,
     Trigger,
 };
-
-/// The languages the app speaks.
-pub const LANGUAGES: [&str; 2] = ["zh-CN", "en"];
 
 /// How often, at most, the sync view is rebuilt for the window: five times a second.
 const VIEW_THROTTLE: Duration = Duration::from_millis(200);
@@ -190,7 +189,9 @@ impl WorkerApp {
     }
 
     fn english(&self) -> bool {
-        self.settings().map(|s| s.language == "en").unwrap_or(false)
+        self.settings()
+            .map(|s| s.language == Language::En)
+            .unwrap_or(false)
     }
 
     /// Ops and photo files not yet on the server.
@@ -287,14 +288,14 @@ impl WorkerApp {
                 self.online.store(false, Ordering::Relaxed);
                 let offline_code = AppError::from(e);
                 let Some(known) = self.store.local_login(url, username)? else {
-                    return Err(AppError::new(
-                        &offline_code.code,
-                        format!(
+                    return Err(AppError {
+                        code: offline_code.code.clone(),
+                        message: format!(
                             "the server cannot be reached and {username} has not signed in on \
                              this device before; sign in once with a connection ({})",
                             offline_code.message
                         ),
-                    ));
+                    });
                 };
                 let password = password.to_owned();
                 let verifier = known.verifier.clone();
@@ -339,7 +340,7 @@ impl WorkerApp {
         self.store.clear_session().map_err(|e| match e {
             // Work was recorded between the check and now.
             crate::store::StoreError::Invalid { .. } => {
-                AppError::new("unsynced_work", e.to_string())
+                AppError::new(ErrorCode::UnsyncedWork, e.to_string())
             }
             other => other.into(),
         })?;
@@ -353,7 +354,7 @@ impl WorkerApp {
         let language = self
             .store
             .setting("language")?
-            .unwrap_or_else(|| LANGUAGES[0].to_owned());
+            .map_or(Language::ZhCn, |l| Language::parse(&l));
         let watermark = self.store.setting("watermark")?.as_deref() != Some("false");
         let server_url = match self.store.setting("server_url")? {
             Some(url) => url,
@@ -378,12 +379,6 @@ impl WorkerApp {
 
     /// `set_settings`: stores them whole, after checking each.
     pub fn set_settings(&self, settings: &Settings) -> AppResult<Settings> {
-        if !LANGUAGES.contains(&settings.language.as_str()) {
-            return Err(AppError::invalid(format!(
-                "language {:?} is not one the app speaks; choose zh-CN or en",
-                settings.language
-            )));
-        }
         let url = settings.server_url.trim();
         if !url.is_empty() {
             SyncClient::with_config(url, None, self.config.client)?;
@@ -471,7 +466,7 @@ impl WorkerApp {
         match self.store.session()? {
             None => Err(AppError::not_logged_in()),
             Some(s) if s.token.is_none() => Err(AppError::new(
-                "not_logged_in",
+                ErrorCode::NotLoggedIn,
                 "sign in with a connection to send your records; they are kept on this device",
             )),
             Some(_) => Err(AppError::internal(
@@ -574,7 +569,7 @@ impl WorkerApp {
 
 fn empty_sync_view() -> SyncView {
     SyncView {
-        phase: "idle".into(),
+        phase: Phase::Idle,
         ops_done: 0,
         ops_total: 0,
         bytes_done: 0.0,
@@ -613,7 +608,7 @@ fn build_sync_view(store: &Store, p: &Progress, online: bool) -> AppResult<SyncV
         .map(|e| present::outbox_item(store, &reference, e))
         .collect();
     Ok(SyncView {
-        phase: present::enum_name(&phase),
+        phase,
         ops_done: u32::try_from(p.ops_done).unwrap_or(u32::MAX),
         ops_total: u32::try_from(p.ops_total).unwrap_or(u32::MAX),
         bytes_done: p.bytes_done as f64,
@@ -633,14 +628,14 @@ fn session_view(s: &Session) -> SessionView {
         server_url: s.server_url.clone(),
         username: s.user.username.clone(),
         display_name: s.user.display_name.clone(),
-        role: s.user.role.as_str().to_owned(),
+        role: s.user.role,
         needs_login: s.token.is_none(),
     }
 }
 
 fn wrong_credentials() -> AppError {
     AppError::new(
-        "wrong_credentials",
+        ErrorCode::WrongCredentials,
         "the user name or password is not right; check them and try again",
     )
 }

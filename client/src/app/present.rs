@@ -9,9 +9,10 @@ use std::path::Path;
 use base64::Engine as _;
 use chrono::{DateTime, SecondsFormat, Utc};
 use pinyin::ToPinyin;
-use yiwang_core::case::{Action, Case, CaseEvent, CaseState, Rating};
+use yiwang_core::case::{Action, Case, CaseEvent, Rating};
 use yiwang_core::category::{Category, CategoryTree, DeadlineUnit};
-use yiwang_core::ids::{CaseId, PhotoHash};
+use yiwang_core::error::ReceivedCode;
+use yiwang_core::ids::{CaseId, GridId, PhotoHash};
 use yiwang_core::ledger::verify_chain;
 use yiwang_core::org::{Affiliation, Department, Grid, OrgTree, OrgUnit};
 use yiwang_core::sync::{CaseActionData, FindingCreateData, OpType, PatrolTrackData};
@@ -27,13 +28,13 @@ pub(crate) fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
-/// What a record's ops say, as views carry it.
-pub(crate) fn sync_text(s: &SyncState) -> (String, Option<String>) {
+/// What a record's ops say, as views carry it: the state, and for a refusal its reason.
+pub(crate) fn sync_mark(s: &SyncState) -> (OutboxState, Option<String>) {
     match s {
-        SyncState::Waiting => ("waiting".into(), None),
-        SyncState::Sent => ("sent".into(), None),
+        SyncState::Waiting => (OutboxState::Waiting, None),
+        SyncState::Sent => (OutboxState::Sent, None),
         SyncState::Rejected { code, message } => {
-            ("rejected".into(), Some(format!("{code}: {message}")))
+            (OutboxState::Rejected, Some(format!("{code}: {message}")))
         }
     }
 }
@@ -129,9 +130,9 @@ impl Reference {
             .and_then(|c| c.parent_id.as_ref())
             .map(|t| t.0.clone());
         GridView {
-            id: id.to_owned(),
+            id: GridId::new(id),
             name: self.grid_name(id),
-            kind: grid.map(|g| g.kind.as_str().to_owned()).unwrap_or_default(),
+            kind: grid.map(|g| g.kind),
             community_name: community.map(|c| self.unit_name(&c)).unwrap_or_default(),
             township_name: township.map(|t| self.unit_name(&t)).unwrap_or_default(),
         }
@@ -149,9 +150,9 @@ impl Reference {
                 };
                 let (pinyin, initials) = pinyin_of(&c.name);
                 CategoryView {
-                    code: c.code.0.clone(),
+                    code: c.code.clone(),
                     name: label,
-                    parent_code: c.parent.as_ref().map(|p| p.0.clone()),
+                    parent_code: c.parent.clone(),
                     leaf: c.is_leaf(),
                     path,
                     pinyin,
@@ -217,7 +218,7 @@ pub(crate) fn photo_view(row: &PhotoRow, full: bool) -> PhotoView {
         row.thumb_path.as_deref()
     };
     PhotoView {
-        sha256: row.meta.sha256.as_str().to_owned(),
+        sha256: row.meta.sha256.clone(),
         width: row.meta.width,
         height: row.meta.height,
         bytes: u32::try_from(row.meta.bytes).unwrap_or(u32::MAX),
@@ -233,7 +234,7 @@ pub(crate) fn photo_views(store: &Store, hashes: &[PhotoHash]) -> AppResult<Vec<
             Ok(match store.photo(h)? {
                 Some(row) => photo_view(&row, false),
                 None => PhotoView {
-                    sha256: h.as_str().to_owned(),
+                    sha256: h.clone(),
                     width: 0,
                     height: 0,
                     bytes: 0,
@@ -250,30 +251,22 @@ pub(crate) fn finding_view(
     row: &FindingRow,
 ) -> AppResult<FindingView> {
     let f = &row.finding;
-    let (sync, sync_error) = sync_text(&row.sync);
+    let (sync, sync_error) = sync_mark(&row.sync);
     Ok(FindingView {
-        id: f.id.0.clone(),
-        category_code: f.category_code.0.clone(),
+        id: f.id.clone(),
+        category_code: f.category_code.clone(),
         category_name: reference.category_name(f.category_code.as_str()),
         description: f.description.clone(),
-        disposition: enum_name(&f.disposition),
+        disposition: f.disposition,
         observed_at: rfc3339(f.observed_at),
-        location_quality: enum_name(&f.location_quality()),
+        location_quality: f.location_quality(),
         lat: f.lat,
         lon: f.lon,
         photos: photo_views(store, &f.photos)?,
         sync,
         sync_error,
-        case_id: f.case_id.as_ref().map(|c| c.0.clone()),
+        case_id: f.case_id.clone(),
     })
-}
-
-/// The serde name of a unit enum (`resolved_on_spot`, `good`, …).
-pub(crate) fn enum_name<T: serde::Serialize>(v: &T) -> String {
-    match serde_json::to_value(v) {
-        Ok(serde_json::Value::String(s)) => s,
-        _ => String::new(),
-    }
 }
 
 pub(crate) fn case_summary(
@@ -282,15 +275,16 @@ pub(crate) fn case_summary(
     case: &Case,
     now: DateTime<Utc>,
 ) -> AppResult<CaseSummary> {
-    let (sync, _) = sync_text(&store.sync_state(case.id.as_str())?);
+    let (sync, _) = sync_mark(&store.sync_state(case.id.as_str())?);
     Ok(CaseSummary {
-        id: case.id.0.clone(),
-        state: case.state.as_str().to_owned(),
+        id: case.id.clone(),
+        state: case.state,
         category_name: reference.category_name(case.category.as_str()),
         description: case.description.clone(),
         reported_at: rfc3339(case.reported_at),
         deadline: case.deadline.map(rfc3339),
-        overdue: case.state != CaseState::Closed && case.deadline.is_some_and(|d| d < now),
+        overdue: case.is_overdue(now),
+        deadline_status: case.deadline_status(now),
         urgent: case.urgent,
         supervised: case.supervisions,
         holder_unit_name: reference.unit_name(case.holder_unit.as_str()),
@@ -337,14 +331,14 @@ pub(crate) fn timeline(
             Ok(TimelineEntry {
                 seq: u32::try_from(e.seq).unwrap_or(u32::MAX),
                 at: rfc3339(e.at),
-                action: e.action.kind().as_str().to_owned(),
+                action: e.action.kind(),
                 actor_name,
-                actor_role: e.actor.role.as_str().to_owned(),
+                actor_role: e.actor.role,
                 unit_name,
                 note: e.action.note().map(str::to_owned),
                 photos: photo_views(store, e.action.photos())?,
                 deadline: e.effect.deadline.map(rfc3339),
-                outcome: e.effect.outcome.as_ref().map(enum_name),
+                outcome: e.effect.outcome,
                 rating,
             })
         })
@@ -412,13 +406,13 @@ pub(crate) fn outbox_item(store: &Store, reference: &Reference, e: &OutboxEntry)
         },
     };
     OutboxItem {
-        op_id: e.op.op_id.0.clone(),
-        kind: e.op.op_type.as_str().to_owned(),
+        op_id: e.op.op_id.clone(),
+        kind: e.op.op_type,
         label,
         created_at: rfc3339(e.created_at),
-        state: enum_name(&e.state),
+        state: e.state,
         error_code: match e.state {
-            OutboxState::Rejected => e.code.clone(),
+            OutboxState::Rejected => e.code.as_deref().map(ReceivedCode::parse),
             _ => None,
         },
         error: match e.state {
@@ -444,6 +438,60 @@ mod tests {
             ("ajiludeng".to_owned(), "ajld".to_owned()),
             "Latin letters are kept lower-cased; spaces are dropped"
         );
+    }
+
+    /// The phone reads a case's deadline with core's rule, as the console does (issue 10): a
+    /// case handled after its deadline is `handled_late`, not overdue.
+    #[test]
+    fn a_case_handled_late_reads_handled_late_on_the_phone() {
+        use chrono::Duration;
+        use yiwang_core::case::{CaseState, Channel, DeadlineStatus};
+        let store = Store::open_in_memory().expect("a store");
+        let reference = Reference::load(&store, false).expect("the built-in reference");
+        let t = |h: i64| DateTime::UNIX_EPOCH + Duration::days(20_000) + Duration::hours(h);
+        let mut case = Case {
+            id: CaseId::new("c1"),
+            version: 5,
+            head_hash: String::new(),
+            state: CaseState::Dispatched,
+            outcome: None,
+            channel: Channel::Grid,
+            category: "01.02".into(),
+            urgent: false,
+            description: "电线裸露".into(),
+            location: None,
+            address: None,
+            grid_id: Some("G1".into()),
+            origin_unit: "M1".into(),
+            holder_unit: "T1".into(),
+            department: Some("power".into()),
+            departments: vec!["power".into()],
+            deadline: Some(t(8)),
+            extension_requested: None,
+            extensions: 0,
+            supervisions: 0,
+            reworks: 0,
+            rating: None,
+            finding_id: None,
+            photos: vec![],
+            contact: None,
+            reported_by: "w1".into(),
+            reported_at: t(0),
+            updated_at: t(1),
+            closed_at: None,
+            handled_at: None,
+        };
+        let at_dept = case_summary(&store, &reference, &case, t(9)).expect("a summary");
+        assert!(at_dept.overdue, "at the department past its deadline");
+        assert_eq!(at_dept.deadline_status, DeadlineStatus::Overdue);
+        case.state = CaseState::Verifying;
+        case.handled_at = Some(t(10));
+        let handled = case_summary(&store, &reference, &case, t(30)).expect("a summary");
+        assert!(
+            !handled.overdue,
+            "handled after its deadline is not overdue (the phone once said it was)"
+        );
+        assert_eq!(handled.deadline_status, DeadlineStatus::HandledLate);
     }
 
     #[test]

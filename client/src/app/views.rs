@@ -7,13 +7,25 @@
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
+use yiwang_core::case::{ActionKind, CaseState, DeadlineStatus, Outcome};
+use yiwang_core::error::ReceivedCode;
+use yiwang_core::field::{Disposition, LocationQuality, PatrolWindow};
+use yiwang_core::ids::{CaseId, CategoryCode, FindingId, GridId, OpId, PatrolId, PhotoHash};
+use yiwang_core::org::{GridKind, Role};
+use yiwang_core::sync::OpType;
+
+use crate::store::OutboxState;
+use crate::sync::Phase;
 
 /// The error every app method returns: a stable `code` the UI branches on (and translates),
-/// and an English `message` that says what to do next.
+/// and an English `message` that says what to do next. The code is one of core's `ErrorCode`s,
+/// or, passed on from a newer server, one this build does not know: the UI then shows the
+/// message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, thiserror::Error)]
 #[error("{code}: {message}")]
 pub struct AppError {
-    pub code: String,
+    #[ts(type = "ErrorCode | (string & {})")]
+    pub code: ReceivedCode,
     pub message: String,
 }
 
@@ -42,8 +54,7 @@ pub struct SessionView {
     pub server_url: String,
     pub username: String,
     pub display_name: String,
-    /// The role's wire name (`grid_worker`, …).
-    pub role: String,
+    pub role: Role,
     /// No token: signed in offline, or the server answered 401. Field work goes on; sync waits
     /// for an online login.
     pub needs_login: bool,
@@ -52,22 +63,48 @@ pub struct SessionView {
 /// What the worker can change in the settings screen.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct Settings {
-    /// `zh-CN` or `en`.
-    pub language: String,
+    pub language: Language,
     /// Burn the evidence watermark (time, grid, place, worker) into new photos.
     pub watermark: bool,
     /// The server the login form proposes.
     pub server_url: String,
 }
 
+/// The languages the app speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub enum Language {
+    #[serde(rename = "zh-CN")]
+    ZhCn,
+    #[serde(rename = "en")]
+    En,
+}
+
+impl Language {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Language::ZhCn => "zh-CN",
+            Language::En => "en",
+        }
+    }
+
+    /// The language a stored setting names; Chinese for anything else.
+    pub fn parse(s: &str) -> Language {
+        if s == "en" {
+            Language::En
+        } else {
+            Language::ZhCn
+        }
+    }
+}
+
 /// The worker's grid, with the names of its community and township as pulled; their ids
 /// before the first pull.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct GridView {
-    pub id: String,
+    pub id: GridId,
     pub name: String,
-    /// `urban_rural`, `school`, `enterprise`, or empty before the first pull.
-    pub kind: String,
+    /// `None` before the first pull.
+    pub kind: Option<GridKind>,
     pub community_name: String,
     pub township_name: String,
 }
@@ -75,11 +112,10 @@ pub struct GridView {
 /// One of today's two patrol windows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct PatrolSlot {
-    /// `morning` or `afternoon`.
-    pub window: String,
+    pub window: PatrolWindow,
     pub done: bool,
     pub in_progress: bool,
-    pub patrol_id: Option<String>,
+    pub patrol_id: Option<PatrolId>,
 }
 
 /// The home screen.
@@ -114,8 +150,8 @@ pub struct TrackPointInput {
 /// A patrol with its track and findings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct PatrolView {
-    pub id: String,
-    pub grid_id: String,
+    pub id: PatrolId,
+    pub grid_id: GridId,
     pub started_at: String,
     pub ended_at: Option<String>,
     /// Until the end, or until now while it goes on.
@@ -126,16 +162,15 @@ pub struct PatrolView {
     /// `[lat, lon]` pairs in time order.
     pub track: Vec<[f64; 2]>,
     pub findings: Vec<FindingView>,
-    /// `waiting`, `sent` or `rejected`.
-    pub sync: String,
+    pub sync: OutboxState,
 }
 
 /// A node of the category tree, with what the picker searches on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct CategoryView {
-    pub code: String,
+    pub code: CategoryCode,
     pub name: String,
-    pub parent_code: Option<String>,
+    pub parent_code: Option<CategoryCode>,
     pub leaf: bool,
     /// `市容环境 / 乱堆乱放`.
     pub path: String,
@@ -151,7 +186,7 @@ pub struct CategoryView {
 /// A photo's metadata and, when asked, its picture as a data URL.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct PhotoView {
-    pub sha256: String,
+    pub sha256: PhotoHash,
     pub width: u32,
     pub height: u32,
     pub bytes: u32,
@@ -163,15 +198,14 @@ pub struct PhotoView {
 /// What the new-finding form sends.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct FindingInput {
-    pub patrol_id: Option<String>,
+    pub patrol_id: Option<PatrolId>,
     pub category_code: String,
     pub description: String,
     pub lat: Option<f64>,
     pub lon: Option<f64>,
     pub accuracy_m: Option<f64>,
     pub mock_location: bool,
-    /// `resolved_on_spot`, `report` or `note`.
-    pub disposition: String,
+    pub disposition: Disposition,
     /// Hashes from `add_photo`, at most 9.
     pub photos: Vec<String>,
     pub urgent: bool,
@@ -180,34 +214,34 @@ pub struct FindingInput {
 /// A finding as lists show it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct FindingView {
-    pub id: String,
-    pub category_code: String,
+    pub id: FindingId,
+    pub category_code: CategoryCode,
     pub category_name: String,
     pub description: String,
-    pub disposition: String,
+    pub disposition: Disposition,
     pub observed_at: String,
-    /// `good`, `mock`, `suspect` or `missing`.
-    pub location_quality: String,
+    pub location_quality: LocationQuality,
     pub lat: Option<f64>,
     pub lon: Option<f64>,
     pub photos: Vec<PhotoView>,
-    /// `waiting`, `sent` or `rejected`.
-    pub sync: String,
+    pub sync: OutboxState,
     pub sync_error: Option<String>,
-    pub case_id: Option<String>,
+    pub case_id: Option<CaseId>,
 }
 
 /// A case as lists show it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct CaseSummary {
-    pub id: String,
-    /// The case state's wire name (`pending`, …, `closed`).
-    pub state: String,
+    pub id: CaseId,
+    pub state: CaseState,
     pub category_name: String,
     pub description: String,
     pub reported_at: String,
     pub deadline: Option<String>,
+    /// At a department past its deadline (`Case::is_overdue`, the console's rule too).
     pub overdue: bool,
+    /// Where the case stands against its deadline: `handled_late` for a case handled after it.
+    pub deadline_status: DeadlineStatus,
     /// Reported as urgent (紧急): shorter deadlines, first in the queue.
     pub urgent: bool,
     /// How many times it was urged (督办).
@@ -217,7 +251,7 @@ pub struct CaseSummary {
     pub version: u32,
     /// `waiting` while an op of mine about it waits, `rejected` if the server refused one,
     /// else `sent`.
-    pub sync: String,
+    pub sync: OutboxState,
 }
 
 /// One event of a case's timeline.
@@ -225,15 +259,14 @@ pub struct CaseSummary {
 pub struct TimelineEntry {
     pub seq: u32,
     pub at: String,
-    /// The action's wire name (`report`, `claim`, …).
-    pub action: String,
+    pub action: ActionKind,
     pub actor_name: String,
-    pub actor_role: String,
+    pub actor_role: Role,
     pub unit_name: Option<String>,
     pub note: Option<String>,
     pub photos: Vec<PhotoView>,
     pub deadline: Option<String>,
-    pub outcome: Option<String>,
+    pub outcome: Option<Outcome>,
     /// 3 satisfied, 2 basically satisfied, 1 dissatisfied.
     pub rating: Option<u32>,
 }
@@ -242,7 +275,7 @@ pub struct TimelineEntry {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct CaseDetail {
     pub summary: CaseSummary,
-    pub outcome: Option<String>,
+    pub outcome: Option<Outcome>,
     pub address: Option<String>,
     pub lat: Option<f64>,
     pub lon: Option<f64>,
@@ -259,7 +292,7 @@ pub struct CaseDetail {
 /// What the verify screen sends.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct VerifyInput {
-    pub case_id: String,
+    pub case_id: CaseId,
     pub passed: bool,
     /// Required when the check failed.
     pub note: String,
@@ -269,23 +302,22 @@ pub struct VerifyInput {
 /// One op in the outbox, as the sync screen lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct OutboxItem {
-    pub op_id: String,
-    /// The op type (`finding.create`, …).
-    pub kind: String,
+    pub op_id: OpId,
+    pub kind: OpType,
     /// Short human text in the app's language, e.g. category and description.
     pub label: String,
     pub created_at: String,
-    /// `waiting`, `sent` or `rejected`.
-    pub state: String,
-    pub error_code: Option<String>,
+    pub state: OutboxState,
+    /// The server's code for a refusal (one this build may not know: then show `error`).
+    #[ts(type = "ErrorCode | (string & {}) | null")]
+    pub error_code: Option<ReceivedCode>,
     pub error: Option<String>,
 }
 
 /// The sync screen and the `sync-progress` event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct SyncView {
-    /// `idle`, `push`, `upload`, `pull`, `backoff`, `needs_login` or `stopped`.
-    pub phase: String,
+    pub phase: Phase,
     pub ops_done: u32,
     pub ops_total: u32,
     pub bytes_done: f64,
@@ -297,54 +329,4 @@ pub struct SyncView {
     pub waiting: Vec<OutboxItem>,
     pub rejected: Vec<OutboxItem>,
     pub photos_waiting: u32,
-}
-
-/// Every generated TypeScript file (`Name.ts`, then the `index.ts` barrel), as the types
-/// produce them now. `client/tests/ts_types.rs` compares them with the checked-in files.
-pub fn typescript_files() -> Result<Vec<(String, String)>, ts_rs::ExportError> {
-    let cfg = ts_rs::Config::new();
-    let mut files = Vec::new();
-    macro_rules! each {
-        ($($t:ty),* $(,)?) => {
-            $(
-                files.push((
-                    format!("{}.ts", <$t as TS>::ident(&cfg)),
-                    <$t as TS>::export_to_string(&cfg)?,
-                ));
-            )*
-        };
-    }
-    each!(
-        AppError,
-        DemoLogin,
-        AppInfo,
-        SessionView,
-        Settings,
-        GridView,
-        PatrolSlot,
-        HomeView,
-        TrackPointInput,
-        PatrolView,
-        CategoryView,
-        PhotoView,
-        FindingInput,
-        FindingView,
-        CaseSummary,
-        TimelineEntry,
-        CaseDetail,
-        VerifyInput,
-        OutboxItem,
-        SyncView,
-    );
-    files.sort();
-    let mut index = String::from(
-        "// Generated from client/src/app/views.rs by `YIWANG_BLESS=1 cargo test -p yiwang-client \
-         --test ts_types`. Do not edit.\n",
-    );
-    for (name, _) in &files {
-        let ident = name.trim_end_matches(".ts");
-        index.push_str(&format!("export type {{ {ident} }} from './{ident}'\n"));
-    }
-    files.push(("index.ts".to_owned(), index));
-    Ok(files)
 }

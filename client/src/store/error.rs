@@ -1,5 +1,7 @@
 //! What can go wrong in the device's store, with a stable code for each kind.
 
+use yiwang_core::error::ErrorCode;
+use yiwang_core::field::FindingProblems;
 use yiwang_core::ids::PatrolId;
 
 /// The store's one error type. The UI branches on [`StoreError::code`]; the message is for
@@ -31,6 +33,10 @@ pub enum StoreError {
     #[error("{field}: {reason}")]
     Invalid { field: &'static str, reason: String },
 
+    /// A finding that breaks the finding rules (`yiwang_core::field::FindingRule`).
+    #[error("{0}")]
+    FindingRules(#[from] FindingProblems),
+
     #[error("a record could not be read ({0}); sync again, and report it if it repeats")]
     Json(#[from] serde_json::Error),
 
@@ -49,17 +55,16 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 impl StoreError {
     /// A stable snake_case code the UI branches on. Codes are never renamed.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::Sqlite(_) => "storage_error",
-            Self::Io(_) => "storage_io",
-            Self::NewerSchema { .. } => "newer_schema",
-            Self::NotFound { .. } => "not_found",
-            Self::Invalid { .. } => "invalid_input",
-            Self::Json(_) => "bad_record",
-            Self::NotLoggedIn => "not_logged_in",
-            Self::PatrolAlreadyEnded { .. } => "patrol_already_ended",
-            Self::PatrolStillOpen { .. } => "patrol_still_open",
+            Self::Sqlite(_) | Self::Io(_) => ErrorCode::StorageError,
+            Self::NewerSchema { .. } => ErrorCode::NewerSchema,
+            Self::NotFound { .. } => ErrorCode::NotFound,
+            Self::Invalid { .. } | Self::FindingRules(_) => ErrorCode::InvalidInput,
+            Self::Json(_) => ErrorCode::BadRecord,
+            Self::NotLoggedIn => ErrorCode::NotLoggedIn,
+            Self::PatrolAlreadyEnded { .. } => ErrorCode::PatrolEnded,
+            Self::PatrolStillOpen { .. } => ErrorCode::PatrolOpen,
         }
     }
 

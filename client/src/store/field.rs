@@ -4,20 +4,20 @@
 //! (photos excepted: their bytes travel by upload, not by op, and a photo only matters once a
 //! finding names it).
 
-use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Duration, NaiveDateTime, NaiveTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 use serde::{Deserialize, Serialize};
-use yiwang_core::field::{Disposition, Finding, Patrol, PatrolWindows, PhotoMeta, TrackPoint};
+use yiwang_core::category::CategoryTree;
+use yiwang_core::field::{
+    is_accuracy, is_wgs84, Disposition, Finding, FindingDraft, Patrol, PatrolWindows, PhotoMeta,
+    TrackPoint,
+};
 use yiwang_core::ids::{
     CaseId, CategoryCode, FindingId, GridId, OpId, PatrolId, PhotoHash, UserId,
 };
-use yiwang_core::sync::{
-    FindingCreateData, OpType, PatrolEndData, PatrolStartData, PatrolTrackData,
-};
-use yiwang_core::workflow::{MAX_PHOTOS, MAX_TEXT_CHARS};
+use yiwang_core::sync::{OpType, PatrolEndData, PatrolStartData, PatrolTrackData};
 
 use super::outbox::{sync_state, SyncState};
 use super::session::current_user;
@@ -38,32 +38,6 @@ pub struct PatrolRow {
 pub struct FindingRow {
     pub finding: Finding,
     pub sync: SyncState,
-}
-
-/// What the worker entered for a new finding; the store adds ids, the worker and the case id.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct NewFinding {
-    pub grid_id: GridId,
-    #[serde(default)]
-    pub patrol_id: Option<PatrolId>,
-    pub category_code: CategoryCode,
-    pub description: String,
-    #[serde(default)]
-    pub lat: Option<f64>,
-    #[serde(default)]
-    pub lon: Option<f64>,
-    #[serde(default)]
-    pub accuracy_m: Option<f64>,
-    #[serde(default)]
-    pub mock_location: bool,
-    pub observed_at: DateTime<Utc>,
-    pub disposition: Disposition,
-    /// In the order the worker arranged them; each must already be recorded with
-    /// [`Store::record_photo`].
-    #[serde(default)]
-    pub photos: Vec<PhotoHash>,
-    #[serde(default)]
-    pub urgent: bool,
 }
 
 /// Which findings to list. The default lists all, newest first.
@@ -257,61 +231,26 @@ impl Store {
     }
 
     /// Records a finding with its photos (op `finding.create`). A `report` gets its case id
-    /// here, so the case can be named before the server has seen it.
-    pub fn create_finding(&self, new: NewFinding) -> Result<Finding> {
-        require_text("grid_id", new.grid_id.as_str())?;
-        require_text("category_code", new.category_code.as_str())?;
-        if new.description.trim().is_empty() {
-            return Err(StoreError::invalid(
-                "description",
-                "describe what you found",
-            ));
-        }
-        let chars = new.description.chars().count();
-        if chars > MAX_TEXT_CHARS {
-            return Err(StoreError::invalid(
-                "description",
-                format!("{chars} characters is too long; keep it within {MAX_TEXT_CHARS}"),
-            ));
-        }
-        if new.photos.len() > MAX_PHOTOS {
-            return Err(StoreError::invalid(
-                "photos",
-                format!(
-                    "{} photos is too many; keep at most {MAX_PHOTOS}",
-                    new.photos.len()
-                ),
-            ));
-        }
-        let mut seen = HashSet::new();
-        if let Some(dup) = new.photos.iter().find(|h| !seen.insert(*h)) {
-            return Err(StoreError::invalid(
-                "photos",
-                format!("photo {dup} is attached twice"),
-            ));
-        }
-        match (new.lat, new.lon) {
-            (Some(lat), Some(lon)) => check_position("location", lat, lon, new.accuracy_m)?,
-            (None, None) => {}
-            _ => {
-                return Err(StoreError::invalid(
-                    "location",
-                    "a location needs both latitude and longitude",
-                ))
-            }
-        }
-        if let Some(acc) = new.accuracy_m {
-            check_accuracy("accuracy_m", acc)?;
-        }
+    /// here, so the case can be named before the server has seen it. The finding rules are
+    /// core's ([`Finding::record`]), the ones the server applies again.
+    pub fn create_finding(&self, mut draft: FindingDraft) -> Result<Finding> {
+        require_text("grid_id", draft.grid_id.as_str())?;
+        draft.observed_at = micros(draft.observed_at);
+        draft.case_id = (draft.disposition == Disposition::Report).then(|| CaseId::new(new_id()));
         let now = self.now();
 
         self.write(|tx| {
             let user = current_user(tx)?;
-            check_category(tx, &new.category_code)?;
-            if let Some(p) = &new.patrol_id {
+            let finding = Finding::record(
+                FindingId::new(new_id()),
+                user.id,
+                draft,
+                &category_tree(tx)?,
+            )?;
+            if let Some(p) = &finding.patrol_id {
                 patrol(tx, p)?;
             }
-            for h in &new.photos {
+            for h in &finding.photos {
                 let known: bool = tx
                     .prepare_cached("SELECT EXISTS (SELECT 1 FROM photos WHERE sha256 = ?1)")?
                     .query_row([h.as_str()], |r| r.get(0))?;
@@ -322,23 +261,6 @@ impl Store {
                     ));
                 }
             }
-            let finding = Finding {
-                id: FindingId::new(new_id()),
-                grid_id: new.grid_id,
-                patrol_id: new.patrol_id,
-                worker_id: user.id,
-                category_code: new.category_code,
-                description: new.description,
-                lat: new.lat,
-                lon: new.lon,
-                accuracy_m: new.accuracy_m,
-                mock_location: new.mock_location,
-                observed_at: micros(new.observed_at),
-                disposition: new.disposition,
-                photos: new.photos,
-                case_id: (new.disposition == Disposition::Report).then(|| CaseId::new(new_id())),
-                urgent: new.urgent,
-            };
             upsert_finding(tx, &finding, "local")?;
             // The upload names the finding the photo belongs to; the first finding keeps it.
             tx.prepare_cached(
@@ -350,22 +272,13 @@ impl Store {
                 }
                 Ok(())
             })?;
-            let data = FindingCreateData {
-                grid_id: finding.grid_id.clone(),
-                patrol_id: finding.patrol_id.clone(),
-                category_code: finding.category_code.clone(),
-                description: finding.description.clone(),
-                lat: finding.lat,
-                lon: finding.lon,
-                accuracy_m: finding.accuracy_m,
-                mock_location: finding.mock_location,
-                observed_at: finding.observed_at,
-                disposition: finding.disposition,
-                photos: finding.photos.clone(),
-                case_id: finding.case_id.clone(),
-                urgent: finding.urgent,
-            };
-            push_op(tx, OpType::FindingCreate, finding.id.as_str(), now, &data)?;
+            push_op(
+                tx,
+                OpType::FindingCreate,
+                finding.id.as_str(),
+                now,
+                &finding.draft(),
+            )?;
             Ok(finding)
         })
     }
@@ -615,57 +528,37 @@ fn require_text(field: &'static str, value: &str) -> Result<()> {
     }
 }
 
-fn check_accuracy(field: &'static str, acc: f64) -> Result<()> {
-    if acc.is_finite() && acc >= 0.0 {
-        Ok(())
-    } else {
-        Err(StoreError::invalid(
-            field,
-            format!("accuracy {acc} m is not a distance"),
-        ))
-    }
-}
-
 /// Refuses positions no receiver can report. Zero accuracy is kept: it is marked suspect when
 /// read ([`yiwang_core::field::LocationQuality`]), not thrown away.
 fn check_position(field: &'static str, lat: f64, lon: f64, acc: Option<f64>) -> Result<()> {
-    if !(lat.is_finite() && (-90.0..=90.0).contains(&lat)) {
+    if !is_wgs84(lat, lon) {
         return Err(StoreError::invalid(
             field,
-            format!("latitude {lat} is out of range"),
+            format!("({lat}, {lon}) is not a WGS-84 latitude and longitude"),
         ));
     }
-    if !(lon.is_finite() && (-180.0..=180.0).contains(&lon)) {
+    if !is_accuracy(acc) {
         return Err(StoreError::invalid(
             field,
-            format!("longitude {lon} is out of range"),
+            "accuracy_m must be a distance in metres, zero or more",
         ));
     }
-    acc.map_or(Ok(()), |a| check_accuracy(field, a))
+    Ok(())
 }
 
-/// A finding must carry a leaf of the county's tree. Before the first pull the device only
-/// has the built-in tree, which the server seeds from, so it is used then.
-fn check_category(conn: &Connection, code: &CategoryCode) -> Result<()> {
-    let pulled: i64 = conn.query_row("SELECT count(*) FROM categories", [], |r| r.get(0))?;
-    let is_leaf = if pulled > 0 {
-        optional(conn.query_row(
-            "SELECT parent IS NOT NULL FROM categories WHERE code = ?1",
-            [code.as_str()],
-            |r| r.get::<_, bool>(0),
-        ))?
-        .unwrap_or(false)
-    } else {
-        builtin_categories().leaf(code).is_some()
-    };
-    if is_leaf {
-        Ok(())
-    } else {
-        Err(StoreError::invalid(
-            "category_code",
-            format!("{code} is not a category findings can be filed under; pick one from the list"),
-        ))
+/// The county's category tree as this device has it: the pulled one, or, before the first
+/// pull, the built-in tree the server seeds from. A pulled tree that does not form a tree
+/// (never sent by our server) falls back to the built-in one, as the views do.
+fn category_tree(conn: &Connection) -> Result<CategoryTree> {
+    let mut stmt = conn.prepare_cached("SELECT json FROM categories")?;
+    let nodes = stmt
+        .query_map([], |r| r.get::<_, String>(0))?
+        .map(|r| Ok(serde_json::from_str(&r?)?))
+        .collect::<Result<Vec<_>>>()?;
+    if nodes.is_empty() {
+        return Ok(builtin_categories().clone());
     }
+    Ok(CategoryTree::from_nodes(nodes).unwrap_or_else(|_| builtin_categories().clone()))
 }
 
 fn path_text(field: &'static str, p: &Path) -> Result<String> {

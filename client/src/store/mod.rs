@@ -40,7 +40,7 @@ use serde::Serialize;
 use yiwang_core::sync::OpType;
 
 pub use error::{Result, StoreError};
-pub use field::{FindingFilter, FindingRow, NewFinding, PatrolRow, PhotoRow, Pruned, UploadState};
+pub use field::{FindingFilter, FindingRow, PatrolRow, PhotoRow, Pruned, UploadState};
 pub use local::LocalLogin;
 pub use outbox::{AckSummary, OutboxCounts, OutboxEntry, OutboxState, SyncState};
 pub use pulled::CaseFilter;

@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, Row};
 use serde::{Deserialize, Serialize};
 use yiwang_core::case::Action;
+use yiwang_core::error::ErrorCode;
 use yiwang_core::ids::{CaseId, OpId};
 use yiwang_core::sync::{CaseActionData, Op, OpResult, OpStatus, OpType};
 use yiwang_core::workflow::{MAX_PHOTOS, MAX_TEXT_CHARS};
@@ -27,8 +28,8 @@ pub enum SyncState {
     Rejected { code: String, message: String },
 }
 
-/// Where an op is in the outbox.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// Where an op is in the outbox (and, for a record, what its ops say: [`SyncState`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum OutboxState {
     Waiting,
@@ -72,7 +73,7 @@ pub struct AckSummary {
 }
 
 /// Code stored when the server rejects an op without giving one.
-const REJECTED_WITHOUT_CODE: &str = "rejected";
+const REJECTED_WITHOUT_CODE: &str = ErrorCode::Refused.as_str();
 
 impl Store {
     /// Queues a decision on a case (op `case.action`, entity = the case). The case's ledger
@@ -241,7 +242,7 @@ impl Store {
                         n
                     }
                     OpStatus::Rejected => {
-                        let code = r.code.as_deref().unwrap_or(REJECTED_WITHOUT_CODE);
+                        let code = r.code.as_ref().map_or(REJECTED_WITHOUT_CODE, |c| c.as_str());
                         let message =
                             r.message.as_deref().unwrap_or("the server refused this change");
                         let n = rejected.execute(params![r.op_id.as_str(), code, message, now])?;
@@ -362,7 +363,7 @@ mod tests {
         OpResult {
             op_id: op.op_id.clone(),
             status,
-            code: code.map(str::to_owned),
+            code: code.map(yiwang_core::error::ReceivedCode::parse),
             message: code.map(|c| format!("because {c}")),
             seq: None,
         }

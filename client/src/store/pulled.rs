@@ -363,7 +363,7 @@ fn upsert_pulled(tx: &Transaction<'_>, change: &Change, now: DateTime<Utc>) -> R
             .execute(params![
                 r.op_id.as_str(),
                 r.entity_id,
-                r.code,
+                r.code.as_str(),
                 r.message,
                 raw
             ])?;
@@ -374,7 +374,12 @@ fn upsert_pulled(tx: &Transaction<'_>, change: &Change, now: DateTime<Utc>) -> R
                     acked_at = COALESCE(acked_at, ?4)
                  WHERE op_id = ?1 AND state <> 'rejected'",
             )?
-            .execute(params![r.op_id.as_str(), r.code, r.message, ts(now)])?;
+            .execute(params![
+                r.op_id.as_str(),
+                r.code.as_str(),
+                r.message,
+                ts(now)
+            ])?;
         }
     }
     Ok(())

@@ -30,7 +30,9 @@ use crate::photo::PhotoFiles;
 use crate::store::{PhotoRow, Store, StoreError};
 
 /// What a sync is doing, for the status line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, ts_rs::TS,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
     /// Not syncing; waiting for the next trigger or tick.

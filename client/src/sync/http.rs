@@ -6,6 +6,7 @@
 
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
+use yiwang_core::error::ErrorCode;
 
 use reqwest::header::{HeaderMap, CONTENT_TYPE};
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
@@ -347,15 +348,15 @@ pub(super) async fn error_answer(resp: Response) -> SyncError {
 /// What a status and (maybe) our error envelope mean for the agent.
 pub(super) fn classify(status: StatusCode, body: Option<ErrorBody>) -> SyncError {
     let (code, message) = match body {
-        Some(b) => (b.error.code, b.error.message),
-        None => (String::new(), String::new()),
+        Some(b) => (Some(b.error.code), b.error.message),
+        None => (None, String::new()),
     };
     match status.as_u16() {
         401 => SyncError::Unauthorized,
-        412 if code == "cursor_invalid" => SyncError::CursorInvalid,
+        412 if code == Some(ErrorCode::CursorInvalid.into()) => SyncError::CursorInvalid,
         // Another request (maybe our own, cut off and not yet timed out there) holds the upload:
         // it frees itself shortly.
-        409 if code == "upload_busy" => SyncError::Server {
+        409 if code == Some(ErrorCode::UploadBusy.into()) => SyncError::Server {
             status: 409,
             message,
         },
@@ -369,11 +370,13 @@ pub(super) fn classify(status: StatusCode, body: Option<ErrorBody>) -> SyncError
             },
         },
         // An error without our envelope is someone else's page (a proxy, a portal).
-        _ if code.is_empty() => SyncError::NotOurServer(format!("{status} without our error body")),
-        s => SyncError::Refused {
-            status: s,
-            code,
-            message,
+        s => match code {
+            Some(code) => SyncError::Refused {
+                status: s,
+                code,
+                message,
+            },
+            None => SyncError::NotOurServer(format!("{status} without our error body")),
         },
     }
 }

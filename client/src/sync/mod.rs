@@ -24,6 +24,7 @@ pub use http::{ClientConfig, SyncClient, MAX_THUMBNAIL_BYTES};
 pub use tus::{MemoryUploads, UploadOutcome, UploadUrls, CHUNK_BYTES};
 
 use crate::store::StoreError;
+use yiwang_core::error::{ErrorCode, ReceivedCode};
 
 /// Why a sync (or one request of it) did not complete.
 #[derive(Debug, thiserror::Error)]
@@ -47,7 +48,8 @@ pub enum SyncError {
     #[error("the server refused the request ({status} {code}): {message}")]
     Refused {
         status: u16,
-        code: String,
+        /// The server's code; one this build does not know is kept as it came.
+        code: ReceivedCode,
         message: String,
     },
     /// Something answered that is not our server: a captive portal, a proxy's page, a
@@ -69,16 +71,16 @@ pub enum SyncError {
 
 impl SyncError {
     /// A stable code for the UI and for logs.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::Network(_) => "network",
-            Self::Server { .. } => "server_unavailable",
-            Self::Unauthorized => "needs_login",
-            Self::CursorInvalid => "cursor_invalid",
-            Self::Refused { .. } => "refused",
-            Self::NotOurServer(_) => "not_our_server",
-            Self::InvalidServerUrl(_) => "invalid_server_url",
-            Self::PhotoFile(_) => "photo_file",
+            Self::Network(_) => ErrorCode::Offline,
+            Self::Server { .. } => ErrorCode::ServerUnavailable,
+            Self::Unauthorized => ErrorCode::Unauthenticated,
+            Self::CursorInvalid => ErrorCode::CursorInvalid,
+            Self::Refused { code, .. } => code.known().unwrap_or(ErrorCode::Refused),
+            Self::NotOurServer(_) => ErrorCode::NotOurServer,
+            Self::InvalidServerUrl(_) => ErrorCode::InvalidServerUrl,
+            Self::PhotoFile(_) => ErrorCode::PhotoFile,
             Self::Store(e) => e.code(),
         }
     }
@@ -130,13 +132,13 @@ mod tests {
         assert!(
             !SyncError::Refused {
                 status: 422,
-                code: "invalid_body".into(),
+                code: ErrorCode::InvalidBody.into(),
                 message: String::new()
             }
             .is_retryable(),
             "the same request is refused the same way"
         );
-        assert_eq!(SyncError::Unauthorized.code(), "needs_login");
+        assert_eq!(SyncError::Unauthorized.code(), "unauthenticated");
         assert_eq!(SyncError::CursorInvalid.code(), "cursor_invalid");
     }
 }

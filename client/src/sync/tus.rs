@@ -13,6 +13,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Mutex;
+use yiwang_core::error::ErrorCode;
 
 use base64::Engine;
 use reqwest::{Method, StatusCode};
@@ -174,7 +175,9 @@ impl SyncClient {
                         // Lost on the way or garbled: ask where the server stands.
                         SyncError::Network(_) | SyncError::Server { .. } => true,
                         SyncError::Refused { status: 460, .. } => true,
-                        SyncError::Refused { code, .. } if code == "offset_mismatch" => true,
+                        SyncError::Refused { code, .. } if *code == ErrorCode::OffsetMismatch => {
+                            true
+                        }
                         // 404/410: the upload is gone; 422: the file is refused whole.
                         SyncError::Refused {
                             status: 404 | 410 | 422,

@@ -21,8 +21,10 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use yiwang_core::category::CategoryTree;
+use yiwang_core::error::ErrorCode;
 use yiwang_core::ids::{DepartmentId, GridId, OrgUnitId, UserId};
 use yiwang_core::org::{OrgLevel, OrgTree, OrgUnit, Role};
+use yiwang_core::sync::ErrorBody;
 use yiwang_core::sync::UserInfo;
 
 /// Shortest password an admin may set.
@@ -43,7 +45,7 @@ impl FromRequestParts<AppState> for Admin {
 }
 
 /// A user as the admin pages show them (never the password hash).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AdminUserView {
     #[serde(flatten)]
     pub user: UserInfo,
@@ -63,7 +65,7 @@ impl From<&StoredUser> for AdminUserView {
 
 /// `GET /api/v1/admin/users`
 #[utoipa::path(get, path = "/api/v1/admin/users", tag = "admin",
-    responses((status = 200, description = "[user]"), (status = 403, description = "forbidden")))]
+    responses((status = 200, body = Vec<AdminUserView>), (status = 401, body = ErrorBody, description = "unauthenticated"), (status = 403, body = ErrorBody, description = "forbidden")))]
 pub async fn list_users(
     State(state): State<AppState>,
     _admin: Admin,
@@ -73,7 +75,7 @@ pub async fn list_users(
 }
 
 /// Body of `POST /api/v1/admin/users`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateUser {
     pub username: String,
@@ -161,9 +163,10 @@ fn check_affiliation(req: &CreateUser, role: Role, org: &OrgTree) -> ApiResult<(
 /// `POST /api/v1/admin/users`: creates a user with an argon2id password. A grid worker becomes
 /// the worker of the grids named (and they leave any previous worker's list).
 #[utoipa::path(post, path = "/api/v1/admin/users", tag = "admin",
-    request_body(content = serde_json::Value, description = "{username, display_name?, password, role, org_unit_id?, department_id?, grid_ids?}"),
-    responses((status = 201, description = "the user"), (status = 403, description = "forbidden"),
-              (status = 409, description = "username_taken"), (status = 422, description = "invalid_input, weak_password")))]
+    request_body = CreateUser,
+    responses((status = 201, body = AdminUserView), (status = 401, body = ErrorBody, description = "unauthenticated"), (status = 403, body = ErrorBody, description = "forbidden"),
+              (status = 409, body = ErrorBody, description = "username_taken"),
+              (status = 422, body = ErrorBody, description = "invalid_input, weak_password, invalid_body")))]
 pub async fn create_user(
     State(state): State<AppState>,
     _admin: Admin,
@@ -189,7 +192,7 @@ pub async fn create_user(
     })?;
     if req.password.chars().count() < MIN_PASSWORD_CHARS {
         return Err(ApiError::unprocessable(
-            "weak_password",
+            ErrorCode::WeakPassword,
             format!("password: at least {MIN_PASSWORD_CHARS} characters"),
         ));
     }
@@ -205,7 +208,7 @@ pub async fn create_user(
         let id = UserId(username.clone());
         if tx.user_by_name(&username)?.is_some() || tx.user_by_id(&id)?.is_some() {
             return Err(ApiError::Conflict {
-                code: "username_taken",
+                code: ErrorCode::UsernameTaken,
                 message: format!("the user name {username} is taken; choose another"),
             });
         }
@@ -251,7 +254,7 @@ pub async fn create_user(
 }
 
 /// Answer to `POST /api/v1/admin/users/{id}/disable`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Disabled {
     pub user: AdminUserView,
     /// Live tokens revoked: the user's devices are signed out now.
@@ -262,8 +265,9 @@ pub struct Disabled {
 /// they hold stops working.
 #[utoipa::path(post, path = "/api/v1/admin/users/{id}/disable", tag = "admin",
     params(("id" = String, Path, description = "user id")),
-    responses((status = 200, description = "{user, revoked_tokens}"), (status = 403, description = "forbidden"),
-              (status = 404, description = "not_found"), (status = 422, description = "cannot_disable_self")))]
+    responses((status = 200, body = Disabled), (status = 401, body = ErrorBody, description = "unauthenticated"), (status = 403, body = ErrorBody, description = "forbidden"),
+              (status = 404, body = ErrorBody, description = "not_found"),
+              (status = 422, body = ErrorBody, description = "cannot_disable_self")))]
 pub async fn disable_user(
     State(state): State<AppState>,
     Admin(me): Admin,
@@ -272,7 +276,7 @@ pub async fn disable_user(
     let id = UserId(id);
     if id == me.user.id {
         return Err(ApiError::unprocessable(
-            "cannot_disable_self",
+            ErrorCode::CannotDisableSelf,
             "you cannot disable your own account; ask another admin",
         ));
     }
@@ -295,7 +299,7 @@ pub async fn disable_user(
 
 /// `GET /api/v1/admin/units`
 #[utoipa::path(get, path = "/api/v1/admin/units", tag = "admin",
-    responses((status = 200, description = "[{id, parent_id, name, level, path}]"), (status = 403, description = "forbidden")))]
+    responses((status = 200, body = Vec<UnitView>), (status = 401, body = ErrorBody, description = "unauthenticated"), (status = 403, body = ErrorBody, description = "forbidden")))]
 pub async fn list_units(
     State(state): State<AppState>,
     _admin: Admin,
@@ -310,7 +314,7 @@ pub async fn list_units(
 }
 
 /// Answer to `POST /api/v1/admin/units`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct UnitSaved {
     pub unit: UnitView,
     pub created: bool,
@@ -319,9 +323,9 @@ pub struct UnitSaved {
 /// `POST /api/v1/admin/units`: creates a unit or renames one. Moving a unit (a new parent or
 /// level) is refused: its cases' stored org paths would no longer say where they belong.
 #[utoipa::path(post, path = "/api/v1/admin/units", tag = "admin",
-    request_body(content = serde_json::Value, description = "{id, parent_id, name, level}"),
-    responses((status = 200, description = "{unit, created}"), (status = 403, description = "forbidden"),
-              (status = 422, description = "invalid_input")))]
+    request_body = OrgUnit,
+    responses((status = 200, body = UnitSaved), (status = 401, body = ErrorBody, description = "unauthenticated"), (status = 403, body = ErrorBody, description = "forbidden"),
+              (status = 422, body = ErrorBody, description = "invalid_input, invalid_body")))]
 pub async fn upsert_unit(
     State(state): State<AppState>,
     _admin: Admin,
@@ -373,9 +377,10 @@ pub async fn upsert_unit(
 }
 
 /// `GET /api/v1/admin/grids?polygons=1`
-#[utoipa::path(get, path = "/api/v1/admin/grids", tag = "admin",
+#[utoipa::path(get, path = "/api/v1/admin/grids", tag = "admin", operation_id = "admin_list_grids",
     params(("polygons" = Option<bool>, Query, description = "1 to include polygons")),
-    responses((status = 200, description = "[{id, name, kind, community_id, worker_id, polygon?}]"), (status = 403, description = "forbidden")))]
+    responses((status = 200, body = Vec<GridView>), (status = 401, body = ErrorBody, description = "unauthenticated"), (status = 403, body = ErrorBody, description = "forbidden"),
+              (status = 400, body = ErrorBody, description = "invalid_query")))]
 pub async fn list_grids(
     State(state): State<AppState>,
     _admin: Admin,
@@ -413,8 +418,8 @@ impl IntoResponse for GridsRefused {
 /// not at all.
 #[utoipa::path(post, path = "/api/v1/admin/grids/import", tag = "admin",
     request_body(content = serde_json::Value, description = "GeoJSON FeatureCollection; properties {id, name, kind, community_id, worker?}"),
-    responses((status = 200, description = "{created, updated, grids}"), (status = 403, description = "forbidden"),
-              (status = 422, description = "invalid_grids, with error.features: [{index, id, errors}]")))]
+    responses((status = 200, body = ImportSummary), (status = 401, body = ErrorBody, description = "unauthenticated"), (status = 403, body = ErrorBody, description = "forbidden"),
+              (status = 422, body = ErrorBody, description = "invalid_grids, with error.features: [{index, id, errors}]")))]
 pub async fn import_grids(
     State(state): State<AppState>,
     _admin: Admin,
@@ -451,8 +456,8 @@ pub fn category_file(tree: &CategoryTree) -> Value {
 
 /// `GET /api/v1/admin/categories`: the whole tree, in the format `PUT` takes.
 #[utoipa::path(get, path = "/api/v1/admin/categories", tag = "admin",
-    responses((status = 200, description = "{classes: [{code, name, name_en, leaves: [{code, name, name_en, deadline, department}]}]}"),
-              (status = 403, description = "forbidden")))]
+    responses((status = 200, body = serde_json::Value, description = "{classes: [{code, name, name_en, leaves: [{code, name, name_en, deadline, department}]}]}"),
+              (status = 401, body = ErrorBody, description = "unauthenticated"), (status = 403, body = ErrorBody, description = "forbidden")))]
 pub async fn get_categories(
     State(state): State<AppState>,
     _admin: Admin,
@@ -469,15 +474,15 @@ pub async fn get_categories(
 /// departments that exist, and every category an open case carries still a leaf).
 #[utoipa::path(put, path = "/api/v1/admin/categories", tag = "admin",
     request_body(content = serde_json::Value, description = "the whole tree in the format GET returns"),
-    responses((status = 200, description = "the stored tree"), (status = 403, description = "forbidden"),
-              (status = 422, description = "invalid_categories, category_in_use")))]
+    responses((status = 200, body = serde_json::Value, description = "the stored tree"), (status = 401, body = ErrorBody, description = "unauthenticated"), (status = 403, body = ErrorBody, description = "forbidden"),
+              (status = 422, body = ErrorBody, description = "invalid_categories, category_in_use")))]
 pub async fn put_categories(
     State(state): State<AppState>,
     _admin: Admin,
     JsonBody(doc): JsonBody<Value>,
 ) -> ApiResult<Json<Value>> {
     let tree = CategoryTree::from_json(&doc.to_string())
-        .map_err(|e| ApiError::unprocessable("invalid_categories", e.to_string()))?;
+        .map_err(|e| ApiError::unprocessable(ErrorCode::InvalidCategories, e.to_string()))?;
     let st = state.clone();
     let stored = write(&state, move |tx| {
         let r = st.reference(tx)?;
@@ -485,7 +490,7 @@ pub async fn put_categories(
             if let Some(d) = &leaf.department {
                 if r.org.department(d).is_none() {
                     return Err(ApiError::unprocessable(
-                        "invalid_categories",
+                        ErrorCode::InvalidCategories,
                         format!("category {}: there is no department {d}", leaf.code),
                     ));
                 }
@@ -499,7 +504,7 @@ pub async fn put_categories(
             .collect();
         if !stranded.is_empty() {
             return Err(ApiError::unprocessable(
-                "category_in_use",
+                ErrorCode::CategoryInUse,
                 format!(
                     "open cases carry the categories {}; keep them as leaves until those cases are closed",
                     stranded.join(", ")

@@ -6,8 +6,8 @@
 
 use super::figures::FigureQuery;
 use super::{
-    invalid_input, invalid_query, is_overdue, out_of_jurisdiction, parse_time, read, refusal_error,
-    write, Bound, CaseLabels, Named, QueryParams,
+    invalid_input, invalid_query, out_of_jurisdiction, parse_time, read, refusal_error, write,
+    Bound, CaseLabels, Named, QueryParams,
 };
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult, JsonBody};
@@ -24,14 +24,16 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use yiwang_core::case::{
-    Action, ActionKind, Case, CaseEvent, CaseState, Channel, Effect, GeoPoint, NewCase, Outcome,
-    Rating,
+    Action, ActionKind, Case, CaseEvent, CaseState, Channel, DeadlineStatus, Effect, GeoPoint,
+    NewCase, Outcome, Rating,
 };
+use yiwang_core::error::ErrorCode;
 use yiwang_core::ids::{CaseId, CategoryCode, DepartmentId, GridId, OrgUnitId, PhotoHash, UserId};
 use yiwang_core::ledger::verify_chain;
 use yiwang_core::measures::key_of;
 use yiwang_core::org::{Affiliation, Role};
 use yiwang_core::sync::CaseActionData;
+use yiwang_core::sync::ErrorBody;
 use yiwang_core::workflow::{available_actions, can_see, decide};
 
 /// Largest page of the case list.
@@ -264,7 +266,7 @@ impl FilterSpec {
 }
 
 /// One row of the case list.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CaseSummary {
     pub id: CaseId,
     pub version: u64,
@@ -282,6 +284,9 @@ pub struct CaseSummary {
     pub department: Option<DepartmentId>,
     pub deadline: Option<DateTime<Utc>>,
     pub overdue: bool,
+    /// Where the case stands against its deadline (`Case::deadline_status`): a case handled
+    /// after its deadline reads `handled_late`, not overdue.
+    pub deadline_status: DeadlineStatus,
     pub supervisions: u32,
     pub extensions: u32,
     pub reworks: u32,
@@ -311,7 +316,8 @@ impl CaseSummary {
             holder_unit: c.holder_unit.clone(),
             department: c.department.clone(),
             deadline: c.deadline,
-            overdue: is_overdue(c, now),
+            overdue: c.is_overdue(now),
+            deadline_status: c.deadline_status(now),
             supervisions: c.supervisions,
             extensions: c.extensions,
             reworks: c.reworks,
@@ -325,7 +331,7 @@ impl CaseSummary {
 }
 
 /// Answer to `GET /api/v1/cases`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CaseList {
     pub items: Vec<CaseSummary>,
     /// Cases matching the filter, over all pages.
@@ -394,8 +400,8 @@ pub struct PageQuery {
 
 /// `GET /api/v1/cases`: the cases the caller may see, filtered, sorted and paged.
 #[utoipa::path(get, path = "/api/v1/cases", tag = "console", params(CaseFilterQuery, PageQuery),
-    responses((status = 200, description = "{items, total, page, page_size, counts_by_state}"),
-              (status = 400, description = "invalid_query")))]
+    responses((status = 200, body = CaseList),
+              (status = 400, body = ErrorBody, description = "invalid_query"), (status = 401, body = ErrorBody, description = "unauthenticated")))]
 pub async fn list_cases(
     State(state): State<AppState>,
     me: AuthUser,
@@ -451,7 +457,7 @@ pub async fn list_cases(
 }
 
 /// A photo a case shows, and whether its bytes have arrived.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PhotoView {
     pub sha256: PhotoHash,
     /// `stored` once uploaded and verified; `pending` while the device has not sent it yet.
@@ -463,7 +469,7 @@ pub struct PhotoView {
 }
 
 /// Who took an action, as the timeline shows them.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ActorView {
     pub user_id: UserId,
     pub display_name: Option<String>,
@@ -473,7 +479,7 @@ pub struct ActorView {
 }
 
 /// One entry of a case's timeline.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct EventView {
     pub seq: u64,
     pub at: DateTime<Utc>,
@@ -489,7 +495,7 @@ pub struct EventView {
 }
 
 /// The hash chain of a case, checked on every read.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum ChainStatus {
     Verified,
@@ -497,7 +503,7 @@ pub enum ChainStatus {
 }
 
 /// Answer to `GET /api/v1/cases/{id}`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CaseDetail {
     pub case: Case,
     pub labels: CaseLabels,
@@ -510,6 +516,7 @@ pub struct CaseDetail {
     pub available_actions: Vec<ActionKind>,
     pub deadline: Option<DateTime<Utc>>,
     pub overdue: bool,
+    pub deadline_status: DeadlineStatus,
     /// Working minutes left until the deadline on the working calendar; negative once past it.
     pub remaining_working_minutes: Option<i64>,
     /// When the caller may dispatch: the department the category sends it to and the deadline
@@ -518,7 +525,7 @@ pub struct CaseDetail {
 }
 
 /// What dispatching the case now would do, for the dispatch form.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct DispatchPreview {
     /// The category's default department; `None` when the category names none (pick one).
     pub default_department: Option<DepartmentId>,
@@ -694,13 +701,9 @@ fn detail(
             hash: e.hash.clone(),
         })
         .collect();
-    let remaining_working_minutes = case.deadline.map(|d| {
-        if now <= d {
-            r.calendar.working_time_between(now, d).num_minutes()
-        } else {
-            -r.calendar.working_time_between(d, now).num_minutes()
-        }
-    });
+    let remaining_working_minutes = case
+        .deadline
+        .map(|d| r.calendar.working_minutes_left(now, d));
     let available_actions = available_actions(&case, &actor, &r.org);
     let dispatch_preview = if available_actions.contains(&ActionKind::Dispatch) {
         dispatch_preview(&case, &actor, r, now)
@@ -712,7 +715,8 @@ fn detail(
         available_actions,
         dispatch_preview,
         deadline: case.deadline,
-        overdue: is_overdue(&case, now),
+        overdue: case.is_overdue(now),
+        deadline_status: case.deadline_status(now),
         remaining_working_minutes,
         finding,
         photos,
@@ -726,8 +730,9 @@ fn detail(
 /// actions the caller may take now.
 #[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "console",
     params(("id" = String, Path, description = "case id")),
-    responses((status = 200, description = "{case, labels, finding, photos, events, chain, available_actions, deadline, overdue, remaining_working_minutes, dispatch_preview}"),
-              (status = 403, description = "out_of_jurisdiction"), (status = 404, description = "not_found")))]
+    responses((status = 200, body = CaseDetail), (status = 401, body = ErrorBody, description = "unauthenticated"),
+              (status = 403, body = ErrorBody, description = "out_of_jurisdiction"),
+              (status = 404, body = ErrorBody, description = "not_found")))]
 pub async fn case_detail(
     State(state): State<AppState>,
     me: AuthUser,
@@ -750,7 +755,7 @@ pub async fn case_detail(
 }
 
 /// A case after an action, with the event that changed it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CaseChange {
     pub case: Case,
     pub event: CaseEvent,
@@ -760,12 +765,12 @@ pub struct CaseChange {
 /// the version the caller saw.
 #[utoipa::path(post, path = "/api/v1/cases/{id}/actions", tag = "console",
     params(("id" = String, Path, description = "case id")),
-    request_body(content = serde_json::Value, description = "{base_version, action, ...fields of the action}"),
-    responses((status = 200, description = "{case, event}"),
-              (status = 403, description = "forbidden_role, out_of_jurisdiction, not_holder"),
-              (status = 404, description = "not_found"),
-              (status = 409, description = "stale_state"),
-              (status = 422, description = "invalid_transition, invalid_input, already_rated, no_extension_requested, no_parent_unit, invalid_body")))]
+    request_body = CaseActionData,
+    responses((status = 200, body = CaseChange), (status = 401, body = ErrorBody, description = "unauthenticated"),
+              (status = 403, body = ErrorBody, description = "forbidden_role, out_of_jurisdiction, not_holder"),
+              (status = 404, body = ErrorBody, description = "not_found"),
+              (status = 409, body = ErrorBody, description = "stale_state"),
+              (status = 422, body = ErrorBody, description = "invalid_transition, invalid_input, already_rated, no_extension_requested, no_parent_unit, invalid_body")))]
 pub async fn case_action(
     State(state): State<AppState>,
     me: AuthUser,
@@ -800,7 +805,7 @@ pub async fn case_action(
 }
 
 /// Body of `POST /api/v1/cases`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IntakeRequest {
     /// hotline8890, service_hall or wechat.
@@ -824,10 +829,10 @@ pub struct IntakeRequest {
 /// `POST /api/v1/cases`: an operator lodges a case from the hotline 8890, a service hall or
 /// WeChat. The server names the case (UUIDv7) and reports it through the workflow.
 #[utoipa::path(post, path = "/api/v1/cases", tag = "console",
-    request_body(content = serde_json::Value, description = "{channel, category, urgent, description, address?, lat?, lon?, grid_id?, unit_id?, contact?, photos?}"),
-    responses((status = 201, description = "{case, event}"),
-              (status = 403, description = "forbidden, out_of_jurisdiction"),
-              (status = 422, description = "invalid_input, invalid_body")))]
+    request_body = IntakeRequest,
+    responses((status = 201, body = CaseChange), (status = 401, body = ErrorBody, description = "unauthenticated"),
+              (status = 403, body = ErrorBody, description = "forbidden, out_of_jurisdiction"),
+              (status = 422, body = ErrorBody, description = "invalid_input, invalid_body")))]
 pub async fn intake(
     State(state): State<AppState>,
     me: AuthUser,
@@ -906,7 +911,7 @@ pub fn all_matching(
     let n = tx.count_cases(&viewer, &filter)?;
     if n > limit {
         return Err(ApiError::unprocessable(
-            "export_too_large",
+            ErrorCode::ExportTooLarge,
             format!(
                 "{n} cases match; narrow the filter to at most {limit} (by date range or unit)"
             ),

@@ -15,6 +15,7 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use yiwang_core::case::{Outcome, Rating};
+use yiwang_core::sync::ErrorBody;
 
 /// Most cases one export may hold; a county's year is well below it.
 pub const EXPORT_LIMIT: u64 = 200_000;
@@ -133,7 +134,8 @@ async fn matching_summaries(
 #[utoipa::path(get, path = "/api/v1/exports/cases.csv", tag = "console",
     params(super::cases::CaseFilterQuery),
     responses((status = 200, description = "text/csv, UTF-8 with BOM, Chinese headers", content_type = "text/csv"),
-              (status = 400, description = "invalid_query"), (status = 422, description = "export_too_large")))]
+              (status = 400, body = ErrorBody, description = "invalid_query"), (status = 401, body = ErrorBody, description = "unauthenticated"),
+              (status = 422, body = ErrorBody, description = "export_too_large")))]
 pub async fn cases_csv(
     State(state): State<AppState>,
     me: AuthUser,
@@ -167,7 +169,8 @@ pub async fn cases_csv(
 #[utoipa::path(get, path = "/api/v1/exports/cases.geojson", tag = "console",
     params(super::cases::CaseFilterQuery),
     responses((status = 200, description = "application/geo+json FeatureCollection", content_type = "application/geo+json"),
-              (status = 400, description = "invalid_query"), (status = 422, description = "export_too_large")))]
+              (status = 400, body = ErrorBody, description = "invalid_query"), (status = 401, body = ErrorBody, description = "unauthenticated"),
+              (status = 422, body = ErrorBody, description = "export_too_large")))]
 pub async fn cases_geojson(
     State(state): State<AppState>,
     me: AuthUser,

@@ -139,10 +139,7 @@ impl Figure {
             Figure::Satisfied => f.rating.is_some_and(|(r, t)| {
                 in_p(t) && matches!(r, Rating::Satisfied | Rating::BasicallySatisfied)
             }),
-            Figure::OverdueNow => {
-                matches!(f.state, CaseState::Dispatched | CaseState::InProgress)
-                    && f.deadline.is_some_and(|d| d < now)
-            }
+            Figure::OverdueNow => yiwang_core::case::is_overdue(f.state, f.deadline, now),
         }
     }
 }

@@ -25,7 +25,7 @@ const MAX_ID_CHARS: usize = 64;
 const MAX_NAME_CHARS: usize = 100;
 
 /// What is wrong with one feature.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct FeatureError {
     /// Position in `features`, from 0.
     pub index: usize,
@@ -35,7 +35,7 @@ pub struct FeatureError {
 }
 
 /// Why a file was refused: problems of the file as a whole, and of each feature.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, thiserror::Error, utoipa::ToSchema)]
 #[error("{}", self.summary())]
 pub struct ImportRefused {
     pub file: Vec<String>,
@@ -65,7 +65,7 @@ impl ImportRefused {
 }
 
 /// What an import did.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, utoipa::ToSchema)]
 pub struct ImportSummary {
     pub created: usize,
     pub updated: usize,

@@ -37,6 +37,7 @@ use std::sync::{Arc, Mutex};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use yiwang_core::case::{Case, CaseState};
+use yiwang_core::error::ErrorCode;
 use yiwang_core::org::OrgLevel;
 use yiwang_core::workflow::Refusal;
 
@@ -142,12 +143,12 @@ pub fn parse_time(name: &str, value: &str, bound: Bound) -> ApiResult<DateTime<U
 
 /// 400 `invalid_query`: a query parameter the server cannot use.
 pub fn invalid_query(message: impl Into<String>) -> ApiError {
-    ApiError::bad_request("invalid_query", message)
+    ApiError::bad_request(ErrorCode::InvalidQuery, message)
 }
 
 /// 422 `invalid_input`: a body field the server will not accept.
 pub fn invalid_input(message: impl Into<String>) -> ApiError {
-    ApiError::unprocessable("invalid_input", message)
+    ApiError::unprocessable(ErrorCode::InvalidInput, message)
 }
 
 /// The query string as name/value pairs, in order; repeated names are kept. Refusals use our
@@ -280,14 +281,14 @@ pub fn out_of_jurisdiction() -> ApiError {
 }
 
 /// Something with an id and a display name.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Named {
     pub id: String,
     pub name: String,
 }
 
 /// Display names for a case's codes, resolved against the current reference data.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct CaseLabels {
     pub category_name: Option<String>,
     pub category_class: Option<Named>,
@@ -327,12 +328,6 @@ impl CaseLabels {
                 .map(|d| d.name.clone()),
         }
     }
-}
-
-/// At a department past its deadline (DESIGN.md §4 "overdue now").
-pub fn is_overdue(case: &Case, now: DateTime<Utc>) -> bool {
-    matches!(case.state, CaseState::Dispatched | CaseState::InProgress)
-        && case.deadline.is_some_and(|d| d < now)
 }
 
 /// 待受理, 已认领, … as the county's forms print them.

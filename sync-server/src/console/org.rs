@@ -13,9 +13,10 @@ use serde::Serialize;
 use yiwang_core::category::Category;
 use yiwang_core::ids::{GridId, OrgUnitId, UserId};
 use yiwang_core::org::{Department, Grid, GridKind, OrgLevel, OrgTree, OrgUnit};
+use yiwang_core::sync::ErrorBody;
 
 /// An org unit with its path (`/county/township/community/`).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct UnitView {
     pub id: OrgUnitId,
     pub parent_id: Option<OrgUnitId>,
@@ -44,7 +45,7 @@ impl UnitView {
 }
 
 /// A grid, with its polygon only when asked for.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct GridView {
     pub id: GridId,
     pub name: String,
@@ -69,7 +70,7 @@ impl GridView {
 }
 
 /// Answer to `GET /api/v1/org`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct OrgResponse {
     pub units: Vec<UnitView>,
     pub grids: Vec<GridView>,
@@ -90,7 +91,8 @@ pub struct OrgQuery {
 /// `GET /api/v1/org`: units, departments and categories, and the grids in the caller's
 /// jurisdiction.
 #[utoipa::path(get, path = "/api/v1/org", tag = "console", params(OrgQuery),
-    responses((status = 200, description = "{units, grids, departments, categories}")))]
+    responses((status = 200, body = OrgResponse), (status = 401, body = ErrorBody, description = "unauthenticated"),
+              (status = 400, body = ErrorBody, description = "invalid_query")))]
 pub async fn org(
     State(state): State<AppState>,
     me: AuthUser,

@@ -21,9 +21,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use yiwang_core::field::{PatrolWindow, PatrolWindows, TrackPoint};
 use yiwang_core::ids::{GridId, PatrolId, UserId};
 use yiwang_core::org::{Grid, GridKind, OrgLevel};
+use yiwang_core::sync::ErrorBody;
 
 /// A patrol as the console lists it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PatrolView {
     pub id: PatrolId,
     pub grid_id: GridId,
@@ -103,7 +104,7 @@ fn day_of(
 }
 
 /// Answer to `GET /api/v1/patrols`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PatrolList {
     pub date: NaiveDate,
     pub items: Vec<PatrolView>,
@@ -123,9 +124,9 @@ pub struct PatrolsQuery {
 /// `GET /api/v1/patrols`: the patrols started on a day in one grid or in all the caller's
 /// grids, in start order, with worker, window and findings count.
 #[utoipa::path(get, path = "/api/v1/patrols", tag = "console", params(PatrolsQuery),
-    responses((status = 200, description = "{date, items: [{id, grid_id, grid_name, worker_id, worker_name, started_at, ended_at, date, window, points, findings, reported}]}"),
-              (status = 400, description = "invalid_query"),
-              (status = 403, description = "out_of_jurisdiction")))]
+    responses((status = 200, body = PatrolList), (status = 401, body = ErrorBody, description = "unauthenticated"),
+              (status = 400, body = ErrorBody, description = "invalid_query"),
+              (status = 403, body = ErrorBody, description = "out_of_jurisdiction")))]
 pub async fn list_patrols(
     State(state): State<AppState>,
     me: AuthUser,
@@ -167,7 +168,7 @@ pub async fn list_patrols(
 }
 
 /// Answer to `GET /api/v1/patrols/{id}`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PatrolDetail {
     #[serde(flatten)]
     pub patrol: PatrolView,
@@ -176,15 +177,17 @@ pub struct PatrolDetail {
     /// Every track point received, in time order.
     pub track: Vec<TrackPoint>,
     /// The findings recorded on it, as the device sent them (with `case_id` when they opened a
-    /// case).
+    /// case): stored findings, served as they are stored.
+    #[schema(value_type = Vec<yiwang_core::field::Finding>)]
     pub finding_list: Vec<serde_json::Value>,
 }
 
 /// `GET /api/v1/patrols/{id}`: one patrol with its track points and findings.
 #[utoipa::path(get, path = "/api/v1/patrols/{id}", tag = "console",
     params(("id" = String, Path, description = "patrol id")),
-    responses((status = 200, description = "{…the list's fields, grid_polygon, track: [{t, lat, lon, accuracy_m, mock}], finding_list}"),
-              (status = 403, description = "out_of_jurisdiction"), (status = 404, description = "not_found")))]
+    responses((status = 200, body = PatrolDetail), (status = 401, body = ErrorBody, description = "unauthenticated"),
+              (status = 403, body = ErrorBody, description = "out_of_jurisdiction"),
+              (status = 404, body = ErrorBody, description = "not_found")))]
 pub async fn patrol_detail(
     State(state): State<AppState>,
     me: AuthUser,
@@ -218,7 +221,7 @@ pub async fn patrol_detail(
 }
 
 /// A grid in the console's grid list.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct GridRow {
     pub id: GridId,
     pub name: String,
@@ -236,7 +239,7 @@ pub struct GridRow {
 }
 
 /// Answer to `GET /api/v1/grids`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct GridList {
     pub date: NaiveDate,
     pub items: Vec<GridRow>,
@@ -258,8 +261,8 @@ pub struct GridsQuery {
 /// `GET /api/v1/grids`: the grids in the caller's jurisdiction with their worker and the day's
 /// patrols (for every signed-in role; `/api/v1/admin/grids` is the admin's edit view).
 #[utoipa::path(get, path = "/api/v1/grids", tag = "console", params(GridsQuery),
-    responses((status = 200, description = "{date, items: [{id, name, kind, community, township, worker_id, worker_name, patrols, windows, polygon?}]}"),
-              (status = 400, description = "invalid_query")))]
+    responses((status = 200, body = GridList), (status = 401, body = ErrorBody, description = "unauthenticated"),
+              (status = 400, body = ErrorBody, description = "invalid_query")))]
 pub async fn list_grids(
     State(state): State<AppState>,
     me: AuthUser,

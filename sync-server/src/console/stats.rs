@@ -23,11 +23,12 @@ use yiwang_core::field::PatrolWindows;
 use yiwang_core::ids::{GridId, UserId};
 use yiwang_core::measures::{breakdown, patrol_coverage, CaseFacts, Dimension, Measures, Period};
 use yiwang_core::org::{GridKind, OrgLevel};
+use yiwang_core::sync::ErrorBody;
 
 pub use super::figures::{DEFAULT_PERIOD_DAYS, MAX_PERIOD_DAYS};
 
 /// One key of a breakdown with its figures.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct StatsRow {
     pub key: String,
     pub name: Option<String>,
@@ -35,7 +36,7 @@ pub struct StatsRow {
 }
 
 /// Intake and closures on one local day.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct DayRow {
     pub date: NaiveDate,
     pub intake: u64,
@@ -43,7 +44,7 @@ pub struct DayRow {
 }
 
 /// Answer to `GET /api/v1/stats`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct StatsResponse {
     pub from: DateTime<Utc>,
     pub to: DateTime<Utc>,
@@ -148,8 +149,8 @@ pub struct StatsQuery {
 /// `GET /api/v1/stats`: the DESIGN.md §4 measures over the cases the caller may see, broken
 /// down by a dimension, with the daily intake/closure trend.
 #[utoipa::path(get, path = "/api/v1/stats", tag = "console", params(StatsQuery),
-    responses((status = 200, description = "{from, to, now, dimension, total, breakdown, by_day}"),
-              (status = 400, description = "invalid_query")))]
+    responses((status = 200, body = StatsResponse), (status = 401, body = ErrorBody, description = "unauthenticated"),
+              (status = 400, body = ErrorBody, description = "invalid_query")))]
 pub async fn stats(
     State(state): State<AppState>,
     me: AuthUser,
@@ -199,7 +200,7 @@ pub async fn stats(
 }
 
 /// One grid's patrols on the day.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CoverageRow {
     pub grid_id: GridId,
     pub grid_name: String,
@@ -215,7 +216,7 @@ pub struct CoverageRow {
 }
 
 /// Coverage of a set of grids.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct CoverageTotals {
     pub id: String,
     pub name: Option<String>,
@@ -240,7 +241,7 @@ impl CoverageTotals {
 }
 
 /// Answer to `GET /api/v1/coverage`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CoverageResponse {
     pub date: NaiveDate,
     pub grids: u64,
@@ -265,8 +266,8 @@ pub struct CoverageQuery {
 /// `GET /api/v1/coverage`: patrol coverage (巡查率) of the caller's grids on a local day, per
 /// grid and totalled by township and community.
 #[utoipa::path(get, path = "/api/v1/coverage", tag = "console", params(CoverageQuery),
-    responses((status = 200, description = "{date, grids, covered, partial, none, rate, rows, by_township, by_community}"),
-              (status = 400, description = "invalid_query")))]
+    responses((status = 200, body = CoverageResponse), (status = 401, body = ErrorBody, description = "unauthenticated"),
+              (status = 400, body = ErrorBody, description = "invalid_query")))]
 pub async fn coverage(
     State(state): State<AppState>,
     me: AuthUser,

@@ -14,6 +14,7 @@ use image::{
     DynamicImage, ExtendedColorType, ImageDecoder, ImageError, ImageFormat, ImageReader, RgbImage,
 };
 use std::io::Cursor;
+use yiwang_core::error::ErrorCode;
 use yiwang_core::photo::check_jpeg_complete;
 
 /// Largest width or height a file header may declare.
@@ -44,13 +45,13 @@ pub enum ImageRefusal {
 }
 
 impl ImageRefusal {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
             ImageRefusal::FileTooLarge { .. } | ImageRefusal::TooManyPixels { .. } => {
-                "image_too_large"
+                ErrorCode::ImageTooLarge
             }
-            ImageRefusal::NotAnImage => "not_an_image",
-            ImageRefusal::Corrupt(_) => "corrupt_image",
+            ImageRefusal::NotAnImage => ErrorCode::NotAnImage,
+            ImageRefusal::Corrupt(_) => ErrorCode::CorruptImage,
         }
     }
 }

@@ -31,9 +31,11 @@ use axum::Router;
 use std::sync::Arc;
 use std::time::Duration;
 use tower_http::cors::{Any, CorsLayer};
+use yiwang_core::error::ErrorCode;
 use yiwang_core::field::PhotoMeta;
 use yiwang_core::ids::PhotoHash;
 use yiwang_core::sync::Entity;
+use yiwang_core::sync::ErrorBody;
 use yiwang_core::workflow::can_see;
 
 /// Stored photos never change (their name is their content): a year, in the asker's cache only.
@@ -184,14 +186,14 @@ pub fn may_see(
 fn parse_hash(raw: &str) -> ApiResult<PhotoHash> {
     PhotoHash::parse(raw).ok_or_else(|| {
         ApiError::bad_request(
-            "invalid_hash",
+            ErrorCode::InvalidHash,
             "name the photo by its SHA-256: 64 hex digits",
         )
     })
 }
 
 /// `HEAD /api/v1/photos/by-hash/{sha256}`: 200 if stored, 404 if not.
-#[utoipa::path(head, path = "/api/v1/photos/by-hash/{sha256}", tag = "photos", responses((status = 200), (status = 404)))]
+#[utoipa::path(head, path = "/api/v1/photos/by-hash/{sha256}", tag = "photos", responses((status = 200), (status = 404, body = ErrorBody)))]
 pub(crate) async fn photo_exists(
     State(state): State<AppState>,
     _me: AuthUser,
@@ -223,7 +225,7 @@ enum Variant {
 
 /// `GET /api/v1/photos/by-hash/{sha256}`
 #[utoipa::path(get, path = "/api/v1/photos/by-hash/{sha256}", tag = "photos",
-    responses((status = 200, content_type = "image/jpeg"), (status = 403), (status = 404)))]
+    responses((status = 200, content_type = "image/jpeg"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub(crate) async fn photo(
     State(state): State<AppState>,
     me: AuthUser,
@@ -235,7 +237,7 @@ pub(crate) async fn photo(
 
 /// `GET /api/v1/photos/by-hash/{sha256}/thumb`
 #[utoipa::path(get, path = "/api/v1/photos/by-hash/{sha256}/thumb", tag = "photos",
-    responses((status = 200, content_type = "image/jpeg"), (status = 403), (status = 404)))]
+    responses((status = 200, content_type = "image/jpeg"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub(crate) async fn thumbnail(
     State(state): State<AppState>,
     me: AuthUser,

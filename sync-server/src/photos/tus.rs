@@ -56,7 +56,9 @@ use std::path::PathBuf;
 use std::pin::Pin;
 use tokio::io::{AsyncSeekExt, AsyncWriteExt};
 use tokio::sync::Semaphore;
+use yiwang_core::error::ErrorCode;
 use yiwang_core::ids::{FindingId, PhotoHash, UserId};
+use yiwang_core::sync::ErrorBody;
 
 /// The protocol version spoken, and the only one.
 pub const TUS_VERSION: &str = "1.0.0";
@@ -145,7 +147,7 @@ async fn tus_protocol(req: Request, next: Next) -> Response {
     } else {
         ApiError::Protocol {
             status: StatusCode::PRECONDITION_FAILED,
-            code: "tus_version_unsupported",
+            code: ErrorCode::TusVersionUnsupported,
             message: format!(
                 "send Tus-Resumable: {TUS_VERSION}; it is the tus version spoken here"
             ),
@@ -217,7 +219,7 @@ fn not_found() -> ApiError {
 fn expired() -> ApiError {
     ApiError::Protocol {
         status: StatusCode::GONE,
-        code: "upload_expired",
+        code: ErrorCode::UploadExpired,
         message: format!(
             "this upload expired after {UPLOAD_TTL_HOURS} hours without progress; start it again"
         ),
@@ -272,13 +274,13 @@ fn encode_metadata(m: &BTreeMap<String, String>) -> String {
 fn parse_checksum(raw: &str) -> ApiResult<[u8; 32]> {
     let (algorithm, digest) = raw.split_once(' ').ok_or_else(|| {
         ApiError::bad_request(
-            "invalid_checksum",
+            ErrorCode::InvalidChecksum,
             "Upload-Checksum is `sha256 <base64 digest>`",
         )
     })?;
     if algorithm != "sha256" {
         return Err(ApiError::bad_request(
-            "checksum_algorithm_unsupported",
+            ErrorCode::ChecksumAlgorithmUnsupported,
             format!("checksum algorithm {algorithm:?} is not supported; use sha256"),
         ));
     }
@@ -288,7 +290,7 @@ fn parse_checksum(raw: &str) -> ApiResult<[u8; 32]> {
         .and_then(|d| <[u8; 32]>::try_from(d).ok())
         .ok_or_else(|| {
             ApiError::bad_request(
-                "invalid_checksum",
+                ErrorCode::InvalidChecksum,
                 "the Upload-Checksum digest is not a base64 SHA-256",
             )
         })
@@ -299,7 +301,7 @@ fn parse_checksum(raw: &str) -> ApiResult<[u8; 32]> {
     params(("Tus-Resumable" = String, Header, description = "1.0.0"),
            ("Upload-Length" = u64, Header, description = "whole file size"),
            ("Upload-Metadata" = String, Header, description = "sha256 (hex of the whole file), finding_id")),
-    responses((status = 201, description = "created; Location names the upload"), (status = 412), (status = 413)))]
+    responses((status = 201, description = "created; Location names the upload"), (status = 412, body = ErrorBody), (status = 413, body = ErrorBody)))]
 pub(crate) async fn create(
     State(state): State<AppState>,
     me: AuthUser,
@@ -307,19 +309,19 @@ pub(crate) async fn create(
 ) -> ApiResult<Response> {
     if headers.contains_key(UPLOAD_DEFER_LENGTH) {
         return Err(ApiError::bad_request(
-            "defer_length_unsupported",
+            ErrorCode::DeferLengthUnsupported,
             "send Upload-Length: uploads of unknown length are not taken",
         ));
     }
     if headers.contains_key(UPLOAD_CONCAT) {
         return Err(ApiError::bad_request(
-            "concatenation_unsupported",
+            ErrorCode::ConcatenationUnsupported,
             "send the photo as one upload: concatenation is not supported",
         ));
     }
     let length = header_str(&headers, &UPLOAD_LENGTH).ok_or_else(|| {
         ApiError::bad_request(
-            "upload_length_required",
+            ErrorCode::UploadLengthRequired,
             "send Upload-Length, the file's size in bytes",
         )
     })?;
@@ -329,7 +331,7 @@ pub(crate) async fn create(
         .filter(|n| *n > 0)
         .ok_or_else(|| {
             ApiError::bad_request(
-                "invalid_upload_length",
+                ErrorCode::InvalidUploadLength,
                 "Upload-Length must be the file's size in bytes, at least 1",
             )
         })?;
@@ -339,13 +341,13 @@ pub(crate) async fn create(
         });
     }
     let metadata = parse_metadata(header_str(&headers, &UPLOAD_METADATA).unwrap_or(""))
-        .map_err(|m| ApiError::bad_request("invalid_metadata", m))?;
+        .map_err(|m| ApiError::bad_request(ErrorCode::InvalidMetadata, m))?;
     let sha256 = metadata
         .get("sha256")
         .and_then(|s| PhotoHash::parse(s))
         .ok_or_else(|| {
             ApiError::bad_request(
-                "invalid_metadata",
+                ErrorCode::InvalidMetadata,
                 "Upload-Metadata must carry sha256: the SHA-256 of the whole file, 64 hex digits",
             )
         })?;
@@ -354,7 +356,7 @@ pub(crate) async fn create(
         Some(f) if !f.is_empty() && f.len() <= 128 => Some(FindingId::from(f.as_str())),
         Some(_) => {
             return Err(ApiError::bad_request(
-                "invalid_metadata",
+                ErrorCode::InvalidMetadata,
                 "finding_id in Upload-Metadata must be 1 to 128 characters",
             ))
         }
@@ -424,7 +426,7 @@ async fn own_upload(state: &AppState, me: &AuthUser, id: &str) -> ApiResult<Uplo
 
 /// `HEAD /api/v1/photos/{id}`: where the upload stands.
 #[utoipa::path(head, path = "/api/v1/photos/{id}", tag = "photos",
-    responses((status = 200, description = "Upload-Offset and Upload-Length headers"), (status = 404), (status = 410)))]
+    responses((status = 200, description = "Upload-Offset and Upload-Length headers"), (status = 404, body = ErrorBody), (status = 410, body = ErrorBody)))]
 pub(crate) async fn status(
     State(state): State<AppState>,
     me: AuthUser,
@@ -444,7 +446,7 @@ pub(crate) async fn status(
 }
 
 /// `DELETE /api/v1/photos/{id}`: terminates the upload. A stored photo stays stored.
-#[utoipa::path(delete, path = "/api/v1/photos/{id}", tag = "photos", responses((status = 204), (status = 404)))]
+#[utoipa::path(delete, path = "/api/v1/photos/{id}", tag = "photos", responses((status = 204), (status = 404, body = ErrorBody)))]
 pub(crate) async fn terminate(
     State(state): State<AppState>,
     me: AuthUser,
@@ -483,7 +485,7 @@ struct Chunk {
     params(("Upload-Offset" = u64, Header, description = "must equal the server's offset"),
            ("Upload-Checksum" = Option<String>, Header, description = "sha256 <base64> of this chunk")),
     request_body(content = Vec<u8>, content_type = "application/offset+octet-stream"),
-    responses((status = 204, description = "new Upload-Offset"), (status = 409), (status = 460, description = "checksum_mismatch: offset unchanged")))]
+    responses((status = 204, description = "new Upload-Offset"), (status = 409, body = ErrorBody), (status = 460, body = ErrorBody, description = "checksum_mismatch: offset unchanged")))]
 pub(crate) async fn patch(
     State(state): State<AppState>,
     me: AuthUser,
@@ -500,7 +502,7 @@ pub(crate) async fn patch(
     if !content_type.is_some_and(|t| t.eq_ignore_ascii_case("application/offset+octet-stream")) {
         return Err(ApiError::Protocol {
             status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            code: "invalid_content_type",
+            code: ErrorCode::InvalidContentType,
             message: "send the chunk as Content-Type: application/offset+octet-stream".into(),
         });
     }
@@ -508,7 +510,7 @@ pub(crate) async fn patch(
         .and_then(|v| v.parse::<u64>().ok())
         .ok_or_else(|| {
             ApiError::bad_request(
-                "invalid_upload_offset",
+                ErrorCode::InvalidUploadOffset,
                 "send Upload-Offset: the byte the chunk starts at (HEAD tells it)",
             )
         })?;
@@ -588,7 +590,7 @@ async fn write_chunk(state: AppState, chunk: Chunk, body: Body) -> ApiResult<Res
         }
         Gate::Mismatch(at) => {
             return Err(ApiError::Conflict {
-                code: "offset_mismatch",
+                code: ErrorCode::OffsetMismatch,
                 message: format!(
                     "the upload stands at byte {at}, not {}; resume from there",
                     chunk.offset
@@ -598,7 +600,7 @@ async fn write_chunk(state: AppState, chunk: Chunk, body: Body) -> ApiResult<Res
         Gate::TooLong(remaining) => return Err(ApiError::TooLarge { limit: remaining }),
         Gate::Busy => {
             return Err(ApiError::Conflict {
-                code: "upload_busy",
+                code: ErrorCode::UploadBusy,
                 message: "another request is writing this upload; ask for its offset and retry"
                     .into(),
             })
@@ -659,7 +661,7 @@ async fn write_leased(
         remove_part(state, &upload.id).await;
         return Err(ApiError::Protocol {
             status: StatusCode::GONE,
-            code: "upload_lost",
+            code: ErrorCode::UploadLost,
             message: "the server no longer has this upload's bytes; start it again".into(),
         });
     }
@@ -749,7 +751,7 @@ async fn write_leased(
         End::Overflow => Err(ApiError::TooLarge { limit: remaining }),
         // Nobody may be listening, but if someone is: the offset they should resume from.
         End::Broken(_) | End::TimedOut => Err(ApiError::bad_request(
-            "body_incomplete",
+            ErrorCode::BodyIncomplete,
             format!("the chunk ended early; {kept} bytes were kept, resume from byte {new_offset}"),
         )),
     }
@@ -775,7 +777,7 @@ async fn lost_race(state: &AppState, id: &str) -> ApiError {
             not_found()
         }
         Ok(Some(_)) => ApiError::Conflict {
-            code: "upload_busy",
+            code: ErrorCode::UploadBusy,
             message: "the upload changed while this chunk arrived; ask for its offset and retry"
                 .into(),
         },
@@ -835,7 +837,7 @@ async fn complete(
             remove_part(state, &upload.id).await;
             let err = match refused {
                 Refused::Hash(found) => ApiError::unprocessable(
-                    "hash_mismatch",
+                    ErrorCode::HashMismatch,
                     format!(
                         "the file's SHA-256 is {found}, not the {} its metadata names; the \
                          upload was discarded: check the file and upload it again",
@@ -844,7 +846,7 @@ async fn complete(
                 ),
                 Refused::Image(r) => ApiError::unprocessable(r.code(), r.to_string()),
             };
-            tracing::warn!(upload = %upload.id, code = err.code(), "upload refused");
+            tracing::warn!(upload = %upload.id, code = %err.code(), "upload refused");
             return Err(err);
         }
     };

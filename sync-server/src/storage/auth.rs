@@ -4,7 +4,7 @@ use super::Result;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use yiwang_core::ids::{DepartmentId, DeviceId, GridId, OrgUnitId, UserId};
-use yiwang_core::org::{Actor, Affiliation, Role};
+use yiwang_core::org::{Actor, Role};
 use yiwang_core::sync::UserInfo;
 
 /// A user as stored (with the password hash, which never leaves the server).
@@ -27,18 +27,13 @@ pub struct StoredUser {
 impl StoredUser {
     /// The user as the workflow sees them.
     pub fn actor(&self) -> Actor {
-        let affiliation = match (&self.department_id, &self.org_unit_id) {
-            (Some(d), _) => Affiliation::Department(d.clone()),
-            (None, Some(u)) => Affiliation::Unit(u.clone()),
-            // A user with neither is refused at creation; this keeps the type total.
-            (None, None) => Affiliation::Unit(OrgUnitId::from("")),
-        };
-        Actor {
-            user_id: self.id.clone(),
-            role: self.role,
-            affiliation,
-            grid_ids: self.grid_ids.clone(),
-        }
+        Actor::new(
+            self.id.clone(),
+            self.role,
+            self.org_unit_id.clone(),
+            self.department_id.clone(),
+            self.grid_ids.clone(),
+        )
     }
 
     /// The user as devices and the console see them.

@@ -9,6 +9,7 @@ use super::changes::Scope;
 use super::Result;
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
+use yiwang_core::error::ReceivedCode;
 use yiwang_core::field::{Finding, Patrol, TrackPoint};
 use yiwang_core::ids::{DeviceId, FindingId, GridId, OpId, PatrolId, UserId};
 use yiwang_core::sync::{OpType, RejectedOp};
@@ -42,7 +43,7 @@ pub struct OpRecord {
     pub received_at: DateTime<Utc>,
     pub fate: OpFate,
     /// Why it was rejected (`None` when applied).
-    pub code: Option<String>,
+    pub code: Option<ReceivedCode>,
     pub message: Option<String>,
     /// The change-log sequence number of the last record the op wrote (for a rejected op: of
     /// its `rejected_op` record).

@@ -31,35 +31,14 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use std::collections::{HashMap, HashSet};
 use yiwang_core::case::{Action, GeoPoint, NewCase};
-use yiwang_core::field::{Disposition, Finding, Patrol, TrackPoint};
+use yiwang_core::error::ErrorCode;
+use yiwang_core::field::{is_accuracy, is_wgs84, Finding, Patrol, TrackPoint};
 use yiwang_core::ids::{CaseId, DeviceId, FindingId, OpId, PatrolId, PhotoHash};
 use yiwang_core::org::Actor;
 use yiwang_core::sync::{
     CaseActionData, Entity, FindingCreateData, Op, OpResult, OpStatus, OpType, PatrolEndData,
     PatrolStartData, PatrolTrackData, RejectedOp,
 };
-use yiwang_core::workflow::{MAX_PHOTOS, MAX_TEXT_CHARS};
-
-/// Stable codes of refused ops, besides the workflow's own (`Refusal::code`: `stale_state`,
-/// `invalid_transition`, `out_of_jurisdiction`, `case_exists`, …).
-pub mod codes {
-    /// Not an op of protocol v1: unknown type, missing or mistyped fields, a report sent as a
-    /// `case.action`.
-    pub const INVALID_OP: &str = "invalid_op";
-    /// Well-formed but out of bounds: text length, photo count, coordinates, a category that is
-    /// not a leaf, times out of order. Same code as the workflow's input refusals.
-    pub const INVALID_INPUT: &str = "invalid_input";
-    /// The grid is not the sender's (patrols) or not in their jurisdiction (findings).
-    pub const OUT_OF_JURISDICTION: &str = "out_of_jurisdiction";
-    /// A track, an end or a finding names a patrol the server does not have.
-    pub const UNKNOWN_PATROL: &str = "unknown_patrol";
-    /// The patrol belongs to another user.
-    pub const NOT_OWNER: &str = "not_owner";
-    /// The entity id is already taken by a different record.
-    pub const ID_CONFLICT: &str = "id_conflict";
-    /// The patrol already ended, at another time.
-    pub const PATROL_ENDED: &str = "patrol_ended";
-}
 
 /// Longest op, entity or case id accepted (a UUIDv7 has 36 characters).
 pub const MAX_ID_CHARS: usize = 128;
@@ -69,14 +48,14 @@ pub const MAX_TRACK_POINTS: usize = 5000;
 /// Why an op was refused: a stable code and a message for the worker.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpRefusal {
-    pub code: String,
+    pub code: ErrorCode,
     pub message: String,
 }
 
 impl OpRefusal {
-    pub fn new(code: &str, message: impl Into<String>) -> Self {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         OpRefusal {
-            code: code.to_owned(),
+            code,
             message: message.into(),
         }
     }
@@ -103,7 +82,7 @@ impl From<OpRefusal> for Stop {
 
 type Step<T = ()> = std::result::Result<T, Stop>;
 
-fn refuse<T>(code: &str, message: impl Into<String>) -> Step<T> {
+fn refuse<T>(code: ErrorCode, message: impl Into<String>) -> Step<T> {
     Err(Stop::Refused(OpRefusal::new(code, message)))
 }
 
@@ -346,7 +325,7 @@ fn apply_one(tx: &mut dyn LedgerTx, sender: &Sender<'_>, op: &Op) -> Result<OpRe
             tracing::warn!(op_id = %op.op_id, error = %e, "op refused by the ledger's own checks");
             // The detail stays in the log; the worker and the supervisor read the refusal.
             Some(OpRefusal::new(
-                codes::INVALID_OP,
+                ErrorCode::InvalidOp,
                 "the ledger cannot store this op; it is kept for a supervisor to look at",
             ))
         }
@@ -412,7 +391,7 @@ fn keep_rejected(
         user_id: sender.user.id.clone(),
         op_type: op.op_type,
         entity_id: op.entity_id.clone(),
-        code: r.code.clone(),
+        code: r.code.into(),
         message: r.message.clone(),
         at: op.at,
         received_at: sender.now,
@@ -425,7 +404,7 @@ fn keep_rejected(
         &serde_json::to_value(&kept)?,
     )?;
     let mut record = sender.record(op, OpFate::Rejected);
-    record.code = Some(r.code.clone());
+    record.code = Some(r.code.into());
     record.message = Some(r.message.clone());
     record.seq = Some(seq);
     record.data = Some(kept.data);
@@ -435,7 +414,7 @@ fn keep_rejected(
     Ok(Some(OpResult {
         op_id: op.op_id.clone(),
         status: OpStatus::Rejected,
-        code: Some(r.code),
+        code: Some(r.code.into()),
         message: Some(r.message),
         seq: Some(seq),
     }))
@@ -445,7 +424,7 @@ fn data<'d, T: Deserialize<'d>>(op: &'d Op) -> Step<T> {
     // Read from the borrowed JSON tree: same answers and errors as `from_value`, no copy.
     T::deserialize(&op.data).or_else(|e| {
         refuse(
-            codes::INVALID_OP,
+            ErrorCode::InvalidOp,
             format!(
                 "the data of this {} op is not valid: {e}",
                 op.op_type.as_str()
@@ -458,7 +437,7 @@ fn apply_op(tx: &mut dyn LedgerTx, sender: &Sender<'_>, op: &Op) -> Step {
     let chars = op.entity_id.chars().count();
     if op.entity_id.trim().is_empty() || chars > MAX_ID_CHARS {
         return refuse(
-            codes::INVALID_OP,
+            ErrorCode::InvalidOp,
             format!("entity_id must have 1 to {MAX_ID_CHARS} characters"),
         );
     }
@@ -476,7 +455,7 @@ fn patrol_start(tx: &mut dyn LedgerTx, sender: &Sender<'_>, op: &Op, d: PatrolSt
     if !sender.user.grid_ids.contains(&d.grid_id) || sender.reference.org.grid(&d.grid_id).is_none()
     {
         return refuse(
-            codes::OUT_OF_JURISDICTION,
+            ErrorCode::OutOfJurisdiction,
             format!(
                 "grid {} is not one of your grids; patrol your own grid",
                 d.grid_id
@@ -490,7 +469,7 @@ fn patrol_start(tx: &mut dyn LedgerTx, sender: &Sender<'_>, op: &Op, d: PatrolSt
             return Ok(());
         }
         return refuse(
-            codes::ID_CONFLICT,
+            ErrorCode::IdConflict,
             format!("patrol id {id} is already used by another patrol"),
         );
     }
@@ -508,11 +487,11 @@ fn patrol_start(tx: &mut dyn LedgerTx, sender: &Sender<'_>, op: &Op, d: PatrolSt
 fn own_patrol(tx: &mut dyn LedgerTx, sender: &Sender<'_>, id: &PatrolId) -> Step<Patrol> {
     match tx.patrol(id)? {
         None => refuse(
-            codes::UNKNOWN_PATROL,
+            ErrorCode::UnknownPatrol,
             format!("patrol {id} has not been started on the server; its start must come first"),
         ),
         Some(p) if p.worker_id != sender.user.id => refuse(
-            codes::NOT_OWNER,
+            ErrorCode::NotOwner,
             format!("patrol {id} belongs to another worker"),
         ),
         Some(p) => Ok(p),
@@ -520,19 +499,15 @@ fn own_patrol(tx: &mut dyn LedgerTx, sender: &Sender<'_>, id: &PatrolId) -> Step
 }
 
 fn check_position(field: &str, lat: f64, lon: f64, accuracy_m: Option<f64>) -> Step {
-    let ok = lat.is_finite()
-        && lon.is_finite()
-        && (-90.0..=90.0).contains(&lat)
-        && (-180.0..=180.0).contains(&lon);
-    if !ok {
+    if !is_wgs84(lat, lon) {
         return refuse(
-            codes::INVALID_INPUT,
+            ErrorCode::InvalidInput,
             format!("{field}: ({lat}, {lon}) is not a WGS-84 latitude and longitude"),
         );
     }
-    if accuracy_m.is_some_and(|a| !a.is_finite() || a < 0.0) {
+    if !is_accuracy(accuracy_m) {
         return refuse(
-            codes::INVALID_INPUT,
+            ErrorCode::InvalidInput,
             format!("{field}: accuracy_m must be a distance in metres, zero or more"),
         );
     }
@@ -544,7 +519,7 @@ fn patrol_track(tx: &mut dyn LedgerTx, sender: &Sender<'_>, op: &Op, d: PatrolTr
     own_patrol(tx, sender, &id)?;
     if d.points.is_empty() || d.points.len() > MAX_TRACK_POINTS {
         return refuse(
-            codes::INVALID_INPUT,
+            ErrorCode::InvalidInput,
             format!("points: send 1 to {MAX_TRACK_POINTS} points per op"),
         );
     }
@@ -566,7 +541,7 @@ fn patrol_end(tx: &mut dyn LedgerTx, sender: &Sender<'_>, op: &Op, d: PatrolEndD
     let p = own_patrol(tx, sender, &id)?;
     if d.ended_at < p.started_at {
         return refuse(
-            codes::INVALID_INPUT,
+            ErrorCode::InvalidInput,
             format!(
                 "ended_at: {} is before the patrol started ({})",
                 d.ended_at, p.started_at
@@ -580,7 +555,7 @@ fn patrol_end(tx: &mut dyn LedgerTx, sender: &Sender<'_>, op: &Op, d: PatrolEndD
         }
         Some(t) if t == d.ended_at => Ok(()),
         Some(t) => refuse(
-            codes::PATROL_ENDED,
+            ErrorCode::PatrolEnded,
             format!("patrol {id} already ended at {t}"),
         ),
     }
@@ -596,7 +571,7 @@ fn finding_create(
     let org = &sender.reference.org;
     if org.grid(&d.grid_id).is_none() || !org.grid_in_jurisdiction(&sender.actor, &d.grid_id) {
         return refuse(
-            codes::OUT_OF_JURISDICTION,
+            ErrorCode::OutOfJurisdiction,
             format!(
                 "grid {} is not in your jurisdiction; record findings on your own grid",
                 d.grid_id
@@ -606,88 +581,23 @@ fn finding_create(
     if let Some(p) = &d.patrol_id {
         own_patrol(tx, sender, p)?;
     }
-    if sender.reference.categories.leaf(&d.category_code).is_none() {
-        return refuse(
-            codes::INVALID_INPUT,
-            format!(
-                "category_code: {} is not a leaf of the category tree; pick a sub-category",
-                d.category_code
-            ),
-        );
-    }
-    let chars = d.description.trim().chars().count();
-    if chars == 0 || d.description.chars().count() > MAX_TEXT_CHARS {
-        return refuse(
-            codes::INVALID_INPUT,
-            format!("description: write 1 to {MAX_TEXT_CHARS} characters"),
-        );
-    }
-    if d.photos.len() > MAX_PHOTOS {
-        return refuse(
-            codes::INVALID_INPUT,
-            format!(
-                "photos: {} photos is too many; keep at most {MAX_PHOTOS}",
-                d.photos.len()
-            ),
-        );
-    }
-    let location = match (d.lat, d.lon) {
-        (Some(lat), Some(lon)) => {
-            check_position("location", lat, lon, d.accuracy_m)?;
-            Some(GeoPoint {
-                lat,
-                lon,
-                accuracy_m: d.accuracy_m,
-            })
-        }
-        (None, None) => None,
-        _ => {
+    if let Some(c) = &d.case_id {
+        if c.as_str().trim().is_empty() || c.as_str().chars().count() > MAX_ID_CHARS {
             return refuse(
-                codes::INVALID_INPUT,
-                "location: send both lat and lon, or neither",
-            )
+                ErrorCode::InvalidInput,
+                format!("case_id must have 1 to {MAX_ID_CHARS} characters"),
+            );
         }
-    };
-    let case_id = match (d.disposition, &d.case_id) {
-        (Disposition::Report, Some(c)) => {
-            if c.as_str().trim().is_empty() || c.as_str().chars().count() > MAX_ID_CHARS {
-                return refuse(
-                    codes::INVALID_INPUT,
-                    format!("case_id must have 1 to {MAX_ID_CHARS} characters"),
-                );
-            }
-            Some(c.clone())
-        }
-        (Disposition::Report, None) => {
-            return refuse(
-                codes::INVALID_INPUT,
-                "case_id: a reported finding needs the case id made on the device",
-            )
-        }
-        (_, Some(_)) => {
-            return refuse(
-                codes::INVALID_INPUT,
-                "case_id: only a finding with the disposition `report` opens a case",
-            )
-        }
-        (_, None) => None,
-    };
-    let finding = Finding {
-        id: id.clone(),
-        grid_id: d.grid_id.clone(),
-        patrol_id: d.patrol_id.clone(),
-        worker_id: sender.user.id.clone(),
-        category_code: d.category_code.clone(),
-        description: d.description.clone(),
-        lat: d.lat,
-        lon: d.lon,
-        accuracy_m: d.accuracy_m,
-        mock_location: d.mock_location,
-        observed_at: d.observed_at,
-        disposition: d.disposition,
-        photos: d.photos.clone(),
-        case_id: case_id.clone(),
-        urgent: d.urgent,
+    }
+    // The finding rules, as the device applied them when it was recorded.
+    let finding = match Finding::record(
+        id.clone(),
+        sender.user.id.clone(),
+        d,
+        &sender.reference.categories,
+    ) {
+        Ok(f) => f,
+        Err(problems) => return refuse(ErrorCode::InvalidInput, problems.to_string()),
     };
     // Stored only if the id is free; if it is taken, nothing was written.
     if !tx.insert_finding(&finding, sender.now)? {
@@ -696,28 +606,36 @@ fn finding_create(
             return Ok(());
         }
         return refuse(
-            codes::ID_CONFLICT,
+            ErrorCode::IdConflict,
             format!("finding id {id} is already used by another finding"),
         );
     }
-    if let Some(case_id) = case_id {
+    if let Some(case_id) = &finding.case_id {
+        let location = match (finding.lat, finding.lon) {
+            (Some(lat), Some(lon)) => Some(GeoPoint {
+                lat,
+                lon,
+                accuracy_m: finding.accuracy_m,
+            }),
+            _ => None,
+        };
         let report = Action::Report(NewCase {
             channel: yiwang_core::case::Channel::Grid,
-            category: d.category_code,
-            urgent: d.urgent,
-            description: d.description,
+            category: finding.category_code.clone(),
+            urgent: finding.urgent,
+            description: finding.description.clone(),
             location,
             address: None,
-            grid_id: Some(d.grid_id),
+            grid_id: Some(finding.grid_id.clone()),
             unit: None,
             finding_id: Some(id),
-            photos: d.photos,
+            photos: finding.photos.clone(),
             contact: None,
         });
         // The report logs the photos again, now that a case carries them (`casework::act`).
-        return decide(tx, sender, &case_id, 0, &report);
+        return decide(tx, sender, case_id, 0, &report);
     }
-    log_photos(tx, &d.photos)
+    log_photos(tx, &finding.photos)
 }
 
 /// Photos that landed before the record naming them become visible where that record is.
@@ -731,7 +649,7 @@ fn log_photos(tx: &mut dyn LedgerTx, photos: &[PhotoHash]) -> Step {
 fn case_action(tx: &mut dyn LedgerTx, sender: &Sender<'_>, op: &Op, d: CaseActionData) -> Step {
     if matches!(d.action, Action::Report(_)) {
         return refuse(
-            codes::INVALID_OP,
+            ErrorCode::InvalidOp,
             "a case is reported by a finding.create op with the disposition `report`",
         );
     }

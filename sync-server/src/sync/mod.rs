@@ -24,9 +24,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+use yiwang_core::error::ErrorCode;
 use yiwang_core::ids::DeviceId;
+use yiwang_core::sync::ErrorBody;
 use yiwang_core::sync::{
-    Op, OpResult, OpStatus, PullResponse, PushResponse, RejectedOp, MAX_PULL_LIMIT, MAX_PUSH_OPS,
+    Op, OpResult, OpStatus, PullResponse, PushRequest, PushResponse, RejectedOp, MAX_PULL_LIMIT,
+    MAX_PUSH_OPS,
 };
 
 /// Changes in a pull page when the device does not say.
@@ -69,14 +72,20 @@ fn screen(index: usize, raw: &RawValue) -> ApiResult<Screened> {
         return Ok(Screened::Op(op));
     }
     let raw: serde_json::Value = serde_json::from_str(raw.get()).map_err(|e| {
-        ApiError::bad_request("invalid_json", format!("ops[{index}] is not JSON: {e}"))
+        ApiError::bad_request(
+            ErrorCode::InvalidJson,
+            format!("ops[{index}] is not JSON: {e}"),
+        )
     })?;
     let op_id = raw
         .get("op_id")
         .and_then(|v| v.as_str())
         .map(str::to_owned)
         .ok_or_else(|| {
-            ApiError::unprocessable("invalid_body", format!("ops[{index}]: op_id is required"))
+            ApiError::unprocessable(
+                ErrorCode::InvalidBody,
+                format!("ops[{index}]: op_id is required"),
+            )
         })?;
     check_op_id(index, &op_id)?;
     match serde_json::from_value::<Op>(raw) {
@@ -84,7 +93,7 @@ fn screen(index: usize, raw: &RawValue) -> ApiResult<Screened> {
         Err(e) => Ok(Screened::NotAnOp(OpResult {
             op_id: op_id.into(),
             status: OpStatus::Rejected,
-            code: Some(apply::codes::INVALID_OP.to_owned()),
+            code: Some(ErrorCode::InvalidOp.into()),
             message: Some(format!("this is not an op of sync protocol v1: {e}")),
             seq: None,
         })),
@@ -96,7 +105,7 @@ fn check_op_id(index: usize, op_id: &str) -> ApiResult<()> {
     if op_id.trim().is_empty() || chars > apply::MAX_ID_CHARS || op_id.chars().any(char::is_control)
     {
         return Err(ApiError::unprocessable(
-            "invalid_body",
+            ErrorCode::InvalidBody,
             format!(
                 "ops[{index}]: op_id must have 1 to {} printable characters",
                 apply::MAX_ID_CHARS
@@ -108,12 +117,12 @@ fn check_op_id(index: usize, op_id: &str) -> ApiResult<()> {
 
 /// `POST /api/v1/sync/push`
 #[utoipa::path(post, path = "/api/v1/sync/push", tag = "sync",
-    request_body(content = serde_json::Value, description = "{device_id, ops: [{op_id, type, entity_id, at, data}]}"),
+    request_body = PushRequest,
     responses(
-        (status = 200, description = "{results: [{op_id, status: applied|duplicate|rejected, code?, message?, seq?}]}, in op order"),
-        (status = 401, description = "unauthenticated"),
-        (status = 403, description = "device_mismatch: the body names another device than the token's"),
-        (status = 422, description = "too_many_ops, invalid_body")))]
+        (status = 200, body = PushResponse, description = "one result per op, in op order"),
+        (status = 401, body = ErrorBody, description = "unauthenticated"),
+        (status = 403, body = ErrorBody, description = "device_mismatch: the body names another device than the token's"),
+        (status = 422, body = ErrorBody, description = "too_many_ops, invalid_body")))]
 pub async fn push(
     State(state): State<AppState>,
     me: AuthUser,
@@ -121,13 +130,13 @@ pub async fn push(
 ) -> ApiResult<Json<PushResponse>> {
     if body.device_id != me.device_id {
         return Err(ApiError::denied(
-            "device_mismatch",
+            ErrorCode::DeviceMismatch,
             "this push names another device than the one you signed in on; sign in on this device",
         ));
     }
     if body.ops.len() > MAX_PUSH_OPS {
         return Err(ApiError::unprocessable(
-            "too_many_ops",
+            ErrorCode::TooManyOps,
             format!(
                 "{} ops in one push is too many; send at most {MAX_PUSH_OPS} at a time",
                 body.ops.len()
@@ -187,16 +196,16 @@ pub struct PullParams {
 }
 
 fn query_error(e: QueryRejection) -> ApiError {
-    ApiError::bad_request("invalid_query", e.body_text())
+    ApiError::bad_request(ErrorCode::InvalidQuery, e.body_text())
 }
 
 /// `GET /api/v1/sync/pull?cursor=C&limit=N`
 #[utoipa::path(get, path = "/api/v1/sync/pull", tag = "sync", params(PullParams),
     responses(
-        (status = 200, description = "{changes: [{seq, entity, id, deleted, data}], cursor, has_more}"),
-        (status = 400, description = "invalid_query"),
-        (status = 401, description = "unauthenticated"),
-        (status = 412, description = "cursor_invalid: pull again from the empty cursor")))]
+        (status = 200, body = PullResponse),
+        (status = 400, body = ErrorBody, description = "invalid_query"),
+        (status = 401, body = ErrorBody, description = "unauthenticated"),
+        (status = 412, body = ErrorBody, description = "cursor_invalid: pull again from the empty cursor")))]
 pub async fn pull(
     State(state): State<AppState>,
     me: AuthUser,
@@ -207,7 +216,7 @@ pub async fn pull(
         None => DEFAULT_PULL_LIMIT,
         Some(0) => {
             return Err(ApiError::bad_request(
-                "invalid_query",
+                ErrorCode::InvalidQuery,
                 "limit must be at least 1",
             ))
         }
@@ -256,7 +265,7 @@ pub struct RejectedParams {
 }
 
 /// Answer to `GET /api/v1/sync/rejected`: newest first.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RejectedPage {
     pub ops: Vec<RejectedOp>,
     pub has_more: bool,
@@ -266,9 +275,9 @@ pub struct RejectedPage {
 /// (community, township, centre, leader, admin), those of every user of their subtree.
 #[utoipa::path(get, path = "/api/v1/sync/rejected", tag = "sync", params(RejectedParams),
     responses(
-        (status = 200, description = "{ops: [{op_id, device_id, user_id, type, entity_id, code, message, at, received_at, data}], has_more}"),
-        (status = 400, description = "invalid_query"),
-        (status = 401, description = "unauthenticated")))]
+        (status = 200, body = RejectedPage),
+        (status = 400, body = ErrorBody, description = "invalid_query"),
+        (status = 401, body = ErrorBody, description = "unauthenticated")))]
 pub async fn rejected(
     State(state): State<AppState>,
     me: AuthUser,
@@ -279,7 +288,7 @@ pub async fn rejected(
         None => DEFAULT_REJECTED_LIMIT,
         Some(0) => {
             return Err(ApiError::bad_request(
-                "invalid_query",
+                ErrorCode::InvalidQuery,
                 "limit must be at least 1",
             ))
         }

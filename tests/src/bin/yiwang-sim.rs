@@ -19,10 +19,10 @@ use clap::Parser;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use yiwang_client::photo::{PhotoFiles, PhotoPipeline};
-use yiwang_client::store::{FindingFilter, NewFinding, Store};
+use yiwang_client::store::{FindingFilter, Store};
 use yiwang_client::sync::{AgentConfig, SyncAgent, SyncClient, SyncError, SyncReport};
 use yiwang_core::category::CategoryTree;
-use yiwang_core::field::{Disposition, PhotoMeta, TrackPoint};
+use yiwang_core::field::{Disposition, FindingDraft, PhotoMeta, TrackPoint};
 use yiwang_core::ids::{CategoryCode, GridId, PatrolId, PhotoHash, UserId};
 
 /// How many times one device tries a sync that fails with a retryable error.
@@ -310,7 +310,7 @@ impl Patrol<'_> {
         let hashes = (0..photos)
             .map(|p| self.take_photo(&mut rng, i, p))
             .collect::<anyhow::Result<Vec<_>>>()?;
-        self.store.create_finding(NewFinding {
+        self.store.create_finding(FindingDraft {
             grid_id: self.grid.clone(),
             patrol_id: Some(patrol.clone()),
             category_code: category,
@@ -323,6 +323,7 @@ impl Patrol<'_> {
                 + chrono::Duration::seconds(i64::from(i)),
             disposition,
             photos: hashes,
+            case_id: None,
             urgent: false,
         })?;
         Ok(())

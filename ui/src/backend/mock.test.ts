@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { BackendError } from './errors'
 import { createMockBackend } from './mock'
-import type { SyncView } from './types'
+import type { FindingInput, SyncView } from './types'
 
 const JPEG = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0, 16, 0x4a, 0x46, 0x49, 0x46, 0, 1, 1, 0, 0, 1, 0, 1, 0, 0, 0xff, 0xd9])
 
@@ -114,5 +114,5 @@ describe('mock backend', () => {
   })
 })
 
-const baseInput = { patrol_id: null, category_code: '03.02', description: '乱堆乱放', lat: null, lon: null,
+const baseInput: FindingInput = { patrol_id: null, category_code: '03.02', description: '乱堆乱放', lat: null, lon: null,
   accuracy_m: null, mock_location: false, disposition: 'note', photos: [] as string[], urgent: false }

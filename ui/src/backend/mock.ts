@@ -5,9 +5,18 @@
 import type { Backend } from './index'
 import { BackendError } from './errors'
 import { mockCategories, placeholderPhoto, toBase64 } from './mock-data'
+import { MAX_PHOTOS, validateFinding } from '@/logic/findingForm'
 import type {
+  ActionKind,
   AppInfo,
   CaseDetail,
+  CaseState,
+  GridView,
+  OpType,
+  PatrolSlot,
+  PatrolWindow,
+  Phase,
+  Role,
   CaseSummary,
   CategoryView,
   FindingView,
@@ -44,7 +53,6 @@ export interface MockBackend extends Backend {
 
 const DEMO_PASSWORD = 'demo'
 const MAX_PHOTO_BYTES = 40 * 1024 * 1024
-const DISPOSITIONS = ['resolved_on_spot', 'report', 'note']
 
 interface PhotoRec {
   view: PhotoView
@@ -120,7 +128,7 @@ export function createMockBackend(opts: MockOptions = {}): MockBackend {
 
   let online = opts.online ?? true
   const settings: Settings = {
-    language: storage?.getItem('yiwang.mock.language') ?? 'zh-CN',
+    language: storage?.getItem('yiwang.mock.language') === 'en' ? 'en' : 'zh-CN',
     watermark: true,
     server_url: 'http://127.0.0.1:8080',
   }
@@ -135,7 +143,7 @@ export function createMockBackend(opts: MockOptions = {}): MockBackend {
   /** Users who signed in on this device before: offline login checks against these. */
   const verifiers = new Map<string, string>(opts.signedIn ? [[worker.username, DEMO_PASSWORD]] : [])
   const categories: CategoryView[] = mockCategories()
-  const grid = { id: 'g-0001', name: '富丽社区第3网格', kind: 'urban_rural', community_name: '富丽社区', township_name: '钢都街道' }
+  const grid: GridView = { id: 'g-0001', name: '富丽社区第3网格', kind: 'urban_rural', community_name: '富丽社区', township_name: '钢都街道' }
   const photos = new Map<string, PhotoRec>()
   const patrols: PatrolView[] = []
   const findings: FindingView[] = []
@@ -143,7 +151,7 @@ export function createMockBackend(opts: MockOptions = {}): MockBackend {
   const ops: Op[] = []
   let lastSyncAt: string | null = iso(-42)
   let lastError: string | null = null
-  let phase = 'idle'
+  let phase: Phase = 'idle'
   let progress = { ops_done: 0, ops_total: 0, bytes_done: 0, bytes_total: 0 }
   let running: Promise<void> | null = null
   const syncListeners = new Set<(s: SyncView) => void>()
@@ -167,18 +175,18 @@ export function createMockBackend(opts: MockOptions = {}): MockBackend {
     track: [[40.6301, 122.5012], [40.6312, 122.5031], [40.6325, 122.5044], [40.6331, 122.5020]],
     findings: [], sync: 'sent',
   })
-  const entry = (seq: number, atMin: number, action: string, actor: string, role: string,
+  const entry = (seq: number, atMin: number, action: ActionKind, actor: string, role: Role,
     unit: string | null, note: string | null, extra: Partial<TimelineEntry> = {}): TimelineEntry => ({
     seq, at: iso(atMin), action, actor_name: actor, actor_role: role, unit_name: unit, note,
     photos: [], deadline: null, outcome: null, rating: null, ...extra,
   })
-  const addCase = (id: string, state: string, cat: string, desc: string, reportedMin: number,
+  const addCase = (id: string, state: CaseState, cat: string, desc: string, reportedMin: number,
     timeline: TimelineEntry[], extra: Partial<CaseSummary> = {}, detail: Partial<CaseDetail> = {}) => {
     const c = categories.find((x) => x.code === cat)!
     cases.set(id, {
       summary: {
         id, state, category_name: c.name, description: desc, reported_at: iso(reportedMin),
-        deadline: null, overdue: false, urgent: false, supervised: 0, holder_unit_name: '富丽社区',
+        deadline: null, overdue: false, deadline_status: 'no_deadline', urgent: false, supervised: 0, holder_unit_name: '富丽社区',
         department_name: null, version: timeline.length, sync: 'sent', ...extra,
       },
       outcome: null, address: '钢都街道富丽社区 建设路 18 号', lat: 40.6312, lon: 122.5031,
@@ -188,38 +196,38 @@ export function createMockBackend(opts: MockOptions = {}): MockBackend {
   }
   addCase('c-0001', 'verifying', '01.02', '建设路18号楼道口电线裸露，离地面不足1米', -4320, [
     entry(1, -4320, 'report', '张晓梅', 'grid_worker', '富丽社区', '建设路18号楼道口电线裸露', { photos: [seedPhoto('电线裸露', 20)] }),
-    entry(2, -4200, 'escalate', '李娜', 'community_operator', '富丽社区', '社区无处置权限，上报街道'),
-    entry(3, -4100, 'escalate', '王强', 'township_operator', '钢都街道', '上报市党群服务中心'),
-    entry(4, -4000, 'dispatch', '刘洋', 'center_dispatcher', '市党群服务中心', '请供电公司处置', { deadline: iso(-2500) }),
-    entry(5, -3900, 'accept', '赵刚', 'department_handler', '供电公司', null),
-    entry(6, -3000, 'report_handled', '赵刚', 'department_handler', '供电公司', '已重新敷设并加装护套', { photos: [seedPhoto('已处置', 140)] }),
-    entry(7, -2900, 'assign_verify', '刘洋', 'center_dispatcher', '市党群服务中心', '请网格员现场核查'),
+    entry(2, -4200, 'escalate', '李娜', 'community', '富丽社区', '社区无处置权限，上报街道'),
+    entry(3, -4100, 'escalate', '王强', 'township', '钢都街道', '上报市党群服务中心'),
+    entry(4, -4000, 'dispatch', '刘洋', 'center', '市党群服务中心', '请供电公司处置', { deadline: iso(-2500) }),
+    entry(5, -3900, 'accept', '赵刚', 'department', '供电公司', null),
+    entry(6, -3000, 'report_handled', '赵刚', 'department', '供电公司', '已重新敷设并加装护套', { photos: [seedPhoto('已处置', 140)] }),
+    entry(7, -2900, 'assign_verify', '刘洋', 'center', '市党群服务中心', '请网格员现场核查'),
   ], { deadline: iso(-2500), holder_unit_name: '市党群服务中心', department_name: '供电公司' })
   addCase('c-0002', 'dispatched', '03.02', '小区东门外建筑垃圾堆放，占用人行道', -7200, [
     entry(1, -7200, 'report', '张晓梅', 'grid_worker', '富丽社区', null, { photos: [seedPhoto('乱堆乱放', 40)] }),
-    entry(2, -7100, 'claim', '王强', 'township_operator', '钢都街道', null),
-    entry(3, -7000, 'dispatch', '王强', 'township_operator', '钢都街道', null, { deadline: iso(-1440) }),
+    entry(2, -7100, 'claim', '王强', 'township', '钢都街道', null),
+    entry(3, -7000, 'dispatch', '王强', 'township', '钢都街道', null, { deadline: iso(-1440) }),
     entry(4, -1200, 'supervise', '陈书记', 'leader', '市委', '逾期未办结，请加快处置'),
-    entry(5, -600, 'supervise', '刘洋', 'center_dispatcher', '市党群服务中心', '再次督办'),
+    entry(5, -600, 'supervise', '刘洋', 'center', '市党群服务中心', '再次督办'),
   ], { deadline: iso(-1440), overdue: true, supervised: 2, holder_unit_name: '钢都街道', department_name: '城市管理综合行政执法局' })
   addCase('c-0003', 'pending', '11.02', '3号楼大厅有电动车推入楼内充电', -90, [
     entry(1, -90, 'report', '张晓梅', 'grid_worker', '富丽社区', null),
   ])
   addCase('c-0004', 'closed', '02.01', '建设路与平安街交口路面坑洼', -20000, [
     entry(1, -20000, 'report', '张晓梅', 'grid_worker', '富丽社区', null),
-    entry(2, -19900, 'claim', '王强', 'township_operator', '钢都街道', null),
-    entry(3, -19800, 'dispatch', '王强', 'township_operator', '钢都街道', null, { deadline: iso(-12000) }),
-    entry(4, -19000, 'accept', '孙伟', 'department_handler', '交通运输局', null),
-    entry(5, -15000, 'report_handled', '孙伟', 'department_handler', '交通运输局', '已修补'),
-    entry(6, -14000, 'assign_verify', '王强', 'township_operator', '钢都街道', null),
+    entry(2, -19900, 'claim', '王强', 'township', '钢都街道', null),
+    entry(3, -19800, 'dispatch', '王强', 'township', '钢都街道', null, { deadline: iso(-12000) }),
+    entry(4, -19000, 'accept', '孙伟', 'department', '交通运输局', null),
+    entry(5, -15000, 'report_handled', '孙伟', 'department', '交通运输局', '已修补'),
+    entry(6, -14000, 'assign_verify', '王强', 'township', '钢都街道', null),
     entry(7, -13000, 'verify_pass', '张晓梅', 'grid_worker', '富丽社区', '现场已修复', { outcome: 'resolved' }),
-    entry(8, -12000, 'rate', '群众', 'citizen', null, null, { rating: 5 }),
+    entry(8, -12000, 'rate', '李娜', 'community', '富丽社区', '回访群众：满意', { rating: 3 }),
   ], { holder_unit_name: '钢都街道', department_name: '交通运输局' }, { outcome: 'resolved' })
   addCase('c-0005', 'verifying', '09.01', '菜市场门口占道经营，早市后未清理', -3000, [
     entry(1, -3000, 'report', '张晓梅', 'grid_worker', '富丽社区', null),
-    entry(2, -2950, 'claim', '李娜', 'community_operator', '富丽社区', null),
-    entry(3, -1500, 'resolve', '李娜', 'community_operator', '富丽社区', '已劝离并清理'),
-    entry(4, -1400, 'assign_verify', '李娜', 'community_operator', '富丽社区', null),
+    entry(2, -2950, 'claim', '李娜', 'community', '富丽社区', null),
+    entry(3, -1500, 'resolve', '李娜', 'community', '富丽社区', '已劝离并清理'),
+    entry(4, -1400, 'assign_verify', '李娜', 'community', '富丽社区', null),
   ])
   ops.push({
     op_id: uuid(), kind: 'case.action', label: '核查 · 路灯不亮或损坏 · 平安街路灯', created_at: iso(-1500),
@@ -243,7 +251,7 @@ export function createMockBackend(opts: MockOptions = {}): MockBackend {
     ...p, elapsed_seconds: elapsed(p), findings: findings.filter((f) => patrolOf.get(f.id) === p.id),
   })
   const patrolOf = new Map<string, string>()
-  const queue = (kind: string, label: string, extra: Partial<Op> = {}): Op => {
+  const queue = (kind: OpType, label: string, extra: Partial<Op> = {}): Op => {
     const op: Op = { op_id: uuid(), kind, label, created_at: iso(), state: 'waiting', error_code: null, error: null, photoBytes: 0, ...extra }
     ops.push(op)
     return op
@@ -373,7 +381,7 @@ export function createMockBackend(opts: MockOptions = {}): MockBackend {
     async home(): Promise<HomeView> {
       const s = need()
       const today = todayKey(now())
-      const slot = (window: string) => {
+      const slot = (window: PatrolWindow): PatrolSlot => {
         const mine = patrols.filter((p) => todayKey(new Date(p.started_at)) === today &&
           (shanghai(new Date(p.started_at)).getUTCHours() < 12) === (window === 'morning'))
         const open = mine.find((p) => p.ended_at === null)
@@ -450,11 +458,13 @@ export function createMockBackend(opts: MockOptions = {}): MockBackend {
     },
     async saveFinding(input) {
       need()
-      const cat = categories.find((c) => c.code === input.category_code)
-      if (!cat || !cat.leaf) throw new BackendError('invalid_input', `not a category leaf: ${input.category_code}`)
-      if (!DISPOSITIONS.includes(input.disposition)) throw new BackendError('invalid_input', `bad disposition ${input.disposition}`)
-      if (input.photos.length > 9) throw new BackendError('too_many_photos', `${input.photos.length} photos, at most 9`)
-      if ([...input.description].length > 500) throw new BackendError('invalid_input', 'description longer than 500 characters')
+      if (input.photos.length > MAX_PHOTOS) throw new BackendError('too_many_photos', `${input.photos.length} photos, at most ${MAX_PHOTOS}`)
+      // The facade's own check: core's finding rule, which the form shares.
+      const problems = validateFinding({
+        categoryCode: input.category_code, description: input.description, disposition: input.disposition, photos: input.photos,
+      }, categories)
+      if (problems.length) throw new BackendError('invalid_input', problems.map((p) => p.key).join(', '))
+      const cat = categories.find((c) => c.code === input.category_code)!
       const unknown = input.photos.find((h) => !photos.has(h))
       if (unknown) throw new BackendError('invalid_input', `unknown photo ${unknown}`)
       if (input.patrol_id && !patrols.some((p) => p.id === input.patrol_id)) throw new BackendError('not_found', 'no such patrol')

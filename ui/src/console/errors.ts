@@ -1,21 +1,13 @@
-// An ApiError as the user reads it: the text for its code, else the server's message.
+// An ApiError as the user reads it: core's code in our words (`@/i18n/errorMessages`, shared
+// with the worker app) with the server's detail where it helps, else the server's message.
 import { ApiError } from './http'
-import { consoleI18n } from '@/i18n/console'
+import { consoleLang } from '@/i18n/console'
+import { codeAndMessage, errorMessage } from '@/i18n/errorMessages'
 import type { Router } from 'vue-router'
 
-const KNOWN = [
-  'offline', 'bad_credentials', 'unauthenticated', 'throttled', 'stale_state', 'out_of_jurisdiction', 'not_holder',
-  'forbidden_role', 'forbidden', 'invalid_transition', 'invalid_input', 'not_found', 'export_too_large', 'invalid_query',
-  'already_rated', 'no_extension_requested', 'no_parent_unit',
-]
-
 export function errorText(e: unknown): string {
-  const t = consoleI18n.global.t
-  if (e instanceof ApiError) {
-    if (KNOWN.includes(e.code)) return t(`errors.${e.code}`, { message: e.message })
-    return t('errors.unknown', { message: e.message || e.code })
-  }
-  return t('errors.unknown', { message: e instanceof Error ? e.message : String(e) })
+  const { code, message } = e instanceof ApiError ? { code: e.code, message: e.message } : codeAndMessage(e)
+  return errorMessage(code, message, consoleLang())
 }
 
 /** A page's data load failed: 403 → the forbidden page, 404 → not found; else the caller shows it. */

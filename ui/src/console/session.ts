@@ -2,7 +2,7 @@
 // categories, the caller's grids), loaded once per session.
 import { reactive } from 'vue'
 import { ApiError, getJson, postJson, request, setToken, token } from './http'
-import type { LoginResponse, OrgResponse, User } from './types'
+import type { LoginResponse, OrgResponse, User } from './apiTypes'
 
 const USER_KEY = 'yiwang.console.user'
 const DEVICE_KEY = 'yiwang.console.device'

@@ -33,7 +33,7 @@ const consoleEn: ConsoleMessages = {
     exportCsv: 'Export CSV', exportGeojson: 'Export GeoJSON', exporting: 'Exporting…', exported: 'Saved {name}',
     colId: 'Id', colState: 'State', colCategory: 'Category', colDescription: 'Description', colPlace: 'Place',
     colHolder: 'Holder', colReported: 'Reported', colUpdated: 'Updated', colDeadline: 'Deadline', colChannel: 'Channel',
-    overdueMark: 'Overdue', urgedMark: 'Urged ×{n}', urgentMark: 'Urgent', reworkMark: 'Rework ×{n}',
+    overdueMark: 'Overdue', handledLateMark: 'Handled late', urgedMark: 'Urged ×{n}', urgentMark: 'Urgent', reworkMark: 'Rework ×{n}',
     claimResult: '{ok} claimed, {refused} refused', claimRefused: '{id}: {message}', empty: 'No case matches',
     figure: 'Cases behind: {measure}', figureRow: '{dimension} {key}', figurePeriod: '{from} to {to}', clearFigure: 'Clear',
     dateBad: 'Dates are YYYY-MM-DD', dateOrder: 'The end date is before the start date',
@@ -111,15 +111,6 @@ const consoleEn: ConsoleMessages = {
   },
   forbidden: { title: 'Not allowed', body: 'This is outside your jurisdiction, or your role cannot do it.', home: 'Home' },
   notFound: { title: 'Not found', body: 'There is no such page or case.' },
-  errors: {
-    offline: 'Cannot reach the server; check the network', bad_credentials: 'Wrong user name or password', unauthenticated: 'Your session ended; sign in again',
-    throttled: 'Too many failed sign-ins; try again later', stale_state: 'Someone changed the case; reload and try again',
-    out_of_jurisdiction: 'Outside your jurisdiction', not_holder: 'Your unit does not hold this case', forbidden_role: 'Your role cannot do this',
-    forbidden: 'Your role cannot do this', invalid_transition: 'The case\'s state does not allow this', invalid_input: 'Invalid input: {message}',
-    not_found: 'No such case', export_too_large: 'Too many cases match; narrow the filter and export again', invalid_query: 'Invalid filter: {message}',
-    already_rated: 'Already rated', no_extension_requested: 'The department asked for no extension', no_parent_unit: 'There is no unit above to escalate to',
-    unknown: 'Something went wrong: {message}',
-  },
 }
 
 export default consoleEn

@@ -32,7 +32,7 @@ const consoleZhCN = {
     exportCsv: '导出 CSV', exportGeojson: '导出 GeoJSON', exporting: '正在导出…', exported: '已保存 {name}',
     colId: '编号', colState: '状态', colCategory: '类别', colDescription: '描述', colPlace: '位置',
     colHolder: '承办', colReported: '上报时间', colUpdated: '更新时间', colDeadline: '处置时限', colChannel: '来源',
-    overdueMark: '超期', urgedMark: '督办 ×{n}', urgentMark: '紧急', reworkMark: '返工 ×{n}',
+    overdueMark: '超期', handledLateMark: '超期办结', urgedMark: '督办 ×{n}', urgentMark: '紧急', reworkMark: '返工 ×{n}',
     claimResult: '认领成功 {ok} 件，被拒 {refused} 件', claimRefused: '{id}：{message}', empty: '没有符合条件的案件',
     figure: '统计口径：{measure}', figureRow: '{dimension} {key}', figurePeriod: '{from} 至 {to}', clearFigure: '清除口径',
     dateBad: '日期格式应为 YYYY-MM-DD', dateOrder: '结束日期不能早于开始日期',
@@ -110,15 +110,6 @@ const consoleZhCN = {
   },
   forbidden: { title: '无权访问', body: '这不在你的管辖范围内，或你的角色不能进行此操作。', home: '回到首页' },
   notFound: { title: '页面不存在', body: '找不到这个页面或案件。' },
-  errors: {
-    offline: '连不上服务器，请检查网络', bad_credentials: '用户名或密码错误', unauthenticated: '登录已过期，请重新登录',
-    throttled: '登录失败次数过多，请稍后再试', stale_state: '案件已被他人更新，请刷新后再操作',
-    out_of_jurisdiction: '不在你的管辖范围内', not_holder: '案件不在你的单位', forbidden_role: '你的角色不能进行此操作',
-    forbidden: '你的角色不能进行此操作', invalid_transition: '案件当前状态不允许此操作', invalid_input: '输入有误：{message}',
-    not_found: '找不到该案件', export_too_large: '符合条件的案件太多，请缩小范围后再导出', invalid_query: '查询条件有误：{message}',
-    already_rated: '已经评价过', no_extension_requested: '部门没有申请延期', no_parent_unit: '没有上级单位可上报',
-    unknown: '出错了：{message}',
-  },
 }
 
 export type ConsoleMessages = typeof consoleZhCN

@@ -55,8 +55,8 @@ const en: Messages = {
     extend_deadline: 'Deadline extended', refuse_extension: 'Extension refused', rate: 'Rated',
   },
   roles: {
-    grid_worker: 'Grid worker', community_operator: 'Community', township_operator: 'Township', center_dispatcher: 'County centre',
-    department_handler: 'Department', leader: 'Leader', admin: 'Admin', citizen: 'Citizen',
+    grid_worker: 'Grid worker', community: 'Community', township: 'Township', center: 'County centre',
+    department: 'Department', leader: 'Leader', admin: 'Admin',
   },
   tasks: { title: 'Verification tasks', empty: 'Nothing to verify', hint: 'Handled cases: check them on site' },
   verify: {
@@ -83,19 +83,13 @@ const en: Messages = {
     goSync: 'Go to Sync', saved: 'Settings saved', relogin: 'Sign in again',
   },
   validation: {
-    categoryRequired: 'Choose a category', categoryLeaf: 'Choose a specific sub-category', dispositionRequired: 'Choose a disposition',
-    descriptionTooLong: 'At most {max} characters', reportNeedsDescription: 'A report needs a description (at least {min} characters)',
-    descriptionOrPhoto: 'Write a description (at least {min} characters) or take a photo', tooManyPhotos: 'At most {max} photos',
-    verifyChoose: 'Choose a result', verifyFailNote: 'Say why it failed (at least {min} characters)',
-  },
-  errors: {
-    invalid_input: 'Something in the form is not right; please check', not_found: 'Record not found', not_logged_in: 'Please sign in',
-    wrong_credentials: 'Wrong user name or password', offline: 'Cannot reach the server and this account never signed in on this device; sign in when online',
-    not_our_server: 'This address is not a Yiwang server; check the server address', unsynced_work: 'Unsynced records wait; sync first',
-    patrol_open: 'A patrol is already in progress', no_grid: 'You have no grid yet; ask your community admin',
-    photo_too_large: 'Photo too large; pick another', photo_unreadable: 'Cannot read this photo', too_many_photos: 'At most 9 photos',
-    stale_state: 'The case has changed; refresh and try again', internal: 'Something went wrong; please retry', throttled: 'Too many requests; try again shortly',
-    unknown: 'Something went wrong; please retry',
+    category_required: 'Choose a category', category_not_leaf: 'Choose a specific sub-category', disposition_required: 'Choose a disposition',
+    description_too_long: 'At most {max} characters', report_needs_description: 'A report needs a description (at least {min} characters)',
+    description_or_photo: 'Write a description (at least {min} characters) or take a photo', too_many_photos: 'At most {max} photos',
+    duplicate_photo: 'The same photo is attached twice', location_incomplete: 'The location is incomplete',
+    location_invalid: 'The location is off the map', accuracy_invalid: 'The location accuracy is not valid',
+    case_id_missing: 'The report has no case id', case_id_unexpected: 'Only a report opens a case',
+    verify_choose: 'Choose a result', verify_fail_note: 'Say why it failed (at least {min} characters)',
   },
 }
 

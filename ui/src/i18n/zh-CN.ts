@@ -55,8 +55,8 @@ const zhCN = {
     extend_deadline: '延期', refuse_extension: '不予延期', rate: '评价',
   },
   roles: {
-    grid_worker: '网格员', community_operator: '社区', township_operator: '街道', center_dispatcher: '市中心',
-    department_handler: '部门', leader: '领导', admin: '管理员', citizen: '群众',
+    grid_worker: '网格员', community: '社区', township: '街道', center: '县指挥中心',
+    department: '部门', leader: '领导', admin: '管理员',
   },
   tasks: { title: '核查任务', empty: '暂无待核查的案件', hint: '处置完成的案件，请到现场核查' },
   verify: {
@@ -83,19 +83,12 @@ const zhCN = {
     goSync: '去同步', saved: '设置已保存', relogin: '重新登录',
   },
   validation: {
-    categoryRequired: '请选择问题类别', categoryLeaf: '请选择具体的小类', dispositionRequired: '请选择处置方式',
-    descriptionTooLong: '描述不能超过 {max} 字', reportNeedsDescription: '上报案件需要描述（至少 {min} 字）',
-    descriptionOrPhoto: '请填写描述（至少 {min} 字）或拍一张照片', tooManyPhotos: '最多 {max} 张照片',
-    verifyChoose: '请选择核查结果', verifyFailNote: '不通过时请写明原因（至少 {min} 字）',
-  },
-  errors: {
-    invalid_input: '填写的内容有误，请检查', not_found: '没有找到这条记录', not_logged_in: '请先登录',
-    wrong_credentials: '用户名或密码错误', offline: '无法连接服务器，且本机没有该账号的登录记录；请联网后登录',
-    not_our_server: '这个地址不是一网服务器，请检查服务器地址', unsynced_work: '还有未同步的记录，请先同步',
-    patrol_open: '已有一次巡查在进行中', no_grid: '你还没有分配网格，请联系社区管理员',
-    photo_too_large: '照片太大，请换一张', photo_unreadable: '无法读取这张照片', too_many_photos: '最多 9 张照片',
-    stale_state: '案件状态已变化，请刷新后再操作', internal: '程序出错了，请重试', throttled: '操作太频繁，请稍后再试',
-    unknown: '出错了，请重试',
+    category_required: '请选择问题类别', category_not_leaf: '请选择具体的小类', disposition_required: '请选择处置方式',
+    description_too_long: '描述不能超过 {max} 字', report_needs_description: '上报案件需要描述（至少 {min} 字）',
+    description_or_photo: '请填写描述（至少 {min} 字）或拍一张照片', too_many_photos: '最多 {max} 张照片',
+    duplicate_photo: '同一张照片添加了两次', location_incomplete: '位置不完整', location_invalid: '位置不在有效范围内',
+    accuracy_invalid: '定位精度无效', case_id_missing: '上报缺少案件编号', case_id_unexpected: '只有上报才生成案件',
+    verify_choose: '请选择核查结果', verify_fail_note: '不通过时请写明原因（至少 {min} 字）',
   },
 }
 

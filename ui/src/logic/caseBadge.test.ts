@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { CASE_STATES, caseMarks, stateBadge } from './caseBadge'
+import type { CaseSummary } from '@/backend/types'
 
 describe('state badges', () => {
   it('labels every state in both languages', () => {
@@ -15,12 +16,17 @@ describe('state badges', () => {
   it('shows an unknown state by its name', () => {
     expect(stateBadge('archived', 'zh-CN')).toEqual({ label: 'archived', type: 'default' })
   })
-  it('marks overdue (not once closed), urged with the count, and waiting sync', () => {
-    const base = { state: 'dispatched', overdue: true, urgent: false, supervised: 2, sync: 'waiting' }
+  it('marks overdue, urged with the count, and waiting sync', () => {
+    const base: Pick<CaseSummary, 'state' | 'deadline_status' | 'urgent' | 'supervised' | 'sync'> = {
+      state: 'dispatched', deadline_status: 'overdue', urgent: false, supervised: 2, sync: 'waiting',
+    }
     expect(caseMarks(base, 'zh-CN').map((m) => m.label)).toEqual(['已超期', '督办 ×2', '待同步'])
     expect(caseMarks({ ...base, urgent: true }, 'zh-CN')[0], 'an urgent case says so first').toEqual({ kind: 'urgent', label: '紧急', type: 'danger' })
-    expect(caseMarks({ ...base, urgent: true, state: 'closed' }, 'en').map((m) => m.kind), 'not once closed').toEqual(['urged', 'waiting'])
-    expect(caseMarks({ ...base, state: 'closed' }, 'en').map((m) => m.kind)).toEqual(['urged', 'waiting'])
-    expect(caseMarks({ ...base, overdue: false, supervised: 0, sync: 'sent' }, 'zh-CN')).toEqual([])
+    expect(caseMarks({ ...base, deadline_status: 'running', supervised: 0, sync: 'sent' }, 'zh-CN')).toEqual([])
+  })
+  it('a case handled after its deadline reads 超期办结, not overdue, as on the console', () => {
+    const late = { state: 'closed', deadline_status: 'handled_late', urgent: true, supervised: 0, sync: 'sent' } as const
+    expect(caseMarks(late, 'zh-CN').map((m) => m.label)).toEqual(['超期办结'])
+    expect(caseMarks({ ...late, deadline_status: 'handled_on_time' }, 'en')).toEqual([])
   })
 })

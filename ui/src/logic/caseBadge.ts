@@ -1,13 +1,15 @@
-// Case state badges: CaseState (snake_case, DESIGN.md §4) → label in the UI language and a Vant
-// tag type; plus the overdue and urged (督办) marks a case card carries.
-import type { CaseSummary } from '@/backend/types'
+// Case state badges: CaseState (core's enum, DESIGN.md §4) → label in the UI language and a Vant
+// tag type; plus the urgent, overdue / handled-late, urged (督办) and waiting marks a case card
+// carries. "Overdue" and "handled late" are core's deadline rule (`Case::deadline_status`), as
+// the console shows them.
+import type { CaseState, CaseSummary } from '@/backend/types'
+import { CASE_STATES } from '@/generated'
 
+export { CASE_STATES }
 export type Lang = 'zh-CN' | 'en'
 export type TagType = 'primary' | 'success' | 'warning' | 'danger' | 'default'
 
-export const CASE_STATES = ['pending', 'claimed', 'dispatched', 'in_progress', 'handled', 'verifying', 'closed'] as const
-
-const LABELS: Record<string, { 'zh-CN': string; en: string; type: TagType }> = {
+const LABELS: Record<CaseState, { 'zh-CN': string; en: string; type: TagType }> = {
   pending: { 'zh-CN': '待受理', en: 'Pending', type: 'warning' },
   claimed: { 'zh-CN': '已认领', en: 'Claimed', type: 'primary' },
   dispatched: { 'zh-CN': '已分派', en: 'Dispatched', type: 'primary' },
@@ -24,21 +26,27 @@ export interface Badge {
 
 /** An unknown state (a newer server) shows its raw name, never breaks the list. */
 export function stateBadge(state: string, lang: Lang): Badge {
-  const l = LABELS[state]
+  const l = (LABELS as Record<string, (typeof LABELS)[CaseState] | undefined>)[state]
   return l ? { label: l[lang], type: l.type } : { label: state, type: 'default' }
 }
 
 export interface Mark {
-  kind: 'urgent' | 'overdue' | 'urged' | 'waiting'
+  kind: 'urgent' | 'overdue' | 'handled_late' | 'urged' | 'waiting'
   label: string
   type: TagType
 }
 
-/** Marks beside the state: 紧急 and 已超期 (not on a closed case), 督办×n, 待同步. */
-export function caseMarks(c: Pick<CaseSummary, 'state' | 'overdue' | 'urgent' | 'supervised' | 'sync'>, lang: Lang): Mark[] {
+/** Marks beside the state: 紧急 (not once closed), 已超期 or 超期办结, 督办×n, 待同步. */
+export function caseMarks(
+  c: Pick<CaseSummary, 'state' | 'deadline_status' | 'urgent' | 'supervised' | 'sync'>,
+  lang: Lang,
+): Mark[] {
   const marks: Mark[] = []
   if (c.urgent && c.state !== 'closed') marks.push({ kind: 'urgent', label: lang === 'en' ? 'Urgent' : '紧急', type: 'danger' })
-  if (c.overdue && c.state !== 'closed') marks.push({ kind: 'overdue', label: lang === 'en' ? 'Overdue' : '已超期', type: 'danger' })
+  if (c.deadline_status === 'overdue') marks.push({ kind: 'overdue', label: lang === 'en' ? 'Overdue' : '已超期', type: 'danger' })
+  if (c.deadline_status === 'handled_late') {
+    marks.push({ kind: 'handled_late', label: lang === 'en' ? 'Handled late' : '超期办结', type: 'warning' })
+  }
   if (c.supervised > 0) {
     const label = lang === 'en' ? `Urged ×${c.supervised}` : `督办 ×${c.supervised}`
     marks.push({ kind: 'urged', label, type: 'danger' })

@@ -1,3 +1,4 @@
+import type { Phase } from '@/backend/types'
 import { describe, expect, it } from 'vitest'
 import { elapsedSince, formatAgo, formatBytes, formatDateTime, formatDistance, formatElapsed } from './format'
 import { syncPercent } from './syncProgress'
@@ -47,7 +48,7 @@ describe('formatting', () => {
 })
 
 describe('sync progress', () => {
-  const v = { phase: 'push', ops_done: 0, ops_total: 0, bytes_done: 0, bytes_total: 0 }
+  const v = { phase: 'push' as Phase, ops_done: 0, ops_total: 0, bytes_done: 0, bytes_total: 0 }
   it('averages ops and bytes when both have totals', () => {
     expect(syncPercent({ ...v, ops_done: 4, ops_total: 4, bytes_done: 0, bytes_total: 1000 })).toBe(50)
     expect(syncPercent({ ...v, phase: 'upload', ops_done: 4, ops_total: 4, bytes_done: 500, bytes_total: 1000 })).toBe(75)
@@ -68,14 +69,13 @@ describe('sync progress', () => {
 })
 
 describe('error text', () => {
-  const t = (k: string) => `T(${k})`
   it('translates a known code', () => {
-    expect(errorText(new BackendError('unsynced_work', 'x'), t)).toBe('T(errors.unsynced_work)')
-    expect(errorText({ code: 'offline', message: 'x' }, t)).toBe('T(errors.offline)')
+    expect(errorText(new BackendError('unsynced_work', 'x'), 'zh-CN')).toBe('还有未同步的记录，请先同步')
+    expect(errorText({ code: 'offline', message: 'x' }, 'en')).toContain('Cannot reach the server')
   })
   it('falls back to the message, then a generic text', () => {
-    expect(errorText(new BackendError('brand_new_code', 'detail'), t)).toBe('detail')
-    expect(errorText(null, t)).toBe('T(errors.unknown)')
+    expect(errorText(new BackendError('brand_new_code', 'detail'), 'zh-CN')).toBe('detail')
+    expect(errorText(null, 'zh-CN')).toBe('出错了，请重试')
   })
 })
 

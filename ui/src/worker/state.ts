@@ -51,5 +51,5 @@ export function signedIn(): boolean {
 /** The user-facing text of an error (by its code) as a toast. */
 export function toastError(e: unknown): void {
   console.error(e)
-  showFailToast({ message: errorText(e, (k) => i18n.global.t(k)), wordBreak: 'break-word' })
+  showFailToast({ message: errorText(e, toLang(i18n.global.locale.value)), wordBreak: 'break-word' })
 }

@@ -138,6 +138,9 @@ impl Where {
             );
         }
         if let Some(overdue) = f.overdue {
+            // `yiwang_core::case::is_overdue` in SQL: at a department, past the deadline. The
+            // console test `a_case_handled_after_its_deadline_reads_handled_late_not_overdue`
+            // holds the two to the same answer.
             let test = "(cases.state IN ('dispatched', 'in_progress')
                          AND cases.deadline IS NOT NULL AND cases.deadline < ?)";
             let clause = if overdue {

@@ -6,6 +6,7 @@ use crate::storage::{Result, StorageError};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Row};
 use std::collections::HashMap;
+use yiwang_core::error::{ErrorCode, ReceivedCode};
 use yiwang_core::field::{Finding, Patrol, TrackPoint};
 use yiwang_core::ids::{DeviceId, FindingId, GridId, OpId, PatrolId, UserId};
 use yiwang_core::sync::{Entity, OpType, RejectedOp};
@@ -52,7 +53,9 @@ fn op_row(r: &Row<'_>) -> rusqlite::Result<OpRecord> {
         } else {
             OpFate::Rejected
         },
-        code: r.get(8)?,
+        code: r
+            .get::<_, Option<String>>(8)?
+            .map(|c| ReceivedCode::parse(&c)),
         message: r.get(9)?,
         seq: r.get(10)?,
         data: data
@@ -171,7 +174,7 @@ impl SyncTx for SqliteTx<'_> {
                 ts(op.at),
                 received_at,
                 op.fate.as_str(),
-                op.code,
+                op.code.as_ref().map(ReceivedCode::as_str),
                 op.message,
                 op.seq,
                 op.data.as_ref().map(json),
@@ -226,7 +229,7 @@ impl SyncTx for SqliteTx<'_> {
                 user_id: r.user_id,
                 op_type: r.op_type,
                 entity_id: r.entity_id,
-                code: r.code.unwrap_or_default(),
+                code: r.code.unwrap_or(ReceivedCode::Known(ErrorCode::Internal)),
                 message: r.message.unwrap_or_default(),
                 at: r.at,
                 received_at: r.received_at,

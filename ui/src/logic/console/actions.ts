@@ -2,18 +2,25 @@
 // form each one opens, and the body `POST /api/v1/cases/{id}/actions` takes (the core's
 // `CaseActionData`: `{base_version, action, ...fields}`, snake_case).
 
-/** Every action the workflow knows but `report` (a case is reported with `POST /api/v1/cases`). */
-export const ACTION_KINDS = [
-  'claim', 'dispatch', 'accept', 'report_handled', 'resolve', 'assign_verify', 'verify_pass',
-  'verify_fail', 'close', 'escalate', 'return', 'reject_invalid', 'merge_duplicate', 'reopen',
-  'supervise', 'request_extension', 'extend_deadline', 'refuse_extension', 'rate', 'comment',
-] as const
-export type ActionKind = (typeof ACTION_KINDS)[number]
+import type { ActionKind, Outcome, Rating } from '@/generated'
 
-export const OUTCOMES = ['resolved', 'resolved_on_spot', 'invalid', 'duplicate'] as const
-export type Outcome = (typeof OUTCOMES)[number]
-export const RATINGS = ['satisfied', 'basically_satisfied', 'dissatisfied'] as const
-export type Rating = (typeof RATINGS)[number]
+export type { ActionKind, Outcome, Rating } from '@/generated'
+export { OUTCOMES, RATINGS } from '@/generated'
+
+/**
+ * The buttons in the order the console draws them: the workflow's forward steps first, comment
+ * last. Every action of core but `report` (a case is reported with `POST /api/v1/cases`); a
+ * `Record` over core's `ActionKind`, so an action core adds fails the type check until it has
+ * its place here.
+ */
+const BUTTON_ORDER: Record<Exclude<ActionKind, 'report'>, number> = {
+  claim: 0, dispatch: 1, accept: 2, report_handled: 3, resolve: 4, assign_verify: 5, verify_pass: 6,
+  verify_fail: 7, close: 8, escalate: 9, return: 10, reject_invalid: 11, merge_duplicate: 12, reopen: 13,
+  supervise: 14, request_extension: 15, extend_deadline: 16, refuse_extension: 17, rate: 18, comment: 19,
+}
+export const ACTION_KINDS = (Object.keys(BUTTON_ORDER) as Exclude<ActionKind, 'report'>[]).sort(
+  (a, b) => BUTTON_ORDER[a] - BUTTON_ORDER[b],
+)
 
 /** The forward step of the workflow is drawn as the primary button. */
 const PRIMARY: readonly ActionKind[] = ['claim', 'dispatch', 'accept', 'report_handled', 'resolve', 'assign_verify', 'verify_pass', 'close', 'rate']

@@ -2,8 +2,10 @@
 // server's `CaseFilterQuery`), and their two spellings: the API query string and the console's
 // route query (so a dashboard figure can link to "the cases behind it" and a reload keeps them).
 
-export const CASE_STATES = ['pending', 'claimed', 'dispatched', 'in_progress', 'handled', 'verifying', 'closed'] as const
-export type CaseStateName = (typeof CASE_STATES)[number]
+import { CASE_STATES, CHANNELS, type CaseState, type Channel } from '@/generated'
+
+export { CASE_STATES, CHANNELS }
+export type CaseStateName = CaseState
 /** Every state a case is still being worked in: the queue a desk opens on. */
 export const OPEN_STATES: readonly CaseStateName[] = CASE_STATES.filter((s) => s !== 'closed')
 
@@ -15,8 +17,7 @@ export function isOpenQueue(states: readonly string[]): boolean {
   return states.length === OPEN_STATES.length && OPEN_STATES.every((s) => states.includes(s))
 }
 
-export const CHANNELS = ['grid', 'hotline8890', 'service_hall', 'wechat', 'open311'] as const
-export type ChannelName = (typeof CHANNELS)[number]
+export type ChannelName = Channel
 
 export const SORT_KEYS = ['reported_at', 'updated_at', 'deadline'] as const
 export type SortKey = (typeof SORT_KEYS)[number]

@@ -3,8 +3,9 @@
 
 import { OPEN_QUEUE_ROUTE } from './filters'
 
-export const ROLES = ['grid_worker', 'community', 'township', 'center', 'department', 'leader', 'admin'] as const
-export type Role = (typeof ROLES)[number]
+import { ROLES, type Role } from '@/generated'
+
+export { ROLES, type Role }
 
 export type NavItem = 'cases' | 'intake' | 'dashboard' | 'grids'
 
