@@ -5,8 +5,7 @@ use chrono::{DateTime, FixedOffset, Utc};
 use yiwang_core::case::{Action, ActionKind, Case, CaseState};
 use yiwang_core::error::ErrorCode;
 use yiwang_core::field::{FindingDraft, PatrolWindow, PatrolWindows, PhotoMeta, TrackPoint};
-use yiwang_core::ids::{CaseId, CategoryCode, GridId, OrgUnitId, PatrolId, PhotoHash};
-use yiwang_core::org::{Actor, Affiliation};
+use yiwang_core::ids::{CaseId, CategoryCode, GridId, PatrolId, PhotoHash};
 use yiwang_core::sync::{CaseActionData, OpType, UserInfo};
 use yiwang_core::workflow::{permits, MAX_PHOTOS};
 
