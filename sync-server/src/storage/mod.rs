@@ -92,6 +92,18 @@ pub struct Ledger {
 impl Ledger {
     /// Opens the ledger a URL names: `sqlite:PATH` (or a plain path) for the embedded default.
     pub fn open(url: &str) -> Result<Ledger> {
+        let ledger = Ledger::open_backend(url)?;
+        let changed = ledger.write_blocking(cases::upgrade_case_projections)?;
+        if changed > 0 {
+            tracing::info!(
+                cases = changed,
+                "case rows brought up to the current projection"
+            );
+        }
+        Ok(ledger)
+    }
+
+    fn open_backend(url: &str) -> Result<Ledger> {
         if let Some(path) = url.strip_prefix("sqlite:") {
             let path = path.strip_prefix("//").unwrap_or(path);
             return Ok(Ledger {

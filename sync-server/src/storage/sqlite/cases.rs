@@ -147,6 +147,17 @@ impl CaseTx for SqliteTx<'_> {
         Ok(())
     }
 
+    fn rewrite_case_projection(&mut self, case: &Case) -> Result<()> {
+        let data = json(case);
+        self.tx
+            .prepare_cached("UPDATE cases SET data = ?2 WHERE id = ?1")?
+            .execute(params![case.id.0, data])?;
+        self.tx
+            .prepare_cached("UPDATE changes SET data = ?2 WHERE entity = 'case' AND id = ?1")?
+            .execute(params![case.id.0, data])?;
+        Ok(())
+    }
+
     fn case_ids(&mut self) -> Result<Vec<CaseId>> {
         let mut st = self.tx.prepare("SELECT id FROM cases ORDER BY id")?;
         let rows = st.query_map([], |r| r.get::<_, String>(0).map(CaseId))?;
