@@ -1,4 +1,4 @@
-// One Vite project, one entry per app (DESIGN.md §2). `--mode worker` (the default) builds the
+// One Vite project, one entry per app (docs/DESIGN.md §2). `--mode worker` (the default) builds the
 // grid worker's app into dist/worker/; `--mode console` the supervisors' console into
 // dist/console/ (served by yiwang-server at `/`). For the console, `vite` and `vite preview`
 // proxy `/api` to a running server (YIWANG_API, default http://127.0.0.1:8080).

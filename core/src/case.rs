@@ -11,7 +11,7 @@ use crate::org::Actor;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-/// Where a case is in its life (DESIGN.md §4).
+/// Where a case is in its life (docs/DESIGN.md §4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -176,7 +176,7 @@ pub struct NewCase {
     pub contact: Option<String>,
 }
 
-/// What someone asked to do to a case, with the input they gave (DESIGN.md §4).
+/// What someone asked to do to a case, with the input they gave (docs/DESIGN.md §4).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "action", rename_all = "snake_case")]
@@ -574,7 +574,7 @@ impl CaseState {
     }
 }
 
-/// The overdue rule (DESIGN.md §4 "overdue now"): a case is overdue when it is at a department
+/// The overdue rule (docs/DESIGN.md §4 "overdue now"): a case is overdue when it is at a department
 /// (dispatched or in progress) past its deadline. [`Case::is_overdue`] and the measures'
 /// "overdue now" both ask this; the ledger's SQL filter spells the same test.
 pub fn is_overdue(state: CaseState, deadline: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {

@@ -83,7 +83,7 @@ error_codes! {
     /// The record is outside the caller's jurisdiction.
     OutOfJurisdiction = "out_of_jurisdiction",
 
-    // — The case workflow (DESIGN.md §4) —
+    // — The case workflow (docs/DESIGN.md §4) —
     /// No such case.
     UnknownCase = "unknown_case",
     /// A case with this id already exists.
@@ -103,7 +103,7 @@ error_codes! {
     /// There is no extension request to decide.
     NoExtensionRequested = "no_extension_requested",
 
-    // — Sync (DESIGN.md §5) —
+    // — Sync (docs/DESIGN.md §5) —
     /// A track, an end or a finding names a patrol the server does not have.
     UnknownPatrol = "unknown_patrol",
     /// The patrol belongs to another worker.

@@ -76,7 +76,7 @@ pub struct Patrol {
     pub ended_at: Option<DateTime<Utc>>,
 }
 
-/// The two patrol windows of a day (DESIGN.md §3): a day is covered when both have a patrol.
+/// The two patrol windows of a day (docs/DESIGN.md §3): a day is covered when both have a patrol.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -260,7 +260,7 @@ pub const MAX_DESCRIPTION_CHARS: usize = 500;
 pub const MAX_PHOTOS: usize = 9;
 
 /// A finding as the worker entered it, before it has an id: also the `data` of the
-/// `finding.create` op (DESIGN.md §5; `FindingCreateData` on the wire).
+/// `finding.create` op (docs/DESIGN.md §5; `FindingCreateData` on the wire).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FindingDraft {

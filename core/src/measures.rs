@@ -1,4 +1,4 @@
-//! The county's figures (DESIGN.md §4), computed from case events, never stored.
+//! The county's figures (docs/DESIGN.md §4), computed from case events, never stored.
 //!
 //! For a period `P = [from, to)`, evaluated at `now` (events after `now` do not exist yet):
 //!

@@ -79,7 +79,7 @@ pub struct Department {
     pub name: String,
 }
 
-/// What a user does (DESIGN.md §1).
+/// What a user does (docs/DESIGN.md §1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -1,4 +1,4 @@
-//! Wire types of sync protocol v1 (DESIGN.md §5), shared by the device and the server.
+//! Wire types of sync protocol v1 (docs/DESIGN.md §5), shared by the device and the server.
 //!
 //! Fields may be added to these types; none may be renamed. Every op carries a UUIDv7 `op_id`
 //! made on the device, so a re-sent op is recognised and answered `duplicate`.

@@ -1,4 +1,4 @@
-//! The case workflow (DESIGN.md §4) as one pure function:
+//! The case workflow (docs/DESIGN.md §4) as one pure function:
 //! `(case, action, actor, context) → event | refusal`.
 //!
 //! The server, the app and the tests all call [`decide`]. It reads the clock only through

@@ -12,7 +12,7 @@ use yiwang_core::ledger::verify_chain;
 use yiwang_core::org::{Actor, Role};
 use yiwang_core::workflow::decide;
 
-/// The documented state graph of DESIGN.md §4: (from, action, to).
+/// The documented state graph of docs/DESIGN.md §4: (from, action, to).
 fn documented_edges() -> BTreeSet<(CaseState, ActionKind, CaseState)> {
     use ActionKind as K;
     use CaseState::*;

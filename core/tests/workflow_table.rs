@@ -1,6 +1,6 @@
 //! Table test of the case workflow: every (state, action, role) triple.
 //!
-//! The expectation is written here a second time, straight from the table in DESIGN.md §4, and
+//! The expectation is written here a second time, straight from the table in docs/DESIGN.md §4, and
 //! compared with what `workflow::decide` does: each allowed move must give the documented next
 //! state and holder unit, each refused one its typed reason.
 
@@ -163,7 +163,7 @@ fn fixtures(w: &World) -> Vec<Fixture> {
     ]
 }
 
-/// DESIGN.md §4, "who": the roles that may take each action.
+/// docs/DESIGN.md §4, "who": the roles that may take each action.
 fn spec_roles(kind: ActionKind) -> Vec<Role> {
     use ActionKind as K;
     use Role::*;
@@ -187,7 +187,7 @@ fn spec_roles(kind: ActionKind) -> Vec<Role> {
     }
 }
 
-/// DESIGN.md §4, "from".
+/// docs/DESIGN.md §4, "from".
 fn spec_from(kind: ActionKind) -> Vec<CaseState> {
     use ActionKind as K;
     use CaseState::*;

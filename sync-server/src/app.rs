@@ -8,6 +8,7 @@
 //! shows at once; files under `assets/` carry a content hash in their names (Vite), so they are
 //! cached for a year. Unknown `/api/…` paths stay JSON 404s in our envelope.
 
+use crate::limits::{MAX_JSON_BODY, REQUEST_TIMEOUT};
 use crate::state::{AppState, Metrics};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderName, StatusCode};
@@ -16,7 +17,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 use tower::ServiceExt as _;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
@@ -26,10 +26,6 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use yiwang_core::sync::ErrorBody;
 
-/// Largest JSON body accepted (a push of 500 findings fits well within it).
-pub const MAX_JSON_BODY: usize = 8 * 1024 * 1024;
-/// A request that takes longer than this is answered 408 and its work abandoned.
-pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 
 #[derive(OpenApi)]
 #[openapi(

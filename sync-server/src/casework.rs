@@ -41,7 +41,7 @@ pub fn act(
     })?;
     tx.append_case_event(&case, &event)?;
     for photo in action.photos() {
-        crate::photos::log_photo(tx, photo)?;
+        crate::storage::photo_log::log_photo(tx, photo)?;
     }
     Ok(Ok((case, event)))
 }

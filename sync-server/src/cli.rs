@@ -7,19 +7,17 @@
 //! - `grids import FILE.geojson` upserts the grids of a GeoJSON FeatureCollection in one
 //!   transaction, all of them or none, through the admin endpoint's own
 //!   [`crate::console::grids_geojson`].
-//! - `verify-ledger` proves no case was rewritten ([`check_ledger`]): every chain links and
+//! - `verify-ledger` proves no case was rewritten ([`crate::storage::audit::check_ledger`]): every chain links and
 //!   matches its hashes, ends at the head the case row records, and replays into that row.
 
 use crate::app::ConsoleFiles;
 use crate::state::{AppState, Settings};
-use crate::storage::{Ledger, LedgerTx};
+use crate::storage::Ledger;
 use anyhow::{bail, Context as _};
 use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
-use yiwang_core::case::Case;
-use yiwang_core::ids::CaseId;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -396,61 +394,11 @@ async fn demo(global: &Global, args: &ServeArgs) -> anyhow::Result<()> {
     .await
 }
 
-/// What `verify-ledger` found.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct LedgerCheck {
-    pub cases: usize,
-    pub events: usize,
-    /// Each failing case with the first thing wrong with it.
-    pub failures: Vec<(CaseId, String)>,
-}
-
-/// Checks every case of the ledger: its events chain (sequence, links, hashes) up to the head
-/// its row records, and replaying them gives exactly that row. A case whose stored JSON does
-/// not even read fails too, with the reason; the others are still checked.
-pub fn check_ledger(tx: &mut dyn LedgerTx) -> crate::storage::Result<LedgerCheck> {
-    let mut check = LedgerCheck::default();
-    for id in tx.case_ids()? {
-        check.cases += 1;
-        let problem = match (tx.case_events(&id), tx.case(&id)) {
-            (Err(e), _) => Some(format!("its events cannot be read: {e}")),
-            (_, Err(e)) => Some(format!("its case row cannot be read: {e}")),
-            (Ok(_), Ok(None)) => Some("its case row is missing".to_owned()),
-            (Ok(events), Ok(Some(case))) => {
-                check.events += events.len();
-                verify_case(&id, &events, &case)
-            }
-        };
-        if let Some(p) = problem {
-            check.failures.push((id, p));
-        }
-    }
-    Ok(check)
-}
-
-fn verify_case(
-    id: &CaseId,
-    events: &[yiwang_core::case::CaseEvent],
-    case: &Case,
-) -> Option<String> {
-    let head = Some((case.version, case.head_hash.as_str()));
-    if let Err(e) = yiwang_core::ledger::verify_chain(id, events, head) {
-        return Some(e.to_string());
-    }
-    match Case::replay(events) {
-        Err(e) => Some(format!("its events do not replay: {e}")),
-        Ok(replayed) if replayed != *case => Some(
-            "the case row differs from the replay of its events: the row was edited".to_owned(),
-        ),
-        Ok(_) => None,
-    }
-}
-
 /// `verify-ledger`: prints a summary; fails (non-zero exit) when any case fails.
 fn verify_ledger(global: &Global) -> anyhow::Result<()> {
     let started = Instant::now();
     let ledger = global.open_existing_ledger()?;
-    let check = ledger.read_blocking(check_ledger)?;
+    let check = ledger.read_blocking(crate::storage::audit::check_ledger)?;
     let secs = started.elapsed().as_secs_f64();
     if check.failures.is_empty() {
         println!(

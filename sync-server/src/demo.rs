@@ -1,4 +1,4 @@
-//! The reference county (DESIGN.md §8), for demos and benchmarks.
+//! The reference county (docs/DESIGN.md §8), for demos and benchmarks.
 //!
 //! [`reference_plan`] draws the county the system was first described for: 17 townships and
 //! streets, 283 villages and communities, 1,798 grids (1,480 urban-rural, 69 school, 249
@@ -43,7 +43,7 @@ pub const DEMO_PASSWORD: &str = "demo";
 /// Meta key set when a demo county has been seeded completely.
 pub const SEEDED_META_KEY: &str = "demo_seeded_at";
 
-/// Grid counts the reference county must have, by kind (DESIGN.md §1).
+/// Grid counts the reference county must have, by kind (docs/DESIGN.md §1).
 pub const URBAN_RURAL_GRIDS: usize = 1480;
 pub const SCHOOL_GRIDS: usize = 69;
 pub const ENTERPRISE_GRIDS: usize = 249;
@@ -259,7 +259,7 @@ impl Lattice {
     }
 }
 
-/// The reference county of DESIGN.md §8: 17 townships and streets, 283 villages and
+/// The reference county of docs/DESIGN.md §8: 17 townships and streets, 283 villages and
 /// communities, 1,798 grids (1,480 urban-rural, 69 school, 249 enterprise), every community
 /// with at least one grid, every grid a 300–500 m rectangle, each township's grids contiguous.
 /// Ids follow the county code: township `210882001`, community `210882001001`, grid
@@ -1698,7 +1698,7 @@ mod tests {
                     calendar: WorkingCalendar::china(),
                 };
                 let report = seed_history(tx, &reference, &seeded, &spec, now, &|_| {})?;
-                let check = crate::cli::check_ledger(tx)?;
+                let check = crate::storage::audit::check_ledger(tx)?;
                 let mut recent = BTreeSet::new();
                 for id in tx.case_ids()? {
                     let c = tx.case(&id)?.expect("listed cases exist");

@@ -185,7 +185,7 @@ where
             Err(JsonRejection::BytesRejection(e)) => {
                 if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
                     Err(ApiError::TooLarge {
-                        limit: crate::app::MAX_JSON_BODY as u64,
+                        limit: crate::limits::MAX_JSON_BODY as u64,
                     })
                 } else {
                     Err(ApiError::bad_request(ErrorCode::InvalidBody, e.body_text()))

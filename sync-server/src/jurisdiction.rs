@@ -1,4 +1,4 @@
-//! Who sees what (DESIGN.md §1, §3), reduced to what storage filters on.
+//! Who sees what (docs/DESIGN.md §1, §3), reduced to what storage filters on.
 //!
 //! A unit member (community, township, centre, leader, admin) sees the subtree of their unit:
 //! every record whose org path starts with their unit's path. A grid worker sees their own

@@ -1,7 +1,7 @@
 //! yiwang-server: the county's case ledger.
 //!
 //! It reconciles every device's outbox into the shared ledger through the sync protocol of
-//! DESIGN.md §5, stores photos (tus 1.0.0), and serves the console API and the console itself
+//! docs/DESIGN.md §5, stores photos (tus 1.0.0), and serves the console API and the console itself
 //! (§6). It stands on `yiwang-core` alone: every case action goes through
 //! `yiwang_core::workflow::decide`.
 //!
@@ -19,6 +19,7 @@ pub mod console;
 pub mod demo;
 pub mod error;
 pub mod jurisdiction;
+pub mod limits;
 pub mod photos;
 pub mod seed;
 pub mod state;

@@ -1,5 +1,5 @@
 //! Seeding a county: org units, grids, departments, categories and one user per role and unit,
-//! named as DESIGN.md §8 names the demo users (`admin`, `center`, `leader`, `township-01`…,
+//! named as docs/DESIGN.md §8 names the demo users (`admin`, `center`, `leader`, `township-01`…,
 //! `community-001`…, `worker-0001`… in grid order, `dept-01`…).
 //!
 //! Tests seed [`small_plan`]; `demo` seeds the reference county through the same code.

@@ -1,7 +1,7 @@
 //! The command line, run as the real binary on temporary data folders: `migrate`, `user add`
 //! then sign-in over HTTP, `verify-ledger` on an intact and on a tampered ledger, `grids import`
 //! of a good and of a bad file, and `demo` on a fresh folder — the reference county of
-//! DESIGN.md §8 serving within a minute, its figures computed from its own ledger.
+//! docs/DESIGN.md §8 serving within a minute, its figures computed from its own ledger.
 
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use rusqlite::{Connection, OpenFlags};

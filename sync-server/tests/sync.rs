@@ -1213,7 +1213,7 @@ async fn a_photo_that_landed_first_is_seen_where_its_finding_is() {
                 },
                 &"worker-0001".into(),
             )?;
-            yiwang_server::photos::log_photo(tx, &h)
+            yiwang_server::storage::photo_log::log_photo(tx, &h)
         })
         .await
         .expect("the photo is recorded");

@@ -750,7 +750,7 @@ async fn a_chunk_larger_than_the_json_body_limit_streams_to_disk() {
     let loc = resp.headers()["location"].to_str().unwrap().to_owned();
     let chunk = vec![0x5au8; 9 * 1024 * 1024];
     assert!(
-        chunk.len() > yiwang_server::app::MAX_JSON_BODY,
+        chunk.len() > yiwang_server::limits::MAX_JSON_BODY,
         "the chunk is over the JSON limit"
     );
     let resp = t.patch(&loc, 0, &chunk).await;
@@ -1266,7 +1266,7 @@ async fn a_photo_is_served_to_those_who_see_the_finding_that_lists_it() {
     let hash = PhotoHash::parse(&sha).unwrap();
     s.state
         .ledger
-        .write_blocking(move |tx| yiwang_server::photos::log_photo(tx, &hash))
+        .write_blocking(move |tx| yiwang_server::storage::photo_log::log_photo(tx, &hash))
         .unwrap();
 
     for (user, want, why) in [

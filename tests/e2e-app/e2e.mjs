@@ -866,7 +866,7 @@ async function main() {
       await onScreen('home')
       await el('home-start-patrol')
       await shot('home-after-patrol')
-      // Ending a patrol does not wake the agent (DESIGN.md §7: findings, the network coming
+      // Ending a patrol does not wake the agent (docs/DESIGN.md §7: findings, the network coming
       // back, every minute, on demand); ask for it, as a worker going home would.
       await openTab('sync')
       await tap('sync-now')

@@ -10,7 +10,7 @@
 // device verifies (a case.action push); the supervisor sees it closed with its chain verified,
 // and the dashboard's figures moved accordingly. Then: the dashboard's figures equal
 // /api/v1/stats for the same query AND a recount from the ledger file itself (read-only through
-// Debian's sqlite3, with the DESIGN.md §4 definitions written out here — not the server's stats
+// Debian's sqlite3, with the docs/DESIGN.md §4 definitions written out here — not the server's stats
 // code); a leader reads the closed case with no workflow button and urges (督办) one still being
 // worked from its page; a department user who opens
 // another department's case gets the 403 page. Screenshots (queue, case page, dashboard,
@@ -64,7 +64,7 @@ const ACTION_KINDS = [
   'assign_verify', 'verify_pass', 'verify_fail', 'close', 'reject_invalid', 'merge_duplicate',
   'reopen', 'supervise', 'comment', 'request_extension', 'extend_deadline', 'refuse_extension', 'rate',
 ]
-/** What a leader may do by DESIGN.md §1 ("reads everything, urges"): nothing that moves a case. */
+/** What a leader may do by docs/DESIGN.md §1 ("reads everything, urges"): nothing that moves a case. */
 const LEADER_MAY = new Set(['supervise', 'comment'])
 
 // ---------------------------------------------------------------------------------------------
@@ -326,7 +326,7 @@ async function waitHealthy(base, logFile) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The recount: DESIGN.md §4's measures from the ledger file, read-only, with none of the
+// The recount: docs/DESIGN.md §4's measures from the ledger file, read-only, with none of the
 // server's code. Cases visible to a unit user: lodged in, or held in, the unit's subtree.
 
 function sqlite(file, sql) {

@@ -1,5 +1,5 @@
 //! The device's store: the grid worker's own SQLite database, which the app writes to without
-//! ever waiting for the network (DESIGN.md §5, §7).
+//! ever waiting for the network (docs/DESIGN.md §5, §7).
 //!
 //! Vocabulary:
 //! - **local record**: a patrol, track point, finding or photo made on this device.
@@ -23,6 +23,7 @@ mod error;
 mod field;
 mod local;
 mod outbox;
+mod photos;
 mod pulled;
 mod session;
 
@@ -40,7 +41,8 @@ use serde::Serialize;
 use yiwang_core::sync::OpType;
 
 pub use error::{Result, StoreError};
-pub use field::{FindingFilter, FindingRow, PatrolRow, PhotoRow, Pruned, UploadState};
+pub use field::{FindingFilter, FindingRow, PatrolRow};
+pub use photos::{PhotoRow, Pruned, UploadState};
 pub use local::LocalLogin;
 pub use outbox::{AckSummary, OutboxCounts, OutboxEntry, OutboxState, SyncState};
 pub use pulled::CaseFilter;

@@ -111,7 +111,7 @@ impl Store {
         let now = self.now();
         self.write(|tx| {
             for h in photos {
-                if super::field::photo(tx, h)?.is_none() {
+                if super::photos::photo(tx, h)?.is_none() {
                     return Err(StoreError::invalid(
                         "photos",
                         format!("photo {h} was not saved on this device; take or pick it again"),

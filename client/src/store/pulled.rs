@@ -1,4 +1,4 @@
-//! Pulled data: what the server sends down (DESIGN.md §5) and the cursor that says how far.
+//! Pulled data: what the server sends down (docs/DESIGN.md §5) and the cursor that says how far.
 //!
 //! Each page of changes and its cursor are stored in one transaction, so a crash between the
 //! two cannot skip changes (cursor ahead of the data) or apply them twice with a stale cursor.
@@ -16,7 +16,8 @@ use yiwang_core::ids::{CaseId, DepartmentId, GridId, OrgUnitId, UserId};
 use yiwang_core::org::{Department, Grid, OrgUnit};
 use yiwang_core::sync::{Change, Entity, Record, RejectedOp};
 
-use super::field::{upsert_finding, upsert_photo, upsert_pulled_patrol};
+use super::field::{upsert_finding, upsert_pulled_patrol};
+use super::photos::upsert_photo;
 use super::{enum_col, enum_text, json_col, opt_ts_col, optional, ts, Result, Store, StoreError};
 
 /// Which pulled cases to list. The default lists all, most recently changed first.

@@ -122,7 +122,7 @@ pub enum RunOutcome {
     NeedsLogin,
 }
 
-/// Timings and sizes of the agent. The defaults are DESIGN.md §7's; tests shorten them.
+/// Timings and sizes of the agent. The defaults are docs/DESIGN.md §7's; tests shorten them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AgentConfig {
     /// Ops per push, at most [`MAX_PUSH_OPS`].

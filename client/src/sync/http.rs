@@ -17,7 +17,7 @@ use yiwang_core::sync::{
     ErrorBody, LoginRequest, LoginResponse, Op, PullResponse, PushRequest, PushResponse,
 };
 
-use super::tus::{MemoryUploads, UploadUrls};
+use super::upload_urls::{MemoryUploads, UploadUrls};
 use super::{Result, SyncError};
 
 /// The largest thumbnail taken from the server (its thumbnails are 320 px JPEGs of a few tens

@@ -1,4 +1,4 @@
-//! The sync agent: how the device's store meets the server (DESIGN.md §5, §7).
+//! The sync agent: how the device's store meets the server (docs/DESIGN.md §5, §7).
 //!
 //! - [`SyncClient`] speaks sync protocol v1 over HTTP: login, push, pull, and photo upload over
 //!   tus 1.0.0 (resumable, chunked, each chunk checksummed).
@@ -16,12 +16,14 @@
 mod agent;
 mod http;
 mod tus;
+mod upload_urls;
 
 pub use agent::{
     AgentConfig, Phase, Progress, RunOutcome, SyncAgent, SyncReport, Trigger, THUMBNAILS_PER_SYNC,
 };
 pub use http::{ClientConfig, SyncClient, MAX_THUMBNAIL_BYTES};
-pub use tus::{MemoryUploads, UploadOutcome, UploadUrls, CHUNK_BYTES};
+pub use tus::{UploadOutcome, CHUNK_BYTES};
+pub use upload_urls::{MemoryUploads, UploadUrls};
 
 use crate::store::StoreError;
 use yiwang_core::error::{ErrorCode, ReceivedCode};

@@ -4,15 +4,13 @@
 //!
 //! Resuming: the server keeps whatever part of a chunk arrived before a connection broke. After
 //! a failed PATCH the client asks `HEAD` for the server's offset and continues from there, so at
-//! most one chunk is sent twice. The upload URL of each photo is kept in an [`UploadUrls`]: in
+//! most one chunk is sent twice. The upload URL of each photo is kept in an `UploadUrls`: in
 //! memory by default, in the device store when the sync agent runs the client, so an upload
 //! resumes in a later sync and after the app was killed and started again. A URL the server
 //! forgot (expired after a day without progress) or of another server is dropped and the
 //! upload starts over.
 
-use std::collections::HashMap;
 use std::path::Path;
-use std::sync::Mutex;
 use yiwang_core::error::ErrorCode;
 
 use base64::Engine;
@@ -35,64 +33,6 @@ const STALL_PAUSE: std::time::Duration = std::time::Duration::from_millis(250);
 
 const TUS_RESUMABLE: &str = "Tus-Resumable";
 const TUS_VERSION: &str = "1.0.0";
-
-/// Where a client keeps the tus upload URL of each photo being uploaded.
-pub trait UploadUrls: Send + Sync {
-    fn get(&self, sha256: &PhotoHash) -> Option<String>;
-    fn put(&self, sha256: &PhotoHash, url: &str);
-    fn forget(&self, sha256: &PhotoHash);
-}
-
-/// Upload URLs for this process only.
-#[derive(Debug, Default)]
-pub struct MemoryUploads(Mutex<HashMap<PhotoHash, String>>);
-
-impl UploadUrls for MemoryUploads {
-    fn get(&self, sha256: &PhotoHash) -> Option<String> {
-        self.0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .get(sha256)
-            .cloned()
-    }
-
-    fn put(&self, sha256: &PhotoHash, url: &str) {
-        self.0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .insert(sha256.clone(), url.to_owned());
-    }
-
-    fn forget(&self, sha256: &PhotoHash) {
-        self.0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .remove(sha256);
-    }
-}
-
-/// The device store keeps the URL with the photo (`photos.upload_url`). A store error only
-/// costs the resume (the upload starts over), so it is logged, not raised.
-impl UploadUrls for crate::store::Store {
-    fn get(&self, sha256: &PhotoHash) -> Option<String> {
-        self.photo_upload_url(sha256).unwrap_or_else(|e| {
-            tracing::warn!(error = %e, "cannot read a photo's upload URL; starting over");
-            None
-        })
-    }
-
-    fn put(&self, sha256: &PhotoHash, url: &str) {
-        if let Err(e) = self.set_photo_upload_url(sha256, Some(url)) {
-            tracing::warn!(error = %e, "cannot keep a photo's upload URL");
-        }
-    }
-
-    fn forget(&self, sha256: &PhotoHash) {
-        if let Err(e) = self.set_photo_upload_url(sha256, None) {
-            tracing::warn!(error = %e, "cannot forget a photo's upload URL");
-        }
-    }
-}
 
 /// How an upload ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

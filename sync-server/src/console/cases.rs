@@ -10,6 +10,7 @@ use super::{
     Bound, CaseLabels, Named, QueryParams,
 };
 use crate::auth::AuthUser;
+use crate::limits::MAX_PAGE_SIZE;
 use crate::error::{ApiError, ApiResult, JsonBody};
 use crate::jurisdiction::viewer;
 use crate::state::{AppState, Reference};
@@ -36,8 +37,6 @@ use yiwang_core::sync::CaseActionData;
 use yiwang_core::sync::ErrorBody;
 use yiwang_core::workflow::{available_actions, can_see, decide};
 
-/// Largest page of the case list.
-pub const MAX_PAGE_SIZE: u64 = 200;
 pub const DEFAULT_PAGE_SIZE: u64 = 50;
 
 /// Query parameters that filter and order cases (the list and the exports).

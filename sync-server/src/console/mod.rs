@@ -1,8 +1,8 @@
-//! The console API (DESIGN.md §6): what the county's web console reads and does.
+//! The console API (docs/DESIGN.md §6): what the county's web console reads and does.
 //!
 //! - [`cases`]: the case list with its filters, a case's detail (finding, photos, timeline, chain
 //!   status, the actions the caller may take now), actions, and intake by an operator.
-//! - [`stats`]: the county's measures (DESIGN.md §4) by unit, department, category and day, and
+//! - [`stats`]: the county's measures (docs/DESIGN.md §4) by unit, department, category and day, and
 //!   patrol coverage for a day — computed from the ledger on every request, never stored.
 //! - [`exports`]: the case list as CSV (for Excel and WPS) and as GeoJSON.
 //! - [`admin`]: users, org units, grids ([`grids_geojson`] import) and categories; admins only.

@@ -1,4 +1,4 @@
-//! The county's figures (DESIGN.md §4) and patrol coverage, computed from the ledger on every
+//! The county's figures (docs/DESIGN.md §4) and patrol coverage, computed from the ledger on every
 //! request: the events of the cases the caller may see go through
 //! `yiwang_core::measures::{CaseFacts, Measures, breakdown}`, and the patrols of the caller's
 //! grids through `patrol_coverage`. Nothing here is stored, so a figure can never disagree with
@@ -146,7 +146,7 @@ pub struct StatsQuery {
     dimension: Option<String>,
 }
 
-/// `GET /api/v1/stats`: the DESIGN.md §4 measures over the cases the caller may see, broken
+/// `GET /api/v1/stats`: the docs/DESIGN.md §4 measures over the cases the caller may see, broken
 /// down by a dimension, with the daily intake/closure trend.
 #[utoipa::path(get, path = "/api/v1/stats", tag = "console", params(StatsQuery),
     responses((status = 200, body = StatsResponse), (status = 401, body = ErrorBody, description = "unauthenticated"),

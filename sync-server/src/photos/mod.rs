@@ -1,4 +1,4 @@
-//! Photos: evidence pictures, content-addressed by the SHA-256 of their file (DESIGN.md §3, §5).
+//! Photos: evidence pictures, content-addressed by the SHA-256 of their file (docs/DESIGN.md §3, §5).
 //!
 //! - [`tus`]: resumable uploads (tus 1.0.0) at `/api/v1/photos`; a photo is recorded only once
 //!   its whole-file hash matches and its bytes are a picture within [`decode`]'s limits.
@@ -9,8 +9,8 @@
 //!   to those who may see it ([`may_see`]): its uploaders, and whoever sees a finding that lists
 //!   it or a case whose events carry it. Content addressing makes them immutable, so they are
 //!   cached for a year (privately: the answer depends on who asks).
-//! - [`log_photo`]: the photo's metadata (`PhotoMeta`) in the pull log, scoped like the record
-//!   that shows it.
+//! - The photo's metadata reaches the pull log through `storage::photo_log::log_photo`, scoped
+//!   like the record that shows it.
 
 pub mod decode;
 pub mod store;
@@ -22,7 +22,7 @@ use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult};
 use crate::state::{AppState, Reference};
 use crate::storage::auth::StoredUser;
-use crate::storage::{LedgerTx, Scope, StorageError};
+use crate::storage::LedgerTx;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -32,9 +32,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tower_http::cors::{Any, CorsLayer};
 use yiwang_core::error::ErrorCode;
-use yiwang_core::field::PhotoMeta;
 use yiwang_core::ids::PhotoHash;
-use yiwang_core::sync::Entity;
 use yiwang_core::sync::ErrorBody;
 use yiwang_core::workflow::can_see;
 
@@ -81,67 +79,6 @@ fn cors() -> CorsLayer {
 /// The photo store of this server (the folder `data_dir/photos`).
 pub fn photo_store(state: &AppState) -> Arc<dyn PhotoStore> {
     Arc::new(LocalPhotoStore::new(state.settings.data_dir.join("photos")))
-}
-
-/// Logs a stored photo's metadata for pull. Its scope follows the record that shows it: the
-/// first finding listing it (that grid's community path and grid, and the departments of the
-/// finding's case), else the first case whose events carry it, else only its uploader until a
-/// record names it. The sync area calls this again when a finding (or case event) arrives for a
-/// photo stored before it, so the metadata reaches whoever sees that record. Returns the change
-/// sequence number, or `None` when the photo is not stored.
-pub fn log_photo(tx: &mut dyn LedgerTx, hash: &PhotoHash) -> crate::storage::Result<Option<i64>> {
-    let Some(photo) = tx.photo(hash)? else {
-        return Ok(None);
-    };
-    let findings = tx.photo_findings(hash)?;
-    let mut finding_id = photo.finding_id.clone();
-    let scope = if let Some(f) = findings.first() {
-        finding_id = Some(f.finding_id.clone());
-        let departments = match &f.case_id {
-            Some(c) => tx.case(c)?.map(|c| c.departments).unwrap_or_default(),
-            None => vec![],
-        };
-        Scope::Area {
-            path: f.unit_path.clone(),
-            grid: Some(f.grid_id.clone()),
-            departments,
-        }
-    } else {
-        let mut scope = Scope::User(photo.uploaded_by.clone());
-        for id in tx.photo_cases(hash)? {
-            let Some(case) = tx.case(&id)? else { continue };
-            let path = tx.unit_path(&case.origin_unit)?.ok_or_else(|| {
-                StorageError::Invalid(format!(
-                    "case {}: unknown unit {}",
-                    case.id, case.origin_unit
-                ))
-            })?;
-            scope = Scope::Area {
-                path,
-                grid: case.grid_id.clone(),
-                departments: case.departments.clone(),
-            };
-            break;
-        }
-        scope
-    };
-    let meta = PhotoMeta {
-        sha256: hash.clone(),
-        finding_id,
-        width: photo.width,
-        height: photo.height,
-        bytes: photo.bytes,
-        // The device keeps what EXIF said in its own records; the stored JPEG carries none.
-        taken_at: None,
-        exif_lat: None,
-        exif_lon: None,
-    };
-    Ok(Some(tx.record_change(
-        Entity::Photo,
-        hash.as_str(),
-        &scope,
-        &serde_json::to_value(&meta)?,
-    )?))
 }
 
 /// Whether `user` may fetch the photo: they uploaded it, or they see a finding that lists it

@@ -35,7 +35,7 @@
 
 use super::decode::{self, ImageRefusal, MAX_PHOTO_BYTES};
 use super::store::StoreError;
-use crate::app::REQUEST_TIMEOUT;
+use crate::limits::REQUEST_TIMEOUT;
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult};
 use crate::state::{AppState, Metrics};
@@ -877,7 +877,7 @@ async fn complete(
             }
             let new = tx.insert_photo(&record, &record.uploaded_by)?;
             if new {
-                super::log_photo(tx, &record.sha256)?;
+                crate::storage::photo_log::log_photo(tx, &record.sha256)?;
             }
             Ok(Some(new))
         })

@@ -10,11 +10,13 @@
 //! Transactions are synchronous closures run on tokio's blocking pool: both SQLite (rusqlite)
 //! and the workflow are synchronous, and it keeps the traits object-safe.
 
+pub mod audit;
 pub mod auth;
 pub mod cases;
 pub mod changes;
 pub mod console;
 pub mod org;
+pub mod photo_log;
 pub mod photos;
 pub mod sqlite;
 pub mod sync;

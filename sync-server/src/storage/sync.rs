@@ -106,7 +106,7 @@ pub trait SyncTx {
     fn finding(&mut self, id: &FindingId) -> Result<Option<Finding>>;
     /// Stores a new finding with its photo hashes and logs it for pull; `false` (and nothing
     /// written) when its id is already taken. (The metadata of its photos that have already
-    /// landed is re-logged by the caller through `crate::photos::log_photo`, which knows every
+    /// landed is re-logged by the caller through `crate::storage::photo_log::log_photo`, which knows every
     /// record that shows a photo.)
     fn insert_finding(&mut self, finding: &Finding, received_at: DateTime<Utc>) -> Result<bool>;
 }

@@ -1,4 +1,4 @@
-//! Applying a device's ops to the ledger (DESIGN.md §5): each op once, in order.
+//! Applying a device's ops to the ledger (docs/DESIGN.md §5): each op once, in order.
 //!
 //! For every op: an op id already in the `ops` table is answered `duplicate` with what it got the
 //! first time. Otherwise the op is checked and applied; what it wrote is kept only if it is
@@ -22,6 +22,7 @@
 //! workflow (`stale_state`) like any other refusal.
 
 use crate::casework;
+use crate::limits::{MAX_ID_CHARS, MAX_TRACK_POINTS};
 use crate::state::Reference;
 use crate::storage::auth::StoredUser;
 use crate::storage::changes::Scope;
@@ -40,10 +41,6 @@ use yiwang_core::sync::{
     PatrolStartData, PatrolTrackData, RejectedOp,
 };
 
-/// Longest op, entity or case id accepted (a UUIDv7 has 36 characters).
-pub const MAX_ID_CHARS: usize = 128;
-/// Most points in one `patrol.track` op (seven hours at one fix every five seconds).
-pub const MAX_TRACK_POINTS: usize = 5000;
 
 /// Why an op was refused: a stable code and a message for the worker.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -641,7 +638,7 @@ fn finding_create(
 /// Photos that landed before the record naming them become visible where that record is.
 fn log_photos(tx: &mut dyn LedgerTx, photos: &[PhotoHash]) -> Step {
     for h in photos {
-        crate::photos::log_photo(tx, h)?;
+        crate::storage::photo_log::log_photo(tx, h)?;
     }
     Ok(())
 }

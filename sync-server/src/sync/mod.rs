@@ -1,4 +1,4 @@
-//! Sync protocol v1 (DESIGN.md §5): push, pull, and the rejected ops.
+//! Sync protocol v1 (docs/DESIGN.md §5): push, pull, and the rejected ops.
 //!
 //! - `POST /api/v1/sync/push`: a device's ops, applied by [`apply_ops`] in one ledger write
 //!   transaction (one fsync for the whole batch); one result per op, in order.
@@ -13,6 +13,9 @@ pub mod cursor;
 pub use apply::{apply_ops, apply_ops_at_once, apply_ops_one_by_one};
 
 use crate::auth::AuthUser;
+use crate::limits::{
+    DEFAULT_PULL_LIMIT, DEFAULT_REJECTED_LIMIT, MAX_ID_CHARS, MAX_REJECTED_LIMIT,
+};
 use crate::error::{ApiError, ApiResult, JsonBody};
 use crate::state::{AppState, Metrics};
 use crate::storage::sync::RejectedFilter;
@@ -32,11 +35,6 @@ use yiwang_core::sync::{
     MAX_PUSH_OPS,
 };
 
-/// Changes in a pull page when the device does not say.
-pub const DEFAULT_PULL_LIMIT: u32 = 500;
-/// Rejected ops in a page when the caller does not say, and at most.
-pub const DEFAULT_REJECTED_LIMIT: u32 = 100;
-pub const MAX_REJECTED_LIMIT: u32 = 1000;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -102,13 +100,13 @@ fn screen(index: usize, raw: &RawValue) -> ApiResult<Screened> {
 
 fn check_op_id(index: usize, op_id: &str) -> ApiResult<()> {
     let chars = op_id.chars().count();
-    if op_id.trim().is_empty() || chars > apply::MAX_ID_CHARS || op_id.chars().any(char::is_control)
+    if op_id.trim().is_empty() || chars > MAX_ID_CHARS || op_id.chars().any(char::is_control)
     {
         return Err(ApiError::unprocessable(
             ErrorCode::InvalidBody,
             format!(
                 "ops[{index}]: op_id must have 1 to {} printable characters",
-                apply::MAX_ID_CHARS
+                MAX_ID_CHARS
             ),
         ));
     }

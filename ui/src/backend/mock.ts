@@ -2,7 +2,7 @@
 // drive. It keeps the facade's rules that the screens depend on (error codes, outbox states,
 // logout refusal, patrol_open, ≤ 9 photos, note required on a failed verification) so the UI
 // can be exercised without the Rust side. It is not a second implementation of the facade.
-import type { Backend } from './index'
+import type { Backend } from './backend'
 import { BackendError } from './errors'
 import { mockCategories, placeholderPhoto, toBase64 } from './mock-data'
 import { MAX_PHOTOS, validateFinding } from '@/logic/findingForm'

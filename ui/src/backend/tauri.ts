@@ -1,9 +1,9 @@
-// The Backend over Tauri commands. The ONLY module that imports @tauri-apps/* (STYLE.md).
+// The Backend over Tauri commands. The ONLY module that imports @tauri-apps/* (docs/STYLE.md).
 // Command names and argument keys are the contract's; Tauri maps camelCase keys to the Rust
 // commands' snake_case parameters.
 import { invoke } from '@tauri-apps/api/core'
 import { listen, type UnlistenFn } from '@tauri-apps/api/event'
-import type { Backend } from './index'
+import type { Backend } from './backend'
 import { BackendError } from './errors'
 import type { SyncView } from './types'
 

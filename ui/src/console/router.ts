@@ -1,4 +1,4 @@
-// Hash routes (console-contract.md). Every route but login needs a session; a route the role
+// Hash routes (listed in ui/README.md). Every route but login needs a session; a route the role
 // has no nav item for goes to the 403 page, as the server would refuse its data anyway.
 import { createRouter, createWebHashHistory } from 'vue-router'
 import { mayOpen, type NavItem } from '@/logic/console/roles'

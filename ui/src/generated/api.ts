@@ -446,7 +446,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * `GET /api/v1/stats`: the DESIGN.md §4 measures over the cases the caller may see, broken
+         * `GET /api/v1/stats`: the docs/DESIGN.md §4 measures over the cases the caller may see, broken
          *     down by a dimension, with the daily intake/closure trend.
          */
         get: operations["stats"];
@@ -533,7 +533,7 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /** @description What someone asked to do to a case, with the input they gave (DESIGN.md §4). */
+        /** @description What someone asked to do to a case, with the input they gave (docs/DESIGN.md §4). */
         Action: (components["schemas"]["NewCase"] & {
             /** @enum {string} */
             action: "report";
@@ -808,7 +808,7 @@ export interface components {
             total: number;
         };
         /**
-         * @description Where a case is in its life (DESIGN.md §4).
+         * @description Where a case is in its life (docs/DESIGN.md §4).
          * @enum {string}
          */
         CaseState: "pending" | "claimed" | "dispatched" | "in_progress" | "handled" | "verifying" | "closed";
@@ -1361,7 +1361,7 @@ export interface components {
             worker_name?: string | null;
         };
         /**
-         * @description The two patrol windows of a day (DESIGN.md §3): a day is covered when both have a patrol.
+         * @description The two patrol windows of a day (docs/DESIGN.md §3): a day is covered when both have a patrol.
          * @enum {string}
          */
         PatrolWindow: "morning" | "afternoon";
@@ -1418,7 +1418,7 @@ export interface components {
             ops: components["schemas"]["RejectedOp"][];
         };
         /**
-         * @description What a user does (DESIGN.md §1).
+         * @description What a user does (docs/DESIGN.md §1).
          * @enum {string}
          */
         Role: "grid_worker" | "community" | "township" | "center" | "department" | "leader" | "admin";

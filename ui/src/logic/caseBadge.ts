@@ -1,4 +1,4 @@
-// Case state badges: CaseState (core's enum, DESIGN.md §4) → label in the UI language and a Vant
+// Case state badges: CaseState (core's enum, docs/DESIGN.md §4) → label in the UI language and a Vant
 // tag type; plus the urgent, overdue / handled-late, urged (督办) and waiting marks a case card
 // carries. "Overdue" and "handled late" are core's deadline rule (`Case::deadline_status`), as
 // the console shows them.

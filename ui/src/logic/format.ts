@@ -1,5 +1,5 @@
 // Formatting for the worker screens. Times travel as UTC RFC 3339; the UI shows them in the
-// county's zone (Asia/Shanghai), whatever the device's own zone is (STYLE.md).
+// county's zone (Asia/Shanghai), whatever the device's own zone is (docs/STYLE.md).
 import type { Lang } from './caseBadge'
 
 export const TIME_ZONE = 'Asia/Shanghai'

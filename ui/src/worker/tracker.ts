@@ -35,7 +35,7 @@ function onFix(p: GeolocationPosition): void {
   geo.status = 'ok'
   geo.last = { lat, lon, accuracy: Number.isFinite(accuracy) ? accuracy : null, at: Date.now() }
   if (patrolId) {
-    // A zero-accuracy fix is what mock-location apps produce: mark it (DESIGN.md §7).
+    // A zero-accuracy fix is what mock-location apps produce: mark it (docs/DESIGN.md §7).
     pending.push({ t: new Date(p.timestamp || Date.now()).toISOString(), lat, lon,
       accuracy_m: geo.last.accuracy, mock: accuracy === 0 })
     if (pending.length >= FLUSH_POINTS) void flush()

@@ -1,4 +1,4 @@
-// What the console shows to each role (DESIGN.md §1). The server decides every request; the
+// What the console shows to each role (docs/DESIGN.md §1). The server decides every request; the
 // console only avoids drawing what the server would refuse.
 
 import { OPEN_QUEUE_ROUTE } from './filters'
@@ -11,7 +11,7 @@ export type NavItem = 'cases' | 'intake' | 'dashboard' | 'grids'
 
 /** `POST /api/v1/cases` takes these roles (the server's `intake` handler). */
 const INTAKE: readonly Role[] = ['community', 'township', 'center']
-/** Roles that may claim a pending case of their units (DESIGN.md §4 "claim"). */
+/** Roles that may claim a pending case of their units (docs/DESIGN.md §4 "claim"). */
 const CLAIM: readonly Role[] = ['community', 'township', 'center']
 /** Roles with grids below them (`/api/v1/org` lists none for a department). */
 const GRIDS: readonly Role[] = ['community', 'township', 'center', 'leader', 'admin']
@@ -36,7 +36,7 @@ export function canBatchClaim(role: string): boolean {
 
 /**
  * The actions a role may ever take, or `null` for "whatever the server lists". A leader reads
- * everything and urges (DESIGN.md §1): only 督办 and comments, whatever a stale list might say.
+ * everything and urges (docs/DESIGN.md §1): only 督办 and comments, whatever a stale list might say.
  */
 export function actionsFor(role: string): readonly string[] | null {
   return role === 'leader' ? ['supervise', 'comment'] : null

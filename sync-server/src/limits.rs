@@ -1,0 +1,21 @@
+//! The server's limits on what a request may ask: body sizes, time, ids, pages. One module with
+//! no dependencies of its own, so the HTTP layer, the error type and each area read the same
+//! numbers without importing one another.
+
+use std::time::Duration;
+
+/// Largest JSON body accepted (a push of 500 findings fits well within it).
+pub const MAX_JSON_BODY: usize = 8 * 1024 * 1024;
+/// A request that takes longer than this is answered 408 and its work abandoned.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+/// Longest op, entity or case id accepted (a UUIDv7 has 36 characters).
+pub const MAX_ID_CHARS: usize = 128;
+/// Most points in one `patrol.track` op (seven hours at one fix every five seconds).
+pub const MAX_TRACK_POINTS: usize = 5000;
+/// Changes in a pull page when the device does not say.
+pub const DEFAULT_PULL_LIMIT: u32 = 500;
+/// Rejected ops in a page when the caller does not say, and at the most.
+pub const DEFAULT_REJECTED_LIMIT: u32 = 100;
+pub const MAX_REJECTED_LIMIT: u32 = 1000;
+/// Most cases in one page of the console's list.
+pub const MAX_PAGE_SIZE: u64 = 200;

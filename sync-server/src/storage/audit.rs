@@ -1,0 +1,57 @@
+//! The ledger audit behind `verify-ledger`: every case's hash chain, and its row against the
+//! replay of its events. Backend-agnostic: it reads through [`LedgerTx`].
+
+use super::{LedgerTx, Result};
+use yiwang_core::case::{Case, CaseEvent};
+use yiwang_core::ids::CaseId;
+
+/// What `verify-ledger` found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LedgerCheck {
+    pub cases: usize,
+    pub events: usize,
+    /// Each failing case with the first thing wrong with it.
+    pub failures: Vec<(CaseId, String)>,
+}
+
+/// Checks every case of the ledger: its events chain (sequence, links, hashes) up to the head
+/// its row records, and replaying them gives exactly that row. A case whose stored JSON does
+/// not even read fails too, with the reason; the others are still checked.
+pub fn check_ledger(tx: &mut dyn LedgerTx) -> Result<LedgerCheck> {
+    let mut check = LedgerCheck::default();
+    for id in tx.case_ids()? {
+        check.cases += 1;
+        let problem = match (tx.case_events(&id), tx.case(&id)) {
+            (Err(e), _) => Some(format!("its events cannot be read: {e}")),
+            (_, Err(e)) => Some(format!("its case row cannot be read: {e}")),
+            (Ok(_), Ok(None)) => Some("its case row is missing".to_owned()),
+            (Ok(events), Ok(Some(case))) => {
+                check.events += events.len();
+                verify_case(&id, &events, &case)
+            }
+        };
+        if let Some(p) = problem {
+            check.failures.push((id, p));
+        }
+    }
+    Ok(check)
+}
+
+fn verify_case(
+    id: &CaseId,
+    events: &[CaseEvent],
+    case: &Case,
+) -> Option<String> {
+    let head = Some((case.version, case.head_hash.as_str()));
+    if let Err(e) = yiwang_core::ledger::verify_chain(id, events, head) {
+        return Some(e.to_string());
+    }
+    match Case::replay(events) {
+        Err(e) => Some(format!("its events do not replay: {e}")),
+        Ok(replayed) if replayed != *case => Some(
+            "the case row differs from the replay of its events: the row was edited".to_owned(),
+        ),
+        Ok(_) => None,
+    }
+}
+
