@@ -1,0 +1,154 @@
+//! The real `yiwang-server` binary, for tests that kill it and start it again.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use tokio::process::{Child, Command};
+
+/// The server binary built beside this test (a workspace `cargo test` builds it).
+pub fn server_bin() -> PathBuf {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let exe = std::env::current_exe().expect("the test knows its own path");
+        let bin = exe
+            .parent()
+            .and_then(Path::parent)
+            .expect("the test runs from target/<profile>/deps")
+            .join(format!("yiwang-server{}", std::env::consts::EXE_SUFFIX));
+        assert!(
+            bin.is_file(),
+            "the server binary {} is missing: run `cargo build -p yiwang-server` (a workspace \
+             `cargo test` builds it)",
+            bin.display()
+        );
+        bin
+    })
+    .clone()
+}
+
+/// A port nobody listens on now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("a free port")
+        .local_addr()
+        .expect("a bound address")
+        .port()
+}
+
+/// `yiwang-server serve` on one data folder and one port, restarted there after each kill.
+pub struct ServerProcess {
+    pub dir: PathBuf,
+    pub port: u16,
+    child: Option<Child>,
+    pub http: reqwest::Client,
+    /// Extra arguments after `serve` (a `--database`, …).
+    pub args: Vec<String>,
+}
+
+impl ServerProcess {
+    /// A server for the ledger and photos in `dir`, on a free port (not started yet).
+    pub fn new(dir: &Path) -> ServerProcess {
+        ServerProcess {
+            dir: dir.to_path_buf(),
+            port: free_port(),
+            child: None,
+            http: reqwest::Client::new(),
+            args: vec![],
+        }
+    }
+
+    pub fn base(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    pub fn is_running(&self) -> bool {
+        self.child.is_some()
+    }
+
+    /// Starts the binary and waits (at most 30 s) until `/healthz` answers 200.
+    pub async fn start(&mut self) {
+        assert!(self.child.is_none(), "one server at a time");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let child = Command::new(server_bin())
+            .args(["serve", "--data-dir"])
+            .arg(&self.dir)
+            .args(["--listen", &format!("127.0.0.1:{}", self.port)])
+            .args(&self.args)
+            .env_remove("YIWANG_DATABASE_URL")
+            .env_remove("YIWANG_DATA_DIR")
+            .env_remove("YIWANG_LISTEN")
+            .env("RUST_LOG", "error")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("the server binary starts");
+        self.child = Some(child);
+        loop {
+            if let Ok(r) = self
+                .http
+                .get(format!("{}/healthz", self.base()))
+                .send()
+                .await
+            {
+                if r.status() == 200 {
+                    return;
+                }
+            }
+            let exited = self
+                .child
+                .as_mut()
+                .expect("the server was started")
+                .try_wait()
+                .expect("the server's status");
+            assert!(exited.is_none(), "the server exited at start: {exited:?}");
+            assert!(Instant::now() < deadline, "the server answers /healthz");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// SIGKILL, no warning.
+    pub async fn kill9(&mut self) {
+        let mut child = self.child.take().expect("a server runs");
+        child.start_kill().expect("SIGKILL reaches the server");
+        child.wait().await.expect("the killed server is reaped");
+    }
+
+    /// SIGTERM, and the server shuts down gracefully (SIGKILL if it takes over 10 s).
+    pub async fn stop(&mut self) {
+        let mut child = self.child.take().expect("a server runs");
+        let pid = child.id().expect("the server is running");
+        let sent = std::process::Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .is_ok_and(|s| s.success());
+        if !sent
+            || tokio::time::timeout(Duration::from_secs(10), child.wait())
+                .await
+                .is_err()
+        {
+            child.start_kill().expect("SIGKILL reaches the server");
+            child.wait().await.expect("the server is reaped");
+        }
+    }
+
+    /// Signs `username` in with `password` from device `dev-{username}`: the token.
+    pub async fn login(&self, username: &str, password: &str) -> String {
+        let r = self
+            .http
+            .post(format!("{}/api/v1/auth/login", self.base()))
+            .json(&serde_json::json!({
+                "username": username, "password": password,
+                "device_id": format!("dev-{username}"), "device_name": "test"
+            }))
+            .send()
+            .await
+            .expect("the server answers the login");
+        let status = r.status();
+        let body: serde_json::Value = r.json().await.expect("the login answers JSON");
+        assert_eq!(status, 200, "{username} signs in: {body}");
+        body["token"].as_str().expect("a token").to_owned()
+    }
+}
