@@ -1,9 +1,7 @@
 //! Sign-in, tokens and throttling on a real listener.
 
-mod common;
-
-use common::{error_code, TestServer, PASSWORD};
 use serde_json::json;
+use yiwang_tests::kit::{error_code, TestServer, PASSWORD};
 
 fn login_body(user: &str, password: &str) -> serde_json::Value {
     json!({"username": user, "password": password, "device_id": "d1", "device_name": "华为 Mate"})

@@ -8,12 +8,10 @@
 //!
 //! The matrix is data: [`PROBES`] lists the endpoints (one line each), [`ROWS`] the users.
 
-mod common;
-
-use common::{error_code, TestServer};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use yiwang_core::ids::CaseId;
+use yiwang_tests::kit::{error_code, TestServer};
 
 const GRID_A: &str = "210882001001-01";
 const GRID_B: &str = "210882002002-02";

@@ -2,22 +2,13 @@
 //! hashed assets with their cache headers, the console's own paths, and the API keeping
 //! priority with JSON 404s in our envelope. Without a built console, `/` says how to build it.
 
-mod common;
+use yiwang_server::app::{ConsoleFiles, IMMUTABLE, NO_CACHE};
+use yiwang_tests::kit::{server_bin, TestServer};
 
-use common::TestServer;
-use yiwang_server::app::{app_with_console, ConsoleFiles, IMMUTABLE, NO_CACHE};
+use crate::common::serve_console;
 
 const INDEX: &str = "<!doctype html><html><body><div id=\"app\"></div><script type=\"module\" src=\"./assets/console-AbC123xy.js\"></script></body></html>";
 const SCRIPT: &str = "console.log('yiwang console')";
-
-/// Serves `s`'s state with the console in `dir` on a second listener; returns its base URL.
-async fn serve_console(s: &TestServer, console: Option<ConsoleFiles>) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let app = app_with_console(s.state.clone(), console);
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    format!("http://{addr}")
-}
 
 fn header(r: &reqwest::Response, name: &str) -> String {
     r.headers()
@@ -156,10 +147,11 @@ async fn without_a_built_console_the_home_page_says_how_to_build_it() {
 
 /// Runs `yiwang-server serve` on port 0 over `data`, with `console` given as the flag or the
 /// environment variable; returns the process and the base URL it printed, and everything it
-/// printed until then.
+/// printed until then. The binary is the kit's [`server_bin`] (a lone `cargo test -p
+/// yiwang-tests` needs `cargo build -p yiwang-server` first, and says so).
 fn serve_cli(data: &std::path::Path, console: ConsoleArg<'_>) -> (ChildGuard, String, String) {
     use std::io::BufRead as _;
-    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_yiwang-server"));
+    let mut c = std::process::Command::new(server_bin());
     c.arg("serve")
         .arg("--data-dir")
         .arg(data)

@@ -4,18 +4,15 @@
 //! at once (an op refused after it wrote, an op id repeated within the push), it leaves nothing
 //! behind and the push still ends as the one-by-one way ends it.
 
-mod common;
-
+use crate::common::{W1_GRID, W2_GRID};
 use chrono::{DateTime, Utc};
-use common::TestServer;
 use serde_json::{json, Value};
-use yiwang_core::ids::{DeviceId, OpId};
+use yiwang_core::ids::DeviceId;
 use yiwang_core::sync::{Op, OpResult, OpStatus, OpType};
 use yiwang_server::storage::auth::StoredUser;
 use yiwang_server::sync::{apply_ops, apply_ops_at_once, apply_ops_one_by_one};
+use yiwang_tests::kit::{ops, t0, TestServer};
 
-const W1_GRID: &str = "210882001001-01";
-const W2_GRID: &str = "210882001001-02";
 const WORKER: &str = "worker-0001";
 
 fn id(tag: &str) -> String {
@@ -23,22 +20,20 @@ fn id(tag: &str) -> String {
     format!("0190a000-0000-7000-8000-{:0>12}", tag)
 }
 
+/// The kit's op ([`ops::op`]) under the fixed op id `id(n)`, as the server takes it.
 fn op(n: &str, kind: OpType, entity: &str, data: Value) -> Op {
-    Op {
-        op_id: OpId::new(id(n)),
-        op_type: kind,
-        entity_id: entity.to_owned(),
-        at: "2026-11-26T01:05:00Z".parse().unwrap(),
-        data,
-    }
+    let kind = serde_json::to_value(kind).expect("an op type is JSON");
+    let mut wire = ops::op(kind.as_str().expect("an op type is a string"), entity, data);
+    wire["op_id"] = json!(id(n));
+    serde_json::from_value(wire).expect("a kit op is an Op")
 }
 
+/// A note ([`ops::finding_data`], without a case) with `extra` fields set over it.
 fn finding(n: &str, entity: &str, grid: &str, extra: Value) -> Op {
-    let mut data = json!({
-        "grid_id": grid, "category_code": "01.01", "description": "井盖缺失，行人有坠落危险",
-        "lat": 40.615, "lon": 122.504, "accuracy_m": 6.0, "observed_at": "2026-11-26T01:10:00Z",
-        "disposition": "note", "photos": []
-    });
+    let mut data = ops::finding_data(grid, "note", None);
+    data.as_object_mut()
+        .expect("finding data is an object")
+        .remove("case_id");
     for (k, v) in extra.as_object().unwrap() {
         data[k] = v.clone();
     }
@@ -134,7 +129,7 @@ fn mixed_batch() -> Vec<Op> {
 }
 
 fn now() -> DateTime<Utc> {
-    TestServer::t0() + chrono::Duration::minutes(30)
+    t0() + chrono::Duration::minutes(30)
 }
 
 fn worker(s: &TestServer) -> StoredUser {

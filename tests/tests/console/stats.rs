@@ -1,0 +1,227 @@
+//! Stats recomputed from the ledger every time, and the patrol coverage of each grid.
+
+use chrono::Duration;
+use serde_json::json;
+use yiwang_tests::kit::{error_code, TestServer};
+
+use crate::common::{act_ok, hotline, intake, put_patrol, G1, G2, G5};
+
+#[tokio::test]
+async fn stats_are_recomputed_from_the_ledger_every_time() {
+    let s = TestServer::start().await;
+    let c1 = s.login("community-001").await;
+    let c3 = s.login("community-003").await;
+    let center = s.login("center").await;
+    let grids_and_ops = [(G1, &c1), (G2, &c1), (G5, &c3), (G1, &c1), (G5, &c3)];
+    let mut ids = vec![];
+    for (i, (grid, op)) in grids_and_ops.iter().enumerate() {
+        let c = intake(&s, op, hotline(grid, "03.01", &format!("暴露垃圾{i}"))).await;
+        ids.push((c["id"].as_str().unwrap().to_owned(), (*op).clone()));
+    }
+    // Close two on the spot at the community; reject one as not a case (不予立案).
+    s.advance(Duration::hours(1));
+    for (id, op) in &ids[..2] {
+        act_ok(&s, op, id, json!({"action": "claim"})).await;
+        act_ok(&s, op, id, json!({"action": "resolve", "note": "已清理"})).await;
+        act_ok(&s, op, id, json!({"action": "close"})).await;
+    }
+    act_ok(
+        &s,
+        &ids[4].1,
+        &ids[4].0,
+        json!({"action": "reject_invalid", "note": "重复来电"}),
+    )
+    .await;
+    s.advance(Duration::minutes(1));
+
+    let st = s
+        .get_json(&center, "/api/v1/stats?dimension=township")
+        .await;
+    // The recount: read the list and count by hand.
+    let list = s.get_json(&center, "/api/v1/cases?page_size=200").await;
+    let items = list["items"].as_array().unwrap();
+    let resolved = items
+        .iter()
+        .filter(|c| c["state"] == "closed" && c["outcome"] == "resolved")
+        .count();
+    let invalid = items.iter().filter(|c| c["outcome"] == "invalid").count();
+    assert_eq!((resolved, invalid), (2, 1), "the recount itself");
+    assert_eq!(
+        st["total"]["reported"],
+        items.len(),
+        "every case reported in the period"
+    );
+    assert_eq!(
+        st["total"]["intake"],
+        items.len() - invalid,
+        "intake leaves out the case rejected as invalid"
+    );
+    assert_eq!(st["total"]["closed"], resolved, "closed equals the recount");
+    assert_eq!(
+        st["total"]["closure_rate"], 1.0,
+        "nothing else fell due yet"
+    );
+    let rows = st["breakdown"].as_array().unwrap();
+    let keys: Vec<&str> = rows.iter().map(|r| r["key"].as_str().unwrap()).collect();
+    assert_eq!(
+        keys,
+        ["210882001", "210882002"],
+        "one row per township with cases"
+    );
+    assert_eq!(rows[0]["name"], "街道1");
+    assert_eq!(
+        (
+            rows[0]["measures"]["intake"].clone(),
+            rows[1]["measures"]["intake"].clone()
+        ),
+        (json!(3), json!(1)),
+        "township 1 lodged three cases, township 2 one real one"
+    );
+    let by_day = st["by_day"].as_array().unwrap();
+    assert_eq!(
+        by_day.len(),
+        31,
+        "a row for every local day of the default 30-day period"
+    );
+    let sum = |k: &str| by_day.iter().map(|d| d[k].as_u64().unwrap()).sum::<u64>();
+    assert_eq!(sum("intake"), 4, "the trend adds up to the intake");
+    assert_eq!(sum("closed"), 2, "and to the closures");
+    assert_eq!(by_day.last().unwrap()["date"], "2026-11-26", "ending today");
+
+    // The ledger moves; the figures move with it.
+    act_ok(&s, &ids[2].1, &ids[2].0, json!({"action": "claim"})).await;
+    act_ok(&s, &ids[2].1, &ids[2].0, json!({"action": "resolve"})).await;
+    act_ok(&s, &ids[2].1, &ids[2].0, json!({"action": "close"})).await;
+    s.advance(Duration::minutes(1));
+    let st = s.get_json(&center, "/api/v1/stats").await;
+    assert_eq!(st["total"]["closed"], 3, "a third closure shows at once");
+    assert_eq!(st["breakdown"], json!([]), "no dimension, no breakdown");
+
+    let mine = s.get_json(&c3, "/api/v1/stats?dimension=grid").await;
+    assert_eq!(
+        mine["total"]["reported"], 2,
+        "community-003 counts only its own two cases"
+    );
+    let keys: Vec<&str> = mine["breakdown"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(keys, [G5], "and only its own grid");
+
+    let later = s
+        .get_json(&center, "/api/v1/stats?from=2026-11-27&to=2026-11-28")
+        .await;
+    assert_eq!(
+        later["total"]["reported"], 0,
+        "nothing was reported the next day"
+    );
+    for dim in [
+        "community",
+        "grid",
+        "department",
+        "category",
+        "category_class",
+    ] {
+        s.get_json(&center, &format!("/api/v1/stats?dimension={dim}"))
+            .await;
+    }
+    for q in [
+        "dimension=weather",
+        "from=2026-11-27&to=2026-11-26",
+        "from=2020-01-01&to=2026-01-01",
+    ] {
+        let r = s.get(&center, &format!("/api/v1/stats?{q}")).await;
+        assert_eq!(r.status(), 400, "{q} is refused");
+        assert_eq!(error_code(r).await, "invalid_query");
+    }
+}
+
+#[tokio::test]
+async fn coverage_counts_both_patrol_windows_per_grid() {
+    let s = TestServer::start().await;
+    // (grid, worker, start UTC): 09:30 and 14:00 Beijing cover G1; G2 has a morning only; a
+    // 21:00 patrol is in neither window; yesterday's afternoon does not count today.
+    let patrols = [
+        ("p1", G1, "worker-0001", "2026-11-26T01:30:00.000000Z"),
+        ("p2", G1, "worker-0001", "2026-11-26T06:00:00.000000Z"),
+        ("p3", G2, "worker-0002", "2026-11-26T02:00:00.000000Z"),
+        ("p4", G5, "worker-0005", "2026-11-26T13:00:00.000000Z"),
+        ("p5", G2, "worker-0002", "2026-11-25T06:00:00.000000Z"),
+    ];
+    for (id, grid, worker, at) in patrols {
+        put_patrol(&s, id, grid, worker, at, None);
+    }
+    let center = s.login("center").await;
+    let c = s
+        .get_json(&center, "/api/v1/coverage?date=2026-11-26")
+        .await;
+    assert_eq!(
+        (
+            c["grids"].clone(),
+            c["covered"].clone(),
+            c["partial"].clone(),
+            c["none"].clone()
+        ),
+        (json!(8), json!(1), json!(1), json!(6)),
+        "one grid covered, one half, six not at all"
+    );
+    assert_eq!(c["rate"], 0.125, "巡查率 = 1 of 8");
+    let row = c["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["grid_id"] == G1)
+        .unwrap();
+    assert_eq!(row["windows"], 2);
+    assert_eq!(
+        row["worker_name"], "网格员0001",
+        "the row names the grid's worker"
+    );
+    assert_eq!(row["township_name"], "街道1");
+    let t1 = &c["by_township"][0];
+    assert_eq!(
+        (
+            t1["id"].clone(),
+            t1["grids"].clone(),
+            t1["covered"].clone(),
+            t1["partial"].clone()
+        ),
+        (json!("210882001"), json!(4), json!(1), json!(1)),
+        "township 1 holds both patrolled grids"
+    );
+    assert_eq!(c["by_community"].as_array().unwrap().len(), 4);
+    let today = s.get_json(&center, "/api/v1/coverage").await;
+    assert_eq!(
+        today["date"], "2026-11-26",
+        "the default day is today, Beijing time"
+    );
+    assert_eq!(today["covered"], 1);
+    let yesterday = s
+        .get_json(&center, "/api/v1/coverage?date=2026-11-25")
+        .await;
+    assert_eq!(
+        yesterday["partial"], 1,
+        "yesterday G2 had its afternoon patrol"
+    );
+
+    let scoped = [
+        ("community-001", 2, 1),
+        ("worker-0002", 1, 0),
+        ("township-02", 4, 0),
+        ("dept-01", 0, 0),
+    ];
+    for (user, grids, covered) in scoped {
+        let token = s.login(user).await;
+        let c = s.get_json(&token, "/api/v1/coverage?date=2026-11-26").await;
+        assert_eq!(
+            (c["grids"].as_u64().unwrap(), c["covered"].as_u64().unwrap()),
+            (grids, covered),
+            "{user} sees the coverage of their own grids only"
+        );
+    }
+    let r = s.get(&center, "/api/v1/coverage?date=26.11.2026").await;
+    assert_eq!(r.status(), 400, "a date is YYYY-MM-DD");
+    assert_eq!(error_code(r).await, "invalid_query");
+}

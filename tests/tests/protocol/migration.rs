@@ -1,0 +1,133 @@
+//! A ledger written before the lean change log (migration 0002), opened by this build.
+
+use crate::common::{applied, case_in_verifying, count, db, outcomes, pull_all, push, W1_GRID};
+use yiwang_core::sync::Entity;
+use yiwang_tests::kit::ops::{finding, new_id, patrol_start, patrol_track};
+use yiwang_tests::kit::TestServer;
+
+/// Migration 0002 on a ledger written before it: the change log's copies of findings are dropped
+/// (pulls read them from `findings`), every seq and the AUTOINCREMENT high-water mark survive,
+/// and every pull answers exactly what it answered before.
+#[tokio::test]
+async fn a_ledger_from_before_the_lean_change_log_migrates_and_pulls_the_same() {
+    let s = TestServer::start().await;
+    let w1 = s.login("worker-0001").await;
+    let patrol = new_id();
+    let note = new_id();
+    let r = push(
+        &s,
+        &w1,
+        "worker-0001",
+        &[
+            patrol_start(&patrol, W1_GRID),
+            patrol_track(&patrol, 3),
+            finding(&note, W1_GRID, "note", None),
+        ],
+    )
+    .await;
+    assert_eq!(outcomes(&r), applied(3));
+    // A case worked through to verification: cases and case events in the log too.
+    case_in_verifying(&s, "worker-0001", W1_GRID, "township-01").await;
+    let viewers = ["worker-0001", "township-01", "center", "leader"];
+    let mut before = vec![];
+    for who in viewers {
+        let t = s.login(who).await;
+        before.push(pull_all(&s, &t, 7).await.0);
+    }
+    assert!(
+        before[0]
+            .iter()
+            .filter(|c| c.entity == Entity::Finding)
+            .count()
+            >= 2,
+        "the worker pulls both findings"
+    );
+
+    // The same ledger as a version-1 server left it: findings copied into the log, the old
+    // indexes, user_version 1, and a high-water mark above the newest row (a replaced row).
+    let old = tempfile::tempdir().unwrap();
+    let old_file = old.path().join("ledger.sqlite");
+    db(&s)
+        .execute("VACUUM INTO ?1", [old_file.to_str().unwrap()])
+        .unwrap();
+    let mark: i64 = {
+        let c = rusqlite::Connection::open(&old_file).unwrap();
+        c.execute_batch(
+            "UPDATE changes SET data = (SELECT f.data FROM findings f WHERE f.id = changes.id)
+                 WHERE entity = 'finding' AND data IS NULL;
+             DROP INDEX findings_case;
+             CREATE INDEX findings_case ON findings(case_id);
+             CREATE INDEX ops_user ON ops(user_id);
+             UPDATE sqlite_sequence SET seq = seq + 5 WHERE name = 'changes';
+             PRAGMA user_version = 1;",
+        )
+        .unwrap();
+        let copied: i64 = c
+            .query_row(
+                "SELECT count(*) FROM changes WHERE entity = 'finding' AND data IS NOT NULL",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert!(copied >= 2, "the old form copies findings into the log");
+        c.query_row(
+            "SELECT seq FROM sqlite_sequence WHERE name = 'changes'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+
+    // A server of this build opens it: the migration runs.
+    let m = TestServer::over(old, s.seeded.clone()).await;
+    assert_eq!(count(&m, "PRAGMA user_version"), 2, "migrated to version 2");
+    assert_eq!(
+        count(
+            &m,
+            "SELECT count(*) FROM changes WHERE entity = 'finding' AND data IS NOT NULL"
+        ),
+        0,
+        "no finding is copied into the log any more"
+    );
+    assert_eq!(
+        count(
+            &m,
+            "SELECT count(*) FROM sqlite_master WHERE name IN ('ops_user', 'changes_next')"
+        ),
+        0,
+        "the old index and the rebuild's table are gone"
+    );
+    assert_eq!(
+        count(&m, "SELECT seq FROM sqlite_sequence WHERE name = 'changes'"),
+        mark,
+        "the high-water mark survives the rebuild"
+    );
+
+    // Every viewer pulls exactly what it pulled before, seqs included (signing in logs nothing
+    // a pull returns, so the lists compare whole).
+    for (who, was) in viewers.iter().zip(&before) {
+        let t = m.login(who).await;
+        let (now, _) = pull_all(&m, &t, 7).await;
+        assert_eq!(
+            serde_json::to_value(&now).unwrap(),
+            serde_json::to_value(was).unwrap(),
+            "{who} pulls the same changes after the migration"
+        );
+    }
+
+    // The next record logged gets a seq above the mark, never one handed out before.
+    let w1 = m.login("worker-0001").await;
+    let r = push(
+        &m,
+        &w1,
+        "worker-0001",
+        &[finding(&new_id(), W1_GRID, "note", None)],
+    )
+    .await;
+    assert_eq!(outcomes(&r), applied(1));
+    assert!(
+        r.results[0].seq.is_some_and(|seq| seq > mark),
+        "a new finding is logged above the mark {mark}: {:?}",
+        r.results[0]
+    );
+}
