@@ -8,8 +8,7 @@ use rusqlite::{params, Connection, Row, Transaction};
 use serde::{Deserialize, Serialize};
 use yiwang_core::category::CategoryTree;
 use yiwang_core::field::{
-    is_accuracy, is_wgs84, Disposition, Finding, FindingDraft, Patrol, PatrolWindows,
-    TrackPoint,
+    is_accuracy, is_wgs84, Disposition, Finding, FindingDraft, Patrol, PatrolWindows, TrackPoint,
 };
 use yiwang_core::ids::{
     CaseId, CategoryCode, FindingId, GridId, OpId, PatrolId, PhotoHash, UserId,

@@ -42,9 +42,9 @@ use yiwang_core::sync::OpType;
 
 pub use error::{Result, StoreError};
 pub use field::{FindingFilter, FindingRow, PatrolRow};
-pub use photos::{PhotoRow, Pruned, UploadState};
 pub use local::LocalLogin;
 pub use outbox::{AckSummary, OutboxCounts, OutboxEntry, OutboxState, SyncState};
+pub use photos::{PhotoRow, Pruned, UploadState};
 pub use pulled::CaseFilter;
 pub use session::{Device, Session};
 
