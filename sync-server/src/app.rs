@@ -26,13 +26,12 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use yiwang_core::sync::ErrorBody;
 
-
 #[derive(OpenApi)]
 #[openapi(
     // The tus routes are plain axum routes (tus needs its own middleware); listed here by hand.
     paths(
-        crate::photos::tus::create, crate::photos::tus::status, crate::photos::tus::patch,
-        crate::photos::tus::terminate, crate::photos::photo_exists, crate::photos::photo,
+        crate::photos::tus::create::create, crate::photos::tus::create::status,
+        crate::photos::tus::patch::patch, crate::photos::tus::create::terminate, crate::photos::photo_exists, crate::photos::photo,
         crate::photos::thumbnail
     ),
     info(title = "Yiwang county ledger", description = "Sync protocol v1, photos (tus 1.0.0), console API."),

@@ -8,7 +8,8 @@
 
 use super::grids_geojson::{self, ImportRefused, ImportSummary};
 use super::org::{GridView, UnitView};
-use super::{invalid_input, read, write, QueryParams};
+use super::query::{invalid_input, QueryParams};
+use super::tx::{read, write};
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult, JsonBody};
 use crate::state::AppState;

@@ -7,7 +7,10 @@
 //! quoted with `'` (a description beginning with `=` must not run in the reader's spreadsheet).
 
 use super::cases::{all_matching, CaseSummary, FilterSpec, FILTER_PARAMS};
-use super::{local_day, local_text, read, state_label, CaseLabels, QueryParams};
+use super::labels::{state_label, CaseLabels};
+use super::query::QueryParams;
+use super::time::{local_day, local_text};
+use super::tx::read;
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -70,7 +73,8 @@ fn cell(text: &str) -> String {
 
 fn csv_row(s: &CaseSummary) -> [String; 15] {
     let l: &CaseLabels = &s.labels;
-    let name = |n: &Option<super::Named>| n.as_ref().map(|n| cell(&n.name)).unwrap_or_default();
+    let name =
+        |n: &Option<super::labels::Named>| n.as_ref().map(|n| cell(&n.name)).unwrap_or_default();
     [
         s.id.0.clone(),
         state_label(s.state).to_owned(),

@@ -6,7 +6,8 @@
 //! the mean time to close to the closed cases it averages over. The console tests check, on a
 //! history with every kind of case, that each figure's list is as long as the figure.
 
-use super::{invalid_query, parse_time, Bound, QueryParams};
+use super::query::{invalid_query, QueryParams};
+use super::time::{parse_time, Bound};
 use crate::error::ApiResult;
 use chrono::{DateTime, Duration, Utc};
 use yiwang_core::case::{CaseState, Rating};

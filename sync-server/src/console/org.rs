@@ -3,7 +3,8 @@
 //! a unit's grids below it, none for a department). Polygons are left out unless asked for:
 //! the reference county's 1,798 polygons are most of the payload and a list page needs none.
 
-use super::{read, QueryParams};
+use super::query::QueryParams;
+use super::tx::read;
 use crate::auth::AuthUser;
 use crate::error::ApiResult;
 use crate::state::AppState;

@@ -6,8 +6,11 @@
 //! for a department). A grid or patrol outside it is 403 `out_of_jurisdiction`; one that does not
 //! exist is 404. Days are Beijing-time days; a patrol counts for the window its start falls in.
 
-use super::{invalid_query, local_day, local_midnight, out_of_jurisdiction, parse_day, read};
-use super::{Named, QueryParams};
+use super::labels::Named;
+use super::query::invalid_query;
+use super::query::QueryParams;
+use super::time::{local_day, local_midnight, parse_day};
+use super::tx::{out_of_jurisdiction, read};
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult};
 use crate::state::{AppState, Reference};

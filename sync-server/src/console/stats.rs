@@ -5,7 +5,9 @@
 //! the ledger it summarises.
 
 use super::figures::{parse_dimension, period_of};
-use super::{invalid_query, local_day, local_midnight, parse_day, read, QueryParams};
+use super::query::{invalid_query, QueryParams};
+use super::time::{local_day, local_midnight, parse_day};
+use super::tx::read;
 use crate::auth::AuthUser;
 use crate::error::ApiResult;
 use crate::jurisdiction::viewer;

@@ -37,11 +37,7 @@ pub fn check_ledger(tx: &mut dyn LedgerTx) -> Result<LedgerCheck> {
     Ok(check)
 }
 
-fn verify_case(
-    id: &CaseId,
-    events: &[CaseEvent],
-    case: &Case,
-) -> Option<String> {
+fn verify_case(id: &CaseId, events: &[CaseEvent], case: &Case) -> Option<String> {
     let head = Some((case.version, case.head_hash.as_str()));
     if let Err(e) = yiwang_core::ledger::verify_chain(id, events, head) {
         return Some(e.to_string());
@@ -54,4 +50,3 @@ fn verify_case(
         Ok(_) => None,
     }
 }
-

@@ -68,4 +68,3 @@ pub fn log_photo(tx: &mut dyn LedgerTx, hash: &PhotoHash) -> Result<Option<i64>>
         &serde_json::to_value(&meta)?,
     )?))
 }
-

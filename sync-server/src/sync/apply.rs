@@ -41,7 +41,6 @@ use yiwang_core::sync::{
     PatrolStartData, PatrolTrackData, RejectedOp,
 };
 
-
 /// Why an op was refused: a stable code and a message for the worker.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpRefusal {

@@ -13,10 +13,8 @@ pub mod cursor;
 pub use apply::{apply_ops, apply_ops_at_once, apply_ops_one_by_one};
 
 use crate::auth::AuthUser;
-use crate::limits::{
-    DEFAULT_PULL_LIMIT, DEFAULT_REJECTED_LIMIT, MAX_ID_CHARS, MAX_REJECTED_LIMIT,
-};
 use crate::error::{ApiError, ApiResult, JsonBody};
+use crate::limits::{DEFAULT_PULL_LIMIT, DEFAULT_REJECTED_LIMIT, MAX_ID_CHARS, MAX_REJECTED_LIMIT};
 use crate::state::{AppState, Metrics};
 use crate::storage::sync::RejectedFilter;
 use crate::storage::StorageError;
@@ -34,7 +32,6 @@ use yiwang_core::sync::{
     Op, OpResult, OpStatus, PullResponse, PushRequest, PushResponse, RejectedOp, MAX_PULL_LIMIT,
     MAX_PUSH_OPS,
 };
-
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -100,8 +97,7 @@ fn screen(index: usize, raw: &RawValue) -> ApiResult<Screened> {
 
 fn check_op_id(index: usize, op_id: &str) -> ApiResult<()> {
     let chars = op_id.chars().count();
-    if op_id.trim().is_empty() || chars > MAX_ID_CHARS || op_id.chars().any(char::is_control)
-    {
+    if op_id.trim().is_empty() || chars > MAX_ID_CHARS || op_id.chars().any(char::is_control) {
         return Err(ApiError::unprocessable(
             ErrorCode::InvalidBody,
             format!(

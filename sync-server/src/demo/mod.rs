@@ -1,0 +1,191 @@
+//! The reference county (docs/DESIGN.md §8), for demos and benchmarks.
+//!
+//! [`reference_plan`] draws the county the system was first described for: 17 townships and
+//! streets, 283 villages and communities, 1,798 grids (1,480 urban-rural, 69 school, 249
+//! enterprise) tiled as rectangles around 40.63 N 122.50 E. [`seed_history`] then gives it a
+//! past: about eleven thousand cases over ninety days, each one driven through the real workflow
+//! ([`crate::casework::act`]) by the people who would really have acted — grid workers report,
+//! communities claim, resolve or escalate, townships dispatch, departments accept, ask for more
+//! time and report back, grid workers verify on site, operators close and rate — on a clock that
+//! runs forward for each case. Nothing about the figures is stored: the console derives every
+//! rate from these events, as it would for a real county.
+//!
+//! [`seed_demo`] does all of it in one write transaction, so a demo folder is either the whole
+//! county or nothing. Everything is drawn from fixed seeds: the same plan every time, and the
+//! same history relative to the moment it is seeded.
+
+mod driver;
+mod geometry;
+mod history;
+mod plan;
+
+pub use history::{HistoryReport, HistorySpec};
+pub use plan::reference_plan;
+
+use driver::Sim;
+use history::{class_weight, People, Weighted};
+use std::collections::HashMap;
+use yiwang_core::category::Category;
+use yiwang_core::ids::GridId;
+use yiwang_core::org::GridKind;
+
+use crate::seed::{seed_county, Seeded};
+use crate::state::Reference;
+use crate::storage::{Ledger, LedgerTx, Result, StorageError};
+use chrono::{DateTime, Utc};
+use rand::rngs::StdRng;
+use rand::SeedableRng;
+use yiwang_core::calendar::WorkingCalendar;
+
+/// The county's administrative code (大石桥市).
+pub const COUNTY_ID: &str = "210882";
+/// Where the county's grids are tiled around (latitude, longitude).
+pub const CENTRE: (f64, f64) = (40.63, 122.50);
+/// The demo users' password. It works only while the server runs in demo mode.
+pub const DEMO_PASSWORD: &str = "demo";
+/// Meta key set when a demo county has been seeded completely.
+pub const SEEDED_META_KEY: &str = "demo_seeded_at";
+
+/// Grid counts the reference county must have, by kind (docs/DESIGN.md §1).
+pub const URBAN_RURAL_GRIDS: usize = 1480;
+pub const SCHOOL_GRIDS: usize = 69;
+pub const ENTERPRISE_GRIDS: usize = 249;
+
+/// What [`seed_demo`] made.
+#[derive(Debug, Clone)]
+pub struct DemoSummary {
+    pub townships: usize,
+    pub communities: usize,
+    pub grids: usize,
+    pub users: usize,
+    pub history: HistoryReport,
+}
+
+/// True when the ledger already holds an org tree (a demo county or a real one): `demo` then
+/// serves it as it is.
+pub fn has_county(ledger: &Ledger) -> Result<bool> {
+    ledger.read_blocking(|tx| Ok(tx.load_org()?.root().is_some()))
+}
+
+/// Seeds the reference county and its history into an empty ledger in ONE write transaction:
+/// the folder holds the whole demo or nothing. The password "demo" is hashed once (argon2id is
+/// slow on purpose) and shared by every demo user, who are marked as demo users.
+pub fn seed_demo(
+    ledger: &Ledger,
+    now: DateTime<Utc>,
+    spec: &HistorySpec,
+    progress: &(dyn Fn(&str) + Sync),
+) -> anyhow::Result<DemoSummary> {
+    let hash = crate::auth::hash_password(DEMO_PASSWORD)?;
+    let plan = reference_plan();
+    let spec = spec.clone();
+    let summary = ledger.write_blocking(move |tx| {
+        if tx.load_org()?.root().is_some() {
+            return Err(StorageError::Invalid(
+                "the ledger already holds a county; the demo seeds only an empty ledger".into(),
+            ));
+        }
+        let seeded = seed_county(tx, &plan, &hash, true, now)?;
+        let reference = Reference {
+            org: tx.load_org()?,
+            categories: tx.load_categories()?,
+            calendar: WorkingCalendar::china(),
+        };
+        let communities = plan.townships.iter().map(|t| t.communities.len()).sum();
+        progress(&format!(
+            "county: {} townships, {communities} communities, {} grids, {} users",
+            plan.townships.len(),
+            reference.org.grids().count(),
+            seeded.users.len()
+        ));
+        let history = seed_history(tx, &reference, &seeded, &spec, now, progress)?;
+        tx.meta_set(SEEDED_META_KEY, &now.to_rfc3339())?;
+        progress("committing");
+        Ok(DemoSummary {
+            townships: plan.townships.len(),
+            communities,
+            grids: reference.org.grids().count(),
+            users: seeded.users.len(),
+            history,
+        })
+    })?;
+    Ok(summary)
+}
+
+/// Makes a history of cases in `tx` over the `spec.days` before `now`, each driven through the
+/// workflow by the people of `seeded`: most reported by grid workers from their grids, some
+/// taken by the 8890 hotline at a community or township; about 60 % claimed by the community
+/// (resolved there or escalated), most of the rest taken up by the township, a tenth sent on to
+/// the county centre; dispatched to the category's department with the category's deadline;
+/// verified on site by the grid worker (about 5 % fail and are reworked); closed; about 70 %
+/// rated, 95 % of them satisfied. Cases reported recently are still open in every state, and a
+/// few older ones sit overdue at a department, urged on. `progress` hears every 1,000 cases.
+pub fn seed_history(
+    tx: &mut dyn LedgerTx,
+    reference: &Reference,
+    seeded: &Seeded,
+    spec: &HistorySpec,
+    now: DateTime<Utc>,
+    progress: &(dyn Fn(&str) + Sync),
+) -> Result<HistoryReport> {
+    let mut leaves: HashMap<GridKind, Vec<Weighted<'_>>> = HashMap::new();
+    for kind in GridKind::ALL {
+        let mut v = vec![];
+        for class in reference.categories.classes() {
+            let w = class_weight(kind, &class.code.0);
+            let children: Vec<&Category> = reference.categories.children(&class.code).collect();
+            for leaf in &children {
+                v.push(Weighted {
+                    leaf,
+                    weight: w / children.len() as f64,
+                });
+            }
+        }
+        // A county whose categories are all its own still gets cases: every leaf alike.
+        if v.iter().all(|w| w.weight <= 0.0) {
+            v = reference
+                .categories
+                .leaves()
+                .map(|leaf| Weighted { leaf, weight: 1.0 })
+                .collect();
+        }
+        leaves.insert(kind, v);
+    }
+    let grids: Vec<GridId> = reference.org.grids().map(|g| g.id.clone()).collect();
+    if grids.is_empty() {
+        return Err(StorageError::Invalid(
+            "the county has no grids to report from".into(),
+        ));
+    }
+    let mut sim = Sim {
+        tx,
+        reference,
+        people: People::new(seeded)?,
+        now,
+        rng: StdRng::seed_from_u64(spec.seed),
+        report: HistoryReport::default(),
+        last_in_grid: HashMap::new(),
+        leaves,
+    };
+    let plans = sim.plan(spec, &grids);
+    for (i, plan) in plans.iter().enumerate() {
+        sim.run_case(plan)?;
+        if (i + 1) % 1000 == 0 {
+            progress(&format!(
+                "{} of {} cases, {} events",
+                i + 1,
+                plans.len(),
+                sim.report.events
+            ));
+        }
+    }
+    sim.field_work(spec, &grids)?;
+    progress(&format!(
+        "field work: {} findings, {} patrols, {} ops through the sync engine",
+        sim.report.findings, sim.report.patrols, sim.report.ops
+    ));
+    if let Some(r) = &sim.report.first_refusal {
+        tracing::warn!(refused = sim.report.refused, first = %r, "the demo history had refusals");
+    }
+    Ok(sim.report)
+}

@@ -1,0 +1,296 @@
+//! tus 1.0.0 (<https://tus.io/protocols/resumable-upload>) at `/api/v1/photos`, with the
+//! creation, checksum (sha256), termination and expiration extensions.
+//!
+//! - `OPTIONS /api/v1/photos[/{id}]`: what the server speaks (answered together with CORS).
+//! - `POST /api/v1/photos` with `Upload-Length` and `Upload-Metadata` (`sha256` of the whole file,
+//!   required; `finding_id` and `filename` optional) → `201`, `Location: /api/v1/photos/{id}`.
+//!   A photo whose SHA-256 is already stored is still given an upload (tus clients send their
+//!   PATCHes whatever the creation answer says); the answer carries `Yiwang-Photo-Stored: true`
+//!   so a client that knows may `DELETE` it and skip. Devices ask `HEAD
+//!   /api/v1/photos/by-hash/{sha256}` before creating anything.
+//! - `HEAD /api/v1/photos/{id}` → `Upload-Offset`, `Upload-Length`, `Cache-Control: no-store`.
+//! - `PATCH /api/v1/photos/{id}` (`application/offset+octet-stream`, `Upload-Offset` = the stored
+//!   offset, optional `Upload-Checksum: sha256 <base64>`) → `204` with the new offset.
+//! - `DELETE /api/v1/photos/{id}` → `204`; the upload and its bytes are gone.
+//!
+//! All state is in the ledger (`uploads`) and in `data_dir/uploads/<id>.part`, so a restarted
+//! or different server process continues any upload. One PATCH writes an upload at a time: it
+//! holds the upload's lease (see `storage::photos`).
+//!
+//! A PATCH streams its body to the `.part` file in frames, never holding it whole. When the
+//! body ends — completely, or because the connection broke or the request ran out of time — the
+//! bytes that arrived are fsynced and the offset moves past them, so a client resumes by
+//! sending at most what was lost. The work runs in its own task: a client that disconnects (or
+//! the request timeout) drops the handler, not the bookkeeping. Two exceptions discard the
+//! chunk and keep the offset: a chunk with `Upload-Checksum` that did not arrive whole or does
+//! not match (`460 checksum_mismatch`) — bytes that cannot be verified are not kept — and a body
+//! longer than the upload's remaining length (`413`).
+//!
+//! When the offset would reach the length, the whole file is hashed and inspected first
+//! (`decode::inspect`), stored, and only then is the offset moved and the photo recorded, in one
+//! ledger transaction: an upload whose offset equals its length is always a stored photo. A
+//! wrong whole-file hash (`422 hash_mismatch`) or bytes that are not a picture within limits
+//! (`422 not_an_image | image_too_large | corrupt_image`) end the upload: it and its bytes are
+//! deleted and nothing is stored.
+
+mod complete;
+pub(crate) mod create;
+mod metadata;
+pub(crate) mod patch;
+
+use create::{create, status, terminate};
+pub use metadata::parse_metadata;
+use patch::patch;
+
+use crate::auth::AuthUser;
+use crate::error::{ApiError, ApiResult};
+use crate::limits::REQUEST_TIMEOUT;
+use crate::photos::decode::MAX_PHOTO_BYTES;
+use crate::state::AppState;
+use crate::storage::photos::Upload;
+use axum::extract::Request;
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{head, post};
+use axum::Router;
+use chrono::{DateTime, Duration, Utc};
+use std::path::PathBuf;
+use tokio::sync::Semaphore;
+use yiwang_core::error::ErrorCode;
+
+/// The protocol version spoken, and the only one.
+pub const TUS_VERSION: &str = "1.0.0";
+pub const TUS_EXTENSIONS: &str = "creation,checksum,termination,expiration";
+pub const TUS_CHECKSUM_ALGORITHMS: &str = "sha256";
+/// An upload with no progress for this long expires (410) and its bytes are deleted.
+pub const UPLOAD_TTL_HOURS: i64 = 24;
+/// How long a PATCH may hold an upload: twice the request timeout, so a PATCH cut off by the
+/// timeout still finishes its bookkeeping, and a process that died mid-PATCH frees the upload
+/// soon after.
+pub(super) fn lease() -> Duration {
+    Duration::from_std(REQUEST_TIMEOUT * 2).unwrap_or_else(|_| Duration::minutes(2))
+}
+/// Bytes gathered before a write to the `.part` file.
+pub(super) const WRITE_BUFFER: usize = 256 * 1024;
+/// The most `Upload-Metadata` we read.
+pub(super) const MAX_METADATA_BYTES: usize = 4096;
+/// Expired uploads cleaned up by each creation.
+pub(super) const SWEEP: u32 = 32;
+/// Completing an upload decodes the picture (up to 120 megapixels, ~480 MB): a few at a time.
+static DECODES: Semaphore = Semaphore::const_new(2);
+
+pub(super) const TUS_RESUMABLE: HeaderName = HeaderName::from_static("tus-resumable");
+pub(super) const TUS_VERSION_H: HeaderName = HeaderName::from_static("tus-version");
+pub(super) const TUS_EXTENSION: HeaderName = HeaderName::from_static("tus-extension");
+pub(super) const TUS_MAX_SIZE: HeaderName = HeaderName::from_static("tus-max-size");
+pub(super) const TUS_CHECKSUM_ALGORITHM: HeaderName =
+    HeaderName::from_static("tus-checksum-algorithm");
+pub(super) const UPLOAD_OFFSET: HeaderName = HeaderName::from_static("upload-offset");
+pub(super) const UPLOAD_LENGTH: HeaderName = HeaderName::from_static("upload-length");
+pub(super) const UPLOAD_METADATA: HeaderName = HeaderName::from_static("upload-metadata");
+pub(super) const UPLOAD_EXPIRES: HeaderName = HeaderName::from_static("upload-expires");
+pub(super) const UPLOAD_CHECKSUM: HeaderName = HeaderName::from_static("upload-checksum");
+pub(super) const UPLOAD_DEFER_LENGTH: HeaderName = HeaderName::from_static("upload-defer-length");
+pub(super) const UPLOAD_CONCAT: HeaderName = HeaderName::from_static("upload-concat");
+/// Ours: the creation answer's hint that the photo is already stored.
+pub const PHOTO_STORED: HeaderName = HeaderName::from_static("yiwang-photo-stored");
+
+/// Request headers a browser may send to the tus routes (for CORS).
+pub const REQUEST_HEADERS: [HeaderName; 7] = [
+    TUS_RESUMABLE,
+    UPLOAD_LENGTH,
+    UPLOAD_METADATA,
+    UPLOAD_OFFSET,
+    UPLOAD_CHECKSUM,
+    UPLOAD_DEFER_LENGTH,
+    UPLOAD_CONCAT,
+];
+/// Response headers a browser script may read (for CORS).
+pub const RESPONSE_HEADERS: [HeaderName; 11] = [
+    header::LOCATION,
+    UPLOAD_OFFSET,
+    UPLOAD_LENGTH,
+    UPLOAD_METADATA,
+    UPLOAD_EXPIRES,
+    TUS_RESUMABLE,
+    TUS_VERSION_H,
+    TUS_EXTENSION,
+    TUS_MAX_SIZE,
+    TUS_CHECKSUM_ALGORITHM,
+    PHOTO_STORED,
+];
+
+/// The tus routes; `cors` wraps them inside the protocol check, so preflights get tus headers.
+pub fn router(cors: tower_http::cors::CorsLayer) -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/photos", post(create))
+        .route(
+            "/api/v1/photos/{id}",
+            head(status).patch(patch).delete(terminate),
+        )
+        .layer(cors)
+        .layer(middleware::from_fn(tus_protocol))
+}
+
+/// Every tus response carries `Tus-Resumable`; a request without `Tus-Resumable: 1.0.0` (other
+/// than OPTIONS) is refused with 412 and the versions we speak. OPTIONS (answered by the CORS
+/// layer, preflight or not) gets the discovery headers.
+pub(super) async fn tus_protocol(req: Request, next: Next) -> Response {
+    let options = req.method() == Method::OPTIONS;
+    let speaks = req
+        .headers()
+        .get(TUS_RESUMABLE)
+        .is_some_and(|v| v.as_bytes() == TUS_VERSION.as_bytes());
+    let mut resp = if options || speaks {
+        next.run(req).await
+    } else {
+        ApiError::Protocol {
+            status: StatusCode::PRECONDITION_FAILED,
+            code: ErrorCode::TusVersionUnsupported,
+            message: format!(
+                "send Tus-Resumable: {TUS_VERSION}; it is the tus version spoken here"
+            ),
+        }
+        .into_response()
+    };
+    let h = resp.headers_mut();
+    h.insert(TUS_RESUMABLE, HeaderValue::from_static(TUS_VERSION));
+    if options || !speaks {
+        h.insert(TUS_VERSION_H, HeaderValue::from_static(TUS_VERSION));
+    }
+    if options {
+        h.insert(TUS_EXTENSION, HeaderValue::from_static(TUS_EXTENSIONS));
+        h.insert(TUS_MAX_SIZE, HeaderValue::from(MAX_PHOTO_BYTES));
+        h.insert(
+            TUS_CHECKSUM_ALGORITHM,
+            HeaderValue::from_static(TUS_CHECKSUM_ALGORITHMS),
+        );
+        if resp.status().is_success() {
+            *resp.status_mut() = StatusCode::NO_CONTENT;
+        }
+    }
+    resp
+}
+
+pub(super) fn header_str<'a>(headers: &'a HeaderMap, name: &HeaderName) -> Option<&'a str> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+}
+
+/// `Upload-Expires` takes an HTTP date (RFC 9110 IMF-fixdate).
+pub(super) fn http_date(t: DateTime<Utc>) -> HeaderValue {
+    HeaderValue::from_str(&t.format("%a, %d %b %Y %H:%M:%S GMT").to_string())
+        .unwrap_or_else(|_| HeaderValue::from_static("Thu, 01 Jan 1970 00:00:00 GMT"))
+}
+
+pub(super) fn expires(now: DateTime<Utc>) -> DateTime<Utc> {
+    now + Duration::hours(UPLOAD_TTL_HOURS)
+}
+
+/// Upload ids are what we hand out: 32 lower-case hex digits. Anything else names no upload —
+/// and never reaches a file name.
+pub(super) fn valid_id(id: &str) -> bool {
+    id.len() == 32 && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+pub(super) fn part_path(state: &AppState, id: &str) -> PathBuf {
+    state
+        .settings
+        .data_dir
+        .join("uploads")
+        .join(format!("{id}.part"))
+}
+
+pub(super) async fn remove_part(state: &AppState, id: &str) {
+    match tokio::fs::remove_file(part_path(state, id)).await {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => tracing::warn!(upload = id, error = %e, "could not remove an upload's bytes"),
+    }
+}
+
+pub(super) fn not_found() -> ApiError {
+    ApiError::NotFound { what: "upload" }
+}
+
+pub(super) fn expired() -> ApiError {
+    ApiError::Protocol {
+        status: StatusCode::GONE,
+        code: ErrorCode::UploadExpired,
+        message: format!(
+            "this upload expired after {UPLOAD_TTL_HOURS} hours without progress; start it again"
+        ),
+    }
+}
+
+/// The caller's own live upload `id`; an expired one is cleaned up and answered 410.
+pub(super) async fn own_upload(state: &AppState, me: &AuthUser, id: &str) -> ApiResult<Upload> {
+    if !valid_id(id) {
+        return Err(not_found());
+    }
+    let key = id.to_owned();
+    let upload = state
+        .ledger
+        .read(move |tx| tx.upload(&key))
+        .await?
+        .filter(|u| u.user_id == me.user.id)
+        .ok_or_else(not_found)?;
+    if upload.expires_at <= state.now() {
+        let key = id.to_owned();
+        state.ledger.write(move |tx| tx.delete_upload(&key)).await?;
+        remove_part(state, id).await;
+        return Err(expired());
+    }
+    Ok(upload)
+}
+
+/// 204 with where the upload now stands.
+pub(super) fn progress(offset: u64, expires_at: DateTime<Utc>) -> Response {
+    let mut resp = StatusCode::NO_CONTENT.into_response();
+    resp.headers_mut()
+        .insert(UPLOAD_OFFSET, HeaderValue::from(offset));
+    resp.headers_mut()
+        .insert(UPLOAD_EXPIRES, http_date(expires_at));
+    resp
+}
+
+/// The upload changed under a leased PATCH (terminated, or expired and taken over): say so, and
+/// remove the bytes if the upload is gone.
+pub(super) async fn lost_race(state: &AppState, id: &str) -> ApiError {
+    let key = id.to_owned();
+    match state.ledger.read(move |tx| tx.upload(&key)).await {
+        Ok(None) => {
+            remove_part(state, id).await;
+            not_found()
+        }
+        Ok(Some(_)) => ApiError::Conflict {
+            code: ErrorCode::UploadBusy,
+            message: "the upload changed while this chunk arrived; ask for its offset and retry"
+                .into(),
+        },
+        Err(e) => e.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_handed_out_ids_name_uploads() {
+        assert!(valid_id(&uuid::Uuid::new_v4().simple().to_string()));
+        assert!(!valid_id("../../ledger.sqlite"), "never a path");
+        assert!(!valid_id(&"A".repeat(32)), "lower-case only");
+    }
+
+    #[test]
+    fn expiry_is_an_http_date() {
+        let t = DateTime::parse_from_rfc3339("2026-11-26T01:02:03Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(http_date(t), "Thu, 26 Nov 2026 01:02:03 GMT");
+    }
+}
