@@ -94,7 +94,7 @@ deps:
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$need; \
 	fi
-	cd sync-server/tests/node && npm ci --no-audit --no-fund --loglevel=error
+	cd tests/tus-node && npm ci --no-audit --no-fund --loglevel=error
 
 # What the desktop app needs to build and to be driven in a window: WebKitGTK and friends, a
 # virtual X server, WebKit's WebDriver, a font with Chinese glyphs (the screens are zh-CN).
@@ -121,7 +121,7 @@ tauri-driver:
 ui: deps
 	cd ui && $(NPM_CI)
 	@# The console's API types must be what the server's OpenAPI document produces (the document
-	@# itself is checked against the server by `cargo test`: sync-server/tests/openapi_file.rs).
+	@# itself is checked against the server by `cargo test`: tests/tests/console/openapi.rs).
 	cd ui && npm run --silent check:api
 	cd ui && npm run --silent typecheck
 	cd ui && npm run --silent test

@@ -36,7 +36,7 @@ fn generated_files_match_the_rust_types() {
         }
     }
     // A file left over from a removed type would still be importable by the UI. The server's
-    // OpenAPI document (`openapi.json`, sync-server/tests/openapi_file.rs) and the console's API
+    // OpenAPI document (`openapi.json`, tests/tests/console/openapi.rs) and the console's API
     // types made from it (`api.ts`, `npm run gen:api`) are generated elsewhere.
     for entry in std::fs::read_dir(&dir).expect("the generated folder is listable") {
         let name = entry

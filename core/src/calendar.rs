@@ -204,8 +204,7 @@ impl WorkingCalendar {
     }
 
     /// Working minutes from `now` to `deadline`: positive while time is left, negative (the
-    /// working time overrun) once it has passed. What a countdown shows, on the console and
-    /// the phone alike.
+    /// working time overrun) once it has passed: the console's countdown.
     pub fn working_minutes_left(&self, now: DateTime<Utc>, deadline: DateTime<Utc>) -> i64 {
         if deadline >= now {
             self.working_time_between(now, deadline).num_minutes()

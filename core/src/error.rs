@@ -132,7 +132,7 @@ error_codes! {
     DeferLengthUnsupported = "defer_length_unsupported",
     /// tus concatenation is not supported.
     ConcatenationUnsupported = "concatenation_unsupported",
-    /// A checksum algorithm other than sha1/sha256.
+    /// A checksum algorithm other than sha256.
     ChecksumAlgorithmUnsupported = "checksum_algorithm_unsupported",
     /// A missing or unsupported `Tus-Resumable` header.
     TusVersionUnsupported = "tus_version_unsupported",
@@ -210,7 +210,7 @@ impl ErrorCode {
         Self::ALL.iter().copied().find(|c| c.as_str() == s)
     }
 
-    /// The list as TypeScript (`ui/src/generated/errorCodes.ts`): a constant array and the
+    /// The list as TypeScript (`ui/src/generated/ErrorCode.ts`): a constant array and the
     /// union type of its members, so a message table typed `Record<ErrorCode, string>` fails the
     /// type check when a code has no text.
     pub fn typescript() -> String {

@@ -1,5 +1,5 @@
 // The console's API types, generated from the server's OpenAPI document
-// (src/generated/openapi.json, which `cargo test -p yiwang-server --test openapi_file` keeps equal
+// (src/generated/openapi.json, which `cargo test -p yiwang-tests --test console openapi` keeps equal
 // to the server's) by openapi-typescript: `npm run gen:api` writes src/generated/api.ts,
 // `npm run check:api` fails when the checked-in file is not what the document produces.
 import { readFile, writeFile } from 'node:fs/promises'

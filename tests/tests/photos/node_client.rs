@@ -1,16 +1,14 @@
 //! The real tus-js-client (npm, run by Node) uploads 20 photos to a real server, one of them
 //! aborted mid-way and resumed; every hash is then checked server-side. Needs `node` and `npm`
-//! on the PATH; `npm ci` runs in `tests/node` first when its `node_modules` is missing.
+//! on the PATH; `npm ci` runs in `tests/tus-node` first when its `node_modules` is missing.
 
-mod common;
-
-use common::TestServer;
 use image::codecs::jpeg::JpegEncoder;
 use image::{ExtendedColorType, ImageEncoder, Rgb, RgbImage};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::Ordering;
+use yiwang_tests::kit::TestServer;
 
 const PHOTOS: usize = 20;
 
@@ -35,10 +33,9 @@ fn jpeg(width: u32, height: u32, seed: u32) -> Vec<u8> {
     out
 }
 
+/// The Node.js project that drives tus-js-client: `tests/tus-node` in the repository.
 fn node_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests")
-        .join("node")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tus-node")
 }
 
 /// Runs a command to completion, failing the test with its output if it fails.
@@ -79,7 +76,7 @@ async fn tus_js_client_uploads_twenty_photos_one_aborted_and_resumed() {
                 Command::new("npm")
                     .args(["ci", "--no-audit", "--no-fund"])
                     .current_dir(&dir),
-                "npm ci in tests/node",
+                "npm ci in tests/tus-node",
             );
         }
         run(

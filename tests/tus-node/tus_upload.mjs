@@ -1,7 +1,7 @@
 // Uploads every JPEG in a folder to yiwang-server with the real tus-js-client, the way a
 // browser console or a JavaScript device would: 64 KiB chunks, retries, and one upload aborted
 // mid-way and resumed from the server's offset. Prints a JSON summary on stdout; exits 1 (with
-// the error on stderr) if any upload fails. Run by sync-server/tests/tus_node.rs:
+// the error on stderr) if any upload fails. Run by tests/tests/photos/node_client.rs:
 //
 //   node tus_upload.mjs <base_url> <bearer_token> <folder>
 

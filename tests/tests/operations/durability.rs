@@ -2,23 +2,22 @@
 //! the instant the first acknowledgement of a round arrives, while other pushes are still in
 //! flight; after each kill every acknowledged op is in the ledger, every push is there whole or
 //! not at all, and every case's hash chain verifies. Then the server restarts on the same data
-//! folder and the next round begins.
+//! folder and the next round begins. The server is the kit's
+//! [`ServerProcess`](yiwang_tests::kit::ServerProcess), restarted on the same port after each
+//! kill.
 //!
 //! What makes it hold: the ledger runs SQLite in WAL mode with `synchronous=FULL`, so a commit
 //! has reached the disk before it returns, and a push is one transaction, so it is acknowledged
 //! only after its one commit.
 
 use serde_json::{json, Value};
-use std::process::Stdio;
-use std::time::{Duration, Instant};
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
 use yiwang_core::ids::{CaseId, FindingId, OpId};
 use yiwang_core::ledger::verify_chain;
 use yiwang_core::sync::{OpStatus, PushResponse};
 use yiwang_server::seed::{seed_county, small_plan};
 use yiwang_server::storage::sync::OpFate;
 use yiwang_server::storage::Ledger;
+use yiwang_tests::kit::{demo_hash, server_bin, Backend, ServerProcess};
 
 const ROUNDS: usize = 5;
 const PUSHERS: usize = 3;
@@ -27,60 +26,17 @@ const GRID: &str = "210882001001-01";
 const DEVICE: &str = "durability-phone";
 
 fn ledger_url(dir: &std::path::Path) -> String {
-    format!("sqlite:{}", dir.join("ledger.sqlite").display())
+    Backend::Sqlite.ledger_url(dir)
 }
 
 /// The small county, with real (not demo) users: `serve` refuses demo passwords.
 fn seed(dir: &std::path::Path) {
     let ledger = Ledger::open(&ledger_url(dir)).expect("a fresh ledger opens");
-    let hash = yiwang_server::auth::hash_password("demo").unwrap();
     ledger
-        .write_blocking(move |tx| seed_county(tx, &small_plan(), &hash, false, chrono::Utc::now()))
+        .write_blocking(move |tx| {
+            seed_county(tx, &small_plan(), demo_hash(), false, chrono::Utc::now())
+        })
         .expect("the small county seeds");
-}
-
-/// Starts `yiwang-server serve` on the data folder and a port of its choosing; returns the
-/// child and its base URL once it answers `/healthz`.
-async fn start(dir: &std::path::Path) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_yiwang-server"))
-        .args(["serve", "--data-dir"])
-        .arg(dir)
-        .args(["--listen", "127.0.0.1:0"])
-        .env_remove("YIWANG_DATABASE_URL")
-        .env_remove("YIWANG_DATA_DIR")
-        .env_remove("YIWANG_LISTEN")
-        .env("RUST_LOG", "error")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("the server binary starts");
-    let stdout = child.stdout.take().expect("stdout is piped");
-    let mut lines = BufReader::new(stdout).lines();
-    let base = tokio::time::timeout(Duration::from_secs(30), async {
-        while let Some(line) = lines.next_line().await.expect("stdout reads") {
-            if let Some(url) = line.split("listening on ").nth(1) {
-                return url.trim_end_matches('/').to_owned();
-            }
-        }
-        panic!("the server exited before it listened");
-    })
-    .await
-    .expect("the server says where it listens within 30 s");
-    // Keep draining stdout so the child never blocks on a full pipe.
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    let http = reqwest::Client::new();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Ok(r) = http.get(format!("{base}/healthz")).send().await {
-            if r.status() == 200 {
-                break;
-            }
-        }
-        assert!(Instant::now() < deadline, "the server answers /healthz");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    (child, base)
 }
 
 async fn login(base: &str) -> String {
@@ -219,7 +175,10 @@ async fn verify_all_chains(ledger: &Ledger) -> usize {
 async fn acknowledged_ops_survive_kill_9() {
     let dir = tempfile::tempdir().unwrap();
     seed(dir.path());
-    let (mut child, mut base) = start(dir.path()).await;
+    // `yiwang-server serve` on the data folder; after each kill it comes back on the same port.
+    let mut server = ServerProcess::new(dir.path());
+    server.start().await;
+    let base = server.base();
     let token = login(&base).await;
     let http = reqwest::Client::new();
     let mut acked: Vec<Batch> = vec![];
@@ -253,8 +212,7 @@ async fn acknowledged_ops_survive_kill_9() {
         drop(tx);
         // The instant the first acknowledgement is in, the server dies without warning.
         let first = rx.recv().await.expect("at least one push is acknowledged");
-        child.start_kill().expect("SIGKILL is sent");
-        child.wait().await.expect("the killed server is reaped");
+        server.kill9().await;
         let mut answers = vec![];
         for p in pushers {
             answers.push(p.await.expect("the pusher task ends"));
@@ -303,7 +261,7 @@ async fn acknowledged_ops_survive_kill_9() {
         );
         cases_seen = n;
         drop(ledger);
-        (child, base) = start(dir.path()).await;
+        server.start().await;
     }
     assert!(
         acked.len() >= ROUNDS,
@@ -334,11 +292,10 @@ async fn acknowledged_ops_survive_kill_9() {
         "an acknowledged op is recognised after the crash: {:?}",
         again.results
     );
-    child.start_kill().expect("SIGKILL is sent");
-    child.wait().await.expect("the killed server is reaped");
+    server.kill9().await;
 
     // The command operators run agrees.
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_yiwang-server"))
+    let out = std::process::Command::new(server_bin())
         .args(["verify-ledger", "--data-dir"])
         .arg(dir.path())
         .env_remove("YIWANG_DATABASE_URL")

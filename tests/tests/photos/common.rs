@@ -1,0 +1,202 @@
+//! What the photo tests share, over the kit's [`TestServer`]: real JPEGs of noise, a tus client
+//! bound to one server and one signed-in user, the files of the photo store and of a partial
+//! upload, and a server brought back over the same data folder with nothing kept in memory.
+
+use base64::Engine;
+use image::codecs::jpeg::JpegEncoder;
+use image::{ExtendedColorType, ImageEncoder, Rgb, RgbImage};
+use reqwest::{Method, Response};
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+use yiwang_tests::kit::TestServer;
+
+/// A real JPEG of `width`×`height` noise (noise compresses badly, so the file is large enough to
+/// span several chunks); `seed` makes each picture different.
+pub fn jpeg(width: u32, height: u32, seed: u32) -> Vec<u8> {
+    let mut state = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
+    let img = RgbImage::from_fn(width, height, |x, y| {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        Rgb([
+            (state & 0xff) as u8,
+            ((x + seed) % 256) as u8,
+            ((y * 3) % 256) as u8,
+        ])
+    });
+    let mut out = vec![];
+    JpegEncoder::new_with_quality(&mut out, 90)
+        .write_image(img.as_raw(), width, height, ExtendedColorType::Rgb8)
+        .unwrap();
+    out
+}
+
+pub fn sha_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+pub fn b64(s: impl AsRef<[u8]>) -> String {
+    base64::engine::general_purpose::STANDARD.encode(s)
+}
+
+/// A tus client on one server: base URL, bearer token and an HTTP client.
+pub struct Tus<'a> {
+    pub http: &'a reqwest::Client,
+    pub base: &'a str,
+    pub token: String,
+}
+
+impl Tus<'_> {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        self.http
+            .request(method, self.url(path))
+            .bearer_auth(&self.token)
+            .header("Tus-Resumable", "1.0.0")
+    }
+
+    /// Creates an upload for `len` bytes whose whole-file hash is `sha`; returns the response.
+    pub async fn create_raw(&self, len: usize, sha: &str) -> Response {
+        self.request(Method::POST, "/api/v1/photos")
+            .header("Upload-Length", len.to_string())
+            .header(
+                "Upload-Metadata",
+                format!("sha256 {},filename {}", b64(sha), b64("现场.jpg")),
+            )
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Creates an upload for `bytes`; returns its location.
+    pub async fn create(&self, bytes: &[u8]) -> String {
+        let resp = self.create_raw(bytes.len(), &sha_hex(bytes)).await;
+        assert_eq!(resp.status(), 201, "creation answers 201 Created");
+        resp.headers()["location"].to_str().unwrap().to_owned()
+    }
+
+    pub async fn patch(&self, loc: &str, offset: usize, chunk: &[u8]) -> Response {
+        self.request(Method::PATCH, loc)
+            .header("Upload-Offset", offset.to_string())
+            .header("Content-Type", "application/offset+octet-stream")
+            .body(chunk.to_vec())
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn patch_checked(
+        &self,
+        loc: &str,
+        offset: usize,
+        chunk: &[u8],
+        sum: &[u8],
+    ) -> Response {
+        self.request(Method::PATCH, loc)
+            .header("Upload-Offset", offset.to_string())
+            .header("Content-Type", "application/offset+octet-stream")
+            .header(
+                "Upload-Checksum",
+                format!("sha256 {}", b64(Sha256::digest(sum))),
+            )
+            .body(chunk.to_vec())
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn head(&self, loc: &str) -> Response {
+        self.request(Method::HEAD, loc).send().await.unwrap()
+    }
+
+    pub async fn offset(&self, loc: &str) -> u64 {
+        let resp = self.head(loc).await;
+        assert_eq!(resp.status(), 200, "HEAD of a live upload is 200");
+        offset_of(&resp)
+    }
+
+    /// Sends the whole file in chunks of `chunk` bytes; returns the last response.
+    pub async fn upload_all(&self, loc: &str, bytes: &[u8], from: usize, chunk: usize) -> Response {
+        let mut at = from;
+        loop {
+            let end = (at + chunk).min(bytes.len());
+            let resp = self.patch(loc, at, &bytes[at..end]).await;
+            if resp.status() != 204 || end == bytes.len() {
+                return resp;
+            }
+            assert_eq!(offset_of(&resp), end as u64, "each chunk moves the offset");
+            at = end;
+        }
+    }
+
+    pub async fn by_hash(&self, method: Method, sha: &str, suffix: &str) -> Response {
+        self.http
+            .request(
+                method,
+                self.url(&format!("/api/v1/photos/by-hash/{sha}{suffix}")),
+            )
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+pub fn offset_of(resp: &Response) -> u64 {
+    resp.headers()["upload-offset"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+/// A tus client on `s`, signed in as `user`.
+pub async fn tus<'a>(s: &'a TestServer, user: &str) -> Tus<'a> {
+    Tus {
+        http: &s.http,
+        base: &s.base,
+        token: s.login(user).await,
+    }
+}
+
+/// Files in the photo store (photos and thumbnails), recursively.
+pub fn stored_files(data_dir: &Path) -> Vec<String> {
+    fn walk(dir: &Path, out: &mut Vec<String>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else {
+                out.push(p.file_name().unwrap().to_string_lossy().into_owned());
+            }
+        }
+    }
+    let mut out = vec![];
+    walk(&data_dir.join("photos"), &mut out);
+    out.sort();
+    out
+}
+
+/// The partial file of the upload at `loc`.
+pub fn part_file(data_dir: &Path, loc: &str) -> PathBuf {
+    let id = loc.rsplit('/').next().unwrap();
+    data_dir.join("uploads").join(format!("{id}.part"))
+}
+
+/// Takes `s` down (its listener, its state, its HTTP client and so its connections) and serves
+/// the same data folder again from a fresh state on a new listener: what a restarted server
+/// process knows is what its folder holds. (The kit's `TestServer::restart` keeps the state in
+/// memory and the address, so it cannot show that.)
+pub async fn restarted(mut s: TestServer) -> TestServer {
+    s.stop().await;
+    let seeded = s.seeded.clone();
+    let dir = std::mem::replace(&mut s.dir, tempfile::tempdir().expect("a temporary folder"));
+    drop(s);
+    TestServer::over(dir, seeded).await
+}

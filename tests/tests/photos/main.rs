@@ -1,0 +1,25 @@
+//! tus 1.0.0 conformance and the photo store, on a real listener (the kit's
+//! [`TestServer`](yiwang_tests::kit::TestServer)); run it alone with
+//! `cargo test -p yiwang-tests --test photos`:
+//!
+//! - the protocol: `OPTIONS`, versions, CORS, and creation requests refused ([`basics`]);
+//! - an upload's life in checksummed chunks, the whole-file hash, thumbnails, duplicates and
+//!   chunks over the JSON limit ([`upload`]);
+//! - resume after a broken connection at an arbitrary byte, after a failed checksum, and on a
+//!   server restarted over the same data folder ([`resume`]);
+//! - termination and expiry ([`expiry`]);
+//! - image checks when the last byte arrives ([`refusals`]);
+//! - `by-hash` lookups and who may fetch a photo ([`by_hash`]);
+//! - the real tus-js-client, run by Node from `tests/tus-node` ([`node_client`]).
+//!
+//! [`common`] holds the test JPEGs, the tus client and the photo store's files.
+
+mod common;
+
+mod basics;
+mod by_hash;
+mod expiry;
+mod node_client;
+mod refusals;
+mod resume;
+mod upload;

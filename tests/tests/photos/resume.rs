@@ -1,0 +1,212 @@
+//! Resuming: a connection broken mid-chunk keeps every byte that arrived, a chunk that fails its
+//! checksum is discarded and the offset stays, and an upload resumes on a server restarted over
+//! the same data folder (nothing of an upload lives in a process).
+
+use reqwest::Method;
+use tokio::io::AsyncWriteExt;
+use yiwang_tests::kit::{error_code, TestServer};
+
+use crate::common::{b64, jpeg, offset_of, restarted, sha_hex, tus, Tus};
+
+/// Writes a PATCH's headers (announcing `total` body bytes) and only `body`, then closes the
+/// connection: a phone losing its signal mid-chunk.
+async fn patch_cut_off(
+    base: &str,
+    token: &str,
+    loc: &str,
+    offset: usize,
+    body: &[u8],
+    total: usize,
+) {
+    let addr = base.strip_prefix("http://").unwrap();
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head = format!(
+        "PATCH {loc} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\n\
+         Tus-Resumable: 1.0.0\r\nUpload-Offset: {offset}\r\n\
+         Content-Type: application/offset+octet-stream\r\nContent-Length: {total}\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(body).await.unwrap();
+    stream.flush().await.unwrap();
+    drop(stream);
+}
+
+/// Asks HEAD until the offset is `want` (the server keeps a cut-off chunk's bytes when it notices
+/// the connection is gone, a moment after), or gives up after 10 s with the last offset.
+async fn offset_becomes(t: &Tus<'_>, loc: &str, want: u64) -> u64 {
+    let mut last = 0;
+    for _ in 0..200 {
+        last = t.offset(loc).await;
+        if last == want {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    last
+}
+
+#[tokio::test]
+async fn a_connection_broken_mid_chunk_keeps_the_bytes_that_arrived() {
+    let s = TestServer::start().await;
+    let t = tus(&s, "worker-0001").await;
+    let photo = jpeg(640, 480, 2);
+    let sha = sha_hex(&photo);
+    let loc = t.create(&photo).await;
+    assert!(
+        photo.len() > 120_000,
+        "the photo spans the cut points: {}",
+        photo.len()
+    );
+
+    // Three cuts: one byte in, at an odd byte mid-file (inside a 256 KiB write buffer), and one
+    // byte short of the end (the completion must not run on a short file).
+    let cuts = [1usize, 70_001, photo.len() - 1];
+    let mut at = 0;
+    for cut in cuts {
+        patch_cut_off(
+            &s.base,
+            &t.token,
+            &loc,
+            at,
+            &photo[at..cut],
+            photo.len() - at,
+        )
+        .await;
+        let kept = offset_becomes(&t, &loc, cut as u64).await;
+        assert_eq!(
+            kept, cut as u64,
+            "every byte that arrived before the connection broke is kept"
+        );
+        let stale = t.patch(&loc, at, &photo[at..]).await;
+        assert_eq!(
+            stale.status(),
+            409,
+            "resuming from the old offset is refused"
+        );
+        assert_eq!(error_code(stale).await, "offset_mismatch");
+        at = cut;
+    }
+    assert_eq!(
+        t.by_hash(Method::HEAD, &sha, "").await.status(),
+        404,
+        "one byte short is not a photo"
+    );
+    let done = t.patch(&loc, at, &photo[at..]).await;
+    assert_eq!(done.status(), 204, "the rest completes the upload");
+    assert_eq!(offset_of(&done), photo.len() as u64);
+    let got = t.by_hash(Method::GET, &sha, "").await;
+    assert_eq!(got.status(), 200);
+    assert_eq!(
+        sha_hex(&got.bytes().await.unwrap()),
+        sha,
+        "the pieces of four requests make the exact file"
+    );
+}
+
+#[tokio::test]
+async fn a_chunk_that_fails_its_checksum_is_discarded_and_the_offset_stays() {
+    let s = TestServer::start().await;
+    let t = tus(&s, "worker-0001").await;
+    let photo = jpeg(400, 300, 3);
+    let loc = t.create(&photo).await;
+    let first = t
+        .patch_checked(&loc, 0, &photo[..1000], &photo[..1000])
+        .await;
+    assert_eq!(first.status(), 204);
+
+    let mut corrupted = photo[1000..5000].to_vec();
+    corrupted[17] ^= 0x40; // one bit flipped in transit
+    let bad = t
+        .patch_checked(&loc, 1000, &corrupted, &photo[1000..5000])
+        .await;
+    assert_eq!(bad.status().as_u16(), 460, "tus checksum mismatch status");
+    assert_eq!(bad.headers()["tus-resumable"], "1.0.0");
+    assert_eq!(error_code(bad).await, "checksum_mismatch");
+    assert_eq!(t.offset(&loc).await, 1000, "the bad chunk moved nothing");
+
+    let bad_algo = t
+        .request(Method::PATCH, &loc)
+        .header("Upload-Offset", "1000")
+        .header("Content-Type", "application/offset+octet-stream")
+        .header("Upload-Checksum", format!("md5 {}", b64([0u8; 16])))
+        .body(photo[1000..5000].to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad_algo.status(), 400);
+    assert_eq!(error_code(bad_algo).await, "checksum_algorithm_unsupported");
+
+    let wrong_type = t
+        .request(Method::PATCH, &loc)
+        .header("Upload-Offset", "1000")
+        .header("Content-Type", "application/octet-stream")
+        .body(photo[1000..5000].to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        wrong_type.status(),
+        415,
+        "tus PATCH bodies are offset+octet-stream"
+    );
+
+    let too_long = t
+        .patch(&loc, 1000, &[photo[1000..].to_vec(), vec![0; 10]].concat())
+        .await;
+    assert_eq!(
+        too_long.status(),
+        413,
+        "more than the rest of the file is refused"
+    );
+    assert_eq!(t.offset(&loc).await, 1000, "and moves nothing");
+
+    let good = t
+        .patch_checked(&loc, 1000, &photo[1000..], &photo[1000..])
+        .await;
+    assert_eq!(
+        good.status(),
+        204,
+        "the chunk sent again completes the upload"
+    );
+    assert_eq!(
+        t.by_hash(Method::HEAD, &sha_hex(&photo), "").await.status(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn an_upload_resumes_on_a_restarted_server() {
+    let photo = jpeg(640, 480, 6);
+    let sha = sha_hex(&photo);
+    let half = photo.len() / 2 + 7;
+
+    let first = TestServer::start().await;
+    let t = tus(&first, "worker-0001").await;
+    let loc = t.create(&photo).await;
+    assert_eq!(t.patch(&loc, 0, &photo[..half]).await.status(), 204);
+    let token = t.token;
+    let first_base = first.base.clone();
+    // Stop the process: its listener, its connections (the client goes), its memory.
+    let second = restarted(first).await;
+
+    let t = Tus {
+        http: &second.http,
+        base: &second.base,
+        token,
+    };
+    assert_ne!(second.base, first_base, "a different listener");
+    assert_eq!(
+        t.offset(&loc).await,
+        half as u64,
+        "the new process knows the offset from the ledger"
+    );
+    let done = t.patch(&loc, half, &photo[half..]).await;
+    assert_eq!(done.status(), 204, "and continues the upload");
+    let got = t.by_hash(Method::GET, &sha, "").await;
+    assert_eq!(got.status(), 200);
+    assert_eq!(
+        sha_hex(&got.bytes().await.unwrap()),
+        sha,
+        "half from each process make the exact file"
+    );
+}
