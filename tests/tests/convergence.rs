@@ -3,271 +3,111 @@
 //! the community supervisor acts over the API, in random interleavings — often on stale
 //! versions on purpose. After everyone syncs, every device's pulled view of every case equals
 //! the server's, every op a device queued is accounted for (applied, or rejected with a code
-//! and listed as rejected on the device), and every chain on the server verifies.
+//! and listed as rejected on the device), and every chain on the server verifies. Each schedule
+//! runs on a fresh kit [`TestServer`] on its fixed clock at `t0`.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::{Arc, Mutex, OnceLock};
-use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use serde_json::{json, Value};
-use yiwang_client::store::{CaseFilter, OutboxState, Store};
-use yiwang_client::sync::{AgentConfig, SyncAgent, SyncClient};
+use serde_json::json;
+use yiwang_client::store::{CaseFilter, OutboxState};
 use yiwang_core::case::{Action, CaseState};
 use yiwang_core::field::{Disposition, FindingDraft};
-use yiwang_core::ids::{CaseId, CategoryCode, GridId, OpId};
+use yiwang_core::ids::{CaseId, OpId};
 use yiwang_core::sync::CaseActionData;
-use yiwang_server::seed::{seed_county, small_plan};
-use yiwang_server::state::{AppState, Settings};
-use yiwang_server::storage::Ledger;
+use yiwang_server::storage::sync::OpFate;
+use yiwang_tests::kit::{LedgerView, TestDevice, TestServer};
 
-const PASSWORD: &str = "demo";
 const SCHEDULES: u64 = 20;
 const STEPS: usize = 30;
 
-fn demo_hash() -> &'static str {
-    static H: OnceLock<String> = OnceLock::new();
-    H.get_or_init(|| {
-        yiwang_server::auth::hash_password(PASSWORD).expect("the demo password hashes")
-    })
+/// The supervisor's `POST /api/v1/cases/{id}/actions` on `version`: the HTTP status.
+async fn supervisor_act(
+    server: &TestServer,
+    token: &str,
+    id: &CaseId,
+    version: u64,
+    action: &str,
+) -> u16 {
+    let body = json!({
+        "base_version": version,
+        "action": action,
+        "note": format!("supervisor: {action}"),
+    });
+    let path = format!("/api/v1/cases/{}/actions", id.as_str());
+    server.post(token, &path, &body).await.status().as_u16()
 }
 
-fn t0() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("2026-11-26T09:00:00+08:00")
-        .expect("a valid time")
-        .with_timezone(&Utc)
+async fn case_ids(ledger: &LedgerView) -> Vec<CaseId> {
+    ledger
+        .ledger
+        .read(|tx| tx.case_ids())
+        .await
+        .expect("the ledger reads")
 }
 
-struct Server {
-    base: String,
-    state: AppState,
-    http: reqwest::Client,
-    task: tokio::task::JoinHandle<()>,
-    _dir: tempfile::TempDir,
+/// The server's fate of an op: `Some((applied, code))`, or `None` if it never arrived.
+async fn op_fate(ledger: &LedgerView, id: &OpId) -> Option<(bool, Option<String>)> {
+    let id = id.clone();
+    ledger
+        .ledger
+        .read(move |tx| tx.op(&id))
+        .await
+        .expect("the ledger reads")
+        .map(|r| {
+            (
+                r.fate == OpFate::Applied,
+                r.code.map(|c| c.as_str().to_owned()),
+            )
+        })
 }
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
-impl Server {
-    async fn start() -> Server {
-        let dir = tempfile::tempdir().expect("a temporary folder");
-        let ledger = Ledger::open(&format!(
-            "sqlite:{}",
-            dir.path().join("ledger.sqlite").display()
-        ))
-        .expect("a fresh ledger opens");
-        let now = Arc::new(Mutex::new(t0()));
-        let state = AppState::new(
-            ledger.clone(),
-            Settings {
-                data_dir: dir.path().to_path_buf(),
-                demo_mode: true,
-            },
-            Arc::new(move || *now.lock().expect("the clock lock")),
-        );
-        let seeded_at = t0();
-        ledger
-            .write_blocking(move |tx| seed_county(tx, &small_plan(), demo_hash(), true, seeded_at))
-            .expect("the small county seeds");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("a free port");
-        let addr = listener.local_addr().expect("a bound address");
-        let app = yiwang_server::app(state.clone());
-        let task = tokio::spawn(async move {
-            axum::serve(listener, app).await.expect("the server runs");
-        });
-        Server {
-            base: format!("http://{addr}"),
-            state,
-            http: reqwest::Client::new(),
-            task,
-            _dir: dir,
-        }
-    }
-
-    async fn login(&self, username: &str) -> String {
-        let res = self
-            .http
-            .post(format!("{}/api/v1/auth/login", self.base))
-            .json(&json!({
-                "username": username,
-                "password": PASSWORD,
-                "device_id": format!("console-{username}"),
-                "device_name": "console",
-            }))
-            .send()
-            .await
-            .expect("the server answers the login");
-        let status = res.status();
-        let body: Value = res.json().await.expect("the login answers JSON");
-        assert_eq!(status, 200, "{username} signs in at the console: {body}");
-        body["token"]
-            .as_str()
-            .unwrap_or_else(|| panic!("the login for {username} carries a token: {body}"))
-            .to_owned()
-    }
-
-    /// `GET /api/v1/cases/{id}`: the case's version as the supervisor sees it.
-    async fn version(&self, token: &str, id: &CaseId) -> u64 {
-        let res = self
-            .http
-            .get(format!("{}/api/v1/cases/{}", self.base, id.as_str()))
-            .bearer_auth(token)
-            .send()
-            .await
-            .expect("the server answers the case read");
-        let status = res.status();
-        let body: Value = res.json().await.expect("the case read answers JSON");
-        assert_eq!(status, 200, "the supervisor reads case {id:?}: {body}");
-        body["case"]["version"]
-            .as_u64()
-            .unwrap_or_else(|| panic!("the case shows its version: {body}"))
-    }
-
-    /// `POST /api/v1/cases/{id}/actions`: the HTTP status.
-    async fn act(&self, token: &str, id: &CaseId, version: u64, action: &str) -> u16 {
-        let res = self
-            .http
-            .post(format!(
-                "{}/api/v1/cases/{}/actions",
-                self.base,
-                id.as_str()
-            ))
-            .bearer_auth(token)
-            .json(&json!({
-                "base_version": version,
-                "action": action,
-                "note": format!("supervisor: {action}"),
-            }))
-            .send()
-            .await
-            .expect("the server answers the action");
-        res.status().as_u16()
-    }
-
-    fn case_ids(&self) -> Vec<CaseId> {
-        self.state
-            .ledger
-            .read_blocking(|tx| tx.case_ids())
-            .expect("the ledger reads")
-    }
-
-    fn case_and_events(
-        &self,
-        id: &CaseId,
-    ) -> (yiwang_core::case::Case, Vec<yiwang_core::case::CaseEvent>) {
-        let id = id.clone();
-        self.state
-            .ledger
-            .read_blocking(move |tx| {
-                let case = tx.case(&id)?.expect("the case is in the ledger");
-                let events = tx.case_events(&id)?;
-                Ok((case, events))
-            })
-            .expect("the ledger reads")
-    }
-
-    /// The server's fate of an op: `Some((applied, code))`, or `None` if it never arrived.
-    fn op_fate(&self, id: &OpId) -> Option<(bool, Option<String>)> {
-        let id = id.clone();
-        self.state
-            .ledger
-            .read_blocking(move |tx| tx.op(&id))
-            .expect("the ledger reads")
-            .map(|r| {
-                (
-                    r.fate == yiwang_server::storage::sync::OpFate::Applied,
-                    r.code.map(|c| c.as_str().to_owned()),
-                )
-            })
-    }
-}
-
-fn quick() -> AgentConfig {
-    AgentConfig {
-        interval: Duration::from_secs(3600),
-        after_finding: Duration::from_millis(50),
-        backoff_base: Duration::from_millis(50),
-        backoff_cap: Duration::from_millis(200),
-        ..AgentConfig::default()
-    }
-}
-
+/// A worker's device (the kit's), and every op queued on it: (op, the record it is about).
 struct Device {
     name: &'static str,
-    store: Arc<Store>,
-    agent: SyncAgent,
-    grid: GridId,
-    /// Every op queued on this device: (op, the record it is about).
+    device: TestDevice,
     ops: Vec<(OpId, String)>,
-    _dir: tempfile::TempDir,
 }
 
 impl Device {
     async fn sign_in(server_url: &str, name: &'static str) -> Device {
-        let dir = tempfile::tempdir().expect("a temporary folder");
-        let store = Arc::new(
-            Store::open(dir.path().join("device.sqlite"))
-                .expect("the device store opens")
-                .with_clock(t0),
-        );
-        let client = SyncClient::new(server_url, None).expect("a client");
-        let agent = SyncAgent::with_config(store.clone(), client, quick());
-        let session = agent
-            .login(name, PASSWORD)
-            .await
-            .expect("the worker signs in");
-        let grid = session.user.grid_ids[0].clone();
         Device {
             name,
-            store,
-            agent,
-            grid,
+            device: TestDevice::sign_in(server_url, name).await,
             ops: vec![],
-            _dir: dir,
         }
     }
 
     fn report(&mut self, n: usize) {
         let finding = self
+            .device
             .store
             .create_finding(FindingDraft {
-                grid_id: self.grid.clone(),
-                patrol_id: None,
-                category_code: CategoryCode::from("01.01"),
                 description: format!("井盖缺失 #{n}"),
-                lat: Some(40.615),
-                lon: Some(122.504),
-                accuracy_m: Some(6.0),
-                mock_location: false,
-                observed_at: t0() - chrono::Duration::minutes(5),
-                disposition: Disposition::Report,
-                photos: vec![],
-                case_id: None,
-                urgent: false,
+                ..self.device.draft(Disposition::Report, vec![])
             })
             .expect("the finding is recorded offline");
         let id = finding.id.as_str().to_owned();
-        for entry in self.store.outbox_for(&id).expect("the finding's ops") {
+        for entry in self
+            .device
+            .store
+            .outbox_for(&id)
+            .expect("the finding's ops")
+        {
             self.ops.push((entry.op.op_id, id.clone()));
         }
     }
 
     async fn sync(&self) {
-        self.agent.sync_once().await.unwrap_or_else(|e| {
+        self.device.agent.sync_once().await.unwrap_or_else(|e| {
             panic!("{} syncs: {e:?}", self.name);
         });
     }
 
     fn queue(&mut self, case_id: &CaseId, base_version: u64, action: Action) {
         let op = self
+            .device
             .store
             .queue_case_action(
                 case_id,
@@ -292,12 +132,13 @@ struct Totals {
 
 async fn schedule(seed: u64, totals: &mut Totals) {
     let mut rng = StdRng::seed_from_u64(seed);
-    let server = Server::start().await;
+    let server = TestServer::start().await;
+    let ledger = server.ledger();
     let mut devices = vec![
         Device::sign_in(&server.base, "worker-0001").await,
         Device::sign_in(&server.base, "worker-0002").await,
     ];
-    assert_ne!(devices[0].grid, devices[1].grid, "two grids");
+    assert_ne!(devices[0].device.grid, devices[1].device.grid, "two grids");
     let supervisor = server.login("community-001").await;
     // The version the supervisor last got for each case.
     let mut seen: BTreeMap<CaseId, u64> = BTreeMap::new();
@@ -308,7 +149,7 @@ async fn schedule(seed: u64, totals: &mut Totals) {
             0..=2 => devices[d].report(step),
             3..=4 => devices[d].sync().await,
             5..=7 => {
-                let ids = server.case_ids();
+                let ids = case_ids(&ledger).await;
                 if ids.is_empty() {
                     continue;
                 }
@@ -316,7 +157,10 @@ async fn schedule(seed: u64, totals: &mut Totals) {
                 let version = match seen.get(&id) {
                     Some(&v) if rng.gen_bool(0.3) => v,
                     _ => {
-                        let v = server.version(&supervisor, &id).await;
+                        let detail = server.case_detail(&supervisor, id.as_str()).await;
+                        let v = detail["case"]["version"]
+                            .as_u64()
+                            .unwrap_or_else(|| panic!("the case shows its version: {detail}"));
                         seen.insert(id.clone(), v);
                         v
                     }
@@ -328,7 +172,7 @@ async fn schedule(seed: u64, totals: &mut Totals) {
                     "reject_invalid",
                     "comment",
                 ][rng.gen_range(0..5)];
-                let status = server.act(&supervisor, &id, version, action).await;
+                let status = supervisor_act(&server, &supervisor, &id, version, action).await;
                 assert!(
                     status < 500,
                     "seed {seed}: the supervisor's {action} is answered, not failed: {status}"
@@ -342,6 +186,7 @@ async fn schedule(seed: u64, totals: &mut Totals) {
             }
             _ => {
                 let cases = devices[d]
+                    .device
                     .store
                     .cases(&CaseFilter::default())
                     .expect("the pulled cases");
@@ -356,7 +201,7 @@ async fn schedule(seed: u64, totals: &mut Totals) {
                 };
                 let note = Some(format!("{} step {step}", devices[d].name));
                 let action = if case.state == CaseState::Verifying
-                    && case.grid_id.as_ref() == Some(&devices[d].grid)
+                    && case.grid_id.as_ref() == Some(&devices[d].device.grid)
                 {
                     if rng.gen_bool(0.5) {
                         Action::VerifyPass {
@@ -394,18 +239,19 @@ async fn schedule(seed: u64, totals: &mut Totals) {
         }
     }
 
-    let server_ids = server.case_ids();
+    let server_ids = case_ids(&ledger).await;
     totals.cases += server_ids.len();
     let mut server_cases = BTreeMap::new();
     for id in &server_ids {
-        let (case, events) = server.case_and_events(id);
+        let case = ledger.case(id).await.expect("the case is in the ledger");
+        let events = ledger.case_events(id).await;
         yiwang_core::ledger::verify_chain(id, &events, Some((case.version, &case.head_hash)))
             .unwrap_or_else(|e| panic!("seed {seed}: the chain of {id:?} verifies: {e:?}"));
         server_cases.insert(id.clone(), case);
     }
 
-    for device in &devices {
-        let name = device.name;
+    for d in &devices {
+        let (name, device) = (d.name, &d.device);
         // (1) The device's pulled view equals the server's, for its grid.
         let held: BTreeMap<CaseId, yiwang_core::case::Case> = device
             .store
@@ -437,7 +283,7 @@ async fn schedule(seed: u64, totals: &mut Totals) {
         let counts = device.store.outbox_counts().expect("the outbox counts");
         assert_eq!(counts.waiting, 0, "seed {seed}: nothing waits on {name}");
         let mut rejected_here = BTreeSet::new();
-        for (op_id, entity) in &device.ops {
+        for (op_id, entity) in &d.ops {
             let entry = device
                 .store
                 .outbox_for(entity)
@@ -445,8 +291,8 @@ async fn schedule(seed: u64, totals: &mut Totals) {
                 .into_iter()
                 .find(|e| &e.op.op_id == op_id)
                 .unwrap_or_else(|| panic!("seed {seed}: {name} still knows op {op_id:?}"));
-            let (applied, code) = server
-                .op_fate(op_id)
+            let (applied, code) = op_fate(&ledger, op_id)
+                .await
                 .unwrap_or_else(|| panic!("seed {seed}: {name}'s op {op_id:?} reached the server"));
             if applied {
                 assert_eq!(

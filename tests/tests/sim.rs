@@ -1,142 +1,22 @@
 //! `yiwang-sim` against a real server: three simulated devices patrol and sync over real HTTP
-//! to a server on `127.0.0.1:0` over the seeded small county; the ledger then holds exactly
-//! what the devices recorded, and a second `--sync-only` run sends nothing twice.
+//! to the kit's [`TestServer`] on `127.0.0.1:0` over the seeded small county, on the wall clock
+//! (the simulator is a separate process that stamps its records with the real time); the ledger
+//! then holds exactly what the devices recorded, and a second `--sync-only` run sends nothing
+//! twice. Each device's own records are read with the kit's [`DeviceRecords::of_sim`].
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::process::Command;
-use std::sync::{Arc, OnceLock};
 
-use yiwang_client::store::{FindingFilter, Store};
 use yiwang_core::field::{Disposition, Finding};
-use yiwang_core::ids::PatrolId;
-use yiwang_server::seed::{seed_county, small_plan};
-use yiwang_server::state::{AppState, Settings};
-use yiwang_server::storage::Ledger;
+use yiwang_tests::kit::{sim, DeviceRecords, LedgerView, TestServer};
 
-const PASSWORD: &str = "demo";
 const DEVICES: usize = 3;
 const FINDINGS: usize = 4;
-
-fn demo_hash() -> &'static str {
-    static H: OnceLock<String> = OnceLock::new();
-    H.get_or_init(|| {
-        yiwang_server::auth::hash_password(PASSWORD).expect("the demo password hashes")
-    })
-}
-
-/// A real server over a fresh ledger in a temporary folder. Its clock is the wall clock: the
-/// simulator is a separate process that stamps its records with the real time.
-struct Server {
-    base: String,
-    state: AppState,
-    task: tokio::task::JoinHandle<()>,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
-impl Server {
-    async fn start() -> Server {
-        let dir = tempfile::tempdir().expect("a temporary folder");
-        let ledger = Ledger::open(&format!(
-            "sqlite:{}",
-            dir.path().join("ledger.sqlite").display()
-        ))
-        .expect("a fresh ledger opens");
-        let state = AppState::new(
-            ledger.clone(),
-            Settings {
-                data_dir: dir.path().to_path_buf(),
-                demo_mode: true,
-            },
-            Arc::new(chrono::Utc::now),
-        );
-        let seeded_at = chrono::Utc::now() - chrono::Duration::days(1);
-        ledger
-            .write_blocking(move |tx| seed_county(tx, &small_plan(), demo_hash(), true, seeded_at))
-            .expect("the small county seeds");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("a free port");
-        let addr = listener.local_addr().expect("a bound address");
-        let app = yiwang_server::app(state.clone());
-        let task = tokio::spawn(async move {
-            axum::serve(listener, app).await.expect("the server runs");
-        });
-        Server {
-            base: format!("http://{addr}"),
-            state,
-            task,
-            _dir: dir,
-        }
-    }
-
-    async fn case_count(&self) -> usize {
-        self.state
-            .ledger
-            .read(|tx| tx.case_ids())
-            .await
-            .expect("the ledger reads")
-            .len()
-    }
-
-    async fn has_finding(&self, f: &Finding) -> bool {
-        let id = f.id.clone();
-        self.state
-            .ledger
-            .read(move |tx| tx.finding(&id))
-            .await
-            .expect("the ledger reads")
-            .is_some()
-    }
-
-    async fn has_case(&self, f: &Finding) -> bool {
-        let id = f
-            .case_id
-            .clone()
-            .expect("a reported finding names its case");
-        self.state
-            .ledger
-            .read(move |tx| tx.case(&id))
-            .await
-            .expect("the ledger reads")
-            .is_some()
-    }
-
-    async fn has_patrol(&self, id: &PatrolId) -> bool {
-        let id = id.clone();
-        self.state
-            .ledger
-            .read(move |tx| tx.patrol(&id))
-            .await
-            .expect("the ledger reads")
-            .is_some()
-    }
-
-    async fn head_photo(&self, token: &str, hash: &str) -> u16 {
-        reqwest::Client::new()
-            .head(format!("{}/api/v1/photos/by-hash/{hash}", self.base))
-            .bearer_auth(token)
-            .send()
-            .await
-            .expect("the server answers")
-            .status()
-            .as_u16()
-    }
-}
+const SEED: u64 = 7;
 
 /// Runs the simulator to its end; its parsed JSON line.
 async fn run_sim(server: &str, data_dir: &Path, extra: &[&str]) -> serde_json::Value {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_yiwang-sim"));
-    cmd.args(["--server", server, "--devices", "3", "--findings", "4"])
-        .args(["--photos", "1", "--seed", "7", "--data-dir"])
-        .arg(data_dir)
-        .args(extra);
+    let mut cmd = sim::command(server, data_dir, DEVICES, FINDINGS, SEED, extra);
     let out = tokio::task::spawn_blocking(move || cmd.output())
         .await
         .expect("the simulator task")
@@ -153,38 +33,33 @@ async fn run_sim(server: &str, data_dir: &Path, extra: &[&str]) -> serde_json::V
         1,
         "the simulator prints one JSON line: {stdout}"
     );
-    serde_json::from_str(lines[0]).expect("the summary is JSON")
+    sim::summary(&out.stdout)
 }
 
-/// What one device recorded itself (pulled records of others have no ops), and its token.
+/// What device `n` recorded itself (pulled records of others have no ops), and its token.
 fn device_records(data_dir: &Path, n: usize) -> (Vec<Finding>, String) {
-    let store = Store::open(data_dir.join(format!("sim-{n:04}")).join("store.sqlite"))
-        .expect("the device store opens");
-    let findings = store
-        .findings(&FindingFilter::default())
-        .expect("the device lists its findings")
-        .into_iter()
-        .filter(|r| {
-            !store
-                .outbox_for(r.finding.id.as_str())
-                .expect("the outbox reads")
-                .is_empty()
-        })
-        .map(|r| r.finding)
-        .collect();
-    let token = store
-        .session()
-        .expect("the session reads")
-        .and_then(|s| s.token)
-        .expect("the device is signed in");
-    (findings, token)
+    let records = DeviceRecords::of_sim(data_dir, n);
+    (records.findings.into_values().collect(), records.token)
+}
+
+async fn has_finding(ledger: &LedgerView, f: &Finding) -> bool {
+    ledger.finding(&f.id).await.is_some()
+}
+
+async fn has_case(ledger: &LedgerView, f: &Finding) -> bool {
+    let id = f
+        .case_id
+        .clone()
+        .expect("a reported finding names its case");
+    ledger.case(&id).await.is_some()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn simulated_devices_deliver_every_record_exactly_once() {
-    let server = Server::start().await;
+    let server = TestServer::start_wall_clock().await;
+    let ledger = server.ledger();
     let data = tempfile::tempdir().expect("a temporary folder");
-    let cases_before = server.case_count().await;
+    let cases_before = ledger.case_count().await;
 
     let first = run_sim(&server.base, data.path(), &[]).await;
     println!("first run: {first}");
@@ -213,7 +88,7 @@ async fn simulated_devices_deliver_every_record_exactly_once() {
             patrols.insert(f.patrol_id.clone().expect("findings are made on a patrol"));
             for hash in &f.photos {
                 assert_eq!(
-                    server.head_photo(&token, hash.as_str()).await,
+                    ledger.head_photo(&token, hash).await,
                     200,
                     "the server holds the photo of finding {}",
                     f.id
@@ -230,7 +105,7 @@ async fn simulated_devices_deliver_every_record_exactly_once() {
     );
     for f in &findings {
         assert!(
-            server.has_finding(f).await,
+            has_finding(&ledger, f).await,
             "finding {} reached the ledger",
             f.id
         );
@@ -242,7 +117,7 @@ async fn simulated_devices_deliver_every_record_exactly_once() {
     assert!(!reported.is_empty(), "seed 7 reports some findings");
     for f in &reported {
         assert!(
-            server.has_case(f).await,
+            has_case(&ledger, f).await,
             "reported finding {} opened its case",
             f.id
         );
@@ -253,7 +128,7 @@ async fn simulated_devices_deliver_every_record_exactly_once() {
             .all(|f| (f.disposition == Disposition::Report) == f.case_id.is_some()),
         "exactly the reported findings name a case"
     );
-    let cases_after = server.case_count().await;
+    let cases_after = ledger.case_count().await;
     assert_eq!(
         cases_after - cases_before,
         reported.len(),
@@ -261,7 +136,10 @@ async fn simulated_devices_deliver_every_record_exactly_once() {
     );
     assert_eq!(patrols.len(), DEVICES, "one patrol per device");
     for p in &patrols {
-        assert!(server.has_patrol(p).await, "patrol {p} reached the ledger");
+        assert!(
+            ledger.patrol(p).await.is_some(),
+            "patrol {p} reached the ledger"
+        );
     }
 
     let again = run_sim(&server.base, data.path(), &["--sync-only"]).await;
@@ -273,7 +151,7 @@ async fn simulated_devices_deliver_every_record_exactly_once() {
     );
     assert_eq!(again["photos_uploaded"], 0, "no photo is uploaded twice");
     assert_eq!(
-        server.case_count().await,
+        ledger.case_count().await,
         cases_after,
         "the second run opens no case"
     );
@@ -285,9 +163,10 @@ async fn simulated_devices_deliver_every_record_exactly_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn offline_first_devices_record_before_they_sync_and_a_rerun_adds_nothing() {
-    let server = Server::start().await;
+    let server = TestServer::start_wall_clock().await;
+    let ledger = server.ledger();
     let data = tempfile::tempdir().expect("a temporary folder");
-    let cases_before = server.case_count().await;
+    let cases_before = ledger.case_count().await;
 
     let first = run_sim(&server.base, data.path(), &["--offline-first"]).await;
     assert_eq!(first["errors"], 0, "no device failed");
@@ -301,7 +180,7 @@ async fn offline_first_devices_record_before_they_sync_and_a_rerun_adds_nothing(
         );
         for f in &mine {
             assert!(
-                server.has_finding(f).await,
+                has_finding(&ledger, f).await,
                 "finding {} reached the ledger",
                 f.id
             );
@@ -311,7 +190,7 @@ async fn offline_first_devices_record_before_they_sync_and_a_rerun_adds_nothing(
             .filter(|f| f.disposition == Disposition::Report)
             .count();
     }
-    let cases_after = server.case_count().await;
+    let cases_after = ledger.case_count().await;
     assert_eq!(
         cases_after - cases_before,
         reported,
@@ -325,7 +204,7 @@ async fn offline_first_devices_record_before_they_sync_and_a_rerun_adds_nothing(
         "a finished device has nothing more to push"
     );
     assert_eq!(
-        server.case_count().await,
+        ledger.case_count().await,
         cases_after,
         "no case is opened twice"
     );
