@@ -116,6 +116,8 @@ pub fn app_with_console(state: AppState, console: Option<ConsoleFiles>) -> Route
             tracing::info_span!("request", method = %req.method(), uri = %req.uri().path(), request_id = %id)
         }))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        // Outermost, so every answer carries them, the timeout's and the CORS preflight's too.
+        .layer(middleware::from_fn(security_headers))
         .with_state(state)
 }
 
@@ -225,6 +227,31 @@ async fn metrics(State(state): State<AppState>) -> Response {
         state.metrics.render(state.ledger.kind()),
     )
         .into_response()
+}
+
+/// The console's Content-Security-Policy: scripts and styles only from the server itself (the
+/// built console has no inline script; Element Plus and Leaflet set inline `style` attributes,
+/// which `'unsafe-inline'` in `style-src` allows — styles cannot run code), pictures also from
+/// `data:`/`blob:` (thumbnails, photos fetched with the token) and from `https:` (a map tile
+/// server an operator may set), no plugins, no `<base>`, no framing by anyone.
+pub const CONSOLE_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+     img-src 'self' data: blob: https:; font-src 'self' data:; connect-src 'self'; object-src 'none'; \
+     base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/// Security headers on every response: the console's CSP (strict enough for the API's JSON too,
+/// which no browser should render as a page), no MIME sniffing, no framing, no referrer.
+async fn security_headers(req: Request, next: Next) -> Response {
+    let mut resp = next.run(req).await;
+    let h = resp.headers_mut();
+    let set = |h: &mut axum::http::HeaderMap, name: &'static str, value: &'static str| {
+        h.insert(name, header::HeaderValue::from_static(value));
+    };
+    set(h, "content-security-policy", CONSOLE_CSP);
+    set(h, "x-content-type-options", "nosniff");
+    set(h, "x-frame-options", "DENY");
+    set(h, "referrer-policy", "no-referrer");
+    set(h, "cross-origin-opener-policy", "same-origin");
+    resp
 }
 
 async fn not_found() -> crate::error::ApiError {

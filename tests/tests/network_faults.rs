@@ -14,7 +14,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use yiwang_tests::fault_proxy::{FaultPlan, FaultProxy};
-use yiwang_tests::kit::{sim, DeviceRecords, TestServer};
+use yiwang_tests::kit::{sim, TestServer};
 
 const DEVICES: usize = 3;
 /// Runs of the simulator through the faulty proxy.
@@ -169,20 +169,9 @@ async fn faulty_network_delivers_every_record_exactly_once() {
     println!("final --sync-only run: {summary}");
     assert_eq!(summary["errors"], 0, "every device synced clean at the end");
 
-    let devices: Vec<DeviceRecords> = (1..=DEVICES)
-        .map(|n| DeviceRecords::of_sim(data.path(), n))
-        .collect();
-    let held = ledger
-        .assert_holds_exactly(&devices, findings, cases_before)
+    ledger
+        .assert_holds_sim_run(data.path(), DEVICES, findings, cases_before, started)
         .await;
-    println!(
-        "ledger: {} findings, {} patrols, {} photos, {} new cases; {:.1} s",
-        held.findings,
-        held.patrols,
-        held.photos,
-        held.new_cases,
-        started.elapsed().as_secs_f64()
-    );
     let total = proxy.stats();
     println!(
         "proxy in all: {} connections, {} B up, {} B down, {} cuts, {} resets, {} stalls, {} slow",

@@ -283,6 +283,36 @@ impl LedgerView {
     }
 }
 
+impl LedgerView {
+    /// The end of a simulator run: devices `1..=devices` of the run whose stores are under
+    /// `data_dir` ([`DeviceRecords::of_sim`]) and [`LedgerView::assert_holds_exactly`] on them;
+    /// prints what the ledger holds and the run's time since `started`.
+    pub async fn assert_holds_sim_run(
+        &self,
+        data_dir: &Path,
+        devices: usize,
+        max_findings: usize,
+        cases_before: usize,
+        started: std::time::Instant,
+    ) -> LedgerSummary {
+        let records: Vec<DeviceRecords> = (1..=devices)
+            .map(|n| DeviceRecords::of_sim(data_dir, n))
+            .collect();
+        let held = self
+            .assert_holds_exactly(&records, max_findings, cases_before)
+            .await;
+        println!(
+            "ledger: {} findings, {} patrols, {} photos, {} new cases; {:.1} s",
+            held.findings,
+            held.patrols,
+            held.photos,
+            held.new_cases,
+            started.elapsed().as_secs_f64()
+        );
+        held
+    }
+}
+
 /// What [`LedgerView::assert_holds_exactly`] found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LedgerSummary {
