@@ -80,6 +80,8 @@ error_codes! {
     UsernameTaken = "username_taken",
     /// An admin may not disable their own account.
     CannotDisableSelf = "cannot_disable_self",
+    /// The current password given to change it is wrong.
+    WrongPassword = "wrong_password",
     /// The record is outside the caller's jurisdiction.
     OutOfJurisdiction = "out_of_jurisdiction",
 
@@ -182,6 +184,9 @@ error_codes! {
     NotOurServer = "not_our_server",
     /// The server address is not an http(s) address.
     InvalidServerUrl = "invalid_server_url",
+    /// A plain `http://` address of a public host: use `https://`, or turn on the settings'
+    /// insecure switch (a test server on a private network needs neither).
+    InsecureServerUrl = "insecure_server_url",
     /// The server refused a request for good (a 4xx it gave no more precise code for).
     Refused = "refused",
     /// Records made on this device have not reached the server yet.

@@ -25,6 +25,39 @@ pub struct LoginRequest {
     pub password: String,
     pub device_id: DeviceId,
     pub device_name: String,
+    /// What signs in: the web console (a session that ends after 12 idle hours, 7 days at the
+    /// most) or a device (a sign-in that lasts while it is used, 90 idle days). An older app
+    /// sends nothing: a device.
+    #[serde(default)]
+    pub client: ClientKind,
+}
+
+/// What a sign-in is for (see [`LoginRequest::client`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ClientKind {
+    Console,
+    #[default]
+    Device,
+}
+
+impl ClientKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClientKind::Console => "console",
+            ClientKind::Device => "device",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ClientKind> {
+        match s {
+            "console" => Some(ClientKind::Console),
+            "device" => Some(ClientKind::Device),
+            _ => None,
+        }
+    }
 }
 
 /// The signed-in user, as the device keeps it.

@@ -45,6 +45,7 @@ fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(crate::auth::login))
         .routes(routes!(crate::auth::logout))
         .routes(routes!(crate::auth::me))
+        .routes(routes!(crate::auth::change_password))
         .routes(routes!(healthz))
         .merge(crate::sync::router())
         .merge(crate::console::router())
@@ -252,6 +253,62 @@ async fn security_headers(req: Request, next: Next) -> Response {
     set(h, "referrer-policy", "no-referrer");
     set(h, "cross-origin-opener-policy", "same-origin");
     resp
+}
+
+/// Serves `app` on `listener` until `shutdown` resolves, with each connection's peer address
+/// available to handlers (the sign-in throttle counts by it). Everything that serves the app —
+/// the CLI, the test kit, the benchmarks — serves it through here or [`serve_tls`].
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}
+
+/// The rustls configuration of a PEM certificate chain and key; a clear error for a missing or
+/// unreadable file.
+pub async fn tls_config(
+    cert: &Path,
+    key: &Path,
+) -> anyhow::Result<axum_server::tls_rustls::RustlsConfig> {
+    use anyhow::Context as _;
+    // One crypto provider for the process (aws-lc-rs, as the rest of the build uses); a second
+    // call finds it installed.
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key)
+        .await
+        .with_context(|| {
+            format!(
+                "reading the TLS certificate {} and key {} (PEM files)",
+                cert.display(),
+                key.display()
+            )
+        })
+}
+
+/// [`serve`] over TLS: in-flight requests get 30 s to finish after `shutdown`.
+pub async fn serve_tls(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    config: axum_server::tls_rustls::RustlsConfig,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let handle = axum_server::Handle::new();
+    let h = handle.clone();
+    tokio::spawn(async move {
+        shutdown.await;
+        h.graceful_shutdown(Some(std::time::Duration::from_secs(30)));
+    });
+    axum_server::from_tcp_rustls(listener.into_std()?, config)?
+        .handle(handle)
+        .serve(app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .await
 }
 
 async fn not_found() -> crate::error::ApiError {

@@ -70,6 +70,23 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "YIWANG_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
+    /// Serve HTTPS with this certificate chain (PEM); needs --tls-key. Without it the server
+    /// speaks plain HTTP, for a reverse proxy in front (docs/SECURITY.md) or a test on one
+    /// machine.
+    #[arg(long, env = "YIWANG_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The certificate's private key (PEM: PKCS#8, PKCS#1 or SEC1).
+    #[arg(long, env = "YIWANG_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// A reverse proxy whose X-Forwarded-For names the client (an address or a network, e.g.
+    /// 10.0.0.0/8; repeat or separate with commas). Anyone else's X-Forwarded-For is ignored.
+    #[arg(long = "trusted-proxy", env = "YIWANG_TRUSTED_PROXIES", value_delimiter = ',',
+          value_parser = crate::auth::address::parse_trusted_proxy)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Threads that check passwords at once (each check takes 19 MiB); by default one per core,
+    /// at most four, fewer on a small machine.
+    #[arg(long, env = "YIWANG_PASSWORD_HASHERS")]
+    pub password_hashers: Option<usize>,
     /// The built web console (`npm run build:console` in ui/), served at `/`. When the folder
     /// has no index.html, `/` is a small page that says how to build it.
     #[arg(long, env = "YIWANG_CONSOLE_DIR", default_value = "ui/dist/console")]
@@ -77,6 +94,27 @@ pub struct ServeArgs {
 }
 
 impl ServeArgs {
+    /// The certificate and key to serve HTTPS with, when given.
+    pub fn tls(&self) -> Option<TlsFiles> {
+        match (&self.tls_cert, &self.tls_key) {
+            (Some(cert), Some(key)) => Some(TlsFiles {
+                cert: cert.clone(),
+                key: key.clone(),
+            }),
+            _ => None,
+        }
+    }
+
+    /// The server's settings for `data_dir`.
+    pub fn settings(&self, data_dir: &Path, demo_mode: bool) -> Settings {
+        Settings {
+            demo_mode,
+            trusted_proxies: self.trusted_proxies.clone(),
+            password_hashers: self.password_hashers,
+            ..Settings::new(data_dir)
+        }
+    }
+
     /// The console to serve, if built; says so on stdout either way.
     pub fn console(&self) -> Option<ConsoleFiles> {
         let found = ConsoleFiles::find(&self.console_dir);
@@ -161,15 +199,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => {
             let ledger = cli.global.open_ledger()?;
-            let settings = Settings {
-                data_dir: cli.global.data_dir.clone(),
-                demo_mode: false,
-            };
+            let settings = args.settings(&cli.global.data_dir, false);
             let console = args.console();
-            serve(
+            let listener = bind(args.listen).await?;
+            serve_on(
+                listener,
                 AppState::with_system_clock(ledger, settings),
-                args.listen,
                 console,
+                args.tls(),
             )
             .await
         }
@@ -201,8 +238,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     line.trim_end_matches(['\r', '\n']).to_owned()
                 }
             };
-            if password.chars().count() < 8 {
-                bail!("the password must have at least 8 characters");
+            if let Err(e) = crate::auth::check_new_password(&password) {
+                bail!("{e}");
             }
             let ledger = cli.global.open_ledger()?;
             let user = crate::storage::auth::StoredUser {
@@ -227,14 +264,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-/// Binds `listen` and serves until Ctrl-C or SIGTERM.
-pub async fn serve(
-    state: AppState,
-    listen: SocketAddr,
-    console: Option<ConsoleFiles>,
-) -> anyhow::Result<()> {
-    let listener = bind(listen).await?;
-    serve_on(listener, state, console).await
+/// A certificate chain and its key, PEM files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsFiles {
+    pub cert: PathBuf,
+    pub key: PathBuf,
 }
 
 async fn bind(listen: SocketAddr) -> anyhow::Result<tokio::net::TcpListener> {
@@ -243,12 +277,13 @@ async fn bind(listen: SocketAddr) -> anyhow::Result<tokio::net::TcpListener> {
         .with_context(|| format!("listening on {listen}"))
 }
 
-/// Serves on a bound listener until Ctrl-C or SIGTERM. Prints the address it serves on (with
-/// the real port when `--listen` asked for port 0).
+/// Serves on a bound listener until Ctrl-C or SIGTERM, over TLS when `tls` names a certificate.
+/// Prints the address it serves on (with the real port when `--listen` asked for port 0).
 pub async fn serve_on(
     listener: tokio::net::TcpListener,
     state: AppState,
     console: Option<ConsoleFiles>,
+    tls: Option<TlsFiles>,
 ) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     // Nothing of this ledger is being written before we serve: a photo upload's lease left by a
@@ -265,11 +300,20 @@ pub async fn serve_on(
             "released upload leases a stopped server left behind"
         );
     }
-    tracing::info!(%addr, backend = state.ledger.kind(), demo = state.settings.demo_mode, "serving");
-    println!("yiwang-server listening on http://{addr}/");
-    axum::serve(listener, crate::app::app_with_console(state, console))
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    tracing::info!(%addr, backend = state.ledger.kind(), demo = state.settings.demo_mode, scheme, "serving");
+    let app = crate::app::app_with_console(state, console);
+    match tls {
+        None => {
+            println!("yiwang-server listening on http://{addr}/");
+            crate::app::serve(listener, app, shutdown_signal()).await?;
+        }
+        Some(files) => {
+            let config = crate::app::tls_config(&files.cert, &files.key).await?;
+            println!("yiwang-server listening on https://{addr}/");
+            crate::app::serve_tls(listener, app, config, shutdown_signal()).await?;
+        }
+    }
     Ok(())
 }
 
@@ -363,13 +407,20 @@ async fn demo(global: &Global, args: &ServeArgs) -> anyhow::Result<()> {
     .is_some();
     let listener = bind(args.listen).await?;
     let addr = listener.local_addr()?;
+    let scheme = if args.tls().is_some() {
+        "https"
+    } else {
+        "http"
+    };
     println!(
         "Yiwang demo ready in {:.1} s",
         started.elapsed().as_secs_f64()
     );
     let console = args.console();
-    println!("  home:     http://{addr}/");
-    println!("  API:      http://{addr}/api/v1/  (OpenAPI: http://{addr}/api/v1/openapi.json)");
+    println!("  home:     {scheme}://{addr}/");
+    println!(
+        "  API:      {scheme}://{addr}/api/v1/  (OpenAPI: {scheme}://{addr}/api/v1/openapi.json)"
+    );
     if is_demo {
         println!(
             "  sign in with any of these (password {:?}, demo mode only):",
@@ -382,14 +433,12 @@ async fn demo(global: &Global, args: &ServeArgs) -> anyhow::Result<()> {
     } else {
         println!("  this ledger was not seeded by `demo`: sign in with its own users");
     }
-    let settings = Settings {
-        data_dir: global.data_dir.clone(),
-        demo_mode: true,
-    };
+    let settings = args.settings(&global.data_dir, true);
     serve_on(
         listener,
         AppState::with_system_clock(ledger, settings),
         console,
+        args.tls(),
     )
     .await
 }

@@ -47,6 +47,9 @@ pub enum ApiError {
     ChecksumMismatch,
     #[error("the server is busy; try again shortly")]
     Unavailable,
+    /// 503 with `Retry-After`: too much of one kind of work waits (password checks).
+    #[error("the server is busy; try again in {retry_after_secs} s")]
+    Busy { retry_after_secs: u64 },
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
@@ -88,7 +91,7 @@ impl ApiError {
             ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Protocol { status, .. } => *status,
             ApiError::ChecksumMismatch => StatusCode::from_u16(460).expect("valid status"),
-            ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable | ApiError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -108,7 +111,7 @@ impl ApiError {
             ApiError::TooLarge { .. } => ErrorCode::TooLarge,
             ApiError::Throttled { .. } => ErrorCode::TooManyAttempts,
             ApiError::ChecksumMismatch => ErrorCode::ChecksumMismatch,
-            ApiError::Unavailable => ErrorCode::Unavailable,
+            ApiError::Unavailable | ApiError::Busy { .. } => ErrorCode::Unavailable,
             ApiError::Internal(_) => ErrorCode::Internal,
         }
     }
@@ -144,7 +147,8 @@ impl IntoResponse for ApiError {
             },
         };
         let mut resp = (status, Json(body)).into_response();
-        if let ApiError::Throttled { retry_after_secs } = self {
+        if let ApiError::Throttled { retry_after_secs } | ApiError::Busy { retry_after_secs } = self
+        {
             if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
                 resp.headers_mut().insert("retry-after", v);
             }

@@ -19,3 +19,9 @@ pub const DEFAULT_REJECTED_LIMIT: u32 = 100;
 pub const MAX_REJECTED_LIMIT: u32 = 1000;
 /// Most cases in one page of the console's list.
 pub const MAX_PAGE_SIZE: u64 = 200;
+/// Longest user name a sign-in may name.
+pub const MAX_USERNAME_CHARS: usize = 64;
+/// Longest password accepted (argon2 hashes any length; this bounds the work a request asks).
+pub const MAX_PASSWORD_BYTES: usize = 1024;
+/// Longest device name a sign-in may give.
+pub const MAX_DEVICE_NAME_CHARS: usize = 128;

@@ -40,6 +40,26 @@ pub struct Settings {
     pub data_dir: PathBuf,
     /// Demo mode: the seeded users' well-known password is accepted.
     pub demo_mode: bool,
+    /// Proxies whose `X-Forwarded-For` names the client ([`crate::auth::address`]).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Threads that hash passwords (`None`: sized to the machine, see
+    /// [`crate::auth::passwords::PasswordGate::sized_to_machine`]).
+    pub password_hashers: Option<usize>,
+    /// Password checks that may wait before new ones get `503` (`None`: 128 per thread).
+    pub password_queue: Option<usize>,
+}
+
+impl Settings {
+    /// Settings for a ledger and photos under `data_dir`: not a demo, no trusted proxy.
+    pub fn new(data_dir: impl Into<PathBuf>) -> Settings {
+        Settings {
+            data_dir: data_dir.into(),
+            demo_mode: false,
+            trusted_proxies: Vec::new(),
+            password_hashers: None,
+            password_queue: None,
+        }
+    }
 }
 
 /// Counters for `/metrics`.
@@ -55,6 +75,7 @@ pub struct Metrics {
     pub photos_stored: AtomicU64,
     pub logins: AtomicU64,
     pub login_failures: AtomicU64,
+    pub logins_throttled: AtomicU64,
 }
 
 impl Metrics {
@@ -117,6 +138,11 @@ impl Metrics {
             "Failed sign-ins.",
             &self.login_failures,
         );
+        s += &c(
+            "yiwang_logins_throttled_total",
+            "Sign-ins refused by the throttle before their password was checked.",
+            &self.logins_throttled,
+        );
         s += &format!(
             "# HELP yiwang_ledger_backend The ledger storage backend.\n# TYPE yiwang_ledger_backend gauge\nyiwang_ledger_backend{{backend=\"{backend}\"}} 1\n"
         );
@@ -136,6 +162,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub clock: Clock,
     pub metrics: Arc<Metrics>,
+    /// Where passwords are hashed and checked, a few at a time.
+    pub passwords: Arc<crate::auth::passwords::PasswordGate>,
     calendar: Arc<WorkingCalendar>,
     reference: Arc<Mutex<Option<CachedReference>>>,
 }
@@ -144,6 +172,10 @@ impl AppState {
     pub fn new(ledger: Ledger, settings: Settings, clock: Clock) -> AppState {
         AppState {
             ledger,
+            passwords: Arc::new(crate::auth::passwords::PasswordGate::configured(
+                settings.password_hashers,
+                settings.password_queue,
+            )),
             settings: Arc::new(settings),
             clock,
             metrics: Arc::new(Metrics::default()),

@@ -101,8 +101,8 @@ async fn start_server(dir: &std::path::Path) -> Result<String> {
     let state = AppState::new(
         ledger.clone(),
         ServerSettings {
-            data_dir: dir.to_path_buf(),
             demo_mode: true,
+            ..ServerSettings::new(dir)
         },
         Arc::new(chrono::Utc::now),
     );
@@ -113,7 +113,7 @@ async fn start_server(dir: &std::path::Path) -> Result<String> {
     let addr = listener.local_addr()?;
     let app = yiwang_server::app(state);
     tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, app).await {
+        if let Err(e) = yiwang_server::app::serve(listener, app, std::future::pending()).await {
             eprintln!("the benchmark's server stopped: {e}");
         }
     });

@@ -417,8 +417,8 @@ async fn main() -> Res<()> {
     let state = AppState::with_system_clock(
         ledger.clone(),
         Settings {
-            data_dir: dir.path().to_path_buf(),
             demo_mode: true,
+            ..Settings::new(dir.path())
         },
     );
     let hash = yiwang_server::auth::hash_password(PASSWORD).map_err(|e| e.to_string())?;
@@ -582,5 +582,5 @@ async fn main() -> Res<()> {
 }
 
 async fn axum_serve(listener: tokio::net::TcpListener, app: axum::Router) -> std::io::Result<()> {
-    axum::serve(listener, app).await
+    yiwang_server::app::serve(listener, app, std::future::pending()).await
 }

@@ -14,7 +14,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use yiwang_core::ids::{DeviceId, PhotoHash};
 use yiwang_core::sync::{
-    ErrorBody, LoginRequest, LoginResponse, Op, PullResponse, PushRequest, PushResponse,
+    ClientKind, ErrorBody, LoginRequest, LoginResponse, Op, PullResponse, PushRequest, PushResponse,
 };
 
 use super::upload_urls::{MemoryUploads, UploadUrls};
@@ -146,6 +146,7 @@ impl SyncClient {
             password: password.to_owned(),
             device_id: device_id.clone(),
             device_name: device_name.to_owned(),
+            client: ClientKind::Device,
         };
         let resp = self
             .http

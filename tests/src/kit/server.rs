@@ -76,6 +76,15 @@ impl TestServer {
     /// The small county on `backend`, on `clock`, seeded at the clock's time (a day before it
     /// on the wall clock).
     pub async fn start_on(backend: Backend, clock: Clock) -> TestServer {
+        Self::start_with(backend, clock, |_| {}).await
+    }
+
+    /// [`TestServer::start_on`] with settings changed by `edit` (trusted proxies, …).
+    pub async fn start_with(
+        backend: Backend,
+        clock: Clock,
+        edit: impl FnOnce(&mut Settings),
+    ) -> TestServer {
         let dir = tempfile::tempdir().expect("a temporary folder");
         let seeded_at = match clock.0 {
             Some(_) => clock.now(),
@@ -84,7 +93,7 @@ impl TestServer {
         let seeded = Self::open_ledger_on(&backend, &dir)
             .write_blocking(move |tx| seed_county(tx, &small_plan(), demo_hash(), true, seeded_at))
             .expect("the small county seeds");
-        Self::serve(backend, clock, dir, seeded).await
+        Self::serve(backend, clock, dir, seeded, edit).await
     }
 
     /// The ledger of `dir` on the run's backend, migrated to this build's schema as it opens.
@@ -98,7 +107,7 @@ impl TestServer {
 
     /// A server over the ledger already in `dir`, seeded as `seeded` says, on a fixed clock.
     pub async fn over(dir: tempfile::TempDir, seeded: Seeded) -> TestServer {
-        Self::serve(Backend::from_env(), Clock::fixed(t0()), dir, seeded).await
+        Self::serve(Backend::from_env(), Clock::fixed(t0()), dir, seeded, |_| {}).await
     }
 
     async fn serve(
@@ -106,17 +115,16 @@ impl TestServer {
         clock: Clock,
         dir: tempfile::TempDir,
         seeded: Seeded,
+        edit: impl FnOnce(&mut Settings),
     ) -> TestServer {
         let ledger = Self::open_ledger_on(&backend, &dir);
         let c = clock.clone();
-        let state = AppState::new(
-            ledger,
-            Settings {
-                data_dir: dir.path().to_path_buf(),
-                demo_mode: true,
-            },
-            Arc::new(move || c.now()),
-        );
+        let mut settings = Settings {
+            demo_mode: true,
+            ..Settings::new(dir.path())
+        };
+        edit(&mut settings);
+        let state = AppState::new(ledger, settings, Arc::new(move || c.now()));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("a free port");
@@ -139,7 +147,9 @@ impl TestServer {
     fn listen(&mut self, listener: tokio::net::TcpListener) {
         let app = yiwang_server::app(self.state.clone());
         self.task = Some(tokio::spawn(async move {
-            axum::serve(listener, app).await.expect("the server runs");
+            yiwang_server::app::serve(listener, app, std::future::pending())
+                .await
+                .expect("the server runs");
         }));
     }
 
@@ -174,6 +184,15 @@ impl TestServer {
     /// The ledger itself, for reads that do not go through the API under test.
     pub fn ledger(&self) -> LedgerView {
         LedgerView::new(self.state.ledger.clone(), &self.base)
+    }
+
+    /// An HTTP client whose connections come from `ip` (any of 127.0.0.0/8 on Linux): a second
+    /// address for tests of what the server does by the caller's address.
+    pub fn http_from(&self, ip: &str) -> reqwest::Client {
+        reqwest::Client::builder()
+            .local_address(ip.parse::<std::net::IpAddr>().expect("an IP address"))
+            .build()
+            .expect("a client")
     }
 
     /// Signs `username` in from a device of the same name (`dev-{username}`): the token.

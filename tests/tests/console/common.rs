@@ -207,7 +207,7 @@ pub async fn serve_console(s: &TestServer, console: Option<ConsoleFiles>) -> Str
     let addr = listener.local_addr().expect("a bound address");
     let app = app_with_console(s.state.clone(), console);
     tokio::spawn(async move {
-        axum::serve(listener, app)
+        yiwang_server::app::serve(listener, app, std::future::pending())
             .await
             .expect("the console serves")
     });

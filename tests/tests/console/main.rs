@@ -22,4 +22,5 @@ mod list;
 mod openapi;
 mod org;
 mod refusals;
+mod sign_ins;
 mod stats;

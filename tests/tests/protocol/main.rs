@@ -8,7 +8,8 @@
 //!   that land before their finding ([`photos`]), the lean change log migration
 //!   ([`migration`]), and core's finding rule on the server ([`finding_rules`]);
 //! - a push applied at once against its ops one by one ([`push_batch`]);
-//! - sign-in, tokens and throttling ([`auth`]);
+//! - sign-in ([`auth`]), the sign-in throttle ([`throttle`]), token lifetimes and password
+//!   changes ([`sessions`]);
 //! - the jurisdiction matrix over the console API ([`jurisdiction`]).
 //!
 //! [`common`] holds the push/pull helpers and ledger reads the modules share; the ops come from
@@ -29,3 +30,5 @@ mod pull_scope;
 mod push_batch;
 mod push_pull;
 mod rejected;
+mod sessions;
+mod throttle;

@@ -7,6 +7,7 @@ type S = components['schemas']
 
 export type User = S['UserInfo']
 export type LoginResponse = S['LoginResponse']
+export type LoginRequest = S['LoginRequest']
 export type Named = S['Named']
 export type GeoPoint = S['GeoPoint']
 export type CaseLabels = S['CaseLabels']

@@ -2,7 +2,7 @@
 // categories, the caller's grids), loaded once per session.
 import { reactive } from 'vue'
 import { ApiError, getJson, postJson, request, setToken, token } from './http'
-import type { LoginResponse, OrgResponse, User } from './apiTypes'
+import type { LoginRequest, LoginResponse, OrgResponse, User } from './apiTypes'
 
 const USER_KEY = 'yiwang.console.user'
 const DEVICE_KEY = 'yiwang.console.device'
@@ -40,7 +40,9 @@ export async function login(username: string, password: string): Promise<User> {
     password,
     device_id: deviceId(),
     device_name: `Console (${navigator.userAgent.includes('Chrome') ? 'Chromium' : 'browser'})`,
-  })
+    // A console session: it ends after 12 idle hours and 7 days at the most.
+    client: 'console',
+  } satisfies LoginRequest)
   setToken(r.token)
   session.user = r.user
   session.org = null

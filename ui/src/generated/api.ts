@@ -101,6 +101,44 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/users/{id}/devices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /api/v1/admin/users/{id}/devices`: where the user is (or was) signed in. */
+        get: operations["list_devices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/users/{id}/devices/{device_id}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `POST /api/v1/admin/users/{id}/devices/{device_id}/revoke`: signs one device out (a lost
+         *     phone). What it recorded and synced stays; what it still holds unsynced waits until the
+         *     worker signs in on it again.
+         */
+        post: operations["revoke_device"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/users/{id}/disable": {
         parameters: {
             query?: never;
@@ -115,6 +153,47 @@ export interface paths {
          *     they hold stops working.
          */
         post: operations["disable_user"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/users/{id}/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `POST /api/v1/admin/users/{id}/enable`: a disabled user may sign in again (their old
+         *     sign-ins stay ended).
+         */
+        post: operations["enable_user"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/users/{id}/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `POST /api/v1/admin/users/{id}/password`: sets a user's password (a forgotten one, or one
+         *     that leaked). The user's console sessions end; their devices stay signed in unless
+         *     `revoke_devices` says otherwise, so a worker in the field keeps syncing.
+         */
+        post: operations["reset_password"];
         delete?: never;
         options?: never;
         head?: never;
@@ -166,6 +245,27 @@ export interface paths {
         get: operations["me"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `POST /api/v1/auth/password`: the caller changes their own password. The current one is
+         *     checked under the sign-in throttle (a stolen session must not become a guessing oracle);
+         *     the caller's other console sessions end, their devices stay signed in.
+         */
+        post: operations["change_password"];
         delete?: never;
         options?: never;
         head?: never;
@@ -884,11 +984,21 @@ export interface components {
             /** Format: int64 */
             seq: number;
         };
+        /** @description Body of `POST /api/v1/auth/password`. */
+        ChangePassword: {
+            current_password: string;
+            new_password: string;
+        };
         /**
          * @description How the case reached the system.
          * @enum {string}
          */
         Channel: "grid" | "hotline8890" | "service_hall" | "wechat" | "open311";
+        /**
+         * @description What a sign-in is for (see [`LoginRequest::client`]).
+         * @enum {string}
+         */
+        ClientKind: "console" | "device";
         /** @description Answer to `GET /api/v1/coverage`. */
         CoverageResponse: {
             by_community: components["schemas"]["CoverageTotals"][];
@@ -989,6 +1099,15 @@ export interface components {
         DepartmentId: string;
         /** @description One installation of the app. */
         DeviceId: string;
+        /** @description Answer to revoking a device. */
+        DeviceRevoked: {
+            device_id: components["schemas"]["DeviceId"];
+            /**
+             * Format: int64
+             * @description Sign-ins ended (0 when the device was already signed out).
+             */
+            revoked_tokens: number;
+        };
         /**
          * @description What to break the figures down by.
          * @enum {string}
@@ -1043,7 +1162,7 @@ export interface components {
          * @description A stable error code (yiwang_core::error::ErrorCode); a newer server may add codes
          * @enum {string}
          */
-        ErrorCode: "invalid_input" | "invalid_op" | "invalid_body" | "invalid_json" | "invalid_content_type" | "invalid_query" | "too_large" | "too_many_ops" | "too_many_photos" | "export_too_large" | "invalid_categories" | "category_in_use" | "invalid_grids" | "unauthenticated" | "bad_credentials" | "too_many_attempts" | "forbidden" | "weak_password" | "username_taken" | "cannot_disable_self" | "out_of_jurisdiction" | "unknown_case" | "case_exists" | "stale_state" | "invalid_transition" | "forbidden_role" | "not_holder" | "no_parent_unit" | "already_rated" | "no_extension_requested" | "unknown_patrol" | "not_owner" | "id_conflict" | "patrol_ended" | "cursor_invalid" | "invalid_metadata" | "invalid_checksum" | "invalid_hash" | "invalid_upload_offset" | "invalid_upload_length" | "upload_length_required" | "defer_length_unsupported" | "concatenation_unsupported" | "checksum_algorithm_unsupported" | "tus_version_unsupported" | "checksum_mismatch" | "offset_mismatch" | "upload_busy" | "upload_expired" | "upload_lost" | "device_mismatch" | "hash_mismatch" | "body_incomplete" | "not_an_image" | "corrupt_image" | "image_too_large" | "not_found" | "unavailable" | "internal" | "not_logged_in" | "wrong_credentials" | "offline" | "server_unavailable" | "throttled" | "not_our_server" | "invalid_server_url" | "refused" | "unsynced_work" | "patrol_open" | "no_grid" | "photo_too_large" | "photo_unreadable" | "photo_file" | "newer_schema" | "storage_error" | "bad_record";
+        ErrorCode: "invalid_input" | "invalid_op" | "invalid_body" | "invalid_json" | "invalid_content_type" | "invalid_query" | "too_large" | "too_many_ops" | "too_many_photos" | "export_too_large" | "invalid_categories" | "category_in_use" | "invalid_grids" | "unauthenticated" | "bad_credentials" | "too_many_attempts" | "forbidden" | "weak_password" | "username_taken" | "cannot_disable_self" | "wrong_password" | "out_of_jurisdiction" | "unknown_case" | "case_exists" | "stale_state" | "invalid_transition" | "forbidden_role" | "not_holder" | "no_parent_unit" | "already_rated" | "no_extension_requested" | "unknown_patrol" | "not_owner" | "id_conflict" | "patrol_ended" | "cursor_invalid" | "invalid_metadata" | "invalid_checksum" | "invalid_hash" | "invalid_upload_offset" | "invalid_upload_length" | "upload_length_required" | "defer_length_unsupported" | "concatenation_unsupported" | "checksum_algorithm_unsupported" | "tus_version_unsupported" | "checksum_mismatch" | "offset_mismatch" | "upload_busy" | "upload_expired" | "upload_lost" | "device_mismatch" | "hash_mismatch" | "body_incomplete" | "not_an_image" | "corrupt_image" | "image_too_large" | "not_found" | "unavailable" | "internal" | "not_logged_in" | "wrong_credentials" | "offline" | "server_unavailable" | "throttled" | "not_our_server" | "invalid_server_url" | "insecure_server_url" | "refused" | "unsynced_work" | "patrol_open" | "no_grid" | "photo_too_large" | "photo_unreadable" | "photo_file" | "newer_schema" | "storage_error" | "bad_record";
         ErrorDetail: {
             code: components["schemas"]["ErrorCode"];
             message: string;
@@ -1181,6 +1300,12 @@ export interface components {
         };
         /** @description `POST /api/v1/auth/login` */
         LoginRequest: {
+            /**
+             * @description What signs in: the web console (a session that ends after 12 idle hours, 7 days at the
+             *     most) or a device (a sign-in that lasts while it is used, 90 idle days). An older app
+             *     sends nothing: a device.
+             */
+            client?: components["schemas"]["ClientKind"];
             device_id: components["schemas"]["DeviceId"];
             device_name: string;
             password: string;
@@ -1307,6 +1432,14 @@ export interface components {
          * @enum {string}
          */
         Outcome: "resolved" | "resolved_on_spot" | "invalid" | "duplicate";
+        /** @description Answer to a password change or reset. */
+        PasswordChanged: {
+            /**
+             * Format: int64
+             * @description Sign-ins ended by the change.
+             */
+            revoked_tokens: number;
+        };
         /** @description Answer to `GET /api/v1/patrols/{id}`. */
         PatrolDetail: components["schemas"]["PatrolView"] & {
             /**
@@ -1417,11 +1550,40 @@ export interface components {
             has_more: boolean;
             ops: components["schemas"]["RejectedOp"][];
         };
+        /** @description Body of `POST /api/v1/admin/users/{id}/password`. */
+        ResetPassword: {
+            password: string;
+            /**
+             * @description Also sign the user's devices out (a lost or stolen phone). Their console sessions always
+             *     end.
+             */
+            revoke_devices?: boolean;
+        };
         /**
          * @description What a user does (docs/DESIGN.md §1).
          * @enum {string}
          */
         Role: "grid_worker" | "community" | "township" | "center" | "department" | "leader" | "admin";
+        /** @description A device or browser a user signed in on, as `GET /api/v1/admin/users/{id}/devices` lists it. */
+        SignedInDevice: {
+            /** @description Whether a sign-in on it still works (not revoked, not expired). */
+            active: boolean;
+            /**
+             * Format: int32
+             * @description Sign-ins on it that still work.
+             */
+            active_tokens: number;
+            device_id: components["schemas"]["DeviceId"];
+            device_name: string;
+            kind: components["schemas"]["ClientKind"];
+            /** Format: date-time */
+            last_used_at: string;
+            /**
+             * Format: date-time
+             * @description The newest sign-in on it.
+             */
+            signed_in_at: string;
+        };
         /** @description Answer to `GET /api/v1/stats`. */
         StatsResponse: {
             breakdown: components["schemas"]["StatsRow"][];
@@ -1866,6 +2028,106 @@ export interface operations {
             };
         };
     };
+    list_devices: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description user id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignedInDevice"][];
+                };
+            };
+            /** @description unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    revoke_device: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description device id */
+                device_id: string;
+                /** @description user id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeviceRevoked"];
+                };
+            };
+            /** @description unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not_found: no such user, or the user never signed in on that device */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     disable_user: {
         parameters: {
             query?: never;
@@ -1924,6 +2186,126 @@ export interface operations {
             };
         };
     };
+    enable_user: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description user id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminUserView"];
+                };
+            };
+            /** @description unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reset_password: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description user id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResetPassword"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasswordChanged"];
+                };
+            };
+            /** @description unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description weak_password, invalid_body */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unavailable (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     login: {
         parameters: {
             query?: never;
@@ -1963,8 +2345,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description too_many_attempts */
+            /** @description too_many_attempts (Retry-After) */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unavailable: too many sign-ins at once (Retry-After) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2020,6 +2411,74 @@ export interface operations {
             };
             /** @description unauthenticated */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    change_password: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangePassword"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasswordChanged"];
+                };
+            };
+            /** @description unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description wrong_password */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description weak_password, invalid_body */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description too_many_attempts (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unavailable (Retry-After) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

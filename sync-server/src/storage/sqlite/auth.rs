@@ -1,11 +1,12 @@
 use super::util::ts;
 use super::SqliteTx;
-use crate::storage::auth::{AuthTx, StoredUser, TokenRow};
+use crate::storage::auth::{AttemptCounts, AttemptEnd, AuthTx, NewToken, StoredUser, TokenRow};
 use crate::storage::Result;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use rusqlite::{params, OptionalExtension, Row};
 use yiwang_core::ids::{DeviceId, GridId, UserId};
 use yiwang_core::org::Role;
+use yiwang_core::sync::ClientKind;
 
 const USER_COLS: &str =
     "id, username, display_name, role, org_unit_id, department_id, password_hash, demo_password, disabled";
@@ -150,18 +151,20 @@ impl AuthTx for SqliteTx<'_> {
         Ok(users)
     }
 
-    fn insert_token(
-        &mut self,
-        token_hash: &str,
-        user: &UserId,
-        device: &DeviceId,
-        device_name: &str,
-        now: DateTime<Utc>,
-    ) -> Result<()> {
+    fn insert_token(&mut self, t: &NewToken<'_>, now: DateTime<Utc>) -> Result<()> {
         self.tx.execute(
-            "INSERT INTO tokens(token_hash, user_id, device_id, device_name, created_at, last_used_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
-            params![token_hash, user.0, device.0, device_name, ts(now)],
+            "INSERT INTO tokens(token_hash, user_id, device_id, device_name, created_at,
+                                last_used_at, kind, expires_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7)",
+            params![
+                t.token_hash,
+                t.user.0,
+                t.device.0,
+                t.device_name,
+                ts(now),
+                t.kind.as_str(),
+                t.expires_at.map(ts)
+            ],
         )?;
         Ok(())
     }
@@ -169,17 +172,18 @@ impl AuthTx for SqliteTx<'_> {
     fn token(&mut self, token_hash: &str) -> Result<Option<TokenRow>> {
         Ok(self
             .tx
-            .prepare_cached(
-                "SELECT user_id, device_id, revoked_at IS NOT NULL FROM tokens WHERE token_hash = ?1",
-            )?
-            .query_row([token_hash], |r| {
-                Ok(TokenRow {
-                    user_id: UserId(r.get(0)?),
-                    device_id: DeviceId(r.get(1)?),
-                    revoked: r.get(2)?,
-                })
-            })
+            .prepare_cached(&format!(
+                "SELECT {TOKEN_COLS} FROM tokens WHERE token_hash = ?1"
+            ))?
+            .query_row([token_hash], token_row)
             .optional()?)
+    }
+
+    fn touch_token(&mut self, token_hash: &str, now: DateTime<Utc>) -> Result<()> {
+        self.tx
+            .prepare_cached("UPDATE tokens SET last_used_at = ?2 WHERE token_hash = ?1")?
+            .execute(params![token_hash, ts(now)])?;
+        Ok(())
     }
 
     fn revoke_token(&mut self, token_hash: &str, now: DateTime<Utc>) -> Result<bool> {
@@ -190,34 +194,158 @@ impl AuthTx for SqliteTx<'_> {
         Ok(n > 0)
     }
 
-    fn revoke_user_tokens(&mut self, user: &UserId, now: DateTime<Utc>) -> Result<u64> {
+    fn revoke_user_tokens(
+        &mut self,
+        user: &UserId,
+        kind: Option<ClientKind>,
+        except: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<u64> {
         let n = self.tx.execute(
-            "UPDATE tokens SET revoked_at = ?2 WHERE user_id = ?1 AND revoked_at IS NULL",
-            params![user.0, ts(now)],
+            "UPDATE tokens SET revoked_at = ?2
+             WHERE user_id = ?1 AND revoked_at IS NULL
+               AND (?3 IS NULL OR kind = ?3) AND (?4 IS NULL OR token_hash <> ?4)",
+            params![user.0, ts(now), kind.map(ClientKind::as_str), except],
         )?;
         Ok(n as u64)
     }
 
-    fn record_login_failure(&mut self, username: &str, now: DateTime<Utc>) -> Result<()> {
-        self.tx.execute(
-            "INSERT INTO login_failures(username, at) VALUES (?1, ?2)",
-            params![username, ts(now)],
-        )?;
-        Ok(())
-    }
-
-    fn login_failures_since(&mut self, username: &str, since: DateTime<Utc>) -> Result<u64> {
-        let n: i64 = self.tx.query_row(
-            "SELECT count(*) FROM login_failures WHERE username = ?1 AND at >= ?2",
-            params![username, ts(since)],
-            |r| r.get(0),
+    fn revoke_device(
+        &mut self,
+        user: &UserId,
+        device: &DeviceId,
+        now: DateTime<Utc>,
+    ) -> Result<u64> {
+        let n = self.tx.execute(
+            "UPDATE tokens SET revoked_at = ?3
+             WHERE user_id = ?1 AND device_id = ?2 AND revoked_at IS NULL",
+            params![user.0, device.0, ts(now)],
         )?;
         Ok(n as u64)
     }
 
-    fn clear_login_failures(&mut self, username: &str) -> Result<()> {
+    fn user_tokens(&mut self, user: &UserId) -> Result<Vec<TokenRow>> {
+        let mut st = self.tx.prepare_cached(&format!(
+            "SELECT {TOKEN_COLS} FROM tokens WHERE user_id = ?1 ORDER BY created_at DESC"
+        ))?;
+        let rows = st.query_map([&user.0], token_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn login_counts(
+        &mut self,
+        username: &str,
+        address: &str,
+        now: DateTime<Utc>,
+    ) -> Result<AttemptCounts> {
+        let day = ts(now - Duration::days(1));
+        let hour = ts(now - Duration::hours(1));
+        // A pending attempt older than this was left by a process that died: a failure.
+        let stale = ts(now - Duration::minutes(2));
+        let (pair_failures, pair_last, pair_pending) = self
+            .tx
+            .prepare_cached(
+                "SELECT count(*) FILTER (WHERE outcome = 'failed' OR at < ?4),
+                        max(at) FILTER (WHERE outcome = 'failed' OR at < ?4),
+                        count(*) FILTER (WHERE outcome = 'pending' AND at >= ?4)
+                 FROM login_attempts WHERE username = ?1 AND address = ?2 AND at >= ?3",
+            )?
+            .query_row(params![username, address, day, stale], |r| {
+                Ok((
+                    r.get::<_, u32>(0)?,
+                    r.get::<_, Option<String>>(1)?,
+                    r.get::<_, u32>(2)?,
+                ))
+            })?;
+        let (address_failures, address_last, address_pending) = self
+            .tx
+            .prepare_cached(
+                "SELECT count(*) FILTER (WHERE outcome = 'failed' OR at < ?3),
+                        max(at) FILTER (WHERE outcome = 'failed' OR at < ?3),
+                        count(*) FILTER (WHERE outcome = 'pending' AND at >= ?3)
+                 FROM login_attempts WHERE address = ?1 AND at >= ?2",
+            )?
+            .query_row(params![address, hour, stale], |r| {
+                Ok((
+                    r.get::<_, u32>(0)?,
+                    r.get::<_, Option<String>>(1)?,
+                    r.get::<_, u32>(2)?,
+                ))
+            })?;
+        let account_failures: u32 = self
+            .tx
+            .prepare_cached(
+                "SELECT count(*) FROM login_attempts
+                 WHERE username = ?1 AND at >= ?2 AND (outcome = 'failed' OR at < ?3)",
+            )?
+            .query_row(params![username, hour, stale], |r| r.get(0))?;
+        let time = |t: Option<String>| t.map(|t| super::util::parse_ts(&t)).transpose();
+        Ok(AttemptCounts {
+            pair_failures,
+            pair_last: time(pair_last)?,
+            pair_pending,
+            address_failures,
+            address_last: time(address_last)?,
+            address_pending,
+            account_failures,
+        })
+    }
+
+    fn begin_login_attempt(
+        &mut self,
+        username: &str,
+        address: &str,
+        now: DateTime<Utc>,
+    ) -> Result<i64> {
         self.tx
-            .execute("DELETE FROM login_failures WHERE username = ?1", [username])?;
+            .prepare_cached(
+                "INSERT INTO login_attempts(username, address, at, outcome)
+                 VALUES (?1, ?2, ?3, 'pending')",
+            )?
+            .execute(params![username, address, ts(now)])?;
+        Ok(self.tx.last_insert_rowid())
+    }
+
+    fn end_login_attempt(&mut self, id: i64, end: AttemptEnd) -> Result<()> {
+        let sql = match end {
+            AttemptEnd::Succeeded => {
+                "DELETE FROM login_attempts WHERE id = ?1
+                    OR (outcome = 'failed' AND (username, address) =
+                        (SELECT username, address FROM login_attempts WHERE id = ?1))"
+            }
+            AttemptEnd::Failed => "UPDATE login_attempts SET outcome = 'failed' WHERE id = ?1",
+            AttemptEnd::Abandoned => "DELETE FROM login_attempts WHERE id = ?1",
+        };
+        self.tx.prepare_cached(sql)?.execute([id])?;
         Ok(())
     }
+
+    fn prune_login_attempts(&mut self, before: DateTime<Utc>) -> Result<u64> {
+        let n = self
+            .tx
+            .execute("DELETE FROM login_attempts WHERE at < ?1", [ts(before)])?;
+        Ok(n as u64)
+    }
+}
+
+const TOKEN_COLS: &str = "user_id, device_id, device_name, kind, created_at, last_used_at, \
+    expires_at, revoked_at";
+
+fn token_row(r: &Row<'_>) -> rusqlite::Result<TokenRow> {
+    let kind: String = r.get(3)?;
+    let time = |i: usize| -> rusqlite::Result<Option<DateTime<Utc>>> {
+        r.get::<_, Option<String>>(i)?
+            .map(|t| super::util::parse_ts(&t))
+            .transpose()
+    };
+    Ok(TokenRow {
+        user_id: UserId(r.get(0)?),
+        device_id: DeviceId(r.get(1)?),
+        device_name: r.get(2)?,
+        kind: ClientKind::parse(&kind).unwrap_or_default(),
+        created_at: super::util::parse_ts(&r.get::<_, String>(4)?)?,
+        last_used_at: super::util::parse_ts(&r.get::<_, String>(5)?)?,
+        expires_at: time(6)?,
+        revoked_at: time(7)?,
+    })
 }

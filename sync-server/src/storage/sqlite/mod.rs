@@ -32,6 +32,7 @@ use std::time::Duration;
 const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/sqlite/0001_init.sql"),
     include_str!("../../../migrations/sqlite/0002_lean_ingest.sql"),
+    include_str!("../../../migrations/sqlite/0003_sessions.sql"),
 ];
 /// Reader connections kept open.
 const READERS: usize = 4;
@@ -306,7 +307,6 @@ pub(crate) mod util {
         t.to_rfc3339_opts(SecondsFormat::Micros, true)
     }
 
-    #[allow(dead_code)] // used by the area implementations as they land
     pub fn parse_ts(s: &str) -> rusqlite::Result<DateTime<Utc>> {
         DateTime::parse_from_rfc3339(s)
             .map(|t| t.with_timezone(&Utc))
