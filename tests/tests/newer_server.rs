@@ -83,6 +83,7 @@ fn config() -> AppConfig {
         client: ClientConfig {
             connect_timeout: Duration::from_secs(2),
             request_timeout: Duration::from_secs(5),
+            ..ClientConfig::default()
         },
         ..AppConfig::default()
     }

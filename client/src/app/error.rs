@@ -94,9 +94,9 @@ impl From<SyncError> for AppError {
                 ErrorCode::WrongCredentials.into()
             }
             SyncError::Refused { status: 429, .. } => ErrorCode::Throttled.into(),
-            SyncError::Refused { .. } | SyncError::InvalidServerUrl(_) => {
-                ErrorCode::InvalidInput.into()
-            }
+            SyncError::Refused { .. } => ErrorCode::InvalidInput.into(),
+            SyncError::InvalidServerUrl(_) => ErrorCode::InvalidServerUrl.into(),
+            SyncError::InsecureServerUrl(_) => ErrorCode::InsecureServerUrl.into(),
             SyncError::NotOurServer(_) => ErrorCode::NotOurServer.into(),
             SyncError::CursorInvalid | SyncError::PhotoFile(_) => ErrorCode::Internal.into(),
             SyncError::Store(_) => ErrorCode::Internal.into(),

@@ -229,7 +229,7 @@ impl WorkerApp {
                 "enter the server address, your user name and your password",
             ));
         }
-        let client = SyncClient::with_config(server_url.trim(), None, self.config.client)?;
+        let client = SyncClient::with_config(server_url.trim(), None, self.client_config()?)?;
         let url = client.server_url().to_owned();
         let current = self.store.session()?;
         let same_user = current
@@ -331,7 +331,7 @@ impl WorkerApp {
         self.stop_agent().await;
         if session.token.is_some() {
             if let Ok(client) =
-                SyncClient::with_config(&session.server_url, session.token, self.config.client)
+                SyncClient::with_config(&session.server_url, session.token, self.client_config()?)
             {
                 // Best effort: a token the server cannot revoke now expires there on its own.
                 let _ = tokio::time::timeout(Duration::from_secs(5), client.logout()).await;
@@ -374,6 +374,19 @@ impl WorkerApp {
             language,
             watermark,
             server_url,
+            insecure_http: self.insecure_http()?,
+        })
+    }
+
+    fn insecure_http(&self) -> AppResult<bool> {
+        Ok(self.store.setting("insecure_http")?.as_deref() == Some("true"))
+    }
+
+    /// The HTTP client's configuration with the user's insecure switch.
+    fn client_config(&self) -> AppResult<ClientConfig> {
+        Ok(ClientConfig {
+            allow_insecure_http: self.insecure_http()?,
+            ..self.config.client
         })
     }
 
@@ -381,7 +394,11 @@ impl WorkerApp {
     pub fn set_settings(&self, settings: &Settings) -> AppResult<Settings> {
         let url = settings.server_url.trim();
         if !url.is_empty() {
-            SyncClient::with_config(url, None, self.config.client)?;
+            let config = ClientConfig {
+                allow_insecure_http: settings.insecure_http,
+                ..self.config.client
+            };
+            SyncClient::with_config(url, None, config)?;
         }
         self.store.set_settings(&[
             ("language", settings.language.as_str()),
@@ -390,6 +407,14 @@ impl WorkerApp {
                 if settings.watermark { "true" } else { "false" },
             ),
             ("server_url", url),
+            (
+                "insecure_http",
+                if settings.insecure_http {
+                    "true"
+                } else {
+                    "false"
+                },
+            ),
         ])?;
         self.settings()
     }
@@ -414,7 +439,7 @@ impl WorkerApp {
         }
         self.start_view_task(&handle);
         let client =
-            SyncClient::with_config(&session.server_url, session.token, self.config.client)?;
+            SyncClient::with_config(&session.server_url, session.token, self.client_config()?)?;
         let agent = SyncAgent::with_config(self.store.clone(), client, self.config.agent)
             .with_photo_files(self.files.clone());
         let (triggers, trigger_rx) = mpsc::channel(32);

@@ -68,6 +68,10 @@ pub struct Settings {
     pub watermark: bool,
     /// The server the login form proposes.
     pub server_url: String,
+    /// Allow plain `http://` to a public address (off: only `https://`, this device and the
+    /// local network; see `yiwang_client::sync::server_url`).
+    #[serde(default)]
+    pub insecure_http: bool,
 }
 
 /// The languages the app speaks.

@@ -603,7 +603,12 @@ impl SyncAgent {
                 }
                 Err(e) if e.is_retryable() => {
                     failures = failures.saturating_add(1);
-                    let wait = backoff(&self.config, failures);
+                    // No sooner than the server asked (a busy server says when).
+                    let wait = backoff(&self.config, failures).max(
+                        e.retry_after()
+                            .unwrap_or_default()
+                            .min(self.config.backoff_cap),
+                    );
                     tracing::info!(error = %e, ?wait, "sync failed; retrying later");
                     self.report(|p| p.phase = Phase::Backoff);
                     next = Instant::now() + wait;

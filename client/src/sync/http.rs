@@ -17,12 +17,24 @@ use yiwang_core::sync::{
     ClientKind, ErrorBody, LoginRequest, LoginResponse, Op, PullResponse, PushRequest, PushResponse,
 };
 
+use super::server_url::{check_server_url, same_origin};
 use super::upload_urls::{MemoryUploads, UploadUrls};
 use super::{Result, SyncError};
 
 /// The largest thumbnail taken from the server (its thumbnails are 320 px JPEGs of a few tens
 /// of kilobytes).
 pub const MAX_THUMBNAIL_BYTES: usize = 512 * 1024;
+
+/// How often a sign-in the server was too busy for is tried again, within what it asked.
+pub const LOGIN_BUSY_RETRIES: u32 = 3;
+/// The longest `Retry-After` a sign-in waits out by itself (the user is looking at it).
+pub const MAX_LOGIN_WAIT: Duration = Duration::from_secs(15);
+
+/// `wait` plus up to half of it again, so devices told the same time do not come back in step.
+fn jittered(wait: Duration) -> Duration {
+    use rand::Rng;
+    wait + wait.mul_f64(rand::thread_rng().gen_range(0.0..0.5))
+}
 
 /// Timeouts of the HTTP client.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,6 +43,9 @@ pub struct ClientConfig {
     pub connect_timeout: Duration,
     /// Time for one whole request; a tus chunk must fit in it on a slow link.
     pub request_timeout: Duration,
+    /// Talk plain `http://` to a public address (the settings' "insecure" switch; see
+    /// [`super::server_url`]).
+    pub allow_insecure_http: bool,
 }
 
 impl Default for ClientConfig {
@@ -39,6 +54,7 @@ impl Default for ClientConfig {
             connect_timeout: Duration::from_secs(10),
             // A 256 KiB chunk on a 2G link (~10 KB/s) takes about 25 s.
             request_timeout: Duration::from_secs(60),
+            allow_insecure_http: false,
         }
     }
 }
@@ -77,10 +93,7 @@ impl SyncClient {
         token: Option<String>,
         config: ClientConfig,
     ) -> Result<Self> {
-        let base = server_url.trim().trim_end_matches('/');
-        if !(base.starts_with("http://") || base.starts_with("https://")) {
-            return Err(SyncError::InvalidServerUrl(server_url.to_owned()));
-        }
+        let base = check_server_url(server_url, config.allow_insecure_http)?;
         let http = reqwest::Client::builder()
             .connect_timeout(config.connect_timeout)
             .timeout(config.request_timeout)
@@ -127,10 +140,19 @@ impl SyncClient {
         }
     }
 
-    /// A request with the bearer token; without a token there is nothing to send.
+    /// A request with the bearer token; without a token there is nothing to send. The token
+    /// goes only to the server signed in to: an address on another origin (a tus `Location` a
+    /// misconfigured proxy rewrote, or a hostile one) is refused before anything is sent.
     pub(super) fn authed(&self, method: Method, path: &str) -> Result<RequestBuilder> {
+        let url = self.url(path);
+        if !same_origin(&self.base, &url) {
+            return Err(SyncError::NotOurServer(format!(
+                "the server pointed to {url}, which is not {}; nothing was sent there",
+                self.base
+            )));
+        }
         let token = self.token().ok_or(SyncError::Unauthorized)?;
-        Ok(self.http.request(method, self.url(path)).bearer_auth(token))
+        Ok(self.http.request(method, url).bearer_auth(token))
     }
 
     /// `POST /api/v1/auth/login`. On success the client keeps the token.
@@ -148,16 +170,36 @@ impl SyncClient {
             device_name: device_name.to_owned(),
             client: ClientKind::Device,
         };
-        let resp = self
-            .http
-            .post(self.url("/api/v1/auth/login"))
-            .json(&body)
-            .send()
-            .await
-            .map_err(network)?;
-        let login: LoginResponse = json_answer(resp).await?;
-        self.set_token(Some(login.token.clone()));
-        Ok(login)
+        let mut busy = 0;
+        loop {
+            let answer = async {
+                let resp = self
+                    .http
+                    .post(self.url("/api/v1/auth/login"))
+                    .json(&body)
+                    .send()
+                    .await
+                    .map_err(network)?;
+                json_answer::<LoginResponse>(resp).await
+            }
+            .await;
+            match answer {
+                Ok(login) => {
+                    self.set_token(Some(login.token.clone()));
+                    return Ok(login);
+                }
+                // A county's devices signing in at once: the server says when to come back.
+                Err(SyncError::Server {
+                    status: 503,
+                    retry_after: Some(wait),
+                    ..
+                }) if busy < LOGIN_BUSY_RETRIES && wait <= MAX_LOGIN_WAIT => {
+                    busy += 1;
+                    tokio::time::sleep(jittered(wait)).await;
+                }
+                Err(e) => return Err(e),
+            }
+        }
     }
 
     /// `POST /api/v1/sync/push`: one result per op, in order.
@@ -334,6 +376,11 @@ pub(super) async fn json_answer<T: DeserializeOwned>(resp: Response) -> Result<T
 /// The error an unsuccessful answer stands for.
 pub(super) async fn error_answer(resp: Response) -> SyncError {
     let status = resp.status();
+    let retry_after = header_text(resp.headers(), "retry-after")
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .map(Duration::from_secs);
     let ours = is_json(resp.headers());
     let body: Option<ErrorBody> = if ours {
         resp.bytes()
@@ -343,11 +390,15 @@ pub(super) async fn error_answer(resp: Response) -> SyncError {
     } else {
         None
     };
-    classify(status, body)
+    classify(status, retry_after, body)
 }
 
 /// What a status and (maybe) our error envelope mean for the agent.
-pub(super) fn classify(status: StatusCode, body: Option<ErrorBody>) -> SyncError {
+pub(super) fn classify(
+    status: StatusCode,
+    retry_after: Option<Duration>,
+    body: Option<ErrorBody>,
+) -> SyncError {
     let (code, message) = match body {
         Some(b) => (Some(b.error.code), b.error.message),
         None => (None, String::new()),
@@ -360,10 +411,12 @@ pub(super) fn classify(status: StatusCode, body: Option<ErrorBody>) -> SyncError
         409 if code == Some(ErrorCode::UploadBusy.into()) => SyncError::Server {
             status: 409,
             message,
+            retry_after,
         },
         300..=399 => SyncError::NotOurServer(format!("a redirect ({status})")),
         408 | 429 | 500..=599 => SyncError::Server {
             status: status.as_u16(),
+            retry_after,
             message: if message.is_empty() {
                 status.to_string()
             } else {
@@ -400,39 +453,43 @@ mod tests {
     fn statuses_map_to_what_the_agent_does_next() {
         assert!(
             matches!(
-                classify(StatusCode::UNAUTHORIZED, None),
+                classify(StatusCode::UNAUTHORIZED, None, None),
                 SyncError::Unauthorized
             ),
             "401 asks for a login whatever the body"
         );
         assert!(
             matches!(
-                classify(StatusCode::PRECONDITION_FAILED, body("cursor_invalid")),
+                classify(
+                    StatusCode::PRECONDITION_FAILED,
+                    None,
+                    body("cursor_invalid")
+                ),
                 SyncError::CursorInvalid
             ),
             "412 cursor_invalid rebuilds from the empty cursor"
         );
         assert!(
-            classify(StatusCode::SERVICE_UNAVAILABLE, None).is_retryable(),
+            classify(StatusCode::SERVICE_UNAVAILABLE, None, None).is_retryable(),
             "503 is retried"
         );
         assert!(
             matches!(
-                classify(StatusCode::UNPROCESSABLE_ENTITY, body("too_many_ops")),
+                classify(StatusCode::UNPROCESSABLE_ENTITY, None, body("too_many_ops")),
                 SyncError::Refused { status: 422, .. }
             ),
             "422 with our envelope is a permanent refusal"
         );
         assert!(
             matches!(
-                classify(StatusCode::FOUND, None),
+                classify(StatusCode::FOUND, None, None),
                 SyncError::NotOurServer(_)
             ),
             "a redirect is a portal, not the server"
         );
         assert!(
             matches!(
-                classify(StatusCode::FORBIDDEN, None),
+                classify(StatusCode::FORBIDDEN, None, None),
                 SyncError::NotOurServer(_)
             ),
             "a 403 page without our envelope is not the server's word"

@@ -15,6 +15,7 @@
 
 mod agent;
 mod http;
+pub mod server_url;
 mod tus;
 mod upload_urls;
 
@@ -36,7 +37,12 @@ pub enum SyncError {
     Network(String),
     /// The server is there but failing or overloaded (5xx, 429, a busy upload).
     #[error("the server could not take this now ({status}): {message}")]
-    Server { status: u16, message: String },
+    Server {
+        status: u16,
+        message: String,
+        /// When the server said to come back (`Retry-After`).
+        retry_after: Option<std::time::Duration>,
+    },
     /// The token is missing, expired or revoked: the user must sign in again. The outbox is
     /// kept as it is.
     #[error("sign in again to sync; your records are kept on this device")]
@@ -63,6 +69,12 @@ pub enum SyncError {
     /// The server address is not an http(s) URL.
     #[error("{0:?} is not a server address; it starts with https://")]
     InvalidServerUrl(String),
+    /// A plain `http://` address of a public host, and the insecure switch is off.
+    #[error(
+        "{0} is not encrypted: use its https:// address (plain http:// is only for this device \
+         and the local network, or with the insecure switch in the settings)"
+    )]
+    InsecureServerUrl(String),
     /// A photo file on this device could not be read.
     #[error("the photo file could not be read: {0}")]
     PhotoFile(#[source] std::io::Error),
@@ -82,6 +94,7 @@ impl SyncError {
             Self::Refused { code, .. } => code.known().unwrap_or(ErrorCode::Refused),
             Self::NotOurServer(_) => ErrorCode::NotOurServer,
             Self::InvalidServerUrl(_) => ErrorCode::InvalidServerUrl,
+            Self::InsecureServerUrl(_) => ErrorCode::InsecureServerUrl,
             Self::PhotoFile(_) => ErrorCode::PhotoFile,
             Self::Store(e) => e.code(),
         }
@@ -89,6 +102,14 @@ impl SyncError {
 
     /// Whether trying again later, unchanged, may succeed: the loop backs off and retries
     /// these; the others wait for the user (login) or for a new trigger.
+    /// How long the server asked to wait before trying again, if it said.
+    pub fn retry_after(&self) -> Option<std::time::Duration> {
+        match self {
+            Self::Server { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
     pub fn is_retryable(&self) -> bool {
         match self {
             Self::Network(_) | Self::Server { .. } | Self::NotOurServer(_) => true,
@@ -97,6 +118,7 @@ impl SyncError {
             Self::Unauthorized
             | Self::Refused { .. }
             | Self::InvalidServerUrl(_)
+            | Self::InsecureServerUrl(_)
             | Self::PhotoFile(_) => false,
             Self::Store(e) => e.is_retryable(),
         }
@@ -118,7 +140,8 @@ mod tests {
         assert!(
             SyncError::Server {
                 status: 503,
-                message: "busy".into()
+                message: "busy".into(),
+                retry_after: None,
             }
             .is_retryable(),
             "an overloaded server recovers"

@@ -156,9 +156,10 @@ impl SyncClient {
     /// The upload URL kept for this photo, if it is one of this client's server.
     fn upload_url(&self, sha256: &PhotoHash) -> Option<String> {
         let url = self.uploads.get(sha256)?;
-        let ours = url
-            .strip_prefix(self.server_url())
-            .is_some_and(|rest| rest.starts_with('/'));
+        let ours = super::server_url::same_origin(self.server_url(), &url)
+            && url
+                .strip_prefix(self.server_url())
+                .is_some_and(|rest| rest.starts_with('/'));
         if !ours {
             // Made on another server (the address was changed in the settings).
             self.uploads.forget(sha256);
@@ -201,6 +202,13 @@ impl SyncClient {
             ));
         }
         let url = self.url(&location);
+        if !super::server_url::same_origin(self.server_url(), &url) {
+            // Never kept, never sent the token: see `SyncClient::authed`.
+            return Err(SyncError::NotOurServer(format!(
+                "the upload was given an address on another server ({url}); check the server's \
+                 proxy settings"
+            )));
+        }
         self.uploads.put(sha256, &url);
         Ok(url)
     }

@@ -27,6 +27,8 @@ use yiwang_core::ids::{CategoryCode, GridId, PatrolId, PhotoHash, UserId};
 
 /// How many times one device tries a sync that fails with a retryable error.
 const SYNC_ATTEMPTS: u32 = 8;
+/// How long one device keeps trying to sign in while the server says it is busy.
+const SIGN_IN_PATIENCE: Duration = Duration::from_secs(600);
 /// Where the simulated patrols walk: a neighbourhood of the seeded county.
 const BASE_LAT: f64 = 40.63;
 const BASE_LON: f64 = 122.50;
@@ -69,6 +71,10 @@ struct Totals {
     ops_pushed: u64,
     photos_uploaded: u64,
     bytes: u64,
+    /// From the first sign-in attempt to a token, when this run signed in.
+    sign_in: Option<Duration>,
+    /// Answers "busy, come back later" on the way.
+    sign_in_retries: u64,
 }
 
 impl Totals {
@@ -90,12 +96,15 @@ async fn main() -> anyhow::Result<()> {
     }
     let mut totals = Totals::default();
     let mut errors = 0u64;
+    let mut sign_ins: Vec<Duration> = Vec::new();
     while let Some(joined) = tasks.join_next().await {
         match joined {
             Ok((_, Ok(t))) => {
                 totals.ops_pushed += t.ops_pushed;
                 totals.photos_uploaded += t.photos_uploaded;
                 totals.bytes += t.bytes;
+                totals.sign_in_retries += t.sign_in_retries;
+                sign_ins.extend(t.sign_in);
             }
             Ok((n, Err(e))) => {
                 errors += 1;
@@ -107,6 +116,11 @@ async fn main() -> anyhow::Result<()> {
             }
         }
     }
+    sign_ins.sort();
+    let ms = |q: f64| -> Option<f64> {
+        let i = ((sign_ins.len() as f64 * q).ceil() as usize).clamp(1, sign_ins.len().max(1)) - 1;
+        sign_ins.get(i).map(|d| d.as_secs_f64() * 1000.0)
+    };
     let summary = serde_json::json!({
         "devices": args.devices,
         "ops_pushed": totals.ops_pushed,
@@ -114,6 +128,11 @@ async fn main() -> anyhow::Result<()> {
         "bytes": totals.bytes,
         "seconds": started.elapsed().as_secs_f64(),
         "errors": errors,
+        "sign_ins": sign_ins.len(),
+        "sign_in_ms_p50": ms(0.5),
+        "sign_in_ms_p99": ms(0.99),
+        "sign_in_ms_max": ms(1.0),
+        "sign_in_busy_retries": totals.sign_in_retries,
     });
     println!("{summary}");
     if errors > 0 {
@@ -137,6 +156,7 @@ async fn run_device(args: &Args, n: u32) -> anyhow::Result<Totals> {
 
     // The store records field work on behalf of the signed-in worker, so a device that never
     // signed in must sign in before it can record anything (even offline-first).
+    let mut totals = Totals::default();
     let session = match store.session()? {
         Some(s)
             if s.token.is_some() && s.server_url == args.server && s.user.username == username =>
@@ -144,7 +164,13 @@ async fn run_device(args: &Args, n: u32) -> anyhow::Result<Totals> {
             agent.client().set_token(s.token.clone());
             s
         }
-        _ => agent.login(&username, &args.password).await?,
+        _ => {
+            let started = Instant::now();
+            let (session, retries) = sign_in(&agent, &username, &args.password).await?;
+            totals.sign_in = Some(started.elapsed());
+            totals.sign_in_retries = retries;
+            session
+        }
     };
     let grid = session
         .user
@@ -153,7 +179,6 @@ async fn run_device(args: &Args, n: u32) -> anyhow::Result<Totals> {
         .cloned()
         .with_context(|| format!("{username} patrols no grid"))?;
 
-    let mut totals = Totals::default();
     if !args.sync_only {
         if !args.offline_first {
             sync_until_clean(&agent, &username, &args.password, &mut totals).await?;
@@ -169,6 +194,34 @@ async fn run_device(args: &Args, n: u32) -> anyhow::Result<Totals> {
     }
     sync_until_clean(&agent, &username, &args.password, &mut totals).await?;
     Ok(totals)
+}
+
+/// Signs in, as long as the server is only busy: a county's devices signing in at once are told
+/// `503` with a `Retry-After`, and come back then (the client already waits a few times; this
+/// keeps trying for [`SIGN_IN_PATIENCE`]). The session and how many busy answers it took.
+async fn sign_in(
+    agent: &SyncAgent,
+    username: &str,
+    password: &str,
+) -> anyhow::Result<(yiwang_client::store::Session, u64)> {
+    let deadline = Instant::now() + SIGN_IN_PATIENCE;
+    let mut tries = 0u32;
+    loop {
+        tries += 1;
+        match agent.login(username, password).await {
+            Ok(s) => return Ok((s, u64::from(tries - 1))),
+            Err(e) if e.is_retryable() && Instant::now() < deadline => {
+                let wait = e
+                    .retry_after()
+                    .unwrap_or(Duration::from_millis(200 * u64::from(tries.min(25))));
+                let jitter = rand::thread_rng().gen_range(0..=wait.as_millis() as u64 / 2 + 50);
+                tokio::time::sleep(wait + Duration::from_millis(jitter)).await;
+            }
+            Err(e) => {
+                return Err(anyhow::Error::new(e).context(format!("signing in ({tries} tries)")))
+            }
+        }
+    }
 }
 
 fn quick() -> AgentConfig {
@@ -210,10 +263,15 @@ async fn sync_until_clean(
                 ));
             }
             Err(SyncError::Unauthorized) => {
-                agent.login(username, password).await?;
+                sign_in(agent, username, password).await?;
                 last_error = Some("the server asked to sign in again".into());
             }
-            Err(e) if e.is_retryable() => last_error = Some(format!("{}: {e}", e.code())),
+            Err(e) if e.is_retryable() => {
+                last_error = Some(format!("{}: {e}", e.code()));
+                if let Some(wait) = e.retry_after() {
+                    tokio::time::sleep(wait).await;
+                }
+            }
             Err(e) => return Err(e.into()),
         }
         tokio::time::sleep(Duration::from_millis(100 * u64::from(attempt))).await;

@@ -45,6 +45,8 @@ pub struct ServerProcess {
     pub http: reqwest::Client,
     /// Extra arguments after `serve` (a `--database`, …).
     pub args: Vec<String>,
+    /// `http`, or `https` after [`ServerProcess::with_tls`].
+    scheme: &'static str,
 }
 
 impl ServerProcess {
@@ -56,11 +58,30 @@ impl ServerProcess {
             child: None,
             http: reqwest::Client::new(),
             args: vec![],
+            scheme: "http",
         }
     }
 
+    /// The same server over HTTPS with the PEM certificate `cert` and key `key`; its client
+    /// trusts that certificate alone.
+    pub fn with_tls(mut self, cert: &Path, key: &Path) -> ServerProcess {
+        let pem = std::fs::read(cert).expect("the certificate is readable");
+        self.http = reqwest::Client::builder()
+            .tls_certs_only([reqwest::Certificate::from_pem(&pem).expect("a PEM certificate")])
+            .build()
+            .expect("an HTTPS client");
+        self.args.extend([
+            "--tls-cert".to_owned(),
+            cert.display().to_string(),
+            "--tls-key".to_owned(),
+            key.display().to_string(),
+        ]);
+        self.scheme = "https";
+        self
+    }
+
     pub fn base(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
+        format!("{}://127.0.0.1:{}", self.scheme, self.port)
     }
 
     pub fn is_running(&self) -> bool {

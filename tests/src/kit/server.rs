@@ -49,12 +49,18 @@ pub struct TestServer {
     pub backend: Backend,
     addr: SocketAddr,
     task: Option<tokio::task::JoinHandle<()>>,
+    /// Ends the serving task gracefully: axum spawns a task per connection, so aborting the
+    /// accept loop alone would leave kept-alive connections served.
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     /// The server's data folder (its ledger and photos).
     pub dir: tempfile::TempDir,
 }
 
 impl Drop for TestServer {
     fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
         if let Some(t) = self.task.take() {
             t.abort();
         }
@@ -138,6 +144,7 @@ impl TestServer {
             backend,
             addr,
             task: None,
+            shutdown: None,
             dir,
         };
         server.listen(listener);
@@ -146,8 +153,13 @@ impl TestServer {
 
     fn listen(&mut self, listener: tokio::net::TcpListener) {
         let app = yiwang_server::app(self.state.clone());
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        self.shutdown = Some(tx);
         self.task = Some(tokio::spawn(async move {
-            yiwang_server::app::serve(listener, app, std::future::pending())
+            let stop = async move {
+                let _ = rx.await;
+            };
+            yiwang_server::app::serve(listener, app, stop)
                 .await
                 .expect("the server runs");
         }));
@@ -155,9 +167,18 @@ impl TestServer {
 
     /// Takes the server off its address (a worker walking out of coverage sees this).
     pub async fn stop(&mut self) {
-        if let Some(t) = self.task.take() {
-            t.abort();
-            let _ = t.await;
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(mut t) = self.task.take() {
+            // Idle connections close at once; a request still running gets 5 s.
+            if tokio::time::timeout(std::time::Duration::from_secs(5), &mut t)
+                .await
+                .is_err()
+            {
+                t.abort();
+                let _ = t.await;
+            }
         }
     }
 

@@ -28,6 +28,7 @@ pub fn config(clock: &Clock) -> AppConfig {
         client: ClientConfig {
             connect_timeout: Duration::from_secs(2),
             request_timeout: Duration::from_secs(10),
+            ..ClientConfig::default()
         },
         clock: Some(Arc::new(move || c.now())),
         ..AppConfig::default()

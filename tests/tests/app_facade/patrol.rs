@@ -200,8 +200,16 @@ async fn a_patrol_with_track_photos_and_bad_inputs() {
             server_url: "ftp://x".into(),
             ..plain_settings.clone()
         })),
-        "invalid_input",
+        "invalid_server_url",
         "a server address that is not http(s)"
+    );
+    assert_eq!(
+        code(app.set_settings(&Settings {
+            server_url: "http://yiwang.example.gov.cn".into(),
+            ..plain_settings.clone()
+        })),
+        "insecure_server_url",
+        "plain http to a public host name, without the switch"
     );
     assert_eq!(
         code(app.case_detail("no-such-case")),

@@ -7,7 +7,8 @@
 //!   ([`grids`]), and `demo` on a fresh folder: the reference county of docs/DESIGN.md §8
 //!   serving within a minute, its figures computed from its own ledger ([`demo`]);
 //! - the case projection upgrade of an older ledger ([`projection`]);
-//! - acknowledged pushes surviving `kill -9` ([`durability`]).
+//! - acknowledged pushes surviving `kill -9` ([`durability`]);
+//! - `serve --tls-cert --tls-key` ([`tls`]).
 //!
 //! [`common`] holds the binary as a command, the ledger file read directly, the small county
 //! seeded through the library, and a `serve`/`demo` process whose printed lines a test reads.
@@ -19,5 +20,6 @@ mod durability;
 mod grids;
 mod migrate;
 mod projection;
+mod tls;
 mod users;
 mod verify;

@@ -131,6 +131,7 @@ export function createMockBackend(opts: MockOptions = {}): MockBackend {
     language: storage?.getItem('yiwang.mock.language') === 'en' ? 'en' : 'zh-CN',
     watermark: true,
     server_url: 'http://127.0.0.1:8080',
+    insecure_http: false,
   }
   const worker: SessionView = {
     server_url: settings.server_url,
@@ -373,7 +374,7 @@ export function createMockBackend(opts: MockOptions = {}): MockBackend {
     },
     async setSettings(s) {
       if (s.language !== 'zh-CN' && s.language !== 'en') throw new BackendError('invalid_input', `unknown language ${s.language}`)
-      if (!/^https?:\/\/\S+$/.test(s.server_url.trim())) throw new BackendError('invalid_input', 'server address must start with http:// or https://')
+      if (s.server_url.trim() !== '' && !/^https?:\/\/\S+$/.test(s.server_url.trim())) throw new BackendError('invalid_server_url', 'server address must start with https://')
       Object.assign(settings, clone(s), { server_url: s.server_url.trim() })
       storage?.setItem('yiwang.mock.language', settings.language)
       return clone(settings)

@@ -12,4 +12,9 @@ watermark: boolean,
 /**
  * The server the login form proposes.
  */
-server_url: string, };
+server_url: string, 
+/**
+ * Allow plain `http://` to a public address (off: only `https://`, this device and the
+ * local network; see `yiwang_client::sync::server_url`).
+ */
+insecure_http: boolean, };

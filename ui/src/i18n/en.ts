@@ -81,6 +81,8 @@ const en: Messages = {
     server: 'Server', account: 'Account', device: 'Device', version: 'Version', logout: 'Sign out',
     logoutConfirm: 'Sign out?', logoutRefused: 'Unsynced records: you cannot sign out yet', logoutRefusedDetail: 'Sync first (Sync → Sync now); sign out once everything is synced.',
     goSync: 'Go to Sync', saved: 'Settings saved', relogin: 'Sign in again',
+    insecure: 'Allow unencrypted connections (http)', insecureHint: 'For a test server only; use an https:// address in service',
+    insecureConfirm: 'An unencrypted connection sends your password and patrol records over the network in the clear, where anyone can read them. Turn it on for a test server only. Allow it?',
   },
   validation: {
     category_required: 'Choose a category', category_not_leaf: 'Choose a specific sub-category', disposition_required: 'Choose a disposition',

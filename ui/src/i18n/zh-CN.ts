@@ -81,6 +81,8 @@ const zhCN = {
     server: '服务器地址', account: '账号', device: '设备', version: '版本', logout: '退出登录',
     logoutConfirm: '确定退出登录？', logoutRefused: '还有未同步的记录，不能退出', logoutRefusedDetail: '请先同步（同步页 → 立即同步），全部同步后再退出。',
     goSync: '去同步', saved: '设置已保存', relogin: '重新登录',
+    insecure: '允许不加密连接（http）', insecureHint: '仅用于测试服务器；正式使用请用 https:// 地址',
+    insecureConfirm: '不加密的连接会让密码和巡查记录以明文经过网络，任何人都可能截获。只在测试服务器上打开。确定允许吗？',
   },
   validation: {
     category_required: '请选择问题类别', category_not_leaf: '请选择具体的小类', disposition_required: '请选择处置方式',
