@@ -193,6 +193,9 @@ core-purity:
 
 # app_start needs the app binary and a display (Xvfb): it measures the window's cold start.
 bench: app console-bench
+	$(CARGO) build --release --locked -p yiwang-server -p yiwang-tests -p yiwang-bench \
+	  --bin yiwang-server --bin yiwang-sim --bin county_morning
+	$(CARGO_TARGET_DIR)/release/county_morning
 	$(CARGO) run --release --locked -p yiwang-bench --bin ingest
 	$(CARGO) run --release --locked -p yiwang-bench --bin photo_pipeline
 	$(CARGO) run --release --locked -p yiwang-bench --bin finding_save

@@ -115,7 +115,10 @@ pub fn app_with_console(state: AppState, console: Option<ConsoleFiles>) -> Route
                 .unwrap_or("-")
                 .to_owned();
             tracing::info_span!("request", method = %req.method(), uri = %req.uri().path(), request_id = %id)
-        }))
+        })
+        // A 5xx is mostly "busy, come back after Retry-After" in a county's morning: a warning.
+        // Internal errors are logged at error level where they happen (`ApiError::Internal`).
+        .on_failure(tower_http::trace::DefaultOnFailure::new().level(tracing::Level::WARN)))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         // Outermost, so every answer carries them, the timeout's and the CORS preflight's too.
         .layer(middleware::from_fn(security_headers))
@@ -257,18 +260,45 @@ async fn security_headers(req: Request, next: Next) -> Response {
 
 /// Serves `app` on `listener` until `shutdown` resolves, with each connection's peer address
 /// available to handlers (the sign-in throttle counts by it). Everything that serves the app —
-/// the CLI, the test kit, the benchmarks — serves it through here or [`serve_tls`].
+/// the CLI, the test kit, the benchmarks — serves it through here or [`serve_tls`]. In-flight
+/// requests get [`SHUTDOWN_GRACE`] to finish after `shutdown`; idle connections close at once.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     app: Router,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    let mut server = axum_server::from_tcp(listener.into_std()?)?;
+    tune(server.http_builder());
+    server
+        .handle(shutdown_handle(shutdown))
+        .serve(app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .await
+}
+
+/// How long in-flight requests may run on after shutdown is asked for.
+pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The most a connection's read buffer grows to. hyper's default (~400 KB) adapts upwards to
+/// what arrives: with 1,798 devices each keeping a connection open and sending photo chunks,
+/// the buffers alone were 113 MB of the server's heap. A chunk larger than this is read in
+/// pieces; nothing else changes.
+pub const CONNECTION_BUFFER_MAX: usize = 16 * 1024;
+
+/// The HTTP settings both [`serve`] and [`serve_tls`] use.
+fn tune(builder: &mut hyper_util::server::conn::auto::Builder<hyper_util::rt::TokioExecutor>) {
+    builder.http1().max_buf_size(CONNECTION_BUFFER_MAX);
+}
+
+fn shutdown_handle(
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> axum_server::Handle<std::net::SocketAddr> {
+    let handle = axum_server::Handle::new();
+    let h = handle.clone();
+    tokio::spawn(async move {
+        shutdown.await;
+        h.graceful_shutdown(Some(SHUTDOWN_GRACE));
+    });
+    handle
 }
 
 /// The rustls configuration of a PEM certificate chain and key; a clear error for a missing or
@@ -292,21 +322,17 @@ pub async fn tls_config(
         })
 }
 
-/// [`serve`] over TLS: in-flight requests get 30 s to finish after `shutdown`.
+/// [`serve`] over TLS.
 pub async fn serve_tls(
     listener: tokio::net::TcpListener,
     app: Router,
     config: axum_server::tls_rustls::RustlsConfig,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let handle = axum_server::Handle::new();
-    let h = handle.clone();
-    tokio::spawn(async move {
-        shutdown.await;
-        h.graceful_shutdown(Some(std::time::Duration::from_secs(30)));
-    });
-    axum_server::from_tcp_rustls(listener.into_std()?, config)?
-        .handle(handle)
+    let mut server = axum_server::from_tcp_rustls(listener.into_std()?, config)?;
+    tune(server.http_builder());
+    server
+        .handle(shutdown_handle(shutdown))
         .serve(app.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .await
 }

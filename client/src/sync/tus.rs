@@ -129,8 +129,21 @@ impl SyncClient {
                         _ => false,
                     };
                     stalls += 1;
-                    if !resync || stalls > MAX_STALLS {
+                    if !resync {
                         return Err(e);
+                    }
+                    if stalls > MAX_STALLS {
+                        // Each answer was one a busy server gives (a lease still held by our
+                        // own cut-off PATCH, an offset that moved meanwhile): not a refusal of
+                        // the photo. The next sync resumes from the server's offset.
+                        return Err(SyncError::Server {
+                            status: 409,
+                            message: format!(
+                                "the upload did not move after {stalls} tries (last: {e}); \
+                                 resuming next sync"
+                            ),
+                            retry_after: e.retry_after(),
+                        });
                     }
                     tracing::debug!(error = %e, offset, "upload chunk failed; asking the offset");
                     if matches!(e, SyncError::Server { .. }) {

@@ -26,7 +26,10 @@ use yiwang_core::field::{Disposition, FindingDraft, PhotoMeta, TrackPoint};
 use yiwang_core::ids::{CategoryCode, GridId, PatrolId, PhotoHash, UserId};
 
 /// How many times one device tries a sync that fails with a retryable error.
+/// Syncs that made no progress before a device gives up.
 const SYNC_ATTEMPTS: u32 = 8;
+/// How long a device keeps retrying a busy server (as the app's agent does, with back-off).
+const SYNC_PATIENCE: Duration = Duration::from_secs(600);
 /// How long one device keeps trying to sign in while the server says it is busy.
 const SIGN_IN_PATIENCE: Duration = Duration::from_secs(600);
 /// Where the simulated patrols walk: a neighbourhood of the seeded county.
@@ -75,6 +78,8 @@ struct Totals {
     sign_in: Option<Duration>,
     /// Answers "busy, come back later" on the way.
     sign_in_retries: u64,
+    /// Syncs that met a busy server and were tried again.
+    sync_retries: u64,
 }
 
 impl Totals {
@@ -104,6 +109,7 @@ async fn main() -> anyhow::Result<()> {
                 totals.photos_uploaded += t.photos_uploaded;
                 totals.bytes += t.bytes;
                 totals.sign_in_retries += t.sign_in_retries;
+                totals.sync_retries += t.sync_retries;
                 sign_ins.extend(t.sign_in);
             }
             Ok((n, Err(e))) => {
@@ -133,6 +139,7 @@ async fn main() -> anyhow::Result<()> {
         "sign_in_ms_p99": ms(0.99),
         "sign_in_ms_max": ms(1.0),
         "sign_in_busy_retries": totals.sign_in_retries,
+        "sync_busy_retries": totals.sync_retries,
     });
     println!("{summary}");
     if errors > 0 {
@@ -214,14 +221,20 @@ async fn sign_in(
                 let wait = e
                     .retry_after()
                     .unwrap_or(Duration::from_millis(200 * u64::from(tries.min(25))));
-                let jitter = rand::thread_rng().gen_range(0..=wait.as_millis() as u64 / 2 + 50);
-                tokio::time::sleep(wait + Duration::from_millis(jitter)).await;
+                tokio::time::sleep(jitter(wait)).await;
             }
             Err(e) => {
                 return Err(anyhow::Error::new(e).context(format!("signing in ({tries} tries)")))
             }
         }
     }
+}
+
+/// `wait` and up to half as much again, at random: devices told the same wait do not come back
+/// in the same instant.
+fn jitter(wait: Duration) -> Duration {
+    let extra = rand::thread_rng().gen_range(0..=wait.as_millis() as u64 / 2 + 50);
+    wait + Duration::from_millis(extra)
 }
 
 fn quick() -> AgentConfig {
@@ -242,7 +255,15 @@ async fn sync_until_clean(
 ) -> anyhow::Result<()> {
     let store = agent.store().clone();
     let mut last_error = None;
-    for attempt in 1..=SYNC_ATTEMPTS {
+    let deadline = Instant::now() + SYNC_PATIENCE;
+    // Ops delivered are read from the outbox at the end: a sync cut short by a busy server
+    // delivered some without reporting them.
+    let (sent_before, pushed_before) = (store.outbox_counts()?.sent, totals.ops_pushed);
+    // Syncs that moved nothing and met no busy server; a busy server is waited out until the
+    // deadline, with a doubling pause, as the app's agent does.
+    let mut idle = 0u32;
+    let mut busy = 0u32;
+    while idle < SYNC_ATTEMPTS && Instant::now() < deadline {
         match agent.sync_once().await {
             Ok(report) => {
                 totals.add(&report);
@@ -256,28 +277,34 @@ async fn sync_until_clean(
                     bail!("the server refused photos {:?}", report.photos_refused);
                 }
                 if waiting == 0 && photos == 0 {
+                    totals.ops_pushed = pushed_before + counts.sent.saturating_sub(sent_before);
                     return Ok(());
                 }
+                idle += 1;
                 last_error = Some(format!(
                     "{waiting} ops and {photos} photos still wait after a sync"
                 ));
+                tokio::time::sleep(Duration::from_millis(100 * u64::from(idle))).await;
             }
             Err(SyncError::Unauthorized) => {
+                idle += 1;
                 sign_in(agent, username, password).await?;
                 last_error = Some("the server asked to sign in again".into());
             }
             Err(e) if e.is_retryable() => {
+                busy += 1;
                 last_error = Some(format!("{}: {e}", e.code()));
-                if let Some(wait) = e.retry_after() {
-                    tokio::time::sleep(wait).await;
-                }
+                let backoff =
+                    Duration::from_millis(500 << busy.min(6)).min(Duration::from_secs(30));
+                let wait = e.retry_after().unwrap_or_default().max(backoff);
+                totals.sync_retries += 1;
+                tokio::time::sleep(jitter(wait)).await;
             }
             Err(e) => return Err(e.into()),
         }
-        tokio::time::sleep(Duration::from_millis(100 * u64::from(attempt))).await;
     }
     bail!(
-        "gave up after {SYNC_ATTEMPTS} syncs: {}",
+        "gave up after {idle} syncs without progress and {busy} busy answers: {}",
         last_error.unwrap_or_default()
     )
 }

@@ -47,3 +47,17 @@ pub fn t0() -> DateTime<Utc> {
         .expect("a valid time")
         .with_timezone(&Utc)
 }
+
+/// The most memory process `pid` has held since it started (`VmHWM` in `/proc/PID/status`), in
+/// KiB; `None` when the process or the line is not there.
+pub fn peak_rss_kib(pid: u32) -> Option<u64> {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()?
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()
+}

@@ -43,8 +43,10 @@ pub struct ServerProcess {
     pub port: u16,
     child: Option<Child>,
     pub http: reqwest::Client,
-    /// Extra arguments after `serve` (a `--database`, …).
+    /// Extra arguments after the command (a `--database`, …).
     pub args: Vec<String>,
+    /// `serve`, or `demo` for [`ServerProcess::demo`].
+    command: &'static str,
     /// `http`, or `https` after [`ServerProcess::with_tls`].
     scheme: &'static str,
 }
@@ -58,8 +60,35 @@ impl ServerProcess {
             child: None,
             http: reqwest::Client::new(),
             args: vec![],
+            command: "serve",
             scheme: "http",
         }
+    }
+
+    /// `yiwang-server demo` on `dir`: the first start seeds the reference county (give it
+    /// [`ServerProcess::start_within`] a few minutes in a debug build), later starts serve it.
+    pub fn demo(dir: &Path) -> ServerProcess {
+        let mut server = ServerProcess::new(dir);
+        server.command = "demo";
+        // The API alone: no console files to serve.
+        server.args.extend([
+            "--console-dir".to_owned(),
+            dir.join("no-console").display().to_string(),
+        ]);
+        server
+    }
+
+    /// The running server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child
+            .as_ref()
+            .and_then(Child::id)
+            .expect("the server is running")
+    }
+
+    /// The most memory the running server has held since it started (`VmHWM`), in KiB.
+    pub fn peak_rss_kib(&self) -> u64 {
+        super::peak_rss_kib(self.pid()).expect("the server's /proc status")
     }
 
     /// The same server over HTTPS with the PEM certificate `cert` and key `key`; its client
@@ -90,10 +119,15 @@ impl ServerProcess {
 
     /// Starts the binary and waits (at most 30 s) until `/healthz` answers 200.
     pub async fn start(&mut self) {
+        self.start_within(Duration::from_secs(30)).await
+    }
+
+    /// Starts the binary and waits (at most `patience`) until `/healthz` answers 200.
+    pub async fn start_within(&mut self, patience: Duration) {
         assert!(self.child.is_none(), "one server at a time");
-        let deadline = Instant::now() + Duration::from_secs(30);
+        let deadline = Instant::now() + patience;
         let child = Command::new(server_bin())
-            .args(["serve", "--data-dir"])
+            .args([self.command, "--data-dir"])
             .arg(&self.dir)
             .args(["--listen", &format!("127.0.0.1:{}", self.port)])
             .args(&self.args)

@@ -34,8 +34,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/sqlite/0002_lean_ingest.sql"),
     include_str!("../../../migrations/sqlite/0003_sessions.sql"),
 ];
-/// Reader connections kept open.
-const READERS: usize = 4;
+/// Reader connections kept open, and read transactions run at once.
+const READERS: usize = 8;
 
 /// WAL pages after which the writer checkpoints by itself (SQLite's default is 1000; the
 /// checkpointer normally keeps the WAL far below this).
@@ -295,6 +295,14 @@ impl Backend for SqliteLedger {
 
     fn kind(&self) -> &'static str {
         "sqlite"
+    }
+
+    fn turns(&self) -> super::Turns {
+        // SQLite has one writer; WAL readers run beside it.
+        super::Turns {
+            writers: 1,
+            readers: READERS,
+        }
     }
 }
 
