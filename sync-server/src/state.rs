@@ -143,11 +143,31 @@ impl Metrics {
             "Sign-ins refused by the throttle before their password was checked.",
             &self.logins_throttled,
         );
+        if let Some(kib) = peak_rss_kib(std::process::id()) {
+            s += &format!(
+                "# HELP yiwang_process_peak_resident_bytes The most memory this process has held since it started (VmHWM).\n# TYPE yiwang_process_peak_resident_bytes gauge\nyiwang_process_peak_resident_bytes {}\n",
+                kib * 1024
+            );
+        }
         s += &format!(
             "# HELP yiwang_ledger_backend The ledger storage backend.\n# TYPE yiwang_ledger_backend gauge\nyiwang_ledger_backend{{backend=\"{backend}\"}} 1\n"
         );
         s
     }
+}
+
+/// The most memory process `pid` has held since it started (`VmHWM` in `/proc/PID/status`), in
+/// KiB; `None` where there is no such file (not Linux, or no such process).
+pub fn peak_rss_kib(pid: u32) -> Option<u64> {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()?
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()
 }
 
 struct CachedReference {

@@ -39,18 +39,15 @@ async fn two_hundred_devices_sign_in_and_sync_at_once() {
     );
     let data = tempfile::tempdir().expect("a temporary folder");
     let started = Instant::now();
-    let mut cmd = sim::command(&server.base(), data.path(), DEVICES, FINDINGS, 12, &[]);
-    let out = tokio::task::spawn_blocking(move || cmd.output())
-        .await
-        .expect("the simulator task")
-        .expect("the simulator starts");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "every device finishes: {stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let summary = sim::summary(&out.stdout);
+    let summary = sim::run(sim::command(
+        &server.base(),
+        data.path(),
+        DEVICES,
+        FINDINGS,
+        12,
+        &[],
+    ))
+    .await;
     let peak = server.peak_rss_kib();
     println!(
         "{DEVICES} devices: {summary}; the server's peak RSS {:.0} MB",

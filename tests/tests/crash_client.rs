@@ -62,18 +62,15 @@ async fn killed_simulators_deliver_every_record_exactly_once() {
 
     // The final clean run, to completion.
     let extra = ["--sync-only"];
-    let mut cmd = sim::command(&server.base, data.path(), DEVICES, findings, SEED, &extra);
-    let out = tokio::task::spawn_blocking(move || cmd.output())
-        .await
-        .expect("the simulator task")
-        .expect("the simulator starts");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "the clean --sync-only run finishes: {stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let summary = sim::summary(&out.stdout);
+    let summary = sim::run(sim::command(
+        &server.base,
+        data.path(),
+        DEVICES,
+        findings,
+        SEED,
+        &extra,
+    ))
+    .await;
     println!("final --sync-only run: {summary}");
     assert_eq!(summary["errors"], 0, "every device synced clean at the end");
 

@@ -16,24 +16,10 @@ const SEED: u64 = 7;
 
 /// Runs the simulator to its end; its parsed JSON line.
 async fn run_sim(server: &str, data_dir: &Path, extra: &[&str]) -> serde_json::Value {
-    let mut cmd = sim::command(server, data_dir, DEVICES, FINDINGS, SEED, extra);
-    let out = tokio::task::spawn_blocking(move || cmd.output())
-        .await
-        .expect("the simulator task")
-        .expect("the simulator starts");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "every device finishes clean: {stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let lines: Vec<&str> = stdout.lines().collect();
-    assert_eq!(
-        lines.len(),
-        1,
-        "the simulator prints one JSON line: {stdout}"
-    );
-    sim::summary(&out.stdout)
+    sim::run(sim::command(
+        server, data_dir, DEVICES, FINDINGS, SEED, extra,
+    ))
+    .await
 }
 
 /// What device `n` recorded itself (pulled records of others have no ops), and its token.

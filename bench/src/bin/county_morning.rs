@@ -16,6 +16,7 @@ use anyhow::{bail, Context};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+use yiwang_server::state::peak_rss_kib;
 
 /// The budget for the server's peak memory.
 const PEAK_BUDGET_MB: f64 = 300.0;
@@ -169,17 +170,4 @@ fn stop(mut child: Child) -> anyhow::Result<()> {
         .status()?;
     child.wait()?;
     Ok(())
-}
-
-/// `VmHWM` of process `pid`, in KiB.
-fn peak_rss_kib(pid: u32) -> Option<u64> {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()?
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))?
-        .trim()
-        .trim_end_matches("kB")
-        .trim()
-        .parse()
-        .ok()
 }

@@ -48,16 +48,4 @@ pub fn t0() -> DateTime<Utc> {
         .with_timezone(&Utc)
 }
 
-/// The most memory process `pid` has held since it started (`VmHWM` in `/proc/PID/status`), in
-/// KiB; `None` when the process or the line is not there.
-pub fn peak_rss_kib(pid: u32) -> Option<u64> {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()?
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))?
-        .trim()
-        .trim_end_matches("kB")
-        .trim()
-        .parse()
-        .ok()
-}
+pub use yiwang_server::state::peak_rss_kib;

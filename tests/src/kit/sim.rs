@@ -45,3 +45,24 @@ pub fn summary(stdout: &[u8]) -> serde_json::Value {
     serde_json::from_str(text.trim())
         .unwrap_or_else(|e| panic!("the simulator prints one JSON line ({e}): {text}"))
 }
+
+/// Runs `cmd` to its end, requires every device to have finished (exit 0, one JSON line), and
+/// returns that line parsed.
+pub async fn run(mut cmd: Command) -> serde_json::Value {
+    let out = tokio::task::spawn_blocking(move || cmd.output())
+        .await
+        .expect("the simulator task")
+        .expect("the simulator starts");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "every device finishes clean: {stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        stdout.lines().count(),
+        1,
+        "the simulator prints one JSON line: {stdout}"
+    );
+    summary(&out.stdout)
+}
