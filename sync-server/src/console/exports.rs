@@ -62,42 +62,46 @@ fn rating_label(r: Rating) -> &'static str {
     }
 }
 
-/// A cell as text a spreadsheet will not evaluate.
+/// A cell as text a spreadsheet will not evaluate: one that starts like a formula (OWASP's
+/// list, and the full-width signs a Chinese input method types) gets a leading apostrophe.
 fn cell(text: &str) -> String {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    if text.starts_with([
+        '=', '+', '-', '@', '\t', '\r', '\n', '\u{FF1D}', '\u{FF0B}', '\u{FF0D}', '\u{FF20}',
+    ]) {
         format!("'{text}")
     } else {
         text.to_owned()
     }
 }
 
+/// One case's row, every cell guarded by [`cell`] (ids too: a device chooses its case ids).
 fn csv_row(s: &CaseSummary) -> [String; 15] {
     let l: &CaseLabels = &s.labels;
     let name =
-        |n: &Option<super::labels::Named>| n.as_ref().map(|n| cell(&n.name)).unwrap_or_default();
+        |n: &Option<super::labels::Named>| n.as_ref().map(|n| n.name.clone()).unwrap_or_default();
     [
         s.id.0.clone(),
         state_label(s.state).to_owned(),
         l.category_name
             .as_deref()
-            .map(|n| cell(&format!("{} {n}", s.category)))
+            .map(|n| format!("{} {n}", s.category))
             .unwrap_or_else(|| s.category.0.clone()),
         if s.urgent { "是" } else { "否" }.to_owned(),
-        cell(&s.description),
-        l.grid_name.as_deref().map(cell).unwrap_or_default(),
+        s.description.clone(),
+        l.grid_name.clone().unwrap_or_default(),
         name(&l.community),
         name(&l.township),
         l.holder_unit_name
-            .as_deref()
-            .map(cell)
+            .clone()
             .unwrap_or_else(|| s.holder_unit.0.clone()),
-        l.department_name.as_deref().map(cell).unwrap_or_default(),
+        l.department_name.clone().unwrap_or_default(),
         local_text(s.reported_at),
         s.deadline.map(local_text).unwrap_or_default(),
         s.closed_at.map(local_text).unwrap_or_default(),
         s.outcome.map(outcome_label).unwrap_or_default().to_owned(),
         s.rating.map(rating_label).unwrap_or_default().to_owned(),
     ]
+    .map(|text| cell(&text))
 }
 
 fn attachment(content_type: &'static str, filename: String, body: Vec<u8>) -> Response {
@@ -226,5 +230,7 @@ mod tests {
             "no formula runs in the reader's spreadsheet"
         );
         assert_eq!(cell("路灯不亮"), "路灯不亮", "ordinary text is untouched");
+        assert_eq!(cell("＝1+1"), "'＝1+1", "a full-width sign too");
+        assert_eq!(cell("-3"), "'-3", "a leading minus");
     }
 }

