@@ -242,6 +242,23 @@ impl TestServer {
             .to_owned()
     }
 
+    /// `GET path` without a token (`/metrics`, `/healthz`, the OpenAPI document): its body.
+    pub async fn public_text(&self, path: &str) -> String {
+        self.http
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("the server answers")
+            .text()
+            .await
+            .expect("a text body")
+    }
+
+    /// `GET path` without a token: its JSON body.
+    pub async fn public_json(&self, path: &str) -> Value {
+        serde_json::from_str(&self.public_text(path).await).expect("a JSON body")
+    }
+
     pub async fn get(&self, token: &str, path: &str) -> reqwest::Response {
         self.http
             .get(self.url(path))

@@ -15,15 +15,7 @@ use yiwang_tests::kit::TestServer;
 #[tokio::test]
 async fn the_openapi_document_lists_every_console_route() {
     let s = TestServer::start().await;
-    let api: Value = s
-        .http
-        .get(s.url("/api/v1/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let api: Value = s.public_json("/api/v1/openapi.json").await;
     for (path, method) in [
         ("/api/v1/cases", "get"),
         ("/api/v1/cases", "post"),
@@ -54,15 +46,7 @@ async fn the_openapi_document_lists_every_console_route() {
 #[tokio::test]
 async fn the_openapi_document_lists_the_new_routes_and_filters() {
     let s = TestServer::start().await;
-    let doc: Value = s
-        .http
-        .get(s.url("/api/v1/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc: Value = s.public_json("/api/v1/openapi.json").await;
     for path in ["/api/v1/grids", "/api/v1/patrols", "/api/v1/patrols/{id}"] {
         assert!(
             doc["paths"][path]["get"].is_object(),

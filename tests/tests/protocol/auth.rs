@@ -109,28 +109,12 @@ async fn health_metrics_and_openapi_answer() {
         r.headers().contains_key("x-request-id"),
         "every response carries a request id"
     );
-    let m = s
-        .http
-        .get(s.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let m = s.public_text("/metrics").await;
     assert!(
         m.contains("yiwang_http_requests_total"),
         "Prometheus text exposition"
     );
-    let api: serde_json::Value = s
-        .http
-        .get(s.url("/api/v1/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let api: serde_json::Value = s.public_json("/api/v1/openapi.json").await;
     assert!(
         api["paths"]["/api/v1/auth/login"].is_object(),
         "the OpenAPI document lists login"

@@ -218,15 +218,7 @@ async fn bad_ops_are_rejected_with_stable_codes_and_store_nothing() {
         2,
         "and no finding"
     );
-    let api: Value = s
-        .http
-        .get(s.url("/api/v1/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let api: Value = s.public_json("/api/v1/openapi.json").await;
     for path in [
         "/api/v1/sync/push",
         "/api/v1/sync/pull",
