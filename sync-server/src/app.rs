@@ -8,6 +8,7 @@
 //! shows at once; files under `assets/` carry a content hash in their names (Vite), so they are
 //! cached for a year. Unknown `/api/…` paths stay JSON 404s in our envelope.
 
+use crate::connections::{Connections, Gate, HEADER_READ_TIMEOUT};
 use crate::limits::{MAX_JSON_BODY, REQUEST_TIMEOUT};
 use crate::state::{AppState, Metrics};
 use axum::extract::{Request, State};
@@ -262,12 +263,26 @@ async fn security_headers(req: Request, next: Next) -> Response {
 /// available to handlers (the sign-in throttle counts by it). Everything that serves the app —
 /// the CLI, the test kit, the benchmarks — serves it through here or [`serve_tls`]. In-flight
 /// requests get [`SHUTDOWN_GRACE`] to finish after `shutdown`; idle connections close at once.
+/// Connections are admitted by the default [`Connections`] policy ([`serve_with`] takes one).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     app: Router,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let mut server = axum_server::from_tcp(listener.into_std()?)?;
+    serve_with(listener, app, Connections::default(), shutdown).await
+}
+
+/// [`serve`] with a connection policy of its own.
+pub async fn serve_with(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    connections: Connections,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let first_request = connections.first_request;
+    let mut server = axum_server::from_tcp(listener.into_std()?)?
+        .acceptor(Gate::new(connections))
+        .first_request_timeout(first_request);
     tune(server.http_builder());
     server
         .handle(shutdown_handle(shutdown))
@@ -275,8 +290,10 @@ pub async fn serve(
         .await
 }
 
-/// How long in-flight requests may run on after shutdown is asked for.
-pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(30);
+/// How long in-flight requests may run on after shutdown is asked for. Then their connections
+/// are closed and their database work abandoned, so the process ends within 30 seconds of a
+/// SIGTERM whatever was running (`main` gives the blocking pool a few seconds more).
+pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(20);
 
 /// The most a connection's read buffer grows to. hyper's default (~400 KB) adapts upwards to
 /// what arrives: with 1,798 devices each keeping a connection open and sending photo chunks,
@@ -286,7 +303,10 @@ pub const CONNECTION_BUFFER_MAX: usize = 16 * 1024;
 
 /// The HTTP settings both [`serve`] and [`serve_tls`] use.
 fn tune(builder: &mut hyper_util::server::conn::auto::Builder<hyper_util::rt::TokioExecutor>) {
-    builder.http1().max_buf_size(CONNECTION_BUFFER_MAX);
+    builder
+        .http1()
+        .max_buf_size(CONNECTION_BUFFER_MAX)
+        .header_read_timeout(HEADER_READ_TIMEOUT);
 }
 
 fn shutdown_handle(
@@ -327,9 +347,13 @@ pub async fn serve_tls(
     listener: tokio::net::TcpListener,
     app: Router,
     config: axum_server::tls_rustls::RustlsConfig,
+    connections: Connections,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let mut server = axum_server::from_tcp_rustls(listener.into_std()?, config)?;
+    let first_request = connections.first_request;
+    let mut server = axum_server::from_tcp_rustls(listener.into_std()?, config)?
+        .map(|tls| tls.acceptor(Gate::new(connections)))
+        .first_request_timeout(first_request);
     tune(server.http_builder());
     server
         .handle(shutdown_handle(shutdown))

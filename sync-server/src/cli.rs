@@ -300,18 +300,27 @@ pub async fn serve_on(
             "released upload leases a stopped server left behind"
         );
     }
+    let open_files = crate::connections::raise_open_file_limit();
+    let connections =
+        crate::connections::Connections::fitted(state.settings.trusted_proxies.clone(), open_files);
+    tracing::info!(
+        open_files,
+        max_connections = connections.max_open,
+        per_address = connections.max_per_address,
+        "connection limits"
+    );
     let scheme = if tls.is_some() { "https" } else { "http" };
     tracing::info!(%addr, backend = state.ledger.kind(), demo = state.settings.demo_mode, scheme, "serving");
     let app = crate::app::app_with_console(state, console);
     match tls {
         None => {
             println!("yiwang-server listening on http://{addr}/");
-            crate::app::serve(listener, app, shutdown_signal()).await?;
+            crate::app::serve_with(listener, app, connections, shutdown_signal()).await?;
         }
         Some(files) => {
             let config = crate::app::tls_config(&files.cert, &files.key).await?;
             println!("yiwang-server listening on https://{addr}/");
-            crate::app::serve_tls(listener, app, config, shutdown_signal()).await?;
+            crate::app::serve_tls(listener, app, config, connections, shutdown_signal()).await?;
         }
     }
     Ok(())

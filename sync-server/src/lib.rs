@@ -15,6 +15,7 @@ pub mod app;
 pub mod auth;
 pub mod casework;
 pub mod cli;
+pub mod connections;
 pub mod console;
 pub mod demo;
 pub mod error;

@@ -10,10 +10,14 @@ fn main() -> anyhow::Result<()> {
         )
         .with_writer(std::io::stderr)
         .init();
-    tokio::runtime::Builder::new_multi_thread()
+    let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
-        .build()?
-        .block_on(yiwang_server::cli::run(yiwang_server::cli::Cli::parse()))
+        .build()?;
+    let out = runtime.block_on(yiwang_server::cli::run(yiwang_server::cli::Cli::parse()));
+    // Served to the end (or failed): work still on the blocking pool was abandoned with its
+    // requests and stops at its next step; do not wait for stragglers beyond a few seconds.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(5));
+    out
 }
 
 /// glibc's malloc, told to give memory back. Its defaults keep an arena of up to 64 MB per

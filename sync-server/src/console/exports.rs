@@ -5,8 +5,14 @@
 //! it Excel reads UTF-8 as the local ANSI code page and the Chinese turns to mojibake), CRLF
 //! line ends, Chinese headers, times in Beijing time, and cells that would start a formula
 //! quoted with `'` (a description beginning with `=` must not run in the reader's spreadsheet).
+//!
+//! Exports are streamed: one read takes the list of matching case ids (in the list's order, at
+//! most [`EXPORT_LIMIT`]); the body is then written [`EXPORT_PAGE`] cases at a time, each page
+//! read in its own short transaction when the client is ready for it. A 200,000-case export
+//! holds a few megabytes of ids, not every case at once, and a slow download holds no reader.
+//! Each row is the case as it is when its page is read.
 
-use super::cases::{all_matching, CaseSummary, FilterSpec, FILTER_PARAMS};
+use super::cases::{all_matching_ids, CaseSummary, FilterSpec, FILTER_PARAMS};
 use super::labels::{state_label, CaseLabels};
 use super::query::QueryParams;
 use super::time::{local_day, local_text};
@@ -14,10 +20,12 @@ use super::tx::read;
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
+use axum::body::Body;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use yiwang_core::case::{Outcome, Rating};
+use yiwang_core::ids::CaseId;
 use yiwang_core::sync::ErrorBody;
 
 /// Most cases one export may hold; a county's year is well below it.
@@ -104,7 +112,77 @@ fn csv_row(s: &CaseSummary) -> [String; 15] {
     .map(|text| cell(&text))
 }
 
-fn attachment(content_type: &'static str, filename: String, body: Vec<u8>) -> Response {
+/// Cases read and written per page of an export.
+pub const EXPORT_PAGE: usize = 500;
+
+/// A streamed download: `prologue`, then each page of `ids` as `render` writes it, then
+/// `epilogue`. A page that cannot be read ends the body with an error (the client sees a cut
+/// download, never a silently short file).
+fn streamed(
+    state: AppState,
+    ids: Vec<CaseId>,
+    prologue: Vec<u8>,
+    epilogue: Vec<u8>,
+    render: fn(&[CaseSummary], bool) -> Result<Vec<u8>, ApiError>,
+) -> Body {
+    let pages: Vec<Vec<CaseId>> = ids.chunks(EXPORT_PAGE).map(<[CaseId]>::to_vec).collect();
+    let parts = Streaming {
+        state,
+        pages: pages.into_iter(),
+        prologue: Some(prologue),
+        epilogue: Some(epilogue),
+        first: true,
+    };
+    Body::from_stream(futures_util::stream::unfold(
+        parts,
+        move |mut p| async move {
+            if let Some(bytes) = p.prologue.take() {
+                return Some((Ok(bytes), p));
+            }
+            match p.pages.next() {
+                Some(page) => {
+                    let first = std::mem::replace(&mut p.first, false);
+                    let out = page_of(&p.state, page)
+                        .await
+                        .and_then(|rows| render(&rows, first))
+                        .map_err(|e| {
+                            tracing::warn!(error = %e, "an export was cut short");
+                            std::io::Error::other(e.to_string())
+                        });
+                    Some((out, p))
+                }
+                None => p.epilogue.take().map(|bytes| (Ok(bytes), p)),
+            }
+        },
+    ))
+}
+
+struct Streaming {
+    state: AppState,
+    pages: std::vec::IntoIter<Vec<CaseId>>,
+    prologue: Option<Vec<u8>>,
+    epilogue: Option<Vec<u8>>,
+    first: bool,
+}
+
+/// One page of an export: the cases of `ids` as they are now, in the order given.
+async fn page_of(state: &AppState, ids: Vec<CaseId>) -> ApiResult<Vec<CaseSummary>> {
+    let st = state.clone();
+    let now = state.now();
+    read(state, move |tx| {
+        let reference = st.reference(tx)?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in &ids {
+            if let Some(c) = tx.case(id)? {
+                out.push(CaseSummary::of(&c, &reference, now));
+            }
+        }
+        Ok(out)
+    })
+    .await
+}
+
+fn attachment(content_type: &'static str, filename: String, body: Body) -> Response {
     (
         [
             (header::CONTENT_TYPE, content_type.to_owned()),
@@ -118,24 +196,41 @@ fn attachment(content_type: &'static str, filename: String, body: Vec<u8>) -> Re
         .into_response()
 }
 
-async fn matching_summaries(
-    state: &AppState,
-    me: AuthUser,
-    q: &QueryParams,
-) -> ApiResult<Vec<CaseSummary>> {
+/// The ids of the cases the export lists, in the list's order.
+async fn matching_ids(state: &AppState, me: AuthUser, q: &QueryParams) -> ApiResult<Vec<CaseId>> {
     q.only(FILTER_PARAMS)?;
     let now = state.now();
     let spec = FilterSpec::parse(q, now)?;
     let st = state.clone();
     read(state, move |tx| {
         let reference = st.reference(tx)?;
-        let cases = all_matching(tx, &reference, &me, &spec, now, EXPORT_LIMIT)?;
-        Ok(cases
-            .iter()
-            .map(|c| CaseSummary::of(c, &reference, now))
-            .collect())
+        all_matching_ids(tx, &reference, &me, &spec, now, EXPORT_LIMIT)
     })
     .await
+}
+
+fn csv_page(rows: &[CaseSummary], _first: bool) -> Result<Vec<u8>, ApiError> {
+    let fail = |e: csv::Error| ApiError::Internal(anyhow::anyhow!("writing CSV: {e}"));
+    // CRLF line ends, as RFC 4180 and Excel expect (the csv crate writes LF by default).
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::with_capacity(rows.len() * 256));
+    for s in rows {
+        w.write_record(csv_row(s)).map_err(fail)?;
+    }
+    w.into_inner()
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("writing CSV: {e}")))
+}
+
+fn csv_prologue() -> Result<Vec<u8>, ApiError> {
+    let mut out = BOM.to_vec();
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(&mut out);
+    w.write_record(CSV_HEADERS)
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("writing CSV: {e}")))?;
+    drop(w);
+    Ok(out)
 }
 
 /// `GET /api/v1/exports/cases.csv`: the filtered case list as a spreadsheet.
@@ -149,27 +244,40 @@ pub async fn cases_csv(
     me: AuthUser,
     q: QueryParams,
 ) -> ApiResult<Response> {
-    let rows = matching_summaries(&state, me, &q).await?;
-    let mut out = BOM.to_vec();
-    {
-        // CRLF line ends, as RFC 4180 and Excel expect (the csv crate writes LF by default).
-        let mut w = csv::WriterBuilder::new()
-            .terminator(csv::Terminator::CRLF)
-            .from_writer(&mut out);
-        let fail = |e: csv::Error| ApiError::Internal(anyhow::anyhow!("writing CSV: {e}"));
-        w.write_record(CSV_HEADERS).map_err(fail)?;
-        for s in &rows {
-            w.write_record(csv_row(s)).map_err(fail)?;
-        }
-        w.flush()
-            .map_err(|e| ApiError::Internal(anyhow::anyhow!("writing CSV: {e}")))?;
-    }
+    let ids = matching_ids(&state, me, &q).await?;
     let day = local_day(state.now()).format("%Y%m%d");
+    let body = streamed(state, ids, csv_prologue()?, vec![], csv_page);
     Ok(attachment(
         "text/csv; charset=utf-8",
         format!("cases-{day}.csv"),
-        out,
+        body,
     ))
+}
+
+fn geojson_page(rows: &[CaseSummary], first: bool) -> Result<Vec<u8>, ApiError> {
+    let mut out = Vec::with_capacity(rows.len() * 512);
+    for (i, s) in rows.iter().enumerate() {
+        if !(first && i == 0) {
+            out.push(b',');
+        }
+        let geometry = match s.location {
+            Some(p) => serde_json::json!({"type": "Point", "coordinates": [p.lon, p.lat]}),
+            None => serde_json::Value::Null,
+        };
+        let mut properties = serde_json::to_value(s).unwrap_or(serde_json::Value::Null);
+        if let Some(obj) = properties.as_object_mut() {
+            obj.remove("location");
+            obj.insert("state_label".into(), state_label(s.state).into());
+        }
+        let feature = serde_json::json!({
+            "type": "Feature",
+            "id": s.id,
+            "geometry": geometry,
+            "properties": properties,
+        });
+        serde_json::to_writer(&mut out, &feature).map_err(|e| ApiError::Internal(e.into()))?;
+    }
+    Ok(out)
 }
 
 /// `GET /api/v1/exports/cases.geojson`: the filtered cases as a GeoJSON FeatureCollection of
@@ -184,33 +292,15 @@ pub async fn cases_geojson(
     me: AuthUser,
     q: QueryParams,
 ) -> ApiResult<Response> {
-    let rows = matching_summaries(&state, me, &q).await?;
-    let features: Vec<serde_json::Value> = rows
-        .iter()
-        .map(|s| {
-            let geometry = match s.location {
-                Some(p) => serde_json::json!({"type": "Point", "coordinates": [p.lon, p.lat]}),
-                None => serde_json::Value::Null,
-            };
-            let mut properties = serde_json::to_value(s).unwrap_or(serde_json::Value::Null);
-            if let Some(obj) = properties.as_object_mut() {
-                obj.remove("location");
-                obj.insert("state_label".into(), state_label(s.state).into());
-            }
-            serde_json::json!({
-                "type": "Feature",
-                "id": s.id,
-                "geometry": geometry,
-                "properties": properties,
-            })
-        })
-        .collect();
-    let body = serde_json::to_vec(&serde_json::json!({
-        "type": "FeatureCollection",
-        "features": features,
-    }))
-    .map_err(|e| ApiError::Internal(e.into()))?;
+    let ids = matching_ids(&state, me, &q).await?;
     let day = local_day(state.now()).format("%Y%m%d");
+    let body = streamed(
+        state,
+        ids,
+        br#"{"type":"FeatureCollection","features":["#.to_vec(),
+        b"]}".to_vec(),
+        geojson_page,
+    );
     Ok(attachment(
         "application/geo+json",
         format!("cases-{day}.geojson"),

@@ -36,6 +36,9 @@ use yiwang_core::ids::PhotoHash;
 use yiwang_core::sync::ErrorBody;
 use yiwang_core::workflow::can_see;
 
+/// Photo and thumbnail files read from the store at once (on the blocking pool).
+static FILE_READS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(16);
+
 /// Stored photos never change (their name is their content): a year, in the asker's cache only.
 const IMMUTABLE: &str = "private, max-age=31536000, immutable";
 
@@ -237,6 +240,11 @@ async fn serve(
         return Ok(resp);
     }
     let store = photo_store(&state);
+    // Blocking file reads, a bounded number at a time (each holds up to a whole photo).
+    let _turn = FILE_READS
+        .acquire()
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))?;
     let read = tokio::task::spawn_blocking(move || match variant {
         Variant::Original => store.get(&hash).map(|o| o.map(|(k, b)| (k.mime(), b))),
         Variant::Thumbnail => store

@@ -116,6 +116,14 @@ pub trait ConsoleTx {
         sort: CaseSort,
         window: Option<Window>,
     ) -> Result<Vec<Case>>;
+    /// The ids of the cases `find_cases` would return without a window, in the same order: an
+    /// export's list, read once and then streamed a page at a time.
+    fn find_case_ids(
+        &mut self,
+        viewer: &Viewer,
+        filter: &CaseFilter,
+        sort: CaseSort,
+    ) -> Result<Vec<CaseId>>;
     /// How many cases `find_cases` would return without a window.
     fn count_cases(&mut self, viewer: &Viewer, filter: &CaseFilter) -> Result<u64>;
     /// How many of them are in each state (states with none are absent).

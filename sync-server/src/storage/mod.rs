@@ -15,6 +15,13 @@
 //! it, a county's devices coming back at once put ~500 blocking threads on the pool, each with
 //! its own database connection and page cache, all but one waiting on the writer: the server
 //! reached 1.7 GB in twenty seconds. With it, waiting requests cost a few hundred bytes each.
+//!
+//! Work is abandoned with its request: when the caller of [`Ledger::read`] or [`Ledger::write`]
+//! stops waiting (the request timed out, the client went away, the server is shutting down), an
+//! [`Abandon`] flag is raised. A transaction that has not begun is skipped; a running read stops
+//! at the backend's next step (SQLite checks it every few thousand virtual-machine steps). A
+//! running write is left to finish: it holds the one writer turn briefly, and cutting it short
+//! would only make its device push the same batch again.
 
 pub mod audit;
 pub mod auth;
@@ -36,6 +43,7 @@ pub use photos::PhotoTx;
 pub use sync::SyncTx;
 
 use std::any::Any;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 /// Errors of the storage layer. [`StorageError::is_retryable`] tells a caller whether trying
@@ -58,6 +66,9 @@ pub enum StorageError {
     UnsupportedUrl(String),
     #[error("I/O error: {0}")]
     Io(#[from] std::io::Error),
+    /// The request that asked for the transaction stopped waiting for it.
+    #[error("abandoned: the request stopped waiting")]
+    Abandoned,
 }
 
 impl StorageError {
@@ -83,10 +94,54 @@ impl<T: AuthTx + OrgTx + CaseTx + ChangeLogTx + SyncTx + PhotoTx + ConsoleTx> Le
 type Boxed = Box<dyn Any + Send>;
 type TxFn<'a> = Box<dyn FnOnce(&mut dyn LedgerTx) -> Result<Boxed> + Send + 'a>;
 
-/// What a storage backend provides: write and read transactions.
+/// Raised when the request that asked for a transaction stopped waiting for it (see the module
+/// docs). Cheap to clone; every clone sees the same flag.
+#[derive(Debug, Clone, Default)]
+pub struct Abandon(Arc<AtomicBool>);
+
+impl Abandon {
+    /// A flag nobody raises (the CLI and tests, which always wait).
+    pub fn never() -> Abandon {
+        Abandon::default()
+    }
+
+    pub fn is_raised(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    pub fn raise(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+
+    /// Raises the flag when dropped, unless [`Disarm::done`] ran first: held by the waiting
+    /// request, so that a request dropped mid-wait abandons its work.
+    fn on_drop(&self) -> Disarm {
+        Disarm(Some(self.clone()))
+    }
+}
+
+/// See [`Abandon::on_drop`].
+struct Disarm(Option<Abandon>);
+
+impl Disarm {
+    fn done(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for Disarm {
+    fn drop(&mut self) {
+        if let Some(a) = self.0.take() {
+            a.raise();
+        }
+    }
+}
+
+/// What a storage backend provides: write and read transactions. `abandon` is raised when the
+/// caller stopped waiting: skip work not begun; stop a running read when practical.
 pub trait Backend: Send + Sync {
-    fn write_dyn(&self, f: TxFn<'_>) -> Result<Boxed>;
-    fn read_dyn(&self, f: TxFn<'_>) -> Result<Boxed>;
+    fn write_dyn(&self, f: TxFn<'_>, abandon: &Abandon) -> Result<Boxed>;
+    fn read_dyn(&self, f: TxFn<'_>, abandon: &Abandon) -> Result<Boxed>;
     /// A short name for logs and metrics (`sqlite`, `postgres`).
     fn kind(&self) -> &'static str;
     /// How many write and read transactions may run at once (see the module docs).
@@ -156,9 +211,18 @@ impl Ledger {
         &self,
         f: impl FnOnce(&mut dyn LedgerTx) -> Result<T> + Send,
     ) -> Result<T> {
-        let out = self
-            .inner
-            .write_dyn(Box::new(move |tx| f(tx).map(|v| Box::new(v) as Boxed)))?;
+        self.write_abandonable(f, &Abandon::never())
+    }
+
+    fn write_abandonable<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut dyn LedgerTx) -> Result<T> + Send,
+        abandon: &Abandon,
+    ) -> Result<T> {
+        let out = self.inner.write_dyn(
+            Box::new(move |tx| f(tx).map(|v| Box::new(v) as Boxed)),
+            abandon,
+        )?;
         Ok(*out.downcast::<T>().expect("the closure's own type"))
     }
 
@@ -167,9 +231,18 @@ impl Ledger {
         &self,
         f: impl FnOnce(&mut dyn LedgerTx) -> Result<T> + Send,
     ) -> Result<T> {
-        let out = self
-            .inner
-            .read_dyn(Box::new(move |tx| f(tx).map(|v| Box::new(v) as Boxed)))?;
+        self.read_abandonable(f, &Abandon::never())
+    }
+
+    fn read_abandonable<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut dyn LedgerTx) -> Result<T> + Send,
+        abandon: &Abandon,
+    ) -> Result<T> {
+        let out = self.inner.read_dyn(
+            Box::new(move |tx| f(tx).map(|v| Box::new(v) as Boxed)),
+            abandon,
+        )?;
         Ok(*out.downcast::<T>().expect("the closure's own type"))
     }
 
@@ -178,7 +251,8 @@ impl Ledger {
         &self,
         f: impl FnOnce(&mut dyn LedgerTx) -> Result<T> + Send + 'static,
     ) -> Result<T> {
-        // The turn goes with the work: held until it ends, even if the caller stops waiting.
+        // The turn goes with the work: held until it ends, even if the caller stops waiting
+        // (then the work is abandoned, which ends it soon).
         let turn = self
             .writers
             .clone()
@@ -186,12 +260,16 @@ impl Ledger {
             .await
             .expect("the ledger's turns are never closed");
         let me = self.clone();
-        tokio::task::spawn_blocking(move || {
+        let abandon = Abandon::default();
+        let waiting = abandon.on_drop();
+        let out = tokio::task::spawn_blocking(move || {
             let _turn = turn;
-            me.write_blocking(f)
+            me.write_abandonable(f, &abandon)
         })
         .await
-        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
+        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+        waiting.done();
+        out
     }
 
     /// Runs `f` in a read transaction on the blocking pool.
@@ -199,7 +277,8 @@ impl Ledger {
         &self,
         f: impl FnOnce(&mut dyn LedgerTx) -> Result<T> + Send + 'static,
     ) -> Result<T> {
-        // The turn goes with the work: held until it ends, even if the caller stops waiting.
+        // The turn goes with the work: held until it ends, even if the caller stops waiting
+        // (then the work is abandoned, which ends it soon).
         let turn = self
             .readers
             .clone()
@@ -207,11 +286,15 @@ impl Ledger {
             .await
             .expect("the ledger's turns are never closed");
         let me = self.clone();
-        tokio::task::spawn_blocking(move || {
+        let abandon = Abandon::default();
+        let waiting = abandon.on_drop();
+        let out = tokio::task::spawn_blocking(move || {
             let _turn = turn;
-            me.read_blocking(f)
+            me.read_abandonable(f, &abandon)
         })
         .await
-        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
+        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+        waiting.done();
+        out
     }
 }

@@ -7,10 +7,15 @@ use std::time::{Duration, Instant};
 
 use tokio::process::{Child, Command};
 
-/// The server binary built beside this test (a workspace `cargo test` builds it).
+/// The server binary built beside this test (a workspace `cargo test` builds it), or the one
+/// `YIWANG_SERVER_BIN` names (several checkouts sharing one target folder overwrite each
+/// other's `target/debug/yiwang-server`).
 pub fn server_bin() -> PathBuf {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| {
+        if let Some(bin) = std::env::var_os("YIWANG_SERVER_BIN") {
+            return PathBuf::from(bin);
+        }
         let exe = std::env::current_exe().expect("the test knows its own path");
         let bin = exe
             .parent()
@@ -186,6 +191,27 @@ impl ServerProcess {
         {
             child.start_kill().expect("SIGKILL reaches the server");
             child.wait().await.expect("the server is reaped");
+        }
+    }
+
+    /// SIGTERM, then waits up to `patience` for the process to end: how long it took, or
+    /// `None` when it had not ended by then (it is then killed).
+    pub async fn terminate_within(&mut self, patience: Duration) -> Option<Duration> {
+        let mut child = self.child.take().expect("a server runs");
+        let pid = child.id().expect("the server is running");
+        let started = Instant::now();
+        let sent = std::process::Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(sent, "SIGTERM reaches the server");
+        match tokio::time::timeout(patience, child.wait()).await {
+            Ok(_) => Some(started.elapsed()),
+            Err(_) => {
+                child.start_kill().expect("SIGKILL reaches the server");
+                child.wait().await.expect("the server is reaped");
+                None
+            }
         }
     }
 

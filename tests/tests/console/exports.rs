@@ -193,3 +193,82 @@ async fn no_csv_cell_starts_a_formula_whatever_a_device_sent() {
     assert!(rows > 0, "the export has rows");
     assert!(found, "the case is there, its id shown as text");
 }
+
+/// An export longer than one page of the stream lists every case the list holds, in the list's
+/// order, sent as it is read (chunked, no length known in advance).
+#[tokio::test]
+async fn a_long_export_streams_every_case_in_the_list_order() {
+    use yiwang_server::demo::{seed_history, HistorySpec};
+    use yiwang_server::state::Reference;
+    let s = TestServer::start().await;
+    let seeded = s.seeded.clone();
+    let now = s.now();
+    let cases = yiwang_server::console::exports::EXPORT_PAGE * 2 + 37;
+    s.state
+        .ledger
+        .write(move |tx| {
+            let reference = Reference {
+                org: tx.load_org()?,
+                categories: tx.load_categories()?,
+                calendar: yiwang_core::calendar::WorkingCalendar::china(),
+            };
+            let spec = HistorySpec {
+                cases,
+                days: 20,
+                on_spot_findings: 0,
+                patrol_days: 0,
+                seed: 7,
+            };
+            seed_history(tx, &reference, &seeded, &spec, now, &|_| {}).map(|_| ())
+        })
+        .await
+        .expect("a history seeds");
+
+    let center = s.login("center").await;
+    let mut listed = vec![];
+    for page in 1.. {
+        let l = s
+            .get_json(
+                &center,
+                &format!("/api/v1/cases?sort=reported_at:asc&page_size=200&page={page}"),
+            )
+            .await;
+        let items = l["items"].as_array().unwrap();
+        if items.is_empty() {
+            break;
+        }
+        listed.extend(items.iter().map(|c| c["id"].as_str().unwrap().to_owned()));
+    }
+    assert!(listed.len() >= cases, "the list holds the seeded cases");
+
+    let r = s
+        .get(&center, "/api/v1/exports/cases.csv?sort=reported_at:asc")
+        .await;
+    assert_eq!(r.status(), 200);
+    assert!(
+        r.headers().get("content-length").is_none(),
+        "the export is streamed, not built whole first"
+    );
+    let bytes = r.bytes().await.unwrap();
+    let text = std::str::from_utf8(&bytes[3..]).unwrap();
+    let exported: Vec<String> = csv::Reader::from_reader(text.as_bytes())
+        .records()
+        .map(|r| r.unwrap()[0].trim_start_matches('\'').to_owned())
+        .collect();
+    assert_eq!(exported, listed, "every case once, in the list's order");
+
+    let r = s
+        .get(
+            &center,
+            "/api/v1/exports/cases.geojson?sort=reported_at:asc",
+        )
+        .await;
+    let geo: Value = r.json().await.unwrap();
+    let ids: Vec<String> = geo["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(ids, listed, "the GeoJSON too");
+}

@@ -15,6 +15,7 @@
 
 mod common;
 
+mod connections;
 mod demo;
 mod durability;
 mod grids;

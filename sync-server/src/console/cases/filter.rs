@@ -13,9 +13,9 @@ use crate::storage::changes::Viewer;
 use crate::storage::console::{CaseFilter, CaseSort, SortKey};
 use crate::storage::LedgerTx;
 use chrono::{DateTime, Utc};
-use yiwang_core::case::{Case, CaseState, Channel};
+use yiwang_core::case::{CaseState, Channel};
 use yiwang_core::error::ErrorCode;
-use yiwang_core::ids::{CategoryCode, DepartmentId, GridId, OrgUnitId};
+use yiwang_core::ids::{CaseId, CategoryCode, DepartmentId, GridId, OrgUnitId};
 use yiwang_core::measures::key_of;
 
 pub const DEFAULT_PAGE_SIZE: u64 = 50;
@@ -300,15 +300,16 @@ pub struct PageQuery {
     page_size: Option<u64>,
 }
 
-/// The cases `me` may see that match `spec`, in its order, for the exports.
-pub fn all_matching(
+/// The ids of the cases `me` may see that match `spec`, in its order, for the exports; refused
+/// when more than `limit` match.
+pub fn all_matching_ids(
     tx: &mut dyn LedgerTx,
     r: &Reference,
     me: &AuthUser,
     spec: &FilterSpec,
     now: DateTime<Utc>,
     limit: u64,
-) -> ApiResult<Vec<Case>> {
+) -> ApiResult<Vec<CaseId>> {
     let viewer = viewer(tx, &me.user)?;
     let filter = spec.resolve(tx, r, &viewer, now)?;
     let n = tx.count_cases(&viewer, &filter)?;
@@ -320,5 +321,5 @@ pub fn all_matching(
             ),
         ));
     }
-    Ok(tx.find_cases(&viewer, &filter, spec.sort, None)?)
+    Ok(tx.find_case_ids(&viewer, &filter, spec.sort)?)
 }

@@ -12,5 +12,5 @@ pub mod list;
 
 pub use actions::CaseChange;
 pub use detail::{CaseDetail, PhotoView};
-pub use filter::{all_matching, CaseFilterQuery, FilterSpec, FILTER_PARAMS};
+pub use filter::{all_matching_ids, CaseFilterQuery, FilterSpec, FILTER_PARAMS};
 pub use list::{CaseList, CaseSummary};

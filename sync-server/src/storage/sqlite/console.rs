@@ -283,6 +283,29 @@ impl ConsoleTx for SqliteTx<'_> {
         Ok(out)
     }
 
+    fn find_case_ids(
+        &mut self,
+        viewer: &Viewer,
+        filter: &CaseFilter,
+        sort: CaseSort,
+    ) -> Result<Vec<CaseId>> {
+        let w = Where::new(viewer, filter);
+        let sql = format!(
+            "SELECT cases.id FROM cases WHERE {} ORDER BY {}",
+            w.sql(),
+            order_by(sort)
+        );
+        let mut st = self.tx.prepare(&sql)?;
+        let rows = st.query_map(rusqlite::params_from_iter(w.params.iter()), |r| {
+            r.get::<_, String>(0)
+        })?;
+        let mut out = vec![];
+        for row in rows {
+            out.push(CaseId::from(row?));
+        }
+        Ok(out)
+    }
+
     fn count_cases(&mut self, viewer: &Viewer, filter: &CaseFilter) -> Result<u64> {
         let w = Where::new(viewer, filter);
         let n: i64 = self.tx.query_row(

@@ -21,7 +21,7 @@ mod org;
 mod photos;
 mod sync;
 
-use super::{Backend, Boxed, Result, StorageError, TxFn};
+use super::{Abandon, Backend, Boxed, Result, StorageError, TxFn};
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -163,6 +163,23 @@ impl<'c> SqliteTx<'c> {
     }
 }
 
+/// Virtual-machine steps between two looks at the abandon flag (a few microseconds of work).
+const STEPS_PER_CHECK: std::ffi::c_int = 4096;
+
+/// Runs `f` on `conn`, stopping any statement it runs (with `SQLITE_INTERRUPT`) once `abandon`
+/// is raised; the handler is installed for exactly the duration of `f`.
+fn stoppable<T>(
+    conn: &mut Connection,
+    abandon: &Abandon,
+    f: impl FnOnce(&mut Connection) -> Result<T>,
+) -> Result<T> {
+    let flag = abandon.clone();
+    conn.progress_handler(STEPS_PER_CHECK, Some(move || flag.is_raised()))?;
+    let out = f(conn);
+    conn.progress_handler(0, None::<fn() -> bool>)?;
+    out
+}
+
 fn configure(conn: &Connection) -> Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -265,8 +282,12 @@ fn busy_to_retryable(e: StorageError) -> StorageError {
 }
 
 impl Backend for SqliteLedger {
-    fn write_dyn(&self, f: TxFn<'_>) -> Result<Boxed> {
+    fn write_dyn(&self, f: TxFn<'_>, abandon: &Abandon) -> Result<Boxed> {
         let mut conn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        // Not begun yet: nobody waits for it any more. Once begun, a write runs to its end.
+        if abandon.is_raised() {
+            return Err(StorageError::Abandoned);
+        }
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|e| busy_to_retryable(e.into()))?;
@@ -277,9 +298,12 @@ impl Backend for SqliteLedger {
         Ok(out)
     }
 
-    fn read_dyn(&self, f: TxFn<'_>) -> Result<Boxed> {
+    fn read_dyn(&self, f: TxFn<'_>, abandon: &Abandon) -> Result<Boxed> {
+        if abandon.is_raised() {
+            return Err(StorageError::Abandoned);
+        }
         let mut conn = self.reader()?;
-        let out = {
+        let out = stoppable(&mut conn, abandon, |conn| {
             let tx = conn
                 .transaction_with_behavior(TransactionBehavior::Deferred)
                 .map_err(|e| busy_to_retryable(e.into()))?;
@@ -287,10 +311,16 @@ impl Backend for SqliteLedger {
             let out = f(&mut stx).map_err(busy_to_retryable)?;
             // Nothing to keep: a read transaction ends with a rollback.
             drop(stx);
-            out
-        };
-        self.give_back(conn);
-        Ok(out)
+            Ok(out)
+        });
+        match out {
+            Ok(out) => {
+                self.give_back(conn);
+                Ok(out)
+            }
+            Err(_) if abandon.is_raised() => Err(StorageError::Abandoned),
+            Err(e) => Err(e),
+        }
     }
 
     fn kind(&self) -> &'static str {
@@ -329,5 +359,69 @@ pub(crate) mod util {
 
     pub fn json<T: serde::Serialize>(v: &T) -> String {
         serde_json::to_string(v).expect("our records serialise")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A statement that never ends on its own.
+    const FOREVER: &str = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) \
+                           SELECT count(*) FROM c";
+
+    #[test]
+    fn an_abandoned_read_stops_mid_statement() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        let abandon = Abandon::default();
+        let raiser = abandon.clone();
+        let t = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(200));
+            raiser.raise();
+        });
+        let started = std::time::Instant::now();
+        let out = stoppable(&mut conn, &abandon, |c| {
+            Ok(c.query_row(FOREVER, [], |r| r.get::<_, i64>(0))?)
+        });
+        t.join().unwrap();
+        assert!(out.is_err(), "the statement was interrupted, not finished");
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "it stopped soon after the flag was raised"
+        );
+        // The handler is gone: the connection serves the next reader normally.
+        let n: i64 = conn.query_row("SELECT 41 + 1", [], |r| r.get(0)).unwrap();
+        assert_eq!(n, 42);
+    }
+
+    #[test]
+    fn work_abandoned_before_it_begins_is_skipped() {
+        let dir = tempfile::tempdir().unwrap();
+        let ledger = SqliteLedger::open(dir.path().join("l.sqlite")).unwrap();
+        let abandon = Abandon::default();
+        abandon.raise();
+        let ran = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let r = ran.clone();
+        let out = ledger.read_dyn(
+            Box::new(move |_| {
+                r.store(true, std::sync::atomic::Ordering::SeqCst);
+                Ok(Box::new(()) as Boxed)
+            }),
+            &abandon,
+        );
+        assert!(matches!(out, Err(StorageError::Abandoned)));
+        let r = ran.clone();
+        let out = ledger.write_dyn(
+            Box::new(move |_| {
+                r.store(true, std::sync::atomic::Ordering::SeqCst);
+                Ok(Box::new(()) as Boxed)
+            }),
+            &abandon,
+        );
+        assert!(matches!(out, Err(StorageError::Abandoned)));
+        assert!(
+            !ran.load(std::sync::atomic::Ordering::SeqCst),
+            "neither began"
+        );
     }
 }
