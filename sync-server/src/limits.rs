@@ -12,6 +12,13 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 pub const MAX_ID_CHARS: usize = 128;
 /// Most points in one `patrol.track` op (seven hours at one fix every five seconds).
 pub const MAX_TRACK_POINTS: usize = 5000;
+/// Most points one patrol's track may hold in all (27 hours at one fix every five seconds).
+pub const MAX_PATROL_TRACK_POINTS: u64 = 20_000;
+/// Track points in one page of the console's patrol view.
+pub const TRACK_PAGE: u64 = 2_000;
+/// Patrols or grids in one page of the console's lists when the caller does not say, and at most.
+pub const DEFAULT_LIST_LIMIT: u64 = 500;
+pub const MAX_LIST_LIMIT: u64 = 2_000;
 /// Changes in a pull page when the device does not say.
 pub const DEFAULT_PULL_LIMIT: u32 = 500;
 /// Rejected ops in a page when the caller does not say, and at the most.

@@ -57,5 +57,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(org::org))
         .routes(routes!(patrols::list_patrols))
         .routes(routes!(patrols::patrol_detail))
+        .routes(routes!(patrols::patrol_track))
         .routes(routes!(patrols::list_grids))
 }

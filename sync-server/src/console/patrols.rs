@@ -13,6 +13,7 @@ use super::time::{local_day, local_midnight, parse_day};
 use super::tx::{out_of_jurisdiction, read};
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult};
+use crate::limits::{DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, TRACK_PAGE};
 use crate::state::{AppState, Reference};
 use crate::storage::console::PatrolRow;
 use crate::storage::LedgerTx;
@@ -111,6 +112,10 @@ fn day_of(
 pub struct PatrolList {
     pub date: NaiveDate,
     pub items: Vec<PatrolView>,
+    /// Patrols that match, on every page.
+    pub total: u64,
+    /// The `offset` of the next page, when there is one.
+    pub next_offset: Option<u64>,
 }
 
 /// The query of `GET /api/v1/patrols` (documentation only).
@@ -122,6 +127,10 @@ pub struct PatrolsQuery {
     grid_id: Option<String>,
     /// The Beijing-time day, YYYY-MM-DD. Default: today.
     date: Option<String>,
+    /// Patrols to skip (paging). Default 0.
+    offset: Option<u64>,
+    /// Patrols in this page, 1 to 2,000. Default 500.
+    limit: Option<u64>,
 }
 
 /// `GET /api/v1/patrols`: the patrols started on a day in one grid or in all the caller's
@@ -135,8 +144,9 @@ pub async fn list_patrols(
     me: AuthUser,
     q: QueryParams,
 ) -> ApiResult<Json<PatrolList>> {
-    q.only(&["grid_id", "date"])?;
+    q.only(&["grid_id", "date", "offset", "limit"])?;
     let (date, from, to) = day_of(&q, state.now())?;
+    let (offset, limit) = list_window(&q)?;
     let grid: Option<GridId> = q.get("grid_id").map(Into::into);
     let st = state.clone();
     let out = read(&state, move |tx| {
@@ -160,10 +170,14 @@ pub async fn list_patrols(
                 .collect(),
         };
         let rows = tx.patrol_rows(&grids, from, to)?;
-        let names = user_names(tx, rows.iter().map(|p| p.patrol.worker_id.clone()))?;
+        let total = rows.len() as u64;
+        let page = window(&rows, offset, limit);
+        let names = user_names(tx, page.iter().map(|p| p.patrol.worker_id.clone()))?;
         Ok(PatrolList {
             date,
-            items: rows.iter().map(|p| patrol_view(p, &r, &names)).collect(),
+            items: page.iter().map(|p| patrol_view(p, &r, &names)).collect(),
+            total,
+            next_offset: next_offset(offset, limit, total),
         })
     })
     .await?;
@@ -177,8 +191,13 @@ pub struct PatrolDetail {
     pub patrol: PatrolView,
     /// The grid's GeoJSON polygon, for the map.
     pub grid_polygon: Option<serde_json::Value>,
-    /// Every track point received, in time order.
+    /// The first [`TRACK_PAGE`] track points received, in time order; the rest come from
+    /// `GET /api/v1/patrols/{id}/track?offset=…` (see `track_next_offset`).
     pub track: Vec<TrackPoint>,
+    /// Track points received in all.
+    pub track_total: u64,
+    /// The `offset` of the track's next page, when it has more points than `track` holds.
+    pub track_next_offset: Option<u64>,
     /// The findings recorded on it, as the device sent them (with `case_id` when they opened a
     /// case): stored findings, served as they are stored.
     #[schema(value_type = Vec<yiwang_core::field::Finding>)]
@@ -210,17 +229,111 @@ pub async fn patrol_detail(
             return Err(out_of_jurisdiction());
         }
         let names = user_names(tx, [row.patrol.worker_id.clone()])?;
-        let track = tx.track(&id)?;
+        let track = tx.track_page(&id, 0, TRACK_PAGE)?;
         let finding_list = tx.findings_of_patrol(&id)?;
         Ok(PatrolDetail {
             patrol: patrol_view(&row, &r, &names),
             grid_polygon: r.org.grid(&row.patrol.grid_id).map(|g| g.polygon.clone()),
             track,
+            track_total: row.points,
+            track_next_offset: next_offset(0, TRACK_PAGE, row.points),
             finding_list,
         })
     })
     .await?;
     Ok(Json(out))
+}
+
+/// Answer to `GET /api/v1/patrols/{id}/track`.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct TrackPage {
+    pub items: Vec<TrackPoint>,
+    /// Track points received in all.
+    pub total: u64,
+    /// The `offset` of the next page, when there is one.
+    pub next_offset: Option<u64>,
+}
+
+/// The query of `GET /api/v1/patrols/{id}/track` (documentation only).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // describes the query for the OpenAPI document; never constructed
+pub struct TrackQuery {
+    /// Points to skip. Default 0.
+    offset: Option<u64>,
+    /// Points in this page, 1 to 2,000. Default 2,000.
+    limit: Option<u64>,
+}
+
+/// `GET /api/v1/patrols/{id}/track`: a page of a patrol's track, in time order.
+#[utoipa::path(get, path = "/api/v1/patrols/{id}/track", tag = "console",
+    params(("id" = String, Path, description = "patrol id"), TrackQuery),
+    responses((status = 200, body = TrackPage), (status = 401, body = ErrorBody, description = "unauthenticated"),
+              (status = 400, body = ErrorBody, description = "invalid_query"),
+              (status = 403, body = ErrorBody, description = "out_of_jurisdiction"),
+              (status = 404, body = ErrorBody, description = "not_found")))]
+pub async fn patrol_track(
+    State(state): State<AppState>,
+    me: AuthUser,
+    Path(id): Path<String>,
+    q: QueryParams,
+) -> ApiResult<Json<TrackPage>> {
+    q.only(&["offset", "limit"])?;
+    let offset = q.u64("offset")?.unwrap_or(0);
+    let limit = q.u64("limit")?.unwrap_or(TRACK_PAGE);
+    if limit == 0 || limit > TRACK_PAGE {
+        return Err(invalid_query(format!("limit: between 1 and {TRACK_PAGE}")));
+    }
+    let st = state.clone();
+    let out = read(&state, move |tx| {
+        let r = st.reference(tx)?;
+        let id = PatrolId::from(id);
+        let row = tx
+            .patrol_row(&id)?
+            .ok_or(ApiError::NotFound { what: "patrol" })?;
+        if !r
+            .org
+            .grid_in_jurisdiction(&me.user.actor(), &row.patrol.grid_id)
+        {
+            return Err(out_of_jurisdiction());
+        }
+        Ok(TrackPage {
+            items: tx.track_page(&id, offset, limit)?,
+            total: row.points,
+            next_offset: next_offset(offset, limit, row.points),
+        })
+    })
+    .await?;
+    Ok(Json(out))
+}
+
+/// `offset` and `limit` of a list page (`limit` 1 to [`MAX_LIST_LIMIT`]).
+fn list_window(q: &QueryParams) -> ApiResult<(u64, u64)> {
+    let offset = q.u64("offset")?.unwrap_or(0);
+    let limit = q.u64("limit")?.unwrap_or(DEFAULT_LIST_LIMIT);
+    if limit == 0 || limit > MAX_LIST_LIMIT {
+        return Err(invalid_query(format!(
+            "limit: between 1 and {MAX_LIST_LIMIT}"
+        )));
+    }
+    Ok((offset, limit))
+}
+
+/// The rows of one page.
+fn window<T>(rows: &[T], offset: u64, limit: u64) -> &[T] {
+    let start = usize::try_from(offset)
+        .unwrap_or(usize::MAX)
+        .min(rows.len());
+    let end = start
+        .saturating_add(usize::try_from(limit).unwrap_or(usize::MAX))
+        .min(rows.len());
+    &rows[start..end]
+}
+
+/// The next page's offset, if the list goes on past this page.
+fn next_offset(offset: u64, limit: u64, total: u64) -> Option<u64> {
+    let next = offset.saturating_add(limit);
+    (next < total).then_some(next)
 }
 
 /// A grid in the console's grid list.
@@ -246,6 +359,10 @@ pub struct GridRow {
 pub struct GridList {
     pub date: NaiveDate,
     pub items: Vec<GridRow>,
+    /// Grids that match, on every page.
+    pub total: u64,
+    /// The `offset` of the next page, when there is one.
+    pub next_offset: Option<u64>,
 }
 
 /// The query of `GET /api/v1/grids` (documentation only).
@@ -259,6 +376,10 @@ pub struct GridsQuery {
     unit: Option<String>,
     /// 1 to include each grid's GeoJSON polygon.
     polygons: Option<bool>,
+    /// Grids to skip (paging). Default 0.
+    offset: Option<u64>,
+    /// Grids in this page, 1 to 2,000. Default 500.
+    limit: Option<u64>,
 }
 
 /// `GET /api/v1/grids`: the grids in the caller's jurisdiction with their worker and the day's
@@ -271,8 +392,9 @@ pub async fn list_grids(
     me: AuthUser,
     q: QueryParams,
 ) -> ApiResult<Json<GridList>> {
-    q.only(&["date", "unit", "polygons"])?;
+    q.only(&["date", "unit", "polygons", "offset", "limit"])?;
     let (date, from, to) = day_of(&q, state.now())?;
+    let (offset, limit) = list_window(&q)?;
     let polygons = q.bool("polygons")?.unwrap_or(false);
     let unit = q.get("unit").map(yiwang_core::ids::OrgUnitId::from);
     let st = state.clone();
@@ -293,6 +415,8 @@ pub async fn list_grids(
                     .is_none_or(|u| org.ancestors_or_self(&g.community_id).any(|a| &a.id == u))
             })
             .collect();
+        let total = grids.len() as u64;
+        let grids = window(&grids, offset, limit);
         let ids: Vec<GridId> = grids.iter().map(|g| g.id.clone()).collect();
         let rows = tx.patrol_rows(&ids, from, to)?;
         let windows = PatrolWindows::default();
@@ -331,7 +455,12 @@ pub async fn list_grids(
                 }
             })
             .collect();
-        Ok(GridList { date, items })
+        Ok(GridList {
+            date,
+            items,
+            total,
+            next_offset: next_offset(offset, limit, total),
+        })
     })
     .await?;
     Ok(Json(out))

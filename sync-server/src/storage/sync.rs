@@ -100,6 +100,8 @@ pub trait SyncTx {
     fn append_track(&mut self, id: &PatrolId, points: &[TrackPoint]) -> Result<u64>;
     /// A patrol's track in time order.
     fn track(&mut self, id: &PatrolId) -> Result<Vec<TrackPoint>>;
+    /// Up to `limit` points of a patrol's track in time order, after skipping `offset`.
+    fn track_page(&mut self, id: &PatrolId, offset: u64, limit: u64) -> Result<Vec<TrackPoint>>;
     /// Records a patrol's end and logs the patrol again.
     fn end_patrol(&mut self, id: &PatrolId, ended_at: DateTime<Utc>) -> Result<()>;
 

@@ -22,7 +22,7 @@
 //! workflow (`stale_state`) like any other refusal.
 
 use crate::casework;
-use crate::limits::{MAX_ID_CHARS, MAX_TRACK_POINTS};
+use crate::limits::{MAX_ID_CHARS, MAX_PATROL_TRACK_POINTS, MAX_TRACK_POINTS};
 use crate::state::Reference;
 use crate::storage::auth::StoredUser;
 use crate::storage::changes::Scope;
@@ -528,7 +528,17 @@ fn patrol_track(tx: &mut dyn LedgerTx, sender: &Sender<'_>, op: &Op, d: PatrolTr
         } = *p;
         check_position(&format!("points[{i}]"), lat, lon, accuracy_m)?;
     }
-    tx.append_track(&id, &d.points)?;
+    let total = tx.append_track(&id, &d.points)?;
+    if total > MAX_PATROL_TRACK_POINTS {
+        // Refused after writing: the push is applied again op by op and this op's points undone.
+        return refuse(
+            ErrorCode::TooLarge,
+            format!(
+                "points: the patrol's track would hold {total} points, more than the \
+                 {MAX_PATROL_TRACK_POINTS} one patrol may have; end this patrol and start another"
+            ),
+        );
+    }
     Ok(())
 }
 

@@ -77,3 +77,59 @@ async fn patrols_are_idempotent_by_id_and_owned_by_their_worker() {
         "each pushing device is known"
     );
 }
+
+/// `n` track points from `from` seconds after 01:00, one a second.
+fn points(from: usize, n: usize) -> Vec<serde_json::Value> {
+    let t0 = chrono::DateTime::parse_from_rfc3339("2026-11-26T01:00:00Z").unwrap();
+    (from..from + n)
+        .map(|i| {
+            let t = t0 + chrono::Duration::seconds(i as i64);
+            json!({"t": t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                   "lat": 40.612, "lon": 122.503, "accuracy_m": 5.0, "mock": false})
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_patrols_track_has_a_total_size() {
+    use yiwang_server::limits::{MAX_PATROL_TRACK_POINTS, MAX_TRACK_POINTS};
+    let s = TestServer::start().await;
+    let w1 = s.login("worker-0001").await;
+    let patrol = new_id();
+    let r = push(&s, &w1, "worker-0001", &[patrol_start(&patrol, W1_GRID)]).await;
+    assert_eq!(outcomes(&r), applied(1));
+    let full = MAX_PATROL_TRACK_POINTS as usize / MAX_TRACK_POINTS;
+    for k in 0..full {
+        let mut op = patrol_track(&patrol, 1);
+        op["data"]["points"] = json!(points(k * MAX_TRACK_POINTS, MAX_TRACK_POINTS));
+        let r = push(&s, &w1, "worker-0001", &[op]).await;
+        assert_eq!(outcomes(&r), applied(1), "op {k} fits");
+    }
+    let mut more = patrol_track(&patrol, 1);
+    more["data"]["points"] = json!(points(full * MAX_TRACK_POINTS, 10));
+    let r = push(
+        &s,
+        &w1,
+        "worker-0001",
+        &[more, finding(&new_id(), W1_GRID, "note", None)],
+    )
+    .await;
+    assert_eq!(
+        outcomes(&r),
+        vec![
+            ("rejected".into(), Some("too_large".into())),
+            ("applied".into(), None)
+        ],
+        "a track past its total is refused; the rest of the push goes in"
+    );
+    assert_eq!(
+        count(&s, "SELECT count(*) FROM track_points") as u64,
+        MAX_PATROL_TRACK_POINTS,
+        "none of the refused op's points were kept"
+    );
+    assert_eq!(
+        count(&s, "SELECT points FROM patrols") as u64,
+        MAX_PATROL_TRACK_POINTS,
+        "nor counted"
+    );
+}

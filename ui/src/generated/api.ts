@@ -467,6 +467,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/patrols/{id}/track": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /api/v1/patrols/{id}/track`: a page of a patrol's track, in time order. */
+        get: operations["patrol_track"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/photos": {
         parameters: {
             query?: never;
@@ -1231,6 +1248,16 @@ export interface components {
             /** Format: date */
             date: string;
             items: components["schemas"]["GridRow"][];
+            /**
+             * Format: int64
+             * @description The `offset` of the next page, when there is one.
+             */
+            next_offset?: number | null;
+            /**
+             * Format: int64
+             * @description Grids that match, on every page.
+             */
+            total: number;
         };
         /** @description A grid in the console's grid list. */
         GridRow: {
@@ -1449,8 +1476,21 @@ export interface components {
             finding_list: components["schemas"]["Finding"][];
             /** @description The grid's GeoJSON polygon, for the map. */
             grid_polygon?: unknown;
-            /** @description Every track point received, in time order. */
+            /**
+             * @description The first [`TRACK_PAGE`] track points received, in time order; the rest come from
+             *     `GET /api/v1/patrols/{id}/track?offset=…` (see `track_next_offset`).
+             */
             track: components["schemas"]["TrackPoint"][];
+            /**
+             * Format: int64
+             * @description The `offset` of the track's next page, when it has more points than `track` holds.
+             */
+            track_next_offset?: number | null;
+            /**
+             * Format: int64
+             * @description Track points received in all.
+             */
+            track_total: number;
         };
         /** @description A patrol round. */
         PatrolId: string;
@@ -1459,6 +1499,16 @@ export interface components {
             /** Format: date */
             date: string;
             items: components["schemas"]["PatrolView"][];
+            /**
+             * Format: int64
+             * @description The `offset` of the next page, when there is one.
+             */
+            next_offset?: number | null;
+            /**
+             * Format: int64
+             * @description Patrols that match, on every page.
+             */
+            total: number;
         };
         /** @description A patrol as the console lists it. */
         PatrolView: {
@@ -1607,6 +1657,20 @@ export interface components {
             key: string;
             measures: components["schemas"]["Measures"];
             name?: string | null;
+        };
+        /** @description Answer to `GET /api/v1/patrols/{id}/track`. */
+        TrackPage: {
+            items: components["schemas"]["TrackPoint"][];
+            /**
+             * Format: int64
+             * @description The `offset` of the next page, when there is one.
+             */
+            next_offset?: number | null;
+            /**
+             * Format: int64
+             * @description Track points received in all.
+             */
+            total: number;
         };
         /** @description One GPS fix on a patrol track. */
         TrackPoint: {
@@ -2955,6 +3019,10 @@ export interface operations {
             query?: {
                 /** @description The Beijing-time day whose patrols are counted, YYYY-MM-DD. Default: today. */
                 date?: string;
+                /** @description Grids in this page, 1 to 2,000. Default 500. */
+                limit?: number;
+                /** @description Grids to skip (paging). Default 0. */
+                offset?: number;
                 /** @description 1 to include each grid's GeoJSON polygon. */
                 polygons?: boolean;
                 /** @description A township or community: only its grids. */
@@ -3041,6 +3109,10 @@ export interface operations {
                 date?: string;
                 /** @description One grid; default: every grid in the caller's jurisdiction. */
                 grid_id?: string;
+                /** @description Patrols in this page, 1 to 2,000. Default 500. */
+                limit?: number;
+                /** @description Patrols to skip (paging). Default 0. */
+                offset?: number;
             };
             header?: never;
             path?: never;
@@ -3103,6 +3175,69 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PatrolDetail"];
+                };
+            };
+            /** @description unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description out_of_jurisdiction */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    patrol_track: {
+        parameters: {
+            query?: {
+                /** @description Points in this page, 1 to 2,000. Default 2,000. */
+                limit?: number;
+                /** @description Points to skip. Default 0. */
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                /** @description patrol id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrackPage"];
+                };
+            };
+            /** @description invalid_query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description unauthenticated */

@@ -308,11 +308,19 @@ impl SyncTx for SqliteTx<'_> {
     }
 
     fn track(&mut self, id: &PatrolId) -> Result<Vec<TrackPoint>> {
+        self.track_page(id, 0, i64::MAX as u64)
+    }
+
+    fn track_page(&mut self, id: &PatrolId, offset: u64, limit: u64) -> Result<Vec<TrackPoint>> {
         let mut st = self.tx.prepare_cached(
             "SELECT t, lat, lon, accuracy_m, mock FROM track_points
-             WHERE patrol_id = ?1 ORDER BY t, rowid",
+             WHERE patrol_id = ?1 ORDER BY t, rowid LIMIT ?2 OFFSET ?3",
         )?;
-        let rows = st.query_map([&id.0], |r| {
+        let (limit, offset) = (
+            i64::try_from(limit).unwrap_or(i64::MAX),
+            i64::try_from(offset).unwrap_or(i64::MAX),
+        );
+        let rows = st.query_map(params![id.0, limit, offset], |r| {
             Ok(TrackPoint {
                 t: ts_col(r, 0)?,
                 lat: r.get(1)?,
