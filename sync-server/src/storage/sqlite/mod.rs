@@ -33,7 +33,10 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/sqlite/0001_init.sql"),
     include_str!("../../../migrations/sqlite/0002_lean_ingest.sql"),
     include_str!("../../../migrations/sqlite/0003_sessions.sql"),
+    include_str!("../../../migrations/sqlite/0004_findings_by_patrol.sql"),
 ];
+/// The schema version this binary writes (`PRAGMA user_version` after every migration).
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 /// Reader connections kept open, and read transactions run at once.
 const READERS: usize = 8;
 
