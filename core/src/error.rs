@@ -160,6 +160,12 @@ error_codes! {
     CorruptImage = "corrupt_image",
     /// The image is larger (in bytes or pixels) than the server takes.
     ImageTooLarge = "image_too_large",
+    /// The user already has as many unfinished uploads (or bytes in them) as the server allows
+    /// one user: finish or end one, or wait as `Retry-After` says (HTTP 429).
+    TooManyUploads = "too_many_uploads",
+    /// The server's disk is nearly full: photo uploads wait until space is freed; records still
+    /// sync (HTTP 507, `Retry-After`).
+    InsufficientStorage = "insufficient_storage",
 
     // — The server's own state —
     /// No such record or route.

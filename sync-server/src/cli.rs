@@ -91,6 +91,10 @@ pub struct ServeArgs {
     /// has no index.html, `/` is a small page that says how to build it.
     #[arg(long, env = "YIWANG_CONSOLE_DIR", default_value = "ui/dist/console")]
     pub console_dir: PathBuf,
+    /// Photo uploads are refused (507) while the data folder's filesystem has fewer free bytes
+    /// than this; records still sync. Default: 1 GiB (or two of the largest photos, if more).
+    #[arg(long, env = "YIWANG_MIN_FREE_SPACE")]
+    pub min_free_space: Option<u64>,
 }
 
 impl ServeArgs {
@@ -111,6 +115,9 @@ impl ServeArgs {
             demo_mode,
             trusted_proxies: self.trusted_proxies.clone(),
             password_hashers: self.password_hashers,
+            min_free_space: self
+                .min_free_space
+                .unwrap_or_else(crate::photos::space::default_min_free_space),
             ..Settings::new(data_dir)
         }
     }
@@ -309,6 +316,9 @@ pub async fn serve_on(
         per_address = connections.max_per_address,
         "connection limits"
     );
+    // Expired uploads and photos no record names, swept while the server runs.
+    let sweeper = crate::photos::sweep::spawn(state.clone());
+    let _stop_sweeper = AbortOnDrop(sweeper);
     let scheme = if tls.is_some() { "https" } else { "http" };
     tracing::info!(%addr, backend = state.ledger.kind(), demo = state.settings.demo_mode, scheme, "serving");
     let app = crate::app::app_with_console(state, console);
@@ -324,6 +334,15 @@ pub async fn serve_on(
         }
     }
     Ok(())
+}
+
+/// Stops a background task when the server stops.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 async fn shutdown_signal() {

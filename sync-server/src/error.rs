@@ -50,6 +50,15 @@ pub enum ApiError {
     /// 503 with `Retry-After`: too much of one kind of work waits (password checks).
     #[error("the server is busy; try again in {retry_after_secs} s")]
     Busy { retry_after_secs: u64 },
+    /// Not now, with `Retry-After`: a per-user limit reached (429 `too_many_uploads`) or the
+    /// disk nearly full (507 `insufficient_storage`). The same request may succeed later.
+    #[error("{message}")]
+    TryLater {
+        status: StatusCode,
+        code: ErrorCode,
+        message: String,
+        retry_after_secs: u64,
+    },
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
@@ -89,7 +98,7 @@ impl ApiError {
             ApiError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::Protocol { status, .. } => *status,
+            ApiError::Protocol { status, .. } | ApiError::TryLater { status, .. } => *status,
             ApiError::ChecksumMismatch => StatusCode::from_u16(460).expect("valid status"),
             ApiError::Unavailable | ApiError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -102,6 +111,7 @@ impl ApiError {
             | ApiError::Conflict { code, .. }
             | ApiError::Unprocessable { code, .. }
             | ApiError::Protocol { code, .. }
+            | ApiError::TryLater { code, .. }
             | ApiError::Denied { code, .. } => *code,
             ApiError::Unauthenticated => ErrorCode::Unauthenticated,
             ApiError::BadCredentials => ErrorCode::BadCredentials,
@@ -147,7 +157,11 @@ impl IntoResponse for ApiError {
             },
         };
         let mut resp = (status, Json(body)).into_response();
-        if let ApiError::Throttled { retry_after_secs } | ApiError::Busy { retry_after_secs } = self
+        if let ApiError::Throttled { retry_after_secs }
+        | ApiError::Busy { retry_after_secs }
+        | ApiError::TryLater {
+            retry_after_secs, ..
+        } = self
         {
             if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
                 resp.headers_mut().insert("retry-after", v);

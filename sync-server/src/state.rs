@@ -2,6 +2,7 @@
 //! of the org tree and categories that each request revalidates against the ledger's
 //! `org_version`, so several server processes behind one load balancer stay consistent.
 
+use crate::photos::space::{default_min_free_space, DiskSpace, Statvfs};
 use crate::storage::{Ledger, LedgerTx, Result};
 use chrono::{DateTime, Utc};
 use std::path::PathBuf;
@@ -47,6 +48,15 @@ pub struct Settings {
     pub password_hashers: Option<usize>,
     /// Password checks that may wait before new ones get `503` (`None`: 128 per thread).
     pub password_queue: Option<usize>,
+    /// Where free disk space is asked before a photo upload takes bytes ([`Statvfs`] of
+    /// `data_dir`; tests pass a [`crate::photos::space::FixedSpace`]).
+    pub disk: Arc<dyn DiskSpace>,
+    /// Photo uploads are refused (`507 insufficient_storage`) below this many free bytes.
+    pub min_free_space: u64,
+    /// How often the background sweeper runs ([`crate::photos::sweep`]).
+    pub sweep_interval: std::time::Duration,
+    /// How long a stored photo that no record names is kept before the sweeper deletes it.
+    pub photo_grace: chrono::Duration,
 }
 
 impl Settings {
@@ -58,6 +68,13 @@ impl Settings {
             trusted_proxies: Vec::new(),
             password_hashers: None,
             password_queue: None,
+            disk: Arc::new(Statvfs),
+            min_free_space: default_min_free_space(),
+            // Often enough that expired uploads do not pile up, rarely enough to cost nothing.
+            sweep_interval: std::time::Duration::from_secs(10 * 60),
+            // A device uploads a photo before (or while) it pushes the finding naming it, and
+            // may be offline for days in between; a week covers that with room to spare.
+            photo_grace: chrono::Duration::days(7),
         }
     }
 }
@@ -76,6 +93,15 @@ pub struct Metrics {
     pub logins: AtomicU64,
     pub login_failures: AtomicU64,
     pub logins_throttled: AtomicU64,
+    /// Expired uploads (rows and partial files) the sweeper deleted.
+    pub uploads_swept: AtomicU64,
+    /// Stored photos no record named that the sweeper deleted after their grace.
+    pub photos_swept: AtomicU64,
+    /// Upload requests refused because the disk was nearly full.
+    pub uploads_refused_disk: AtomicU64,
+    /// Free bytes on the photo store's filesystem at the last probe (shown once probed).
+    pub disk_free_bytes: AtomicU64,
+    pub disk_probed: std::sync::atomic::AtomicBool,
 }
 
 impl Metrics {
@@ -143,6 +169,27 @@ impl Metrics {
             "Sign-ins refused by the throttle before their password was checked.",
             &self.logins_throttled,
         );
+        s += &c(
+            "yiwang_uploads_swept_total",
+            "Expired photo uploads deleted by the sweeper.",
+            &self.uploads_swept,
+        );
+        s += &c(
+            "yiwang_photos_swept_total",
+            "Stored photos that no record named, deleted by the sweeper after their grace.",
+            &self.photos_swept,
+        );
+        s += &c(
+            "yiwang_uploads_refused_disk_total",
+            "Photo upload requests refused (507) because the disk was nearly full.",
+            &self.uploads_refused_disk,
+        );
+        if self.disk_probed.load(Ordering::Relaxed) {
+            s += &format!(
+                "# HELP yiwang_photo_store_free_bytes Free bytes on the photo store's filesystem at the last probe.\n# TYPE yiwang_photo_store_free_bytes gauge\nyiwang_photo_store_free_bytes {}\n",
+                self.disk_free_bytes.load(Ordering::Relaxed)
+            );
+        }
         if let Some(kib) = peak_rss_kib(std::process::id()) {
             s += &format!(
                 "# HELP yiwang_process_peak_resident_bytes The most memory this process has held since it started (VmHWM).\n# TYPE yiwang_process_peak_resident_bytes gauge\nyiwang_process_peak_resident_bytes {}\n",

@@ -473,6 +473,21 @@ mod tests {
             classify(StatusCode::SERVICE_UNAVAILABLE, None, None).is_retryable(),
             "503 is retried"
         );
+        for (status, code) in [
+            (StatusCode::INSUFFICIENT_STORAGE, "insufficient_storage"),
+            (StatusCode::TOO_MANY_REQUESTS, "too_many_uploads"),
+        ] {
+            let e = classify(status, Some(Duration::from_secs(300)), body(code));
+            assert!(
+                matches!(e, SyncError::Server { .. }) && e.is_retryable(),
+                "{status} {code} means later, not a refused photo: {e:?}"
+            );
+            assert_eq!(
+                e.retry_after(),
+                Some(Duration::from_secs(300)),
+                "and no sooner than the server asked"
+            );
+        }
         assert!(
             matches!(
                 classify(StatusCode::UNPROCESSABLE_ENTITY, None, body("too_many_ops")),

@@ -7,8 +7,13 @@
 //! most one chunk is sent twice. The upload URL of each photo is kept in an `UploadUrls`: in
 //! memory by default, in the device store when the sync agent runs the client, so an upload
 //! resumes in a later sync and after the app was killed and started again. A URL the server
-//! forgot (expired after a day without progress) or of another server is dropped and the
-//! upload starts over.
+//! forgot (expired after a day without progress, or three days after it began) or of another
+//! server is dropped and the upload starts over.
+//!
+//! A server short of disk space (`507 insufficient_storage`) or holding as many of this user's
+//! unfinished uploads as it allows (`429 too_many_uploads`) takes no bytes for now: both are
+//! [`SyncError::Server`], retried by the agent's back-off (no sooner than `Retry-After`), never
+//! a refusal of the photo.
 
 use std::path::Path;
 use yiwang_core::error::ErrorCode;
@@ -112,6 +117,12 @@ impl SyncClient {
                 }
                 Err(e) => {
                     let resync = match &e {
+                        // The server takes no photo bytes now (disk nearly full, or this user's
+                        // uploads at their limit): not a refusal of the photo, and asking again
+                        // at once cannot help. The agent backs off; the URL is kept to resume.
+                        SyncError::Server {
+                            status: 429 | 507, ..
+                        } => false,
                         // Lost on the way or garbled: ask where the server stands.
                         SyncError::Network(_) | SyncError::Server { .. } => true,
                         SyncError::Refused { status: 460, .. } => true,

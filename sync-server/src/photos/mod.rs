@@ -11,9 +11,13 @@
 //!   cached for a year (privately: the answer depends on who asks).
 //! - The photo's metadata reaches the pull log through `storage::photo_log::log_photo`, scoped
 //!   like the record that shows it.
+//! - [`sweep`]: the background task that deletes expired uploads and, after a grace, photos
+//!   no record names; [`space`]: the free-space probe behind the upload guard (507).
 
 pub mod decode;
+pub mod space;
 pub mod store;
+pub mod sweep;
 pub mod tus;
 
 pub use store::{LocalPhotoStore, PhotoKind, PhotoStore};

@@ -74,6 +74,8 @@ pub trait PhotoStore: Send + Sync {
     /// The photo's 320 px JPEG thumbnail, if stored.
     fn thumbnail(&self, hash: &PhotoHash) -> Result<Option<Vec<u8>>, StoreError>;
     fn exists(&self, hash: &PhotoHash) -> Result<bool, StoreError>;
+    /// Deletes the photo and its thumbnail, whatever its format; nothing stored is no error.
+    fn delete(&self, hash: &PhotoHash) -> Result<(), StoreError>;
 }
 
 /// The default store: a folder on the server's disk (`data_dir/photos`).
@@ -190,6 +192,24 @@ impl PhotoStore for LocalPhotoStore {
     fn exists(&self, hash: &PhotoHash) -> Result<bool, StoreError> {
         Ok(self.find(hash).is_some())
     }
+
+    fn delete(&self, hash: &PhotoHash) -> Result<(), StoreError> {
+        // The photo before its thumbnail: the reverse of `put`, so a photo file never stands
+        // without its thumbnail.
+        let paths = PhotoKind::ALL
+            .into_iter()
+            .map(|k| self.photo_path(hash, k))
+            .chain([self.thumbnail_path(hash)]);
+        for path in paths {
+            match fs::remove_file(&path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        sync_dir(&self.dir(hash))?;
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -239,6 +259,20 @@ mod tests {
             "a content address never names other content, got {err:?}"
         );
         assert!(!store.exists(&hash).unwrap(), "nothing was written");
+    }
+
+    #[test]
+    fn a_deleted_photo_is_gone_with_its_thumbnail() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalPhotoStore::new(dir.path());
+        let hash = PhotoHash::of(b"gone");
+        store.put(&hash, PhotoKind::Webp, b"gone", b"t").unwrap();
+        store.delete(&hash).unwrap();
+        assert!(!store.exists(&hash).unwrap(), "the photo is gone");
+        assert_eq!(store.thumbnail(&hash).unwrap(), None, "and its thumbnail");
+        store
+            .delete(&hash)
+            .expect("deleting what is not stored is no error");
     }
 
     #[test]

@@ -65,7 +65,8 @@ pub trait PhotoTx {
     fn insert_upload(&mut self, upload: &Upload) -> Result<()>;
     fn upload(&mut self, id: &str) -> Result<Option<Upload>>;
     /// Gives the upload's write lease to `token` until `until`, unless another token holds a
-    /// lease that is still live at `now`; keeps the upload alive at least as long as the lease.
+    /// lease that is still live at `now`; keeps the upload alive as long as the lease, but never
+    /// past `deadline` (its hard end: a stream of leases must not keep it alive for ever).
     /// False when someone else holds it (or the upload is gone).
     fn lease_upload(
         &mut self,
@@ -73,6 +74,7 @@ pub trait PhotoTx {
         token: &str,
         now: DateTime<Utc>,
         until: DateTime<Utc>,
+        deadline: DateTime<Utc>,
     ) -> Result<bool>;
     /// Moves the offset from `from` to `to`, sets the expiry and, when given, the completion
     /// time, and releases the lease — only if `token` still holds the lease and the offset is
@@ -96,6 +98,9 @@ pub trait PhotoTx {
     fn delete_upload(&mut self, id: &str) -> Result<bool>;
     /// Up to `limit` uploads that expired before `now`, oldest first.
     fn expired_uploads(&mut self, now: DateTime<Utc>, limit: u32) -> Result<Vec<String>>;
+    /// The user's open uploads at `now` (not completed, not expired): how many, and the sum of
+    /// their declared lengths. What the per-user upload limits count.
+    fn open_uploads(&mut self, user: &UserId, now: DateTime<Utc>) -> Result<OpenUploads>;
 
     fn photo(&mut self, sha256: &PhotoHash) -> Result<Option<PhotoRecord>>;
     /// Records a stored photo unless it is already recorded (true when new), and `uploader` as
@@ -107,4 +112,27 @@ pub trait PhotoTx {
     fn photo_findings(&mut self, sha256: &PhotoHash) -> Result<Vec<PhotoFinding>>;
     /// The cases whose events carry the photo, in id order.
     fn photo_cases(&mut self, sha256: &PhotoHash) -> Result<Vec<CaseId>>;
+    /// Up to `limit` stored photos, stored before `stored_before`, that no record names: no
+    /// finding lists them and no case event carries them. Oldest first.
+    fn unreferenced_photos(
+        &mut self,
+        stored_before: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<PhotoHash>>;
+    /// Forgets a stored photo (its row and uploaders) if it is still stored before
+    /// `stored_before` and still named by no record: true when it was forgotten. The caller
+    /// deletes its files.
+    fn forget_unreferenced_photo(
+        &mut self,
+        sha256: &PhotoHash,
+        stored_before: DateTime<Utc>,
+    ) -> Result<bool>;
+}
+
+/// A user's open uploads: what the per-user limits count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct OpenUploads {
+    pub count: u64,
+    /// The sum of their `Upload-Length`s.
+    pub bytes: u64,
 }

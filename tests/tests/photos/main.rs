@@ -8,6 +8,9 @@
 //! - resume after a broken connection at an arbitrary byte, after a failed checksum, and on a
 //!   server restarted over the same data folder ([`resume`]);
 //! - termination and expiry ([`expiry`]);
+//! - the per-user upload limits and the hard end of an upload ([`limits`]);
+//! - the background sweeper of expired uploads and unreferenced photos ([`sweeper`]);
+//! - the free-space guard: 507 for uploads while pushes go on ([`disk`]);
 //! - image checks when the last byte arrives ([`refusals`]);
 //! - `by-hash` lookups and who may fetch a photo ([`by_hash`]);
 //! - the real tus-js-client, run by Node from `tests/tus-node` ([`node_client`]).
@@ -18,8 +21,11 @@ mod common;
 
 mod basics;
 mod by_hash;
+mod disk;
 mod expiry;
+mod limits;
 mod node_client;
 mod refusals;
 mod resume;
+mod sweeper;
 mod upload;

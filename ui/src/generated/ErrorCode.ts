@@ -59,6 +59,8 @@ export const ERROR_CODES = [
   'not_an_image',
   'corrupt_image',
   'image_too_large',
+  'too_many_uploads',
+  'insufficient_storage',
   'not_found',
   'unavailable',
   'internal',

@@ -29,6 +29,8 @@ pub(super) async fn complete(
         .acquire()
         .await
         .map_err(|e| ApiError::Internal(e.into()))?;
+    // From storing the file to recording it, the sweeper does not delete this photo's files.
+    let _files = crate::photos::sweep::PHOTO_FILES.read().await;
     let store = crate::photos::photo_store(state);
     let (expected, length) = (upload.sha256.clone(), upload.length);
     let checked = tokio::task::spawn_blocking(move || -> Result<_, StoreError> {
@@ -79,7 +81,7 @@ pub(super) async fn complete(
     };
 
     let now = state.now();
-    let expires_at = expires(now);
+    let expires_at = expires(upload.created_at, now);
     let record = PhotoRecord {
         sha256: upload.sha256.clone(),
         bytes: upload.length,

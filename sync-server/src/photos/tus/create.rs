@@ -19,7 +19,9 @@ use yiwang_core::sync::ErrorBody;
     params(("Tus-Resumable" = String, Header, description = "1.0.0"),
            ("Upload-Length" = u64, Header, description = "whole file size"),
            ("Upload-Metadata" = String, Header, description = "sha256 (hex of the whole file), finding_id")),
-    responses((status = 201, description = "created; Location names the upload"), (status = 412, body = ErrorBody), (status = 413, body = ErrorBody)))]
+    responses((status = 201, description = "created; Location names the upload"), (status = 412, body = ErrorBody), (status = 413, body = ErrorBody),
+               (status = 429, body = ErrorBody, description = "too_many_uploads: the user's open uploads are at the limit (Retry-After)"),
+               (status = 507, body = ErrorBody, description = "insufficient_storage: the disk is nearly full (Retry-After)")))]
 pub(crate) async fn create(
     State(state): State<AppState>,
     me: AuthUser,
@@ -79,6 +81,7 @@ pub(crate) async fn create(
             ))
         }
     };
+    ensure_disk_space(&state).await?;
     let now = state.now();
     let upload = Upload {
         id: uuid::Uuid::new_v4().simple().to_string(),
@@ -89,24 +92,57 @@ pub(crate) async fn create(
         finding_id,
         metadata,
         created_at: now,
-        expires_at: expires(now),
+        expires_at: expires(now, now),
         completed_at: None,
     };
     let (id, expires_at) = (upload.id.clone(), upload.expires_at);
-    let (swept, stored) = state
+    // Counted and inserted in one write transaction: two creations at once cannot both slip
+    // under the limit.
+    let (swept, created) = state
         .ledger
         .write(move |tx| {
             let swept = tx.expired_uploads(now, SWEEP)?;
             for old in &swept {
                 tx.delete_upload(old)?;
             }
+            let open = tx.open_uploads(&upload.user_id, now)?;
+            if open.count >= MAX_OPEN_UPLOADS_PER_USER {
+                return Ok((swept, Err(Over::Count(open.count))));
+            }
+            if open.bytes + upload.length > MAX_UPLOAD_BYTES_PER_USER {
+                return Ok((swept, Err(Over::Bytes(open.bytes))));
+            }
             tx.insert_upload(&upload)?;
-            Ok((swept, tx.photo(&sha256)?.is_some()))
+            Ok((swept, Ok(tx.photo(&sha256)?.is_some())))
         })
         .await?;
     for old in swept {
         remove_part(&state, &old).await;
     }
+    let stored = match created {
+        Ok(stored) => stored,
+        Err(over) => {
+            let message = match over {
+                Over::Count(n) => format!(
+                    "you have {n} unfinished uploads, the most one user may have at once; \
+                     finish or end one, or wait: unfinished uploads expire after \
+                     {UPLOAD_TTL_HOURS} hours without progress"
+                ),
+                Over::Bytes(b) => format!(
+                    "your unfinished uploads already hold {b} bytes; with this one they would \
+                     pass the {MAX_UPLOAD_BYTES_PER_USER} bytes one user may upload at once: \
+                     finish or end one first"
+                ),
+            };
+            tracing::info!(user = %me.user.id, %message, "upload refused by the per-user limit");
+            return Err(ApiError::TryLater {
+                status: StatusCode::TOO_MANY_REQUESTS,
+                code: ErrorCode::TooManyUploads,
+                message,
+                retry_after_secs: TOO_MANY_UPLOADS_RETRY_SECS,
+            });
+        }
+    };
     tracing::debug!(upload = %id, length, stored, "upload created");
     let mut resp = StatusCode::CREATED.into_response();
     let h = resp.headers_mut();
@@ -119,6 +155,12 @@ pub(crate) async fn create(
         h.insert(PHOTO_STORED, HeaderValue::from_static("true"));
     }
     Ok(resp)
+}
+
+/// Which per-user limit a creation would pass, and what the user already holds.
+enum Over {
+    Count(u64),
+    Bytes(u64),
 }
 
 /// `HEAD /api/v1/photos/{id}`: where the upload stands.

@@ -26,6 +26,13 @@
 //! not match (`460 checksum_mismatch`) — bytes that cannot be verified are not kept — and a body
 //! longer than the upload's remaining length (`413`).
 //!
+//! Disk: a user holds at most [`MAX_OPEN_UPLOADS_PER_USER`] unfinished uploads declaring at most
+//! [`MAX_UPLOAD_BYTES_PER_USER`] bytes (`429 too_many_uploads` past either); an upload expires
+//! [`UPLOAD_TTL_HOURS`] after its last progress and never later than
+//! [`UPLOAD_MAX_LIFETIME_HOURS`] after it began; creations and PATCHes are refused with `507
+//! insufficient_storage` while the disk is nearly full ([`crate::photos::space`]). The sweeper
+//! ([`crate::photos::sweep`]) deletes what expired.
+//!
 //! When the offset would reach the length, the whole file is hashed and inspected first
 //! (`decode::inspect`), stored, and only then is the offset moved and the photo recorded, in one
 //! ledger transaction: an upload whose offset equals its length is always a stored photo. A
@@ -46,7 +53,7 @@ use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult};
 use crate::limits::REQUEST_TIMEOUT;
 use crate::photos::decode::MAX_PHOTO_BYTES;
-use crate::state::AppState;
+use crate::state::{AppState, Metrics};
 use crate::storage::photos::Upload;
 use axum::extract::Request;
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
@@ -56,6 +63,7 @@ use axum::routing::{head, post};
 use axum::Router;
 use chrono::{DateTime, Duration, Utc};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicI64, Ordering};
 use tokio::sync::Semaphore;
 use yiwang_core::error::ErrorCode;
 
@@ -65,6 +73,26 @@ pub const TUS_EXTENSIONS: &str = "creation,checksum,termination,expiration";
 pub const TUS_CHECKSUM_ALGORITHMS: &str = "sha256";
 /// An upload with no progress for this long expires (410) and its bytes are deleted.
 pub const UPLOAD_TTL_HOURS: i64 = 24;
+/// An upload ends this long after it was created, progress or not: PATCHes (and their leases)
+/// move the expiry on by [`UPLOAD_TTL_HOURS`] but never past this, so nobody keeps an upload —
+/// and its disk space — alive for ever with a byte a day. Three days lets a phone that lost
+/// its signal for a day or two mid-photo still resume; a 40 MiB photo takes minutes even on 2G.
+pub const UPLOAD_MAX_LIFETIME_HOURS: i64 = 72;
+/// Most open (unfinished, unexpired) uploads one user may hold. A device uploads a few photos
+/// at a time (three in parallel) and resumes each by its kept URL; after crashes or a wiped app
+/// it may hold a few stale ones until they expire. Eight never hinders it.
+pub const MAX_OPEN_UPLOADS_PER_USER: u64 = 8;
+/// Most bytes one user's open uploads may declare (`Upload-Length` summed): four of the largest
+/// photos. A device's photos are a few MB after its pipeline, so this is dozens of them; what
+/// it stops is one account reserving gigabytes of the server's disk.
+pub const MAX_UPLOAD_BYTES_PER_USER: u64 = 4 * MAX_PHOTO_BYTES;
+/// `Retry-After` of a creation over the per-user limits: the user's other uploads finish or
+/// expire meanwhile.
+pub const TOO_MANY_UPLOADS_RETRY_SECS: u64 = 60;
+/// `Retry-After` of an upload refused for want of disk space.
+pub const INSUFFICIENT_STORAGE_RETRY_SECS: u64 = 300;
+/// At most one "disk nearly full" warning in the log per this many seconds.
+const DISK_WARNING_EVERY_SECS: i64 = 60;
 /// How long a PATCH may hold an upload: twice the request timeout, so a PATCH cut off by the
 /// timeout still finishes its bookkeeping, and a process that died mid-PATCH frees the upload
 /// soon after.
@@ -186,13 +214,76 @@ pub(super) fn http_date(t: DateTime<Utc>) -> HeaderValue {
         .unwrap_or_else(|_| HeaderValue::from_static("Thu, 01 Jan 1970 00:00:00 GMT"))
 }
 
-pub(super) fn expires(now: DateTime<Utc>) -> DateTime<Utc> {
-    now + Duration::hours(UPLOAD_TTL_HOURS)
+/// When an upload created at `created_at` expires if it makes progress at `now`: a day later,
+/// but never past its hard end.
+pub(super) fn expires(created_at: DateTime<Utc>, now: DateTime<Utc>) -> DateTime<Utc> {
+    (now + Duration::hours(UPLOAD_TTL_HOURS)).min(deadline(created_at))
+}
+
+/// The hard end of an upload created at `created_at`.
+pub(super) fn deadline(created_at: DateTime<Utc>) -> DateTime<Utc> {
+    created_at + Duration::hours(UPLOAD_MAX_LIFETIME_HOURS)
+}
+
+/// Refuses an upload request (`507 insufficient_storage`) when the photo store's filesystem
+/// has less than `min_free_space` free. A probe that fails (no such folder yet, not Unix) lets
+/// the request through: the guard protects the ledger, it must not stop uploads by itself.
+pub(super) async fn ensure_disk_space(state: &AppState) -> ApiResult<()> {
+    let (disk, dir, min) = (
+        state.settings.disk.clone(),
+        state.settings.data_dir.clone(),
+        state.settings.min_free_space,
+    );
+    let probed = tokio::task::spawn_blocking(move || disk.free_bytes(&dir))
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))?;
+    let free = match probed {
+        Ok(free) => free,
+        Err(e) => {
+            tracing::debug!(error = %e, "free space unknown; upload allowed");
+            return Ok(());
+        }
+    };
+    note_free_space(state, free);
+    if free >= min {
+        return Ok(());
+    }
+    Metrics::add(&state.metrics.uploads_refused_disk, 1);
+    static LAST_WARNING: AtomicI64 = AtomicI64::new(i64::MIN);
+    let now = state.now().timestamp();
+    let last = LAST_WARNING.load(Ordering::Relaxed);
+    if now.saturating_sub(last) >= DISK_WARNING_EVERY_SECS
+        && LAST_WARNING
+            .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+            .is_ok()
+    {
+        tracing::warn!(
+            free,
+            min_free_space = min,
+            data_dir = %state.settings.data_dir.display(),
+            "disk nearly full: photo uploads are refused (507) until space is freed; records \
+             still sync"
+        );
+    }
+    Err(ApiError::TryLater {
+        status: StatusCode::INSUFFICIENT_STORAGE,
+        code: ErrorCode::InsufficientStorage,
+        message: "the server is short of disk space: the photo waits on the device and is \
+                  uploaded later; records still sync"
+            .into(),
+        retry_after_secs: INSUFFICIENT_STORAGE_RETRY_SECS,
+    })
+}
+
+/// Shows `free` in `/metrics` as the photo store's free bytes.
+pub(crate) fn note_free_space(state: &AppState, free: u64) {
+    state.metrics.disk_free_bytes.store(free, Ordering::Relaxed);
+    state.metrics.disk_probed.store(true, Ordering::Relaxed);
 }
 
 /// Upload ids are what we hand out: 32 lower-case hex digits. Anything else names no upload —
 /// and never reaches a file name.
-pub(super) fn valid_id(id: &str) -> bool {
+pub(crate) fn valid_id(id: &str) -> bool {
     id.len() == 32 && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
@@ -204,7 +295,7 @@ pub(super) fn part_path(state: &AppState, id: &str) -> PathBuf {
         .join(format!("{id}.part"))
 }
 
-pub(super) async fn remove_part(state: &AppState, id: &str) {
+pub(crate) async fn remove_part(state: &AppState, id: &str) {
     match tokio::fs::remove_file(part_path(state, id)).await {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -221,7 +312,8 @@ pub(super) fn expired() -> ApiError {
         status: StatusCode::GONE,
         code: ErrorCode::UploadExpired,
         message: format!(
-            "this upload expired after {UPLOAD_TTL_HOURS} hours without progress; start it again"
+            "this upload expired ({UPLOAD_TTL_HOURS} hours without progress, or \
+             {UPLOAD_MAX_LIFETIME_HOURS} hours after it began); start it again"
         ),
     }
 }

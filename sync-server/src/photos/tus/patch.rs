@@ -35,7 +35,8 @@ pub(super) struct Chunk {
     params(("Upload-Offset" = u64, Header, description = "must equal the server's offset"),
            ("Upload-Checksum" = Option<String>, Header, description = "sha256 <base64> of this chunk")),
     request_body(content = Vec<u8>, content_type = "application/offset+octet-stream"),
-    responses((status = 204, description = "new Upload-Offset"), (status = 409, body = ErrorBody), (status = 460, body = ErrorBody, description = "checksum_mismatch: offset unchanged")))]
+    responses((status = 204, description = "new Upload-Offset"), (status = 409, body = ErrorBody), (status = 460, body = ErrorBody, description = "checksum_mismatch: offset unchanged"),
+               (status = 507, body = ErrorBody, description = "insufficient_storage: the disk is nearly full; offset unchanged (Retry-After)")))]
 pub(crate) async fn patch(
     State(state): State<AppState>,
     me: AuthUser,
@@ -67,6 +68,7 @@ pub(crate) async fn patch(
     let checksum = header_str(&headers, &UPLOAD_CHECKSUM)
         .map(parse_checksum)
         .transpose()?;
+    ensure_disk_space(&state).await?;
     let content_length =
         header_str(&headers, &header::CONTENT_LENGTH).and_then(|v| v.parse::<u64>().ok());
     let chunk = Chunk {
@@ -124,7 +126,13 @@ pub(super) async fn write_chunk(state: AppState, chunk: Chunk, body: Body) -> Ap
             if remaining == 0 {
                 return Ok(Gate::Complete(u));
             }
-            if !tx.lease_upload(&id, &lease_token, now, now + lease())? {
+            if !tx.lease_upload(
+                &id,
+                &lease_token,
+                now,
+                now + lease(),
+                deadline(u.created_at),
+            )? {
                 return Ok(Gate::Busy);
             }
             Ok(Gate::Write(u))
@@ -286,7 +294,7 @@ pub(super) async fn write_leased(
     }
     let (id, token, from) = (upload.id.clone(), token.to_owned(), upload.offset);
     let now = state.now();
-    let expires_at = expires(now);
+    let expires_at = expires(upload.created_at, now);
     let moved = state
         .ledger
         .write(move |tx| {

@@ -1,6 +1,6 @@
 use super::util::{json, parse_ts, ts};
 use super::SqliteTx;
-use crate::storage::photos::{PhotoFinding, PhotoRecord, PhotoTx, Upload};
+use crate::storage::photos::{OpenUploads, PhotoFinding, PhotoRecord, PhotoTx, Upload};
 use crate::storage::{Result, StorageError};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Row};
@@ -103,16 +103,17 @@ impl PhotoTx for SqliteTx<'_> {
         token: &str,
         now: DateTime<Utc>,
         until: DateTime<Utc>,
+        deadline: DateTime<Utc>,
     ) -> Result<bool> {
-        let until = ts(until);
+        // Timestamps are fixed-width RFC 3339 text, so max/min order them as times.
         let n = self
             .tx
             .prepare_cached(
                 "UPDATE uploads SET lease_token = ?2, lease_until = ?4,
-                        expires_at = max(expires_at, ?4)
+                        expires_at = max(expires_at, min(?4, ?5))
                  WHERE id = ?1 AND (lease_token IS NULL OR lease_until <= ?3)",
             )?
-            .execute(params![id, token, ts(now), until])?;
+            .execute(params![id, token, ts(now), ts(until), ts(deadline)])?;
         Ok(n == 1)
     }
 
@@ -177,6 +178,20 @@ impl PhotoTx for SqliteTx<'_> {
         )?;
         let rows = st.query_map(params![ts(now), limit], |r| r.get::<_, String>(0))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn open_uploads(&mut self, user: &UserId, now: DateTime<Utc>) -> Result<OpenUploads> {
+        let (count, bytes): (i64, i64) = self
+            .tx
+            .prepare_cached(
+                "SELECT count(*), coalesce(sum(length), 0) FROM uploads
+                 WHERE user_id = ?1 AND completed_at IS NULL AND expires_at > ?2",
+            )?
+            .query_row(params![user.0, ts(now)], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(OpenUploads {
+            count: u64::try_from(count).unwrap_or(0),
+            bytes: u64::try_from(bytes).unwrap_or(0),
+        })
     }
 
     fn photo(&mut self, sha256: &PhotoHash) -> Result<Option<PhotoRecord>> {
@@ -267,7 +282,54 @@ impl PhotoTx for SqliteTx<'_> {
         let rows = st.query_map([sha256.as_str()], |r| r.get::<_, String>(0).map(CaseId))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
+
+    fn unreferenced_photos(
+        &mut self,
+        stored_before: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<PhotoHash>> {
+        let sql = format!(
+            "SELECT p.sha256 FROM photos p
+             WHERE p.stored_at < ?1 AND {UNREFERENCED}
+             ORDER BY p.stored_at LIMIT ?2"
+        );
+        let mut st = self.tx.prepare_cached(&sql)?;
+        let rows = st.query_map(params![ts(stored_before), limit], |r| hash_col(r, 0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn forget_unreferenced_photo(
+        &mut self,
+        sha256: &PhotoHash,
+        stored_before: DateTime<Utc>,
+    ) -> Result<bool> {
+        let sql = format!(
+            "SELECT 1 FROM photos p WHERE p.sha256 = ?1 AND p.stored_at < ?2 AND {UNREFERENCED}"
+        );
+        let still = self
+            .tx
+            .prepare_cached(&sql)?
+            .query_row(params![sha256.as_str(), ts(stored_before)], |_| Ok(()))
+            .optional()?
+            .is_some();
+        if !still {
+            return Ok(false);
+        }
+        self.tx
+            .prepare_cached("DELETE FROM photo_uploaders WHERE sha256 = ?1")?
+            .execute([sha256.as_str()])?;
+        let n = self
+            .tx
+            .prepare_cached("DELETE FROM photos WHERE sha256 = ?1")?
+            .execute([sha256.as_str()])?;
+        Ok(n == 1)
+    }
 }
+
+/// A photo (`p`) that no record names. Every table through which a record shows a photo is
+/// listed here: a new one must be added, or the sweeper deletes photos it shows.
+const UNREFERENCED: &str = "NOT EXISTS (SELECT 1 FROM finding_photos fp WHERE fp.sha256 = p.sha256)
+     AND NOT EXISTS (SELECT 1 FROM case_photos cp WHERE cp.sha256 = p.sha256)";
 
 #[cfg(test)]
 mod tests {
@@ -313,12 +375,13 @@ mod tests {
             .write_blocking(move |tx| {
                 tx.insert_upload(&upload("u1", now))?;
                 let until = now + Duration::minutes(2);
+                let far = now + Duration::days(3);
                 assert!(
-                    tx.lease_upload("u1", "a", now, until)?,
+                    tx.lease_upload("u1", "a", now, until, far)?,
                     "a free upload leases"
                 );
                 assert!(
-                    !tx.lease_upload("u1", "b", now, until)?,
+                    !tx.lease_upload("u1", "b", now, until, far)?,
                     "a live lease keeps the second writer out"
                 );
                 assert!(
@@ -332,17 +395,17 @@ mod tests {
                 assert!(tx.advance_upload("u1", "a", 0, 10, until, None)?);
                 assert_eq!(tx.upload("u1")?.unwrap().offset, 10);
                 assert!(
-                    tx.lease_upload("u1", "b", now, until)?,
+                    tx.lease_upload("u1", "b", now, until, far)?,
                     "advancing released the lease"
                 );
                 assert!(
-                    tx.lease_upload("u1", "c", until, until + Duration::minutes(2))?,
+                    tx.lease_upload("u1", "c", until, until + Duration::minutes(2), far)?,
                     "a lapsed lease (a writer that died) is taken over"
                 );
                 // The server starting again: the live lease of its dead predecessor goes.
                 assert_eq!(tx.release_all_upload_leases()?, 1);
                 assert!(
-                    tx.lease_upload("u1", "d", until, until + Duration::minutes(2))?,
+                    tx.lease_upload("u1", "d", until, until + Duration::minutes(2), far)?,
                     "a restarted server's first PATCH leases at once"
                 );
                 assert_eq!(
