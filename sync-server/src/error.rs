@@ -196,10 +196,11 @@ where
             Err(JsonRejection::JsonSyntaxError(e)) => {
                 Err(ApiError::bad_request(ErrorCode::InvalidJson, e.body_text()))
             }
-            Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::bad_request(
-                ErrorCode::InvalidContentType,
-                "send the body as application/json",
-            )),
+            Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::Protocol {
+                status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                code: ErrorCode::InvalidContentType,
+                message: "send the body as application/json".into(),
+            }),
             Err(JsonRejection::BytesRejection(e)) => {
                 if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
                     Err(ApiError::TooLarge {

@@ -17,6 +17,7 @@ pub mod casework;
 pub mod cli;
 pub mod connections;
 pub mod console;
+pub mod contract;
 pub mod demo;
 pub mod error;
 pub mod jurisdiction;
