@@ -160,6 +160,11 @@ error_codes! {
     CorruptImage = "corrupt_image",
     /// The image is larger (in bytes or pixels) than the server takes.
     ImageTooLarge = "image_too_large",
+    /// The JPEG still carries Exif or XMP metadata (GPS, camera): strip it and upload again.
+    PhotoHasMetadata = "photo_has_metadata",
+    /// A record names a photo that is not stored, or that its author did not upload and may not
+    /// see (the two are not told apart).
+    UnknownPhoto = "unknown_photo",
 
     // — The server's own state —
     /// No such record or route.

@@ -10,6 +10,7 @@
 //! - termination and expiry ([`expiry`]);
 //! - image checks when the last byte arrives ([`refusals`]);
 //! - `by-hash` lookups and who may fetch a photo ([`by_hash`]);
+//! - the photo naming rule: who may list a photo in a record ([`naming`]);
 //! - the real tus-js-client, run by Node from `tests/tus-node` ([`node_client`]).
 //!
 //! [`common`] holds the test JPEGs, the tus client and the photo store's files.
@@ -19,6 +20,7 @@ mod common;
 mod basics;
 mod by_hash;
 mod expiry;
+mod naming;
 mod node_client;
 mod refusals;
 mod resume;

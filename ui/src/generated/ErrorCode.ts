@@ -59,6 +59,8 @@ export const ERROR_CODES = [
   'not_an_image',
   'corrupt_image',
   'image_too_large',
+  'photo_has_metadata',
+  'unknown_photo',
   'not_found',
   'unavailable',
   'internal',

@@ -93,6 +93,7 @@ pub(crate) async fn create(
         completed_at: None,
     };
     let (id, expires_at) = (upload.id.clone(), upload.expires_at);
+    let (st, user) = (state.clone(), me.user.clone());
     let (swept, stored) = state
         .ledger
         .write(move |tx| {
@@ -101,7 +102,12 @@ pub(crate) async fn create(
                 tx.delete_upload(old)?;
             }
             tx.insert_upload(&upload)?;
-            Ok((swept, tx.photo(&sha256)?.is_some()))
+            // Told only to who may see it (as `HEAD …/by-hash`): a stranger uploads the bytes.
+            let stored = tx.photo(&sha256)?.is_some() && {
+                let reference = st.reference(tx)?;
+                crate::photos::may_see(tx, &reference, &user, &sha256)?
+            };
+            Ok((swept, stored))
         })
         .await?;
     for old in swept {
