@@ -166,6 +166,11 @@ error_codes! {
     /// The server's disk is nearly full: photo uploads wait until space is freed; records still
     /// sync (HTTP 507, `Retry-After`).
     InsufficientStorage = "insufficient_storage",
+    /// The JPEG still carries Exif or XMP metadata (GPS, camera): strip it and upload again.
+    PhotoHasMetadata = "photo_has_metadata",
+    /// A record names a photo that is not stored, or that its author did not upload and may not
+    /// see (the two are not told apart).
+    UnknownPhoto = "unknown_photo",
 
     // — The server's own state —
     /// No such record or route.

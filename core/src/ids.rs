@@ -72,9 +72,30 @@ string_id!(
     OpId
 );
 string_id!(
-    /// A case in the ledger.
+    /// A case in the ledger: a canonical UUID ([`is_canonical_uuid`]), made on the device for a
+    /// grid report and by the server for an intake.
     CaseId
 );
+
+impl CaseId {
+    /// Whether the id is a canonical UUID, the only form a new case may be given.
+    pub fn is_canonical(&self) -> bool {
+        is_canonical_uuid(&self.0)
+    }
+}
+
+/// Whether `s` is a UUID in its canonical text form: 36 characters, lower-case hex digits in
+/// groups of 8-4-4-4-12 joined by hyphens. Any version is accepted (devices make v7), but no
+/// braces, no `urn:uuid:` prefix and no upper case, so one UUID has one spelling — it is a key,
+/// a URL segment and an export cell, and a text of the sender's choosing is none of those.
+pub fn is_canonical_uuid(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 36
+        && b.iter().enumerate().all(|(i, &c)| match i {
+            8 | 13 | 18 | 23 => c == b'-',
+            _ => c.is_ascii_digit() || (b'a'..=b'f').contains(&c),
+        })
+}
 string_id!(
     /// A patrol round.
     PatrolId
@@ -157,6 +178,28 @@ mod tests {
         );
         let err = serde_json::from_str::<PhotoHash>("\"xyz\"");
         assert!(err.is_err(), "the wire refuses a malformed hash");
+    }
+
+    #[test]
+    fn case_ids_are_canonical_uuids() {
+        assert!(
+            is_canonical_uuid("019375c4-8f2a-7c3e-9b1d-0a1b2c3d4e5f"),
+            "a UUIDv7"
+        );
+        for bad in [
+            "",
+            "c0",
+            "=HYPERLINK(\"http://x\")",
+            "019375C4-8F2A-7C3E-9B1D-0A1B2C3D4E5F",
+            "{019375c4-8f2a-7c3e-9b1d-0a1b2c3d4e5f}",
+            "019375c48f2a7c3e9b1d0a1b2c3d4e5f",
+            "019375c4-8f2a-7c3e-9b1d-0a1b2c3d4e5g",
+            "019375c4-8f2a-7c3e-9b1d-0a1b2c3d4e5f0",
+            "019375c4+8f2a-7c3e-9b1d-0a1b2c3d4e5f",
+        ] {
+            assert!(!is_canonical_uuid(bad), "{bad:?} is not a canonical UUID");
+        }
+        assert!(CaseId::new("019375c4-8f2a-7c3e-9b1d-0a1b2c3d4e5f").is_canonical());
     }
 
     #[test]

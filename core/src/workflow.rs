@@ -22,6 +22,10 @@ use serde::{Deserialize, Serialize};
 
 /// Longest free text accepted in a description or note, in characters.
 pub const MAX_TEXT_CHARS: usize = 2000;
+/// Longest address a reported case may give, in characters.
+pub const MAX_ADDRESS_CHARS: usize = 200;
+/// Longest contact (the citizen's name and phone) a reported case may give, in characters.
+pub const MAX_CONTACT_CHARS: usize = 100;
 pub use crate::field::MAX_PHOTOS;
 
 /// Everything besides the case that a decision may consult.
@@ -66,6 +70,10 @@ pub enum Refusal {
     NoExtensionRequested,
     #[error("{field}: {reason}")]
     InvalidInput { field: String, reason: String },
+    /// Given by the server, which knows the stored photos: a photo named that its author did
+    /// not upload and may not see (or, alike, that is not stored). [`decide`] never gives it.
+    #[error("photos: photo {sha256} is not one you uploaded or may see; attach your own photos")]
+    UnknownPhoto { sha256: String },
 }
 
 impl Refusal {
@@ -83,6 +91,7 @@ impl Refusal {
             Refusal::AlreadyRated => ErrorCode::AlreadyRated,
             Refusal::NoExtensionRequested => ErrorCode::NoExtensionRequested,
             Refusal::InvalidInput { .. } => ErrorCode::InvalidInput,
+            Refusal::UnknownPhoto { .. } => ErrorCode::UnknownPhoto,
         }
     }
 
@@ -228,9 +237,17 @@ pub fn available_actions(case: &Case, actor: &Actor, org: &OrgTree) -> Vec<Actio
 fn check_text(field: &str, text: Option<&str>, required: bool) -> Result<(), Refusal> {
     match text.map(str::trim) {
         None | Some("") if required => Err(Refusal::input(field, "required")),
-        Some(t) if t.chars().count() > MAX_TEXT_CHARS => {
-            Err(Refusal::input(field, "longer than 2000 characters"))
-        }
+        _ => check_len(field, text, MAX_TEXT_CHARS),
+    }
+}
+
+/// Refuses a text longer than `max` characters (trimmed; a CJK character counts once).
+fn check_len(field: &str, text: Option<&str>, max: usize) -> Result<(), Refusal> {
+    match text.map(str::trim) {
+        Some(t) if t.chars().count() > max => Err(Refusal::InvalidInput {
+            field: field.to_owned(),
+            reason: format!("longer than {max} characters"),
+        }),
         _ => Ok(()),
     }
 }
@@ -364,6 +381,8 @@ fn decide_report(
         ));
     }
     check_text("description", Some(&new.description), true)?;
+    check_len("address", new.address.as_deref(), MAX_ADDRESS_CHARS)?;
+    check_len("contact", new.contact.as_deref(), MAX_CONTACT_CHARS)?;
     if let Some(p) = &new.location {
         let ok = p.lat.is_finite()
             && p.lon.is_finite()

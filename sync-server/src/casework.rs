@@ -25,6 +25,12 @@ pub fn act(
     now: DateTime<Utc>,
 ) -> Result<Result<(Case, CaseEvent), Refusal>> {
     let current = tx.case(id)?;
+    // The naming rule: naming a stored photo must not be a way to see it (issue 13).
+    if let Some(h) = crate::photos::unnameable(tx, reference, actor, action.photos())? {
+        return Ok(Err(Refusal::UnknownPhoto {
+            sha256: h.to_string(),
+        }));
+    }
     let event = match decide(
         current.as_ref(),
         id,

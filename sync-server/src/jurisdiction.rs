@@ -7,26 +7,31 @@
 use crate::storage::auth::StoredUser;
 use crate::storage::changes::Viewer;
 use crate::storage::{LedgerTx, Result};
-use yiwang_core::org::Role;
+use yiwang_core::org::{Actor, Role};
 
 /// The pull/list filter for `user`.
 pub fn viewer(tx: &mut dyn LedgerTx, user: &StoredUser) -> Result<Viewer> {
-    let path = match (user.role, &user.org_unit_id) {
+    viewer_of(tx, &user.actor())
+}
+
+/// The pull/list filter for `actor` (what [`viewer`] gives for the user the actor acts for).
+pub fn viewer_of(tx: &mut dyn LedgerTx, actor: &Actor) -> Result<Viewer> {
+    let path = match (actor.role, actor.unit()) {
         (Role::GridWorker | Role::Department, _) | (_, None) => None,
         (_, Some(unit)) => tx.unit_path(unit)?,
     };
     Ok(Viewer {
         path,
-        grids: if user.role == Role::GridWorker {
-            user.grid_ids.clone()
+        grids: if actor.role == Role::GridWorker {
+            actor.grid_ids.clone()
         } else {
             vec![]
         },
-        department: if user.role == Role::Department {
-            user.department_id.clone()
+        department: if actor.role == Role::Department {
+            actor.department().cloned()
         } else {
             None
         },
-        user: user.id.clone(),
+        user: actor.user_id.clone(),
     })
 }

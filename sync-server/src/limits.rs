@@ -32,3 +32,14 @@ pub const MAX_USERNAME_CHARS: usize = 64;
 pub const MAX_PASSWORD_BYTES: usize = 1024;
 /// Longest device name a sign-in may give.
 pub const MAX_DEVICE_NAME_CHARS: usize = 128;
+/// Longest display name an admin may give a user.
+pub const MAX_DISPLAY_NAME_CHARS: usize = 64;
+/// Longest org unit code and name an admin may give (the GeoJSON import's grid bounds are
+/// its own: `console::grids_geojson`).
+pub const MAX_UNIT_ID_CHARS: usize = 64;
+pub const MAX_UNIT_NAME_CHARS: usize = 100;
+/// Longest category code and name (Chinese or English) in an uploaded category tree.
+pub const MAX_CATEGORY_CODE_CHARS: usize = 32;
+pub const MAX_CATEGORY_NAME_CHARS: usize = 100;
+/// Longest value of one console query parameter (a search text, a comma list of filters).
+pub const MAX_QUERY_VALUE_CHARS: usize = 500;

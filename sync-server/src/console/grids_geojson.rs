@@ -428,4 +428,96 @@ mod tests {
             refused.features[2]
         );
     }
+
+    /// Fuzz target (issue 13): the GeoJSON grid import on any text, and on files one mutation
+    /// away from valid, never panics; a valid file gives back exactly the grids it describes.
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// A grid feature from its parts.
+        fn grid_feature(id: &str, name: &str, lat: f64, lon: f64, size: f64) -> Value {
+            serde_json::json!({
+                "type": "Feature",
+                "properties": {"id": id, "name": name, "kind": "school", "community_id": "m"},
+                "geometry": crate::seed::square(lat, lon, size),
+            })
+        }
+
+        /// Some JSON value to put where a valid file has something else.
+        fn junk() -> impl Strategy<Value = Value> {
+            prop_oneof![
+                Just(Value::Null),
+                any::<bool>().prop_map(Value::from),
+                any::<f64>().prop_map(|f| serde_json::json!(f)),
+                any::<i64>().prop_map(Value::from),
+                ".{0,40}".prop_map(Value::from),
+                Just(serde_json::json!([])),
+                Just(serde_json::json!({})),
+                Just(serde_json::json!([[1.0]])),
+                Just(serde_json::json!([[[1e308, -1e308], [0.0, 0.0]]])),
+            ]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(256))]
+
+            #[test]
+            fn any_text_is_read_or_refused_without_panic(text in any::<String>()) {
+                if let Ok(doc) = read_document(&text) {
+                    let _ = parse(&doc, &org(), &[]);
+                }
+            }
+
+            #[test]
+            fn valid_files_give_their_grids(
+                parts in proptest::collection::btree_map(
+                    "[a-z0-9-]{1,20}",
+                    ("[^/\\s]{1,30}", -80.0f64..80.0, -170.0f64..170.0, 0.0001f64..1.0),
+                    1..5,
+                ),
+            ) {
+                let features: Vec<Value> = parts
+                    .iter()
+                    .map(|(id, (name, lat, lon, size))| grid_feature(id, name, *lat, *lon, *size))
+                    .collect();
+                let doc = serde_json::json!({"type": "FeatureCollection", "features": features});
+                let grids = parse(&doc, &org(), &[]).expect("a valid file parses");
+                let got: Vec<(String, String)> =
+                    grids.iter().map(|g| (g.id.0.clone(), g.name.clone())).collect();
+                let want: Vec<(String, String)> = parts
+                    .iter()
+                    .map(|(id, (name, ..))| (id.clone(), name.trim().to_owned()))
+                    .collect();
+                prop_assert_eq!(got, want);
+                for (g, f) in grids.iter().zip(&features) {
+                    prop_assert_eq!(&g.polygon, &f["geometry"], "the geometry is kept as sent");
+                }
+            }
+
+            #[test]
+            fn near_valid_files_are_parsed_or_refused_without_panic(
+                at in prop_oneof![
+                    Just("/type"), Just("/features"), Just("/features/0"),
+                    Just("/features/0/type"), Just("/features/0/properties"),
+                    Just("/features/0/properties/id"), Just("/features/0/properties/name"),
+                    Just("/features/0/properties/kind"), Just("/features/0/properties/community_id"),
+                    Just("/features/0/properties/worker"), Just("/features/0/geometry"),
+                    Just("/features/0/geometry/type"), Just("/features/0/geometry/coordinates"),
+                    Just("/features/0/geometry/coordinates/0"),
+                    Just("/features/0/geometry/coordinates/0/0"),
+                    Just("/features/0/geometry/coordinates/0/0/1"),
+                ],
+                with in junk(),
+            ) {
+                let mut doc = serde_json::json!({"type": "FeatureCollection",
+                    "features": [grid_feature("g1", "一", 40.6, 122.5, 0.01)]});
+                match doc.pointer_mut(at) {
+                    Some(v) => *v = with,
+                    None => return Ok(()),
+                }
+                let _ = parse(&doc, &org(), &[]);
+            }
+        }
+    }
 }

@@ -2,6 +2,7 @@
 //! unknown names refused (so a typo is not a silent no-op); and the two answers to bad input.
 
 use crate::error::{ApiError, ApiResult};
+use crate::limits::MAX_QUERY_VALUE_CHARS;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use yiwang_core::error::ErrorCode;
@@ -25,9 +26,20 @@ impl<S: Send + Sync> FromRequestParts<S> for QueryParams {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        axum::extract::Query::<Vec<(String, String)>>::try_from_uri(&parts.uri)
+        let q = axum::extract::Query::<Vec<(String, String)>>::try_from_uri(&parts.uri)
             .map(|q| QueryParams(q.0))
-            .map_err(|e| invalid_query(e.body_text()))
+            .map_err(|e| invalid_query(e.body_text()))?;
+        for (k, v) in &q.0 {
+            if k.chars().count() > MAX_QUERY_VALUE_CHARS
+                || v.chars().count() > MAX_QUERY_VALUE_CHARS
+            {
+                return Err(invalid_query(format!(
+                    "{}: at most {MAX_QUERY_VALUE_CHARS} characters",
+                    k.chars().take(64).collect::<String>()
+                )));
+            }
+        }
+        Ok(q)
     }
 }
 

@@ -60,7 +60,8 @@ pub fn refusal_error(r: Refusal) -> ApiError {
         | Refusal::NoParentUnit
         | Refusal::AlreadyRated
         | Refusal::NoExtensionRequested
-        | Refusal::InvalidInput { .. } => ApiError::unprocessable(code, message),
+        | Refusal::InvalidInput { .. }
+        | Refusal::UnknownPhoto { .. } => ApiError::unprocessable(code, message),
     }
 }
 

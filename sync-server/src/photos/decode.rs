@@ -42,6 +42,11 @@ pub enum ImageRefusal {
     NotAnImage,
     #[error("the picture is damaged or incomplete ({0}); send it again")]
     Corrupt(String),
+    #[error(
+        "the JPEG carries {0} metadata (it may hold the GPS position and the camera); remove it \
+         and upload the photo again — the app and the console do so themselves"
+    )]
+    Metadata(&'static str),
 }
 
 impl ImageRefusal {
@@ -52,6 +57,7 @@ impl ImageRefusal {
             }
             ImageRefusal::NotAnImage => ErrorCode::NotAnImage,
             ImageRefusal::Corrupt(_) => ErrorCode::CorruptImage,
+            ImageRefusal::Metadata(_) => ErrorCode::PhotoHasMetadata,
         }
     }
 }
@@ -63,6 +69,50 @@ pub struct Inspected {
     pub width: u32,
     pub height: u32,
     pub thumbnail: Vec<u8>,
+}
+
+/// The metadata a JPEG carries that may say where and with what it was taken: an APP1 segment
+/// with Exif or XMP, or an APP13 (Photoshop/IPTC) one. `None` when it has none (or is not a
+/// JPEG). Only the segments before the image data are looked at; a damaged header stops the
+/// walk (the decoder judges the rest).
+pub fn jpeg_metadata(bytes: &[u8]) -> Option<&'static str> {
+    if !bytes.starts_with(&[0xFF, 0xD8]) {
+        return None;
+    }
+    let mut i = 2;
+    while i + 4 <= bytes.len() {
+        if bytes[i] != 0xFF {
+            return None;
+        }
+        let marker = bytes[i + 1];
+        // Fill bytes, and markers without a length.
+        if marker == 0xFF {
+            i += 1;
+            continue;
+        }
+        if marker == 0x01 || (0xD0..=0xD7).contains(&marker) {
+            i += 2;
+            continue;
+        }
+        // Start of scan or end of image: no header segments follow.
+        if marker == 0xDA || marker == 0xD9 {
+            return None;
+        }
+        let len = usize::from(u16::from_be_bytes([bytes[i + 2], bytes[i + 3]]));
+        let body = bytes.get(i + 4..(i + 2 + len).min(bytes.len()))?;
+        match marker {
+            0xE1 if body.starts_with(b"Exif\0") => return Some("Exif"),
+            0xE1 if body.starts_with(b"http://ns.adobe.com/xap/1.0/") => return Some("XMP"),
+            0xE1 if body.starts_with(b"http://ns.adobe.com/xmp/extension/") => return Some("XMP"),
+            0xED => return Some("IPTC"),
+            _ => {}
+        }
+        if len < 2 {
+            return None;
+        }
+        i += 2 + len;
+    }
+    None
 }
 
 /// Decodes `bytes` within the limits and makes the thumbnail.
@@ -108,6 +158,11 @@ pub fn inspect(bytes: &[u8]) -> Result<Inspected, ImageRefusal> {
     // photo must not become evidence.
     if format == ImageFormat::Jpeg {
         check_jpeg_complete(bytes).map_err(ImageRefusal::Corrupt)?;
+        // Photos are addressed by their bytes, so the server cannot strip what they carry: it
+        // refuses them instead (the device re-encodes, the console strips before hashing).
+        if let Some(kind) = jpeg_metadata(bytes) {
+            return Err(ImageRefusal::Metadata(kind));
+        }
     }
 
     let mut decode_limits = image::Limits::default();
@@ -220,6 +275,57 @@ mod tests {
         let full = jpeg(300, 200);
         let err = inspect(&full[..full.len() * 2 / 3]).unwrap_err();
         assert_eq!(err.code(), "corrupt_image", "got {err:?}");
+    }
+
+    /// A JPEG with an APP1 Exif segment holding a GPS IFD (latitude 40°36'54" N), written by
+    /// hand right after SOI, as a phone camera does.
+    fn jpeg_with_gps(w: u32, h: u32) -> Vec<u8> {
+        let plain = jpeg(w, h);
+        let mut tiff = vec![];
+        // Little-endian TIFF header, IFD0 at offset 8.
+        tiff.extend_from_slice(b"II*\0");
+        tiff.extend_from_slice(&8u32.to_le_bytes());
+        // IFD0: one entry, the GPS IFD pointer (tag 0x8825, LONG) → offset 26.
+        tiff.extend_from_slice(&1u16.to_le_bytes());
+        tiff.extend_from_slice(&[0x25, 0x88, 4, 0, 1, 0, 0, 0]);
+        tiff.extend_from_slice(&26u32.to_le_bytes());
+        tiff.extend_from_slice(&0u32.to_le_bytes());
+        // GPS IFD: GPSLatitudeRef "N" and GPSLatitude (3 RATIONALs at offset 56).
+        tiff.extend_from_slice(&2u16.to_le_bytes());
+        tiff.extend_from_slice(&[1, 0, 2, 0, 2, 0, 0, 0, b'N', 0, 0, 0]);
+        tiff.extend_from_slice(&[2, 0, 5, 0, 3, 0, 0, 0]);
+        tiff.extend_from_slice(&56u32.to_le_bytes());
+        tiff.extend_from_slice(&0u32.to_le_bytes());
+        for (n, d) in [(40u32, 1u32), (36, 1), (54, 1)] {
+            tiff.extend_from_slice(&n.to_le_bytes());
+            tiff.extend_from_slice(&d.to_le_bytes());
+        }
+        let mut app1 = b"Exif\0\0".to_vec();
+        app1.extend_from_slice(&tiff);
+        let len = u16::try_from(app1.len() + 2).unwrap();
+        let mut out = plain[..2].to_vec();
+        out.extend_from_slice(&[0xFF, 0xE1]);
+        out.extend_from_slice(&len.to_be_bytes());
+        out.extend_from_slice(&app1);
+        out.extend_from_slice(&plain[2..]);
+        out
+    }
+
+    #[test]
+    fn a_jpeg_with_gps_exif_is_refused() {
+        let tagged = jpeg_with_gps(300, 200);
+        assert!(
+            image::load_from_memory(&tagged).is_ok(),
+            "the tagged file is a valid JPEG"
+        );
+        assert_eq!(jpeg_metadata(&tagged), Some("Exif"));
+        let err = inspect(&tagged).unwrap_err();
+        assert_eq!(err.code(), "photo_has_metadata", "got {err:?}");
+        assert_eq!(
+            jpeg_metadata(&jpeg(300, 200)),
+            None,
+            "the encoder's own JPEG (JFIF only) carries none"
+        );
     }
 
     #[test]

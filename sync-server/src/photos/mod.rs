@@ -3,11 +3,13 @@
 //! - [`tus`]: resumable uploads (tus 1.0.0) at `/api/v1/photos`; a photo is recorded only once
 //!   its whole-file hash matches and its bytes are a picture within [`decode`]'s limits.
 //! - [`store`]: the [`PhotoStore`] the files live in (a local folder by default).
-//! - `HEAD /api/v1/photos/by-hash/{sha256}`: 200 when stored, 404 when not, for any signed-in
-//!   user, so a device skips uploading what the server has.
+//! - `HEAD /api/v1/photos/by-hash/{sha256}`: 200 when stored and the caller may see it, so a
+//!   device skips uploading what it could fetch; 404 otherwise.
 //! - `GET /api/v1/photos/by-hash/{sha256}` and `…/thumb`: the picture and its 320 px thumbnail,
 //!   to those who may see it ([`may_see`]): its uploaders, and whoever sees a finding that lists
-//!   it or a case whose events carry it. Content addressing makes them immutable, so they are
+//!   it or a case whose events carry it. To anyone else 404, as if it were not stored.
+//! - The naming rule ([`unnameable`]): a record may name a stored photo only if its author may
+//!   see it, so naming a hash does not make it visible. Content addressing makes them immutable, so they are
 //!   cached for a year (privately: the answer depends on who asks).
 //! - The photo's metadata reaches the pull log through `storage::photo_log::log_photo`, scoped
 //!   like the record that shows it.
@@ -37,6 +39,7 @@ use std::time::Duration;
 use tower_http::cors::{Any, CorsLayer};
 use yiwang_core::error::ErrorCode;
 use yiwang_core::ids::PhotoHash;
+use yiwang_core::org::Actor;
 use yiwang_core::sync::ErrorBody;
 use yiwang_core::workflow::can_see;
 
@@ -89,19 +92,40 @@ pub fn photo_store(state: &AppState) -> Arc<dyn PhotoStore> {
 }
 
 /// Whether `user` may fetch the photo: they uploaded it, or they see a finding that lists it
-/// (its grid is theirs, or in their unit's subtree), or a case that carries it (as the workflow's
-/// `can_see` decides — which is how departments and the case's own grid worker see photos).
+/// (its grid is theirs, or in their unit's subtree) and that its own worker uploaded it for, or
+/// a case that carries it (as the workflow's `can_see` decides — which is how departments and
+/// the case's own grid worker see photos).
+///
+/// A finding counts only when its worker is one of the photo's uploaders: a finding is a
+/// worker's own record of what they saw, with the photos their device takes and uploads. So a
+/// finding that names a hash before its bytes arrive (the device pushes before it uploads)
+/// shows the photo only if the same worker's upload follows, never a stranger's upload.
 pub fn may_see(
     tx: &mut dyn LedgerTx,
     reference: &Reference,
     user: &StoredUser,
     hash: &PhotoHash,
 ) -> crate::storage::Result<bool> {
-    if tx.photo_uploaded_by(hash, &user.id)? {
+    actor_may_see(tx, reference, &user.actor(), hash)
+}
+
+/// [`may_see`] for the user `actor` acts for.
+pub fn actor_may_see(
+    tx: &mut dyn LedgerTx,
+    reference: &Reference,
+    actor: &Actor,
+    hash: &PhotoHash,
+) -> crate::storage::Result<bool> {
+    if tx.photo_uploaded_by(hash, &actor.user_id)? {
         return Ok(true);
     }
-    let viewer = crate::jurisdiction::viewer(tx, user)?;
-    let findings = tx.photo_findings(hash)?;
+    let viewer = crate::jurisdiction::viewer_of(tx, actor)?;
+    let mut findings = vec![];
+    for f in tx.photo_findings(hash)? {
+        if tx.photo_uploaded_by(hash, &f.worker_id)? {
+            findings.push(f);
+        }
+    }
     let in_view = |f: &crate::storage::photos::PhotoFinding| {
         viewer.grids.contains(&f.grid_id)
             || viewer
@@ -116,15 +140,33 @@ pub fn may_see(
     cases.extend(findings.into_iter().filter_map(|f| f.case_id));
     cases.sort();
     cases.dedup();
-    let actor = user.actor();
     for id in cases {
         if let Some(case) = tx.case(&id)? {
-            if can_see(&case, &actor, &reference.org) {
+            if can_see(&case, actor, &reference.org) {
                 return Ok(true);
             }
         }
     }
     Ok(false)
+}
+
+/// The photo naming rule (issue 13): a finding, a case action or an intake may name a stored
+/// photo only if its author uploaded it or may already see it ([`actor_may_see`]). A hash that
+/// is not stored yet may be named — the device pushes a finding before it uploads its photos,
+/// and such a name shows the photo to nobody but the uploader unless the namer's own upload
+/// follows (see [`may_see`]). Returns the first photo that may not be named.
+pub fn unnameable(
+    tx: &mut dyn LedgerTx,
+    reference: &Reference,
+    actor: &Actor,
+    photos: &[PhotoHash],
+) -> crate::storage::Result<Option<PhotoHash>> {
+    for h in photos {
+        if tx.photo(h)?.is_some() && !actor_may_see(tx, reference, actor, h)? {
+            return Ok(Some(h.clone()));
+        }
+    }
+    Ok(None)
 }
 
 fn parse_hash(raw: &str) -> ApiResult<PhotoHash> {
@@ -136,16 +178,17 @@ fn parse_hash(raw: &str) -> ApiResult<PhotoHash> {
     })
 }
 
-/// `HEAD /api/v1/photos/by-hash/{sha256}`: 200 if stored, 404 if not.
+/// `HEAD /api/v1/photos/by-hash/{sha256}`: 200 if stored and the caller may see it
+/// ([`may_see`]), 404 otherwise — a stranger does not learn that a hash is stored.
 #[utoipa::path(head, path = "/api/v1/photos/by-hash/{sha256}", tag = "photos", responses((status = 200), (status = 404, body = ErrorBody)))]
 pub(crate) async fn photo_exists(
     State(state): State<AppState>,
-    _me: AuthUser,
+    me: AuthUser,
     Path(raw): Path<String>,
 ) -> ApiResult<Response> {
     let hash = parse_hash(&raw)?;
-    let stored = state.ledger.read(move |tx| tx.photo(&hash)).await?;
-    let Some(photo) = stored else {
+    let stored = visible(&state, &me, &hash).await?;
+    let Some(mime) = stored else {
         let mut resp = StatusCode::NOT_FOUND.into_response();
         resp.headers_mut()
             .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
@@ -155,10 +198,26 @@ pub(crate) async fn photo_exists(
     let h = resp.headers_mut();
     // It may turn from 404 to 200 any moment: ask again each time.
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    if let Ok(v) = HeaderValue::from_str(&photo.mime) {
+    if let Ok(v) = HeaderValue::from_str(&mime) {
         h.insert(header::CONTENT_TYPE, v);
     }
     Ok(resp)
+}
+
+/// The stored photo's type, if it is stored and `me` may see it: `None` either way otherwise,
+/// so an answer never tells a stranger that a hash is stored.
+async fn visible(state: &AppState, me: &AuthUser, hash: &PhotoHash) -> ApiResult<Option<String>> {
+    let (h, s, user) = (hash.clone(), state.clone(), me.user.clone());
+    Ok(state
+        .ledger
+        .read(move |tx| {
+            let Some(photo) = tx.photo(&h)? else {
+                return Ok(None);
+            };
+            let reference = s.reference(tx)?;
+            Ok(may_see(tx, &reference, &user, &h)?.then_some(photo.mime))
+        })
+        .await?)
 }
 
 #[derive(Clone, Copy)]
@@ -169,7 +228,7 @@ enum Variant {
 
 /// `GET /api/v1/photos/by-hash/{sha256}`
 #[utoipa::path(get, path = "/api/v1/photos/by-hash/{sha256}", tag = "photos",
-    responses((status = 200, content_type = "image/jpeg"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, content_type = "image/jpeg"), (status = 404, body = ErrorBody)))]
 pub(crate) async fn photo(
     State(state): State<AppState>,
     me: AuthUser,
@@ -181,7 +240,7 @@ pub(crate) async fn photo(
 
 /// `GET /api/v1/photos/by-hash/{sha256}/thumb`
 #[utoipa::path(get, path = "/api/v1/photos/by-hash/{sha256}/thumb", tag = "photos",
-    responses((status = 200, content_type = "image/jpeg"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, content_type = "image/jpeg"), (status = 404, body = ErrorBody)))]
 pub(crate) async fn thumbnail(
     State(state): State<AppState>,
     me: AuthUser,
@@ -199,25 +258,9 @@ async fn serve(
     variant: Variant,
 ) -> ApiResult<Response> {
     let hash = parse_hash(raw)?;
-    let (h, s, user) = (hash.clone(), state.clone(), me.user.clone());
-    let allowed = state
-        .ledger
-        .read(move |tx| {
-            if tx.photo(&h)?.is_none() {
-                return Ok(None);
-            }
-            let reference = s.reference(tx)?;
-            Ok(Some(may_see(tx, &reference, &user, &h)?))
-        })
-        .await?;
-    match allowed {
-        None => return Err(ApiError::NotFound { what: "photo" }),
-        Some(false) => {
-            return Err(ApiError::Forbidden(
-                "this photo belongs to records outside your jurisdiction".into(),
-            ))
-        }
-        Some(true) => {}
+    // Unknown and not yours look the same: 404, so a hash's existence is not given away.
+    if visible(&state, &me, &hash).await?.is_none() {
+        return Err(ApiError::NotFound { what: "photo" });
     }
     let etag = format!(
         "\"{}{}\"",

@@ -55,6 +55,8 @@ pub struct Upload {
 pub struct PhotoFinding {
     pub finding_id: FindingId,
     pub grid_id: GridId,
+    /// The worker who recorded the finding.
+    pub worker_id: UserId,
     /// The org path (`/county/township/community/`) of the grid's community.
     pub unit_path: String,
     /// The case the finding opened, if any.

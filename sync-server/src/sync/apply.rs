@@ -588,10 +588,11 @@ fn finding_create(
         own_patrol(tx, sender, p)?;
     }
     if let Some(c) = &d.case_id {
-        if c.as_str().trim().is_empty() || c.as_str().chars().count() > MAX_ID_CHARS {
+        // A case id is a key, a URL segment and an export cell: only a UUID, never free text.
+        if !c.is_canonical() {
             return refuse(
                 ErrorCode::InvalidInput,
-                format!("case_id must have 1 to {MAX_ID_CHARS} characters"),
+                "case_id: must be a UUID made on the device (lower-case, hyphenated)",
             );
         }
     }
@@ -605,6 +606,15 @@ fn finding_create(
         Ok(f) => f,
         Err(problems) => return refuse(ErrorCode::InvalidInput, problems.to_string()),
     };
+    // The naming rule, before anything is written (the report's `casework::act` checks again).
+    if let Some(h) =
+        crate::photos::unnameable(tx, sender.reference, &sender.actor, &finding.photos)?
+    {
+        return refuse(
+            ErrorCode::UnknownPhoto,
+            format!("photos: photo {h} is not one you uploaded or may see; attach your own photos"),
+        );
+    }
     // Stored only if the id is free; if it is taken, nothing was written.
     if !tx.insert_finding(&finding, sender.now)? {
         // The same finding re-sent under a new op id is already here, with its case.

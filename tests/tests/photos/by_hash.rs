@@ -1,6 +1,6 @@
-//! Photos by their hash: whether the server has one is for every signed-in user (so devices
-//! skip uploads), its bytes and thumbnail only for those who see a case or a finding that lists
-//! it, and its metadata is pulled where they are.
+//! Photos by their hash: whether the server has one, its bytes and its thumbnail only for its
+//! uploaders and those who see a case or a finding that lists it — to anyone else 404, as if it
+//! were not stored — and its metadata is pulled where they are.
 
 use reqwest::Method;
 use yiwang_core::case::{Action, Channel, NewCase};
@@ -31,9 +31,14 @@ async fn head_by_hash_says_whether_the_server_has_a_photo() {
     );
     assert_eq!(t.patch(&loc, 100, &photo[100..]).await.status(), 204);
     assert_eq!(
-        other.by_hash(Method::HEAD, &sha, "").await.status(),
+        t.by_hash(Method::HEAD, &sha, "").await.status(),
         200,
-        "any signed-in user may learn that it is stored, so devices skip uploads"
+        "its uploader learns that it is stored, so their devices skip uploads"
+    );
+    assert_eq!(
+        other.by_hash(Method::HEAD, &sha, "").await.status(),
+        404,
+        "a stranger does not learn whether a hash is stored (issue 13)"
     );
     let bad = other.by_hash(Method::GET, "not-a-hash", "").await;
     assert_eq!(bad.status(), 400);
@@ -98,8 +103,8 @@ async fn a_photo_is_served_only_to_those_who_see_its_case() {
     );
     assert_eq!(
         fetch_status(&s, "community-001", &sha).await,
-        403,
-        "a photo no record shows is the uploader's alone"
+        404,
+        "a photo no record shows is the uploader's alone: 404, not 403, so existence stays hidden"
     );
     assert_eq!(
         pulled_photos(&s, "worker-0001"),
@@ -138,7 +143,7 @@ async fn a_photo_is_served_only_to_those_who_see_its_case() {
                 tx,
                 &reference,
                 &worker,
-                &CaseId("case-photo-1".into()),
+                &CaseId("0190a000-0000-7000-8000-00000000c0f1".into()),
                 0,
                 &report,
                 now,
@@ -157,12 +162,12 @@ async fn a_photo_is_served_only_to_those_who_see_its_case() {
         ("leader", 200, "the county leader"),
         (
             "worker-0002",
-            403,
+            404,
             "a worker of another grid in the same community",
         ),
-        ("community-002", 403, "another community"),
-        ("township-02", 403, "another township"),
-        ("dept-01", 403, "a department the case never reached"),
+        ("community-002", 404, "another community"),
+        ("township-02", 404, "another township"),
+        ("dept-01", 404, "a department the case never reached"),
     ] {
         assert_eq!(fetch_status(&s, user, &sha).await, want, "{user}: {why}");
     }
@@ -189,7 +194,7 @@ async fn a_photo_is_served_to_those_who_see_the_finding_that_lists_it() {
     let sha = upload_as(&s, "worker-0003", &jpeg(500, 300, 11)).await;
     assert_eq!(
         fetch_status(&s, "community-002", &sha).await,
-        403,
+        404,
         "not before a finding lists it"
     );
 
@@ -221,9 +226,9 @@ async fn a_photo_is_served_to_those_who_see_the_finding_that_lists_it() {
         ("community-002", 200, "the finding's community"),
         ("township-01", 200, "its township"),
         ("center", 200, "the county centre"),
-        ("community-001", 403, "another community"),
-        ("worker-0004", 403, "the next grid's worker"),
-        ("dept-01", 403, "a department: findings are not theirs"),
+        ("community-001", 404, "another community"),
+        ("worker-0004", 404, "the next grid's worker"),
+        ("dept-01", 404, "a department: findings are not theirs"),
     ] {
         assert_eq!(fetch_status(&s, user, &sha).await, want, "{user}: {why}");
     }

@@ -200,3 +200,34 @@ pub async fn restarted(mut s: TestServer) -> TestServer {
     drop(s);
     TestServer::over(dir, seeded).await
 }
+
+/// `jpeg` with an APP1 Exif segment right after SOI whose GPS IFD holds GPSLatitudeRef "N" and
+/// GPSLatitude 40°36'54", as a phone camera writes it.
+pub fn with_gps_exif(jpeg: &[u8]) -> Vec<u8> {
+    let mut tiff = b"II*\0".to_vec();
+    tiff.extend_from_slice(&8u32.to_le_bytes());
+    // IFD0: one entry, the GPS IFD pointer (0x8825, LONG) to offset 26.
+    tiff.extend_from_slice(&1u16.to_le_bytes());
+    tiff.extend_from_slice(&[0x25, 0x88, 4, 0, 1, 0, 0, 0]);
+    tiff.extend_from_slice(&26u32.to_le_bytes());
+    tiff.extend_from_slice(&0u32.to_le_bytes());
+    // GPS IFD: GPSLatitudeRef (ASCII "N") and GPSLatitude (3 RATIONALs at offset 56).
+    tiff.extend_from_slice(&2u16.to_le_bytes());
+    tiff.extend_from_slice(&[1, 0, 2, 0, 2, 0, 0, 0, b'N', 0, 0, 0]);
+    tiff.extend_from_slice(&[2, 0, 5, 0, 3, 0, 0, 0]);
+    tiff.extend_from_slice(&56u32.to_le_bytes());
+    tiff.extend_from_slice(&0u32.to_le_bytes());
+    for n in [40u32, 36, 54] {
+        tiff.extend_from_slice(&n.to_le_bytes());
+        tiff.extend_from_slice(&1u32.to_le_bytes());
+    }
+    let mut app1 = b"Exif\0\0".to_vec();
+    app1.extend_from_slice(&tiff);
+    let len = u16::try_from(app1.len() + 2).expect("a small segment");
+    let mut out = jpeg[..2].to_vec();
+    out.extend_from_slice(&[0xFF, 0xE1]);
+    out.extend_from_slice(&len.to_be_bytes());
+    out.extend_from_slice(&app1);
+    out.extend_from_slice(&jpeg[2..]);
+    out
+}

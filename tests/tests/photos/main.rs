@@ -13,6 +13,7 @@
 //! - the free-space guard: 507 for uploads while pushes go on ([`disk`]);
 //! - image checks when the last byte arrives ([`refusals`]);
 //! - `by-hash` lookups and who may fetch a photo ([`by_hash`]);
+//! - the photo naming rule: who may list a photo in a record ([`naming`]);
 //! - the real tus-js-client, run by Node from `tests/tus-node` ([`node_client`]).
 //!
 //! [`common`] holds the test JPEGs, the tus client and the photo store's files.
@@ -24,6 +25,7 @@ mod by_hash;
 mod disk;
 mod expiry;
 mod limits;
+mod naming;
 mod node_client;
 mod refusals;
 mod resume;

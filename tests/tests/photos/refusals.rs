@@ -1,5 +1,6 @@
 //! What is refused when the last byte arrives: a file whose hash differs from its metadata,
-//! bytes that are not a picture, a decompression bomb's header, a cut-off JPEG. Nothing of a
+//! bytes that are not a picture, a decompression bomb's header, a cut-off JPEG, a JPEG carrying
+//! Exif (GPS) metadata. Nothing of a
 //! refused upload is stored, recorded or logged for pull.
 
 use reqwest::Method;
@@ -7,7 +8,7 @@ use std::sync::atomic::Ordering;
 use yiwang_core::sync::Entity;
 use yiwang_tests::kit::{error_code, TestServer};
 
-use crate::common::{jpeg, part_file, sha_hex, stored_files, tus};
+use crate::common::{jpeg, part_file, sha_hex, stored_files, tus, with_gps_exif};
 
 /// A PNG whose header declares `width`×`height`, with one tiny IDAT: a decompression bomb's
 /// header on a few dozen bytes.
@@ -134,4 +135,16 @@ async fn a_cut_off_jpeg_is_refused_as_corrupt() {
     let photo = jpeg(400, 300, 8);
     let cut = &photo[..photo.len() * 3 / 4];
     refused_at_completion(cut, &sha_hex(cut), "corrupt_image").await;
+}
+
+/// Issue 13: console uploads kept their EXIF GPS. Photos are addressed by their bytes, so the
+/// server cannot strip it: a JPEG that still carries Exif is refused, nothing of it kept.
+#[tokio::test]
+async fn a_jpeg_with_gps_exif_is_refused() {
+    let tagged = with_gps_exif(&jpeg(300, 200, 9));
+    assert!(
+        image::load_from_memory(&tagged).is_ok(),
+        "the tagged file is a JPEG any viewer opens"
+    );
+    refused_at_completion(&tagged, &sha_hex(&tagged), "photo_has_metadata").await;
 }

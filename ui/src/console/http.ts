@@ -2,6 +2,7 @@
 // session. Errors arrive as `{error: {code, message}}` (sync-server/src/error.rs) and become
 // `ApiError`s; the UI branches on `code` and `status` only. A 401 ends the session.
 import { sha256 } from '@noble/hashes/sha2.js'
+import { stripJpegMetadata } from './jpegStrip'
 import { bytesToHex } from '@noble/hashes/utils.js'
 
 const TOKEN_KEY = 'yiwang.console.token'
@@ -110,9 +111,12 @@ function b64(s: string): string {
 /**
  * Uploads a photo the tus way the server speaks (`POST /api/v1/photos`, then one `PATCH`) and
  * returns its SHA-256, the name cases refer to it by. A photo the server already has is not sent.
+ * A JPEG is first stripped of its metadata ({@link stripJpegMetadata}), so the hash names the
+ * stripped bytes.
  */
 export async function uploadPhoto(file: Blob): Promise<string> {
-  const bytes = new Uint8Array(await file.arrayBuffer())
+  // Without its Exif (GPS, camera), XMP and IPTC: the server refuses a JPEG that carries them.
+  const bytes = stripJpegMetadata(new Uint8Array(await file.arrayBuffer()))
   const hash = await sha256Hex(bytes)
   const created = await request('/api/v1/photos', {
     method: 'POST',

@@ -61,6 +61,8 @@ export const ERROR_CODES = [
   'image_too_large',
   'too_many_uploads',
   'insufficient_storage',
+  'photo_has_metadata',
+  'unknown_photo',
   'not_found',
   'unavailable',
   'internal',

@@ -533,7 +533,10 @@ export interface paths {
         post?: never;
         delete?: never;
         options?: never;
-        /** `HEAD /api/v1/photos/by-hash/{sha256}`: 200 if stored, 404 if not. */
+        /**
+         * `HEAD /api/v1/photos/by-hash/{sha256}`: 200 if stored and the caller may see it
+         *     ([`may_see`]), 404 otherwise — a stranger does not learn that a hash is stored.
+         */
         head: operations["photo_exists"];
         patch?: never;
         trace?: never;
@@ -892,7 +895,10 @@ export interface components {
              */
             seq: number;
         };
-        /** @description A case in the ledger. */
+        /**
+         * @description A case in the ledger: a canonical UUID ([`is_canonical_uuid`]), made on the device for a
+         *     grid report and by the server for an intake.
+         */
         CaseId: string;
         /** @description Display names for a case's codes, resolved against the current reference data. */
         CaseLabels: {
@@ -1179,7 +1185,7 @@ export interface components {
          * @description A stable error code (yiwang_core::error::ErrorCode); a newer server may add codes
          * @enum {string}
          */
-        ErrorCode: "invalid_input" | "invalid_op" | "invalid_body" | "invalid_json" | "invalid_content_type" | "invalid_query" | "too_large" | "too_many_ops" | "too_many_photos" | "export_too_large" | "invalid_categories" | "category_in_use" | "invalid_grids" | "unauthenticated" | "bad_credentials" | "too_many_attempts" | "forbidden" | "weak_password" | "username_taken" | "cannot_disable_self" | "wrong_password" | "out_of_jurisdiction" | "unknown_case" | "case_exists" | "stale_state" | "invalid_transition" | "forbidden_role" | "not_holder" | "no_parent_unit" | "already_rated" | "no_extension_requested" | "unknown_patrol" | "not_owner" | "id_conflict" | "patrol_ended" | "cursor_invalid" | "invalid_metadata" | "invalid_checksum" | "invalid_hash" | "invalid_upload_offset" | "invalid_upload_length" | "upload_length_required" | "defer_length_unsupported" | "concatenation_unsupported" | "checksum_algorithm_unsupported" | "tus_version_unsupported" | "checksum_mismatch" | "offset_mismatch" | "upload_busy" | "upload_expired" | "upload_lost" | "device_mismatch" | "hash_mismatch" | "body_incomplete" | "not_an_image" | "corrupt_image" | "image_too_large" | "too_many_uploads" | "insufficient_storage" | "not_found" | "unavailable" | "internal" | "not_logged_in" | "wrong_credentials" | "offline" | "server_unavailable" | "throttled" | "not_our_server" | "invalid_server_url" | "insecure_server_url" | "refused" | "unsynced_work" | "patrol_open" | "no_grid" | "photo_too_large" | "photo_unreadable" | "photo_file" | "newer_schema" | "storage_error" | "bad_record";
+        ErrorCode: "invalid_input" | "invalid_op" | "invalid_body" | "invalid_json" | "invalid_content_type" | "invalid_query" | "too_large" | "too_many_ops" | "too_many_photos" | "export_too_large" | "invalid_categories" | "category_in_use" | "invalid_grids" | "unauthenticated" | "bad_credentials" | "too_many_attempts" | "forbidden" | "weak_password" | "username_taken" | "cannot_disable_self" | "wrong_password" | "out_of_jurisdiction" | "unknown_case" | "case_exists" | "stale_state" | "invalid_transition" | "forbidden_role" | "not_holder" | "no_parent_unit" | "already_rated" | "no_extension_requested" | "unknown_patrol" | "not_owner" | "id_conflict" | "patrol_ended" | "cursor_invalid" | "invalid_metadata" | "invalid_checksum" | "invalid_hash" | "invalid_upload_offset" | "invalid_upload_length" | "upload_length_required" | "defer_length_unsupported" | "concatenation_unsupported" | "checksum_algorithm_unsupported" | "tus_version_unsupported" | "checksum_mismatch" | "offset_mismatch" | "upload_busy" | "upload_expired" | "upload_lost" | "device_mismatch" | "hash_mismatch" | "body_incomplete" | "not_an_image" | "corrupt_image" | "image_too_large" | "too_many_uploads" | "insufficient_storage" | "photo_has_metadata" | "unknown_photo" | "not_found" | "unavailable" | "internal" | "not_logged_in" | "wrong_credentials" | "offline" | "server_unavailable" | "throttled" | "not_our_server" | "invalid_server_url" | "insecure_server_url" | "refused" | "unsynced_work" | "patrol_open" | "no_grid" | "photo_too_large" | "photo_unreadable" | "photo_file" | "newer_schema" | "storage_error" | "bad_record";
         ErrorDetail: {
             code: components["schemas"]["ErrorCode"];
             message: string;
@@ -4616,14 +4622,6 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4734,14 +4732,6 @@ export interface operations {
             };
             /** @description unauthenticated: no valid sign-in; sign in again */
             401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -6,6 +6,9 @@ use crate::console::org::{GridView, UnitView};
 use crate::console::query::{invalid_input, QueryParams};
 use crate::console::tx::{read, write};
 use crate::error::{ApiError, ApiResult, JsonBody};
+use crate::limits::{
+    MAX_CATEGORY_CODE_CHARS, MAX_CATEGORY_NAME_CHARS, MAX_UNIT_ID_CHARS, MAX_UNIT_NAME_CHARS,
+};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -58,8 +61,15 @@ pub async fn upsert_unit(
     {
         return Err(invalid_input("id: a unit code, without spaces or slashes"));
     }
-    if unit.name.is_empty() {
-        return Err(invalid_input("name: required"));
+    if unit.id.0.chars().count() > MAX_UNIT_ID_CHARS {
+        return Err(invalid_input(format!(
+            "id: at most {MAX_UNIT_ID_CHARS} characters"
+        )));
+    }
+    if unit.name.is_empty() || unit.name.chars().count() > MAX_UNIT_NAME_CHARS {
+        return Err(invalid_input(format!(
+            "name: 1 to {MAX_UNIT_NAME_CHARS} characters"
+        )));
     }
     let st = state.clone();
     let saved = write(&state, move |tx| {
@@ -204,6 +214,7 @@ pub async fn put_categories(
 ) -> ApiResult<Json<Value>> {
     let tree = CategoryTree::from_json(&doc.to_string())
         .map_err(|e| ApiError::unprocessable(ErrorCode::InvalidCategories, e.to_string()))?;
+    check_category_texts(&tree)?;
     let st = state.clone();
     let stored = write(&state, move |tx| {
         let r = st.reference(tx)?;
@@ -237,4 +248,27 @@ pub async fn put_categories(
     })
     .await?;
     Ok(Json(stored))
+}
+
+/// Refuses a category tree whose codes or names are longer than the limits.
+fn check_category_texts(tree: &CategoryTree) -> ApiResult<()> {
+    let too_long = |field: &str, text: &str, max: usize| {
+        (text.chars().count() > max).then(|| {
+            ApiError::unprocessable(
+                ErrorCode::InvalidInput,
+                format!("{field}: at most {max} characters"),
+            )
+        })
+    };
+    for c in tree.iter() {
+        let checks = [
+            too_long("code", c.code.as_str(), MAX_CATEGORY_CODE_CHARS),
+            too_long("name", &c.name, MAX_CATEGORY_NAME_CHARS),
+            too_long("name_en", &c.name_en, MAX_CATEGORY_NAME_CHARS),
+        ];
+        if let Some(e) = checks.into_iter().flatten().next() {
+            return Err(e);
+        }
+    }
+    Ok(())
 }

@@ -6,6 +6,7 @@ use crate::auth::{check_new_password, store_password, PasswordChanged};
 use crate::console::query::invalid_input;
 use crate::console::tx::{read, write};
 use crate::error::{ApiError, ApiResult, JsonBody};
+use crate::limits::{MAX_DISPLAY_NAME_CHARS, MAX_USERNAME_CHARS};
 use crate::state::AppState;
 use crate::storage::auth::{StoredUser, TokenRow};
 use axum::extract::{Path, State};
@@ -149,14 +150,21 @@ pub async fn create_user(
 ) -> ApiResult<Response> {
     let username = req.username.trim().to_owned();
     if username.is_empty()
-        || username.chars().count() > 64
+        || username.chars().count() > MAX_USERNAME_CHARS
         || username
             .chars()
             .any(|c| c.is_whitespace() || c.is_control())
     {
-        return Err(invalid_input(
-            "username: 1 to 64 characters, without spaces",
-        ));
+        return Err(invalid_input(format!(
+            "username: 1 to {MAX_USERNAME_CHARS} characters, without spaces"
+        )));
+    }
+    if let Some(d) = &req.display_name {
+        if d.trim().chars().count() > MAX_DISPLAY_NAME_CHARS {
+            return Err(invalid_input(format!(
+                "display_name: at most {MAX_DISPLAY_NAME_CHARS} characters"
+            )));
+        }
     }
     let role = Role::parse(&req.role).ok_or_else(|| {
         invalid_input(format!(

@@ -98,6 +98,7 @@ pub(crate) async fn create(
     let (id, expires_at) = (upload.id.clone(), upload.expires_at);
     // Counted and inserted in one write transaction: two creations at once cannot both slip
     // under the limit.
+    let (st, user) = (state.clone(), me.user.clone());
     let (swept, created) = state
         .ledger
         .write(move |tx| {
@@ -113,7 +114,12 @@ pub(crate) async fn create(
                 return Ok((swept, Err(Over::Bytes(open.bytes))));
             }
             tx.insert_upload(&upload)?;
-            Ok((swept, Ok(tx.photo(&sha256)?.is_some())))
+            // Told only to who may see it (as `HEAD …/by-hash`): a stranger uploads the bytes.
+            let stored = tx.photo(&sha256)?.is_some() && {
+                let reference = st.reference(tx)?;
+                crate::photos::may_see(tx, &reference, &user, &sha256)?
+            };
+            Ok((swept, Ok(stored)))
         })
         .await?;
     for old in swept {

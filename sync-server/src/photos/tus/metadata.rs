@@ -120,4 +120,49 @@ mod tests {
             "three bytes are not a SHA-256"
         );
     }
+
+    /// Fuzz target (issue 13): `parse_metadata` on any header text never panics, and every
+    /// valid metadata map survives `encode_metadata` → `parse_metadata` unchanged.
+    mod props {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        /// Keys as tus allows them: printable ASCII without spaces or commas.
+        fn key() -> impl Strategy<Value = String> {
+            "[!-+\\--~]{1,16}"
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(512))]
+
+            #[test]
+            fn any_header_text_is_parsed_or_refused_without_panic(raw in any::<String>()) {
+                let _ = parse_metadata(&raw);
+            }
+
+            #[test]
+            fn near_valid_headers_are_parsed_or_refused(
+                pairs in proptest::collection::vec((key(), "[A-Za-z0-9+/=]{0,24}"), 0..6),
+                sep in prop_oneof![Just(","), Just(" , "), Just(",,"), Just(" ")],
+            ) {
+                let raw = pairs
+                    .iter()
+                    .map(|(k, v)| format!("{k} {v}"))
+                    .collect::<Vec<_>>()
+                    .join(sep);
+                if let Ok(m) = parse_metadata(&raw) {
+                    prop_assert!(m.len() <= pairs.len(), "no pair is invented");
+                }
+            }
+
+            #[test]
+            fn valid_metadata_round_trips(
+                m in proptest::collection::btree_map(key(), any::<String>(), 0..6),
+            ) {
+                let raw = encode_metadata(&m);
+                prop_assume!(raw.len() <= MAX_METADATA_BYTES);
+                prop_assert_eq!(parse_metadata(&raw), Ok(m));
+            }
+        }
+    }
 }

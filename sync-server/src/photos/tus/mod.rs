@@ -5,8 +5,8 @@
 //! - `POST /api/v1/photos` with `Upload-Length` and `Upload-Metadata` (`sha256` of the whole file,
 //!   required; `finding_id` and `filename` optional) → `201`, `Location: /api/v1/photos/{id}`.
 //!   A photo whose SHA-256 is already stored is still given an upload (tus clients send their
-//!   PATCHes whatever the creation answer says); the answer carries `Yiwang-Photo-Stored: true`
-//!   so a client that knows may `DELETE` it and skip. Devices ask `HEAD
+//!   PATCHes whatever the creation answer says); when the caller may see that photo, the answer
+//!   carries `Yiwang-Photo-Stored: true` so a client that knows may `DELETE` it and skip. Devices ask `HEAD
 //!   /api/v1/photos/by-hash/{sha256}` before creating anything.
 //! - `HEAD /api/v1/photos/{id}` → `Upload-Offset`, `Upload-Length`, `Cache-Control: no-store`.
 //! - `PATCH /api/v1/photos/{id}` (`application/offset+octet-stream`, `Upload-Offset` = the stored

@@ -255,7 +255,7 @@ impl PhotoTx for SqliteTx<'_> {
     fn photo_findings(&mut self, sha256: &PhotoHash) -> Result<Vec<PhotoFinding>> {
         // The findings tables belong to the sync area; this only reads them.
         let mut st = self.tx.prepare_cached(
-            "SELECT f.id, f.grid_id, u.path, f.case_id
+            "SELECT f.id, f.grid_id, u.path, f.case_id, f.worker_id
              FROM finding_photos fp
              JOIN findings f ON f.id = fp.finding_id
              JOIN grids g ON g.id = f.grid_id
@@ -270,6 +270,7 @@ impl PhotoTx for SqliteTx<'_> {
                 grid_id: GridId::from(r.get::<_, String>(1)?),
                 unit_path: r.get(2)?,
                 case_id: r.get::<_, Option<String>>(3)?.map(CaseId),
+                worker_id: UserId(r.get(4)?),
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
