@@ -47,6 +47,9 @@ pub struct Settings {
     pub password_hashers: Option<usize>,
     /// Password checks that may wait before new ones get `503` (`None`: 128 per thread).
     pub password_queue: Option<usize>,
+    /// The bearer token `GET /metrics` asks for (`--metrics-token`); without one, `/metrics`
+    /// answers 404.
+    pub metrics_token: Option<String>,
 }
 
 impl Settings {
@@ -58,6 +61,7 @@ impl Settings {
             trusted_proxies: Vec::new(),
             password_hashers: None,
             password_queue: None,
+            metrics_token: None,
         }
     }
 }
@@ -79,6 +83,17 @@ pub struct Metrics {
 }
 
 impl Metrics {
+    /// Whether `given` is the metrics token `expected`. Compared in constant time (their SHA-256
+    /// digests, byte by byte without stopping early), so timing tells nothing of the token.
+    pub fn token_matches(given: &str, expected: &str) -> bool {
+        use sha2::{Digest, Sha256};
+        let (a, b) = (
+            Sha256::digest(given.as_bytes()),
+            Sha256::digest(expected.as_bytes()),
+        );
+        a.iter().zip(b.iter()).fold(0u8, |d, (x, y)| d | (x ^ y)) == 0
+    }
+
     pub fn add(counter: &AtomicU64, n: u64) {
         counter.fetch_add(n, Ordering::Relaxed);
     }

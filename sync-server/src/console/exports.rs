@@ -11,6 +11,7 @@ use super::labels::{state_label, CaseLabels};
 use super::query::QueryParams;
 use super::time::{local_day, local_text};
 use super::tx::read;
+use crate::auth::address::ClientIp;
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -118,16 +119,21 @@ fn attachment(content_type: &'static str, filename: String, body: Vec<u8>) -> Re
         .into_response()
 }
 
+/// The cases an export holds; the export is recorded in the audit log (`action`, with the
+/// filter as given and how many cases went out) before the file is handed over.
 async fn matching_summaries(
     state: &AppState,
     me: AuthUser,
     q: &QueryParams,
+    action: &'static str,
+    ip: &str,
 ) -> ApiResult<Vec<CaseSummary>> {
     q.only(FILTER_PARAMS)?;
     let now = state.now();
     let spec = FilterSpec::parse(q, now)?;
     let st = state.clone();
-    read(state, move |tx| {
+    let audit = me.audit(now, action, ip);
+    let rows: Vec<CaseSummary> = read(state, move |tx| {
         let reference = st.reference(tx)?;
         let cases = all_matching(tx, &reference, &me, &spec, now, EXPORT_LIMIT)?;
         Ok(cases
@@ -135,7 +141,22 @@ async fn matching_summaries(
             .map(|c| CaseSummary::of(c, &reference, now))
             .collect())
     })
-    .await
+    .await?;
+    let mut filter = serde_json::Map::new();
+    for (k, v) in &q.0 {
+        match filter.get_mut(k) {
+            Some(serde_json::Value::String(s)) => *s = format!("{s},{v}"),
+            _ => {
+                filter.insert(k.clone(), v.clone().into());
+            }
+        }
+    }
+    let audit = audit.detail(serde_json::json!({"filter": filter, "cases": rows.len()}));
+    state
+        .ledger
+        .write(move |tx| tx.record_audit(&audit))
+        .await?;
+    Ok(rows)
 }
 
 /// `GET /api/v1/exports/cases.csv`: the filtered case list as a spreadsheet.
@@ -147,9 +168,10 @@ async fn matching_summaries(
 pub async fn cases_csv(
     State(state): State<AppState>,
     me: AuthUser,
+    ClientIp(ip): ClientIp,
     q: QueryParams,
 ) -> ApiResult<Response> {
-    let rows = matching_summaries(&state, me, &q).await?;
+    let rows = matching_summaries(&state, me, &q, "export_cases_csv", &ip).await?;
     let mut out = BOM.to_vec();
     {
         // CRLF line ends, as RFC 4180 and Excel expect (the csv crate writes LF by default).
@@ -182,9 +204,10 @@ pub async fn cases_csv(
 pub async fn cases_geojson(
     State(state): State<AppState>,
     me: AuthUser,
+    ClientIp(ip): ClientIp,
     q: QueryParams,
 ) -> ApiResult<Response> {
-    let rows = matching_summaries(&state, me, &q).await?;
+    let rows = matching_summaries(&state, me, &q, "export_cases_geojson", &ip).await?;
     let features: Vec<serde_json::Value> = rows
         .iter()
         .map(|s| {

@@ -59,7 +59,8 @@ async fn a_ledger_from_before_the_lean_change_log_migrates_and_pulls_the_same() 
              CREATE INDEX findings_case ON findings(case_id);
              CREATE INDEX ops_user ON ops(user_id);
              UPDATE sqlite_sequence SET seq = seq + 5 WHERE name = 'changes';
-             -- Schema 3 (sessions) undone too: it came after.
+             -- Schemas 4 (audit log) and 3 (sessions) undone too: they came after.
+             DROP TABLE audit_log;
              DROP INDEX tokens_user_device;
              ALTER TABLE tokens DROP COLUMN kind;
              ALTER TABLE tokens DROP COLUMN expires_at;
@@ -89,8 +90,8 @@ async fn a_ledger_from_before_the_lean_change_log_migrates_and_pulls_the_same() 
     let m = TestServer::over(old, s.seeded.clone()).await;
     assert_eq!(
         count(&m, "PRAGMA user_version"),
-        3,
-        "migrated through version 2 to this build's 3"
+        4,
+        "migrated through versions 2 and 3 to this build's 4"
     );
     assert_eq!(
         count(
