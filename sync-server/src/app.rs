@@ -172,7 +172,7 @@ fn home() -> Response {
             "server with <code>--console-dir ui/dist/console</code> (or <code>YIWANG_CONSOLE_DIR</code>). Its API is:</p>",
             "<ul><li><a href=\"/api/v1/openapi.json\">/api/v1/openapi.json</a> — the API</li>",
             "<li><a href=\"/healthz\">/healthz</a> — health</li>",
-            "<li><a href=\"/metrics\">/metrics</a> — Prometheus metrics</li></ul>",
+            "<li>/metrics — Prometheus metrics, with the <code>--metrics-token</code> as a bearer token</li></ul>",
             "</body></html>"
         )),
     )
@@ -229,7 +229,21 @@ async fn console_or_not_found(console: Option<ConsoleFiles>, req: Request) -> Re
     resp
 }
 
-async fn metrics(State(state): State<AppState>) -> Response {
+/// `GET /metrics`: only with `Authorization: Bearer <--metrics-token>` (401 otherwise); 404
+/// when the server has no metrics token, so a county that did not ask for metrics exposes none
+/// (its sign-in failure counters included).
+async fn metrics(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Response {
+    let Some(expected) = state.settings.metrics_token.as_deref() else {
+        return crate::error::ApiError::NotFound { what: "route" }.into_response();
+    };
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    if !Metrics::token_matches(given.trim(), expected) {
+        return crate::error::ApiError::Unauthenticated.into_response();
+    }
     (
         [(
             header::CONTENT_TYPE,

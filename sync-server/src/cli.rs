@@ -9,6 +9,8 @@
 //!   [`crate::console::grids_geojson`].
 //! - `verify-ledger` proves no case was rewritten ([`crate::storage::audit::check_ledger`]): every chain links and
 //!   matches its hashes, ends at the head the case row records, and replays into that row.
+//! - `backup DEST` copies the SQLite ledger while the server runs; `restore SRC` checks a copy
+//!   and puts it in place, refusing while a server runs ([`crate::backup`]).
 
 use crate::app::ConsoleFiles;
 use crate::state::{AppState, Settings};
@@ -63,6 +65,23 @@ pub enum Command {
     Grids(GridsCommand),
     /// Check every case's hash chain; exits non-zero if any was rewritten.
     VerifyLedger,
+    /// Copy the SQLite ledger to DEST, consistent even while a server writes it.
+    Backup {
+        /// The file to write (one self-contained SQLite file).
+        dest: PathBuf,
+        /// Overwrite DEST if it exists.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Replace the SQLite ledger with SRC, after checking it as verify-ledger does. The server
+    /// must be stopped.
+    Restore {
+        /// A backup made by `backup` (or any Yiwang ledger file).
+        src: PathBuf,
+        /// Replace an existing ledger (kept as ledger.sqlite.before-restore-<time>).
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -95,6 +114,10 @@ pub struct ServeArgs {
     /// than this; records still sync. Default: 1 GiB (or two of the largest photos, if more).
     #[arg(long, env = "YIWANG_MIN_FREE_SPACE")]
     pub min_free_space: Option<u64>,
+    /// `GET /metrics` answers only with `Authorization: Bearer <this token>`; without a token
+    /// it answers 404.
+    #[arg(long, env = "YIWANG_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
 }
 
 impl ServeArgs {
@@ -118,6 +141,7 @@ impl ServeArgs {
             min_free_space: self
                 .min_free_space
                 .unwrap_or_else(crate::photos::space::default_min_free_space),
+            metrics_token: self.metrics_token.clone().filter(|t| !t.trim().is_empty()),
             ..Settings::new(data_dir)
         }
     }
@@ -180,24 +204,48 @@ impl Global {
         Ledger::open(&url).with_context(|| format!("opening the ledger at {url}"))
     }
 
+    /// The SQLite ledger's file, when the ledger is SQLite.
+    pub fn sqlite_path(&self) -> Option<PathBuf> {
+        let url = self.database_url();
+        match url.strip_prefix("sqlite:") {
+            Some(p) => Some(PathBuf::from(p.strip_prefix("//").unwrap_or(p))),
+            None if !url.contains("://") => Some(PathBuf::from(url)),
+            None => None,
+        }
+    }
+
+    /// The SQLite ledger's file, or a clear refusal for `what` on another backend.
+    fn sqlite_path_for(&self, what: &str) -> anyhow::Result<PathBuf> {
+        self.sqlite_path().with_context(|| {
+            format!(
+                "`{what}` works on the SQLite ledger; {} is not one (use your database's own \
+                 tools, e.g. pg_dump)",
+                self.database_url()
+            )
+        })
+    }
+
     /// Opens a ledger that must already exist: checking or importing into a ledger that a typo
     /// in `--data-dir` just created empty would report nonsense.
     pub fn open_existing_ledger(&self) -> anyhow::Result<Ledger> {
         let url = self.database_url();
-        let path = match url.strip_prefix("sqlite:") {
-            Some(p) => Some(p.strip_prefix("//").unwrap_or(p)),
-            None if !url.contains("://") => Some(url.as_str()),
-            None => None,
-        };
-        if let Some(path) = path {
-            if !Path::new(path).exists() {
+        if let Some(path) = self.sqlite_path() {
+            if !path.exists() {
                 bail!(
-                    "there is no ledger at {path}; run `yiwang-server migrate` (or `demo`) with \
-                     this --data-dir first"
+                    "there is no ledger at {}; run `yiwang-server migrate` (or `demo`) with \
+                     this --data-dir first",
+                    path.display()
                 );
             }
         }
         Ledger::open(&url).with_context(|| format!("opening the ledger at {url}"))
+    }
+
+    /// The lock a server holds on its SQLite ledger while it serves (none on other backends).
+    fn serving_lock(&self) -> anyhow::Result<Option<crate::backup::LedgerLock>> {
+        self.sqlite_path()
+            .map(|p| crate::backup::LedgerLock::serving(&p))
+            .transpose()
     }
 }
 
@@ -205,6 +253,7 @@ impl Global {
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => {
+            let _lock = cli.global.serving_lock()?;
             let ledger = cli.global.open_ledger()?;
             let settings = args.settings(&cli.global.data_dir, false);
             let console = args.console();
@@ -268,6 +317,39 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Grids(GridsCommand::Import { file }) => import_grids(&cli.global, &file),
         Command::VerifyLedger => verify_ledger(&cli.global),
+        Command::Backup { dest, force } => {
+            let started = Instant::now();
+            let ledger = cli.global.sqlite_path_for("backup")?;
+            let copy = crate::backup::backup(&ledger, &dest, force).with_context(|| {
+                format!("backing up {} to {}", ledger.display(), dest.display())
+            })?;
+            println!(
+                "backup: {} → {} ({} bytes, schema {}, change seq {}; {:.1} s)",
+                ledger.display(),
+                dest.display(),
+                copy.bytes,
+                copy.schema,
+                copy.seq,
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+        Command::Restore { src, force } => {
+            let ledger = cli.global.sqlite_path_for("restore")?;
+            let done = crate::backup::restore(&src, &ledger, force, chrono::Utc::now())
+                .with_context(|| format!("restoring {} to {}", src.display(), ledger.display()))?;
+            println!(
+                "restore: {} → {}: {} cases, {} events, every chain intact",
+                src.display(),
+                ledger.display(),
+                done.cases,
+                done.events
+            );
+            if let Some(kept) = done.kept {
+                println!("  the ledger it replaced is kept as {}", kept.display());
+            }
+            Ok(())
+        }
     }
 }
 
@@ -296,6 +378,7 @@ pub async fn serve_on(
     // Nothing of this ledger is being written before we serve: a photo upload's lease left by a
     // server killed mid-PATCH is void, so its device resumes at once instead of waiting for the
     // lease to lapse.
+    crate::console::admin::prune_audit_log_periodically(state.clone());
     let stale = state
         .ledger
         .write(|tx| tx.release_all_upload_leases())
@@ -375,6 +458,7 @@ pub const DEMO_LOGINS: [(&str, &str); 7] = [
 /// `demo`: seeds the reference county into an empty ledger, then serves it in demo mode.
 async fn demo(global: &Global, args: &ServeArgs) -> anyhow::Result<()> {
     let started = Instant::now();
+    let _lock = global.serving_lock()?;
     let ledger = global.open_ledger()?;
     let l = ledger.clone();
     let has_county = tokio::task::spawn_blocking(move || crate::demo::has_county(&l)).await??;

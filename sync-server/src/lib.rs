@@ -9,10 +9,12 @@
 //! - [`storage`]: the ledger behind one interface (SQLite embedded; PostgreSQL to come).
 //! - [`auth`], [`sync`], [`photos`], [`console`]: the API areas; [`casework`]: the one way a
 //!   case changes; [`jurisdiction`]: who sees what.
-//! - [`seed`]: org trees and users for tests and the demo; [`cli`]: the command line.
+//! - [`seed`]: org trees and users for tests and the demo; [`cli`]: the command line;
+//!   [`backup`]: `backup` and `restore` of the SQLite ledger.
 
 pub mod app;
 pub mod auth;
+pub mod backup;
 pub mod casework;
 pub mod cli;
 pub mod connections;

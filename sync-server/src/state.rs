@@ -57,6 +57,9 @@ pub struct Settings {
     pub sweep_interval: std::time::Duration,
     /// How long a stored photo that no record names is kept before the sweeper deletes it.
     pub photo_grace: chrono::Duration,
+    /// The bearer token `GET /metrics` asks for (`--metrics-token`); without one, `/metrics`
+    /// answers 404.
+    pub metrics_token: Option<String>,
 }
 
 impl Settings {
@@ -75,6 +78,7 @@ impl Settings {
             // A device uploads a photo before (or while) it pushes the finding naming it, and
             // may be offline for days in between; a week covers that with room to spare.
             photo_grace: chrono::Duration::days(7),
+            metrics_token: None,
         }
     }
 }
@@ -105,6 +109,17 @@ pub struct Metrics {
 }
 
 impl Metrics {
+    /// Whether `given` is the metrics token `expected`. Compared in constant time (their SHA-256
+    /// digests, byte by byte without stopping early), so timing tells nothing of the token.
+    pub fn token_matches(given: &str, expected: &str) -> bool {
+        use sha2::{Digest, Sha256};
+        let (a, b) = (
+            Sha256::digest(given.as_bytes()),
+            Sha256::digest(expected.as_bytes()),
+        );
+        a.iter().zip(b.iter()).fold(0u8, |d, (x, y)| d | (x ^ y)) == 0
+    }
+
     pub fn add(counter: &AtomicU64, n: u64) {
         counter.fetch_add(n, Ordering::Relaxed);
     }

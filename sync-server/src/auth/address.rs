@@ -1,4 +1,4 @@
-//! Where a request comes from, for the sign-in throttle.
+//! Where a request comes from, for the sign-in throttle and the audit log.
 //!
 //! The address is the socket's peer. Only when that peer is one of the configured trusted
 //! proxies (`--trusted-proxy`, `YIWANG_TRUSTED_PROXIES`: the county's nginx or HAProxy) is
@@ -24,21 +24,40 @@ impl FromRequestParts<AppState> for ClientAddr {
     type Rejection = Infallible;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Infallible> {
-        let peer = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip());
-        let forwarded: Vec<&str> = parts
-            .headers
-            .get_all("x-forwarded-for")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .collect();
-        let ip = client_ip(peer, &forwarded, &state.settings.trusted_proxies);
         Ok(ClientAddr(
-            ip.map_or_else(|| "unknown".to_owned(), throttle_key),
+            request_ip(parts, state).map_or_else(|| "unknown".to_owned(), throttle_key),
         ))
     }
+}
+
+/// The caller's own address in full (an IPv6 host, not its /64), resolved as [`ClientAddr`]
+/// is: what the audit log records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientIp(pub String);
+
+impl FromRequestParts<AppState> for ClientIp {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Infallible> {
+        Ok(ClientIp(request_ip(parts, state).map_or_else(
+            || "unknown".to_owned(),
+            |ip| canonical(ip).to_string(),
+        )))
+    }
+}
+
+fn request_ip(parts: &Parts, state: &AppState) -> Option<IpAddr> {
+    let peer = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
+    let forwarded: Vec<&str> = parts
+        .headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    client_ip(peer, &forwarded, &state.settings.trusted_proxies)
 }
 
 /// The client's address: the peer, or — when the peer is a trusted proxy — the rightmost

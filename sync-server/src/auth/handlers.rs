@@ -1,11 +1,12 @@
 //! `POST /api/v1/auth/login`, `logout`, `password` and `GET /api/v1/auth/me`.
 
-use super::address::ClientAddr;
+use super::address::{ClientAddr, ClientIp};
 use super::throttle::{self, Verdict};
 use super::{new_token, token_expiry, token_hash, AuthUser};
 use crate::error::{ApiError, ApiResult, JsonBody};
 use crate::limits::{MAX_DEVICE_NAME_CHARS, MAX_ID_CHARS, MAX_PASSWORD_BYTES, MAX_USERNAME_CHARS};
 use crate::state::{AppState, Metrics};
+use crate::storage::audit_log::{AuditActor, AuditEntry};
 use crate::storage::auth::{AttemptEnd, NewToken, StoredUser};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -53,11 +54,18 @@ struct Attempt {
 }
 
 impl Attempt {
-    async fn end(mut self, end: AttemptEnd) -> ApiResult<()> {
+    /// Ends the attempt; `audit` is recorded in the same transaction.
+    async fn end(mut self, end: AttemptEnd, audit: Option<AuditEntry>) -> ApiResult<()> {
         let id = self.id.take().expect("an attempt ends once");
         self.state
             .ledger
-            .write(move |tx| tx.end_login_attempt(id, end))
+            .write(move |tx| {
+                tx.end_login_attempt(id, end)?;
+                if let Some(a) = &audit {
+                    tx.record_audit(a)?;
+                }
+                Ok(())
+            })
             .await?;
         Ok(())
     }
@@ -156,6 +164,7 @@ async fn checked_attempt(
 pub async fn login(
     State(state): State<AppState>,
     ClientAddr(address): ClientAddr,
+    ClientIp(ip): ClientIp,
     JsonBody(req): JsonBody<LoginRequest>,
 ) -> ApiResult<Json<LoginResponse>> {
     check_login(&req)?;
@@ -171,13 +180,30 @@ pub async fn login(
     let user = match user {
         Some(u) if ok && !u.disabled && !demo_refused => u,
         _ => {
-            attempt.end(AttemptEnd::Failed).await?;
+            // Only attempts the throttle let through get here: a throttled flood writes nothing.
+            let reason = match &user {
+                None => "unknown_user",
+                Some(_) if !ok => "wrong_password",
+                Some(u) if u.disabled => "disabled",
+                Some(_) => "demo_password",
+            };
+            let audit = AuditEntry::new(now, None, "sign_in_failed", &ip)
+                .target(username.as_str())
+                .detail(serde_json::json!({
+                    "reason": reason, "client": req.client, "device_id": req.device_id,
+                }));
+            attempt.end(AttemptEnd::Failed, Some(audit)).await?;
             Metrics::add(&state.metrics.login_failures, 1);
             return Err(ApiError::BadCredentials);
         }
     };
-    attempt.end(AttemptEnd::Succeeded).await?;
+    attempt.end(AttemptEnd::Succeeded, None).await?;
     let token = new_token();
+    let audit = AuditEntry::new(now, Some(AuditActor::of(&user)), "sign_in", &ip)
+        .target(user.id.0.as_str())
+        .detail(serde_json::json!({
+            "client": req.client, "device_id": req.device_id, "device_name": req.device_name.trim(),
+        }));
     let hash = token_hash(&token);
     let (uid, device, name, kind) = (
         user.id.clone(),
@@ -198,7 +224,9 @@ pub async fn login(
                     expires_at: token_expiry(kind, now),
                 },
                 now,
-            )
+            )?;
+            tx.record_audit(&audit)?;
+            Ok(())
         })
         .await?;
     Metrics::add(&state.metrics.logins, 1);
@@ -211,11 +239,23 @@ pub async fn login(
 /// `POST /api/v1/auth/logout`: revokes the caller's token.
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
     responses((status = 204), (status = 401, body = ErrorBody, description = "unauthenticated")))]
-pub async fn logout(State(state): State<AppState>, me: AuthUser) -> ApiResult<StatusCode> {
+pub async fn logout(
+    State(state): State<AppState>,
+    me: AuthUser,
+    ClientIp(ip): ClientIp,
+) -> ApiResult<StatusCode> {
     let now = state.now();
+    let audit = me
+        .audit(now, "sign_out", &ip)
+        .target(me.user.id.0.as_str())
+        .detail(serde_json::json!({"client": me.kind, "device_id": me.device_id}));
     state
         .ledger
-        .write(move |tx| tx.revoke_token(&me.token_hash, now))
+        .write(move |tx| {
+            tx.revoke_token(&me.token_hash, now)?;
+            tx.record_audit(&audit)?;
+            Ok(())
+        })
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -292,6 +332,7 @@ pub async fn change_password(
     State(state): State<AppState>,
     me: AuthUser,
     ClientAddr(address): ClientAddr,
+    ClientIp(ip): ClientIp,
     JsonBody(req): JsonBody<ChangePassword>,
 ) -> ApiResult<Json<PasswordChanged>> {
     check_new_password(&req.new_password)?;
@@ -317,15 +358,18 @@ pub async fn change_password(
     )
     .await?;
     if !ok {
-        attempt.end(AttemptEnd::Failed).await?;
+        attempt.end(AttemptEnd::Failed, None).await?;
         return Err(ApiError::Denied {
             code: ErrorCode::WrongPassword,
             message: "the current password is wrong".into(),
         });
     }
-    attempt.end(AttemptEnd::Succeeded).await?;
+    attempt.end(AttemptEnd::Succeeded, None).await?;
     let hash = state.passwords.hash(req.new_password).await?;
     let now = state.now();
+    let audit = me
+        .audit(now, "password_change", &ip)
+        .target(me.user.id.0.as_str());
     let revoked_tokens = state
         .ledger
         .write(move |tx| {
@@ -333,14 +377,16 @@ pub async fn change_password(
             let user = tx
                 .user_by_id(&me.user.id)?
                 .ok_or(crate::storage::StorageError::NotFound("user"))?;
-            store_password(
+            let revoked = store_password(
                 tx,
                 &user,
                 hash,
                 Some(ClientKind::Console),
                 Some(&me.token_hash),
                 now,
-            )
+            )?;
+            tx.record_audit(&audit.detail(serde_json::json!({"revoked_tokens": revoked})))?;
+            Ok(revoked)
         })
         .await?;
     Ok(Json(PasswordChanged { revoked_tokens }))

@@ -85,6 +85,21 @@ pub struct AuthUser {
 }
 
 impl AuthUser {
+    /// An audit record of `action` by this caller from `address` at `at`.
+    pub fn audit(
+        &self,
+        at: DateTime<Utc>,
+        action: &str,
+        address: &str,
+    ) -> crate::storage::audit_log::AuditEntry {
+        crate::storage::audit_log::AuditEntry::new(
+            at,
+            Some(crate::storage::audit_log::AuditActor::of(&self.user)),
+            action,
+            address,
+        )
+    }
+
     /// Refuses with 403 unless the caller has one of `roles`.
     pub fn require(&self, roles: &[Role]) -> ApiResult<()> {
         if roles.contains(&self.user.role) {

@@ -17,6 +17,7 @@ use super::labels::{state_label, CaseLabels};
 use super::query::QueryParams;
 use super::time::{local_day, local_text};
 use super::tx::read;
+use crate::auth::address::ClientIp;
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -196,17 +197,41 @@ fn attachment(content_type: &'static str, filename: String, body: Body) -> Respo
         .into_response()
 }
 
-/// The ids of the cases the export lists, in the list's order.
-async fn matching_ids(state: &AppState, me: AuthUser, q: &QueryParams) -> ApiResult<Vec<CaseId>> {
+/// The ids of the cases the export lists, in the list's order; the export is recorded in the
+/// audit log (`action`, with the filter as given and how many cases go out) before the file is
+/// handed over.
+async fn matching_ids(
+    state: &AppState,
+    me: AuthUser,
+    q: &QueryParams,
+    action: &'static str,
+    ip: &str,
+) -> ApiResult<Vec<CaseId>> {
     q.only(FILTER_PARAMS)?;
     let now = state.now();
     let spec = FilterSpec::parse(q, now)?;
     let st = state.clone();
-    read(state, move |tx| {
+    let audit = me.audit(now, action, ip);
+    let rows: Vec<CaseId> = read(state, move |tx| {
         let reference = st.reference(tx)?;
         all_matching_ids(tx, &reference, &me, &spec, now, EXPORT_LIMIT)
     })
-    .await
+    .await?;
+    let mut filter = serde_json::Map::new();
+    for (k, v) in &q.0 {
+        match filter.get_mut(k) {
+            Some(serde_json::Value::String(s)) => *s = format!("{s},{v}"),
+            _ => {
+                filter.insert(k.clone(), v.clone().into());
+            }
+        }
+    }
+    let audit = audit.detail(serde_json::json!({"filter": filter, "cases": rows.len()}));
+    state
+        .ledger
+        .write(move |tx| tx.record_audit(&audit))
+        .await?;
+    Ok(rows)
 }
 
 fn csv_page(rows: &[CaseSummary], _first: bool) -> Result<Vec<u8>, ApiError> {
@@ -242,9 +267,10 @@ fn csv_prologue() -> Result<Vec<u8>, ApiError> {
 pub async fn cases_csv(
     State(state): State<AppState>,
     me: AuthUser,
+    ClientIp(ip): ClientIp,
     q: QueryParams,
 ) -> ApiResult<Response> {
-    let ids = matching_ids(&state, me, &q).await?;
+    let ids = matching_ids(&state, me, &q, "export_cases_csv", &ip).await?;
     let day = local_day(state.now()).format("%Y%m%d");
     let body = streamed(state, ids, csv_prologue()?, vec![], csv_page);
     Ok(attachment(
@@ -290,9 +316,10 @@ fn geojson_page(rows: &[CaseSummary], first: bool) -> Result<Vec<u8>, ApiError> 
 pub async fn cases_geojson(
     State(state): State<AppState>,
     me: AuthUser,
+    ClientIp(ip): ClientIp,
     q: QueryParams,
 ) -> ApiResult<Response> {
-    let ids = matching_ids(&state, me, &q).await?;
+    let ids = matching_ids(&state, me, &q, "export_cases_geojson", &ip).await?;
     let day = local_day(state.now()).format("%Y%m%d");
     let body = streamed(
         state,

@@ -54,6 +54,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(admin::list_grids))
         .routes(routes!(admin::import_grids))
         .routes(routes!(admin::get_categories, admin::put_categories))
+        .routes(routes!(admin::audit_log))
         .routes(routes!(org::org))
         .routes(routes!(patrols::list_patrols))
         .routes(routes!(patrols::patrol_detail))

@@ -3,7 +3,7 @@
 //! A [`Ledger`] hands out transactions. Everything a handler reads or writes happens inside one
 //! [`LedgerTx`] — a write transaction commits when the closure returns `Ok` and rolls back on
 //! `Err` — so an acknowledged push is all-or-nothing. `LedgerTx` is the union of one trait per
-//! area (auth, org, cases, change log, sync, photos, console queries); each backend implements
+//! area (auth, org, cases, change log, sync, photos, console queries, audit log); each backend implements
 //! every area in its own folder (`sqlite/` is the embedded default; PostgreSQL comes next and
 //! implements the same traits). The backend is picked from the database URL.
 //!
@@ -24,6 +24,7 @@
 //! would only make its device push the same batch again.
 
 pub mod audit;
+pub mod audit_log;
 pub mod auth;
 pub mod cases;
 pub mod changes;
@@ -34,6 +35,7 @@ pub mod photos;
 pub mod sqlite;
 pub mod sync;
 
+pub use audit_log::AuditTx;
 pub use auth::AuthTx;
 pub use cases::CaseTx;
 pub use changes::{ChangeLogTx, Scope};
@@ -87,9 +89,15 @@ impl StorageError {
 pub type Result<T, E = StorageError> = std::result::Result<T, E>;
 
 /// Everything a transaction can do: one trait per area.
-pub trait LedgerTx: AuthTx + OrgTx + CaseTx + ChangeLogTx + SyncTx + PhotoTx + ConsoleTx {}
+pub trait LedgerTx:
+    AuthTx + OrgTx + CaseTx + ChangeLogTx + SyncTx + PhotoTx + ConsoleTx + AuditTx
+{
+}
 
-impl<T: AuthTx + OrgTx + CaseTx + ChangeLogTx + SyncTx + PhotoTx + ConsoleTx> LedgerTx for T {}
+impl<T: AuthTx + OrgTx + CaseTx + ChangeLogTx + SyncTx + PhotoTx + ConsoleTx + AuditTx> LedgerTx
+    for T
+{
+}
 
 type Boxed = Box<dyn Any + Send>;
 type TxFn<'a> = Box<dyn FnOnce(&mut dyn LedgerTx) -> Result<Boxed> + Send + 'a>;

@@ -32,6 +32,8 @@ use std::sync::OnceLock;
 
 /// Every seeded user's password.
 pub const PASSWORD: &str = "demo";
+/// The `--metrics-token` every [`TestServer`] is started with: [`TestServer::metrics`] sends it.
+pub const METRICS_TOKEN: &str = "kit-metrics-token-0123456789";
 
 /// The argon2 hash of [`PASSWORD`], made once per test binary (hashing is slow on purpose).
 pub fn demo_hash() -> &'static str {

@@ -127,6 +127,7 @@ impl TestServer {
         let c = clock.clone();
         let mut settings = Settings {
             demo_mode: true,
+            metrics_token: Some(super::METRICS_TOKEN.to_owned()),
             ..Settings::new(dir.path())
         };
         edit(&mut settings);
@@ -242,7 +243,7 @@ impl TestServer {
             .to_owned()
     }
 
-    /// `GET path` without a token (`/metrics`, `/healthz`, the OpenAPI document): its body.
+    /// `GET path` without a token (`/healthz`, the OpenAPI document): its body.
     pub async fn public_text(&self, path: &str) -> String {
         self.http
             .get(self.url(path))
@@ -252,6 +253,19 @@ impl TestServer {
             .text()
             .await
             .expect("a text body")
+    }
+
+    /// `GET /metrics` with the kit's metrics token: the Prometheus text.
+    pub async fn metrics(&self) -> String {
+        let r = self
+            .http
+            .get(self.url("/metrics"))
+            .bearer_auth(super::METRICS_TOKEN)
+            .send()
+            .await
+            .expect("the server answers");
+        assert_eq!(r.status(), 200, "/metrics answers the metrics token");
+        r.text().await.expect("a text body")
     }
 
     /// `GET path` without a token: its JSON body.

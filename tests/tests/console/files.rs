@@ -102,7 +102,12 @@ async fn the_console_is_served_at_the_root_and_the_api_keeps_priority() {
     let r = http.get(format!("{base}/healthz")).send().await.unwrap();
     let body: serde_json::Value = r.json().await.unwrap();
     assert_eq!(body["status"], "ok", "/healthz is still the health check");
-    let r = http.get(format!("{base}/metrics")).send().await.unwrap();
+    let r = http
+        .get(format!("{base}/metrics"))
+        .bearer_auth(yiwang_tests::kit::METRICS_TOKEN)
+        .send()
+        .await
+        .unwrap();
     assert!(r
         .text()
         .await

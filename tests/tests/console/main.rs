@@ -1,7 +1,7 @@
 //! The console API on a real listener over the small seeded county (`yiwang_tests::kit`'s
 //! [`TestServer`](yiwang_tests::kit::TestServer)): intake, the filtered list, case detail,
 //! actions and their refusals, stats recomputed from the ledger, patrol coverage, exports,
-//! admin and reference data, the links behind the dashboard's figures, the built console's
+//! admin and reference data, the audit log, the links behind the dashboard's figures, the built console's
 //! files, and the OpenAPI document.
 //!
 //! Cases are made the way the console makes them: intake by an operator, then actions. The
@@ -11,6 +11,7 @@
 //! Run it alone with `cargo test -p yiwang-tests --test console`.
 
 mod admin;
+mod audit;
 mod bounds;
 mod common;
 mod course;

@@ -8,13 +8,16 @@
 //!   serving within a minute, its figures computed from its own ledger ([`demo`]);
 //! - the case projection upgrade of an older ledger ([`projection`]);
 //! - acknowledged pushes surviving `kill -9` ([`durability`]);
-//! - `serve --tls-cert --tls-key` ([`tls`]).
+//! - `serve --tls-cert --tls-key` ([`tls`]);
+//! - `backup` under load, `restore` and its refusals ([`backup`]), and the WAL kept bounded
+//!   ([`wal`]).
 //!
 //! [`common`] holds the binary as a command, the ledger file read directly, the small county
 //! seeded through the library, and a `serve`/`demo` process whose printed lines a test reads.
 
 mod common;
 
+mod backup;
 mod connections;
 mod demo;
 mod durability;
@@ -24,3 +27,4 @@ mod projection;
 mod tls;
 mod users;
 mod verify;
+mod wal;

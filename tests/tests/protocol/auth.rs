@@ -1,7 +1,7 @@
 //! Sign-in, tokens and throttling on a real listener.
 
 use serde_json::json;
-use yiwang_tests::kit::{error_code, TestServer, PASSWORD};
+use yiwang_tests::kit::{error_code, t0, Backend, Clock, TestServer, METRICS_TOKEN, PASSWORD};
 
 fn login_body(user: &str, password: &str) -> serde_json::Value {
     json!({"username": user, "password": password, "device_id": "d1", "device_name": "华为 Mate"})
@@ -109,14 +109,53 @@ async fn health_metrics_and_openapi_answer() {
         r.headers().contains_key("x-request-id"),
         "every response carries a request id"
     );
-    let m = s.public_text("/metrics").await;
+    let m = s.metrics().await;
     assert!(
         m.contains("yiwang_http_requests_total"),
         "Prometheus text exposition"
+    );
+    // The counters (sign-in failures among them) are not for anyone who asks.
+    let r = s.http.get(s.url("/metrics")).send().await.unwrap();
+    assert_eq!(r.status(), 401, "/metrics without the token is refused");
+    assert_eq!(error_code(r).await, "unauthenticated");
+    let r = s
+        .http
+        .get(s.url("/metrics"))
+        .bearer_auth("kit-metrics-token-012345678X")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401, "a wrong token is refused");
+    let user_token = s.login("center").await;
+    let r = s.get(&user_token, "/metrics").await;
+    assert_eq!(
+        r.status(),
+        401,
+        "a user's session token is not the metrics token"
     );
     let api: serde_json::Value = s.public_json("/api/v1/openapi.json").await;
     assert!(
         api["paths"]["/api/v1/auth/login"].is_object(),
         "the OpenAPI document lists login"
     );
+}
+
+#[tokio::test]
+async fn metrics_are_not_served_without_a_metrics_token() {
+    let s = TestServer::start_with(Backend::from_env(), Clock::fixed(t0()), |settings| {
+        settings.metrics_token = None
+    })
+    .await;
+    for token in [None, Some(METRICS_TOKEN)] {
+        let mut req = s.http.get(s.url("/metrics"));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let r = req.send().await.unwrap();
+        assert_eq!(
+            r.status(),
+            404,
+            "a server started without --metrics-token has no /metrics (token {token:?})"
+        );
+    }
 }

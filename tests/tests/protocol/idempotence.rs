@@ -89,7 +89,7 @@ async fn a_batch_pushed_twice_applies_once() {
         1,
         "with one report event"
     );
-    let metrics = s.public_text("/metrics").await;
+    let metrics = s.metrics().await;
     assert!(
         metrics.contains("yiwang_sync_ops_applied_total 7\n")
             && metrics.contains("yiwang_sync_ops_duplicate_total 7\n"),

@@ -59,7 +59,8 @@ async fn a_ledger_from_before_the_lean_change_log_migrates_and_pulls_the_same() 
              CREATE INDEX findings_case ON findings(case_id);
              CREATE INDEX ops_user ON ops(user_id);
              UPDATE sqlite_sequence SET seq = seq + 5 WHERE name = 'changes';
-             -- Schema 3 (sessions) undone too: it came after.
+             -- Schemas 4 (audit log) and 3 (sessions) undone too: they came after.
+             DROP TABLE audit_log;
              DROP INDEX tokens_user_device;
              ALTER TABLE tokens DROP COLUMN kind;
              ALTER TABLE tokens DROP COLUMN expires_at;

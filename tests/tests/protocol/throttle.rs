@@ -69,7 +69,7 @@ async fn a_burst_of_parallel_guesses_is_checked_only_as_often_as_allowed() {
         "60 parallel guesses: exactly the free ones are checked ({answers:?})"
     );
     assert_eq!(checked + throttled, 60, "the rest wait, saying how long");
-    let m = s.public_text("/metrics").await;
+    let m = s.metrics().await;
     assert_eq!(metric(&m, "yiwang_login_failures_total"), PAIR_FREE as u64);
     assert_eq!(metric(&m, "yiwang_logins_throttled_total"), 55);
 }
@@ -223,7 +223,7 @@ async fn oversized_fields_are_refused_before_anything_is_counted_or_hashed() {
         let (status, _, _) = attempt(&s, &s.http, &body("center", "guess"), None).await;
         assert_eq!(status, 401, "free attempt {i}");
     }
-    let m = s.public_text("/metrics").await;
+    let m = s.metrics().await;
     assert_eq!(metric(&m, "yiwang_login_failures_total"), PAIR_FREE as u64);
 }
 

@@ -1,6 +1,26 @@
 // Generated from src/generated/openapi.json (the server's OpenAPI document) by `npm run gen:api`
 // (openapi-typescript). Do not edit.
 export interface paths {
+    "/api/v1/admin/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * `GET /api/v1/admin/audit`: sign-ins (and failed ones, with the name tried), sign-outs,
+         *     password changes and resets, admin actions and exports, with who, when and from where.
+         */
+        get: operations["audit_log"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/categories": {
         parameters: {
             query?: never;
@@ -786,6 +806,46 @@ export interface components {
             id: components["schemas"]["DepartmentId"];
             /** @enum {string} */
             kind: "department";
+        };
+        /** @description Who did it: the signed-in user, as they were at the time. */
+        AuditActor: {
+            role: components["schemas"]["Role"];
+            user_id: components["schemas"]["UserId"];
+            username: string;
+        };
+        /** @description One audit record, as `GET /api/v1/admin/audit` lists it. */
+        AuditEntry: {
+            /**
+             * @description A stable snake_case word: `sign_in`, `sign_in_failed`, `sign_out`, `password_change`,
+             *     `password_reset`, `user_create`, `user_disable`, `user_enable`, `device_revoke`,
+             *     `unit_save`, `grids_import`, `categories_replace`, `export_cases_csv`,
+             *     `export_cases_geojson`.
+             */
+            action: string;
+            actor?: null | components["schemas"]["AuditActor"];
+            /** @description The client's address, as the sign-in throttle resolves it (`--trusted-proxy`), or `cli`. */
+            address: string;
+            /** Format: date-time */
+            at: string;
+            /** @description A JSON object with the particulars (an export's filter, a failure's reason, …). */
+            detail: Record<string, never>;
+            /**
+             * Format: int64
+             * @description Increases with every record: the paging cursor (`before`).
+             */
+            id: number;
+            /** @description What it was done to: a user id, a unit id, a user name tried, … */
+            target?: string | null;
+        };
+        /** @description A page of the audit log. */
+        AuditPage: {
+            /** @description Newest first. */
+            entries: components["schemas"]["AuditEntry"][];
+            /**
+             * Format: int64
+             * @description Pass as `before` for the next (older) page; `null` on the last page.
+             */
+            next_before?: number | null;
         };
         /** @description The current record of a case: a projection of its events. */
         Case: {
@@ -1725,6 +1785,90 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    audit_log: {
+        parameters: {
+            query?: {
+                /** @description Only these actions (repeat or separate with commas), e.g. `sign_in_failed`. */
+                action?: string;
+                /** @description Only what this user did: a user name or user id. */
+                actor?: string;
+                /** @description Records older than this one: the previous page's `next_before`. */
+                before?: number;
+                /** @description Records on this page (1 to 1000; 100 by default). */
+                limit?: number;
+                /** @description From this time on: RFC 3339, or a date (Beijing time). */
+                since?: string;
+                /** @description Before this time: RFC 3339, or a date (to the end of that day, Beijing time). */
+                until?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditPage"];
+                };
+            };
+            /** @description invalid_query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the request took longer than the server's time limit */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description internal: an error on the server */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description unavailable: the server is busy; try again (see Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     get_categories: {
         parameters: {
             query?: never;

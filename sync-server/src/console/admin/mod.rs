@@ -1,5 +1,6 @@
 //! Administration (admins only; everyone else gets 403 before the body is read): users and
-//! their sign-ins ([`users`]), org units, grids and the category tree ([`org`]). Every org
+//! their sign-ins ([`users`]), org units, grids and the category tree ([`org`]), and the audit
+//! log ([`audit`]), to which every admin action adds a record in the same transaction as its change. Every org
 //! change goes through `OrgTx`, which logs it for pull and moves `org_version`, so devices and
 //! every server process pick it up.
 //!
@@ -7,9 +8,11 @@
 //! cannot move to another parent (the org paths stored with its cases would go stale), and a
 //! category tree cannot drop a leaf that open cases still carry.
 
+mod audit;
 mod org;
 mod users;
 
+pub use audit::*;
 pub use org::*;
 pub use users::*;
 

@@ -1,6 +1,7 @@
 //! Org units, grids (one by one and from GeoJSON) and the category tree.
 
 use super::Admin;
+use crate::auth::address::ClientIp;
 use crate::console::grids_geojson::{self, ImportRefused, ImportSummary};
 use crate::console::org::{GridView, UnitView};
 use crate::console::query::{invalid_input, QueryParams};
@@ -52,7 +53,8 @@ pub struct UnitSaved {
               (status = 422, body = ErrorBody, description = "invalid_input, invalid_body")))]
 pub async fn upsert_unit(
     State(state): State<AppState>,
-    _admin: Admin,
+    Admin(me): Admin,
+    ClientIp(ip): ClientIp,
     JsonBody(mut unit): JsonBody<OrgUnit>,
 ) -> ApiResult<Json<UnitSaved>> {
     unit.id = unit.id.0.trim().into();
@@ -72,6 +74,7 @@ pub async fn upsert_unit(
         )));
     }
     let st = state.clone();
+    let now = state.now();
     let saved = write(&state, move |tx| {
         let r = st.reference(tx)?;
         let existing = r.org.unit(&unit.id).cloned();
@@ -98,6 +101,11 @@ pub async fn upsert_unit(
         let tree = OrgTree::new(units, grids, departments)
             .map_err(|e| invalid_input(format!("the org tree would be invalid: {e}")))?;
         tx.upsert_unit(&unit)?;
+        let audit = me
+            .audit(now, "unit_save", &ip)
+            .target(unit.id.0.as_str())
+            .detail(serde_json::json!({"unit": unit, "created": existing.is_none()}));
+        tx.record_audit(&audit)?;
         Ok(UnitSaved {
             unit: UnitView::of(&unit, &tree),
             created: existing.is_none(),
@@ -153,10 +161,21 @@ impl IntoResponse for GridsRefused {
               (status = 422, body = ErrorBody, description = "invalid_grids, with error.features: [{index, id, errors}]")))]
 pub async fn import_grids(
     State(state): State<AppState>,
-    _admin: Admin,
+    Admin(me): Admin,
+    ClientIp(ip): ClientIp,
     JsonBody(doc): JsonBody<Value>,
 ) -> Result<Json<ImportSummary>, Response> {
-    let out = write(&state, move |tx| Ok(grids_geojson::import(tx, &doc)?))
+    let now = state.now();
+    let out = write(&state, move |tx| {
+        let out = grids_geojson::import(tx, &doc)?;
+        if let Ok(summary) = &out {
+            let audit = me.audit(now, "grids_import", &ip).detail(serde_json::json!({
+                "grids": summary.grids.len(), "created": summary.created, "updated": summary.updated,
+            }));
+            tx.record_audit(&audit)?;
+        }
+        Ok(out)
+    })
         .await
         .map_err(IntoResponse::into_response)?;
     match out {
@@ -209,13 +228,15 @@ pub async fn get_categories(
               (status = 422, body = ErrorBody, description = "invalid_categories, category_in_use")))]
 pub async fn put_categories(
     State(state): State<AppState>,
-    _admin: Admin,
+    Admin(me): Admin,
+    ClientIp(ip): ClientIp,
     JsonBody(doc): JsonBody<Value>,
 ) -> ApiResult<Json<Value>> {
     let tree = CategoryTree::from_json(&doc.to_string())
         .map_err(|e| ApiError::unprocessable(ErrorCode::InvalidCategories, e.to_string()))?;
     check_category_texts(&tree)?;
     let st = state.clone();
+    let now = state.now();
     let stored = write(&state, move |tx| {
         let r = st.reference(tx)?;
         for leaf in tree.leaves() {
@@ -244,6 +265,10 @@ pub async fn put_categories(
             ));
         }
         tx.replace_categories(&tree)?;
+        let audit = me.audit(now, "categories_replace", &ip).detail(serde_json::json!({
+            "classes": tree.classes().count(), "leaves": tree.leaves().count(),
+        }));
+        tx.record_audit(&audit)?;
         Ok(category_file(&tree))
     })
     .await?;

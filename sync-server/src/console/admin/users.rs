@@ -2,6 +2,7 @@
 //! devices and revoke one.
 
 use super::Admin;
+use crate::auth::address::ClientIp;
 use crate::auth::{check_new_password, store_password, PasswordChanged};
 use crate::console::query::invalid_input;
 use crate::console::tx::{read, write};
@@ -145,7 +146,8 @@ fn check_affiliation(req: &CreateUser, role: Role, org: &OrgTree) -> ApiResult<(
               (status = 422, body = ErrorBody, description = "invalid_input, weak_password, invalid_body")))]
 pub async fn create_user(
     State(state): State<AppState>,
-    _admin: Admin,
+    Admin(me): Admin,
+    ClientIp(ip): ClientIp,
     JsonBody(req): JsonBody<CreateUser>,
 ) -> ApiResult<Response> {
     let username = req.username.trim().to_owned();
@@ -206,6 +208,14 @@ pub async fn create_user(
             disabled: false,
         };
         tx.insert_user(&user, now)?;
+        let audit = me
+            .audit(now, "user_create", &ip)
+            .target(user.id.0.as_str())
+            .detail(serde_json::json!({
+                "username": user.username, "role": user.role, "org_unit_id": user.org_unit_id,
+                "department_id": user.department_id, "grid_ids": user.grid_ids,
+            }));
+        tx.record_audit(&audit)?;
         // One worker per grid: the new worker takes the grids over.
         for g in &user.grid_ids {
             if let Some(grid) = reference.org.grid(g) {
@@ -246,6 +256,7 @@ pub struct Disabled {
 pub async fn disable_user(
     State(state): State<AppState>,
     Admin(me): Admin,
+    ClientIp(ip): ClientIp,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Disabled>> {
     let id = UserId(id);
@@ -263,6 +274,11 @@ pub async fn disable_user(
         user.disabled = true;
         tx.update_user(&user)?;
         let revoked_tokens = tx.revoke_user_tokens(&id, None, None, now)?;
+        let audit = me
+            .audit(now, "user_disable", &ip)
+            .target(id.0.as_str())
+            .detail(serde_json::json!({"revoked_tokens": revoked_tokens}));
+        tx.record_audit(&audit)?;
         Ok(Disabled {
             user: AdminUserView::from(&user),
             revoked_tokens,
@@ -280,18 +296,26 @@ pub async fn disable_user(
               (status = 404, body = ErrorBody, description = "not_found")))]
 pub async fn enable_user(
     State(state): State<AppState>,
-    _admin: Admin,
+    Admin(me): Admin,
+    ClientIp(ip): ClientIp,
     Path(id): Path<String>,
 ) -> ApiResult<Json<AdminUserView>> {
     let id = UserId(id);
+    let now = state.now();
     let user = write(&state, move |tx| {
         let mut user = tx
             .user_by_id(&id)?
             .ok_or(ApiError::NotFound { what: "user" })?;
+        let was_disabled = user.disabled;
         if user.disabled {
             user.disabled = false;
             tx.update_user(&user)?;
         }
+        let audit = me
+            .audit(now, "user_enable", &ip)
+            .target(id.0.as_str())
+            .detail(serde_json::json!({"was_disabled": was_disabled}));
+        tx.record_audit(&audit)?;
         Ok(user)
     })
     .await?;
@@ -322,6 +346,7 @@ pub struct ResetPassword {
 pub async fn reset_password(
     State(state): State<AppState>,
     Admin(me): Admin,
+    ClientIp(ip): ClientIp,
     Path(id): Path<String>,
     JsonBody(req): JsonBody<ResetPassword>,
 ) -> ApiResult<Json<PasswordChanged>> {
@@ -338,21 +363,21 @@ pub async fn reset_password(
     let now = state.now();
     let revoke = (!req.revoke_devices).then_some(ClientKind::Console);
     // An admin resetting their own password keeps the session they do it from.
-    let keep = (id == me.user.id).then_some(me.token_hash);
-    let revoked_tokens = write(&state, move |tx| {
-        let user = tx
-            .user_by_id(&id)?
-            .ok_or(ApiError::NotFound { what: "user" })?;
-        Ok(store_password(
-            tx,
-            &user,
-            hash,
-            revoke,
-            keep.as_deref(),
-            now,
-        )?)
-    })
-    .await?;
+    let keep = (id == me.user.id).then(|| me.token_hash.clone());
+    let revoke_devices = req.revoke_devices;
+    let revoked_tokens =
+        write(&state, move |tx| {
+            let user = tx
+                .user_by_id(&id)?
+                .ok_or(ApiError::NotFound { what: "user" })?;
+            let revoked = store_password(tx, &user, hash, revoke, keep.as_deref(), now)?;
+            let audit = me.audit(now, "password_reset", &ip).target(id.0.as_str()).detail(
+            serde_json::json!({"revoke_devices": revoke_devices, "revoked_tokens": revoked}),
+        );
+            tx.record_audit(&audit)?;
+            Ok(revoked)
+        })
+        .await?;
     Ok(Json(PasswordChanged { revoked_tokens }))
 }
 
@@ -440,7 +465,8 @@ pub struct DeviceRevoked {
               (status = 404, body = ErrorBody, description = "not_found: no such user, or the user never signed in on that device")))]
 pub async fn revoke_device(
     State(state): State<AppState>,
-    _admin: Admin,
+    Admin(me): Admin,
+    ClientIp(ip): ClientIp,
     Path((id, device_id)): Path<(String, String)>,
 ) -> ApiResult<Json<DeviceRevoked>> {
     let (id, device) = (UserId(id), DeviceId(device_id));
@@ -452,6 +478,11 @@ pub async fn revoke_device(
             return Err(ApiError::NotFound { what: "device" });
         }
         let revoked_tokens = tx.revoke_device(&id, &device, now)?;
+        let audit = me
+            .audit(now, "device_revoke", &ip)
+            .target(id.0.as_str())
+            .detail(serde_json::json!({"device_id": device, "revoked_tokens": revoked_tokens}));
+        tx.record_audit(&audit)?;
         Ok(DeviceRevoked {
             device_id: device,
             revoked_tokens,

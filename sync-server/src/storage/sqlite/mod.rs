@@ -12,7 +12,15 @@
 //! commits, so a push does not wait for one; the writer checkpoints by itself only if the WAL
 //! grows far past that (the checkpointer fell behind). A checkpoint never touches what a commit
 //! made durable: the WAL is synced before the commit returns.
+//!
+//! The WAL stays bounded: a PASSIVE checkpoint cannot copy what a reader still needs, so under
+//! load with long reads the WAL grows, and SQLite never shrinks the file by itself. Every
+//! [`TRUNCATE_EVERY`] after a commit the checkpointer also tries a TRUNCATE checkpoint, which
+//! empties the WAL file; it waits at most [`TRUNCATE_PATIENCE`] for readers (holding writers
+//! off meanwhile) and, when they are still busy, tries again later. `journal_size_limit`
+//! trims a WAL left larger than [`JOURNAL_SIZE_LIMIT`] whenever SQLite starts it over.
 
+mod audit_log;
 mod auth;
 mod cases;
 mod changes;
@@ -26,7 +34,7 @@ use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// The migrations this binary knows, in order; `PRAGMA user_version` records how many ran.
 const MIGRATIONS: &[&str] = &[
@@ -34,9 +42,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/sqlite/0002_lean_ingest.sql"),
     include_str!("../../../migrations/sqlite/0003_sessions.sql"),
     include_str!("../../../migrations/sqlite/0004_findings_by_patrol.sql"),
+    include_str!("../../../migrations/sqlite/0005_audit.sql"),
 ];
-/// The schema version this binary writes (`PRAGMA user_version` after every migration).
-pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 /// Reader connections kept open, and read transactions run at once.
 const READERS: usize = 8;
 
@@ -47,6 +54,15 @@ const WRITER_CHECKPOINT_PAGES: u32 = 16_384;
 const STATEMENT_CACHE: usize = 64;
 /// Least time between two background checkpoints: commits in between are copied together.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
+/// How long after a commit the checkpointer tries to empty the WAL file (and how long after a
+/// try that found readers busy it tries again).
+pub const TRUNCATE_EVERY: Duration = Duration::from_secs(2);
+/// The most a TRUNCATE checkpoint waits for readers (writers wait meanwhile).
+pub const TRUNCATE_PATIENCE: Duration = Duration::from_millis(50);
+/// `PRAGMA journal_size_limit`: a WAL larger than this is cut back when SQLite restarts it.
+pub const JOURNAL_SIZE_LIMIT: i64 = 4 * 1024 * 1024;
+/// The schema version this binary writes (`PRAGMA user_version`): how many migrations it has.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 pub struct SqliteLedger {
     path: PathBuf,
@@ -72,33 +88,64 @@ impl Checkpointer {
     fn start(path: &Path) -> Result<Checkpointer> {
         let conn = Connection::open(path)?;
         configure(&conn)?;
+        // PASSIVE never waits; TRUNCATE waits for readers this long at the most, then gives up
+        // until its next turn.
+        conn.busy_timeout(TRUNCATE_PATIENCE)?;
+        let wal = {
+            let mut name = path.as_os_str().to_owned();
+            name.push("-wal");
+            PathBuf::from(name)
+        };
         let signal = Arc::new((Mutex::new(CheckpointState::default()), Condvar::new()));
         let theirs = signal.clone();
         let thread = std::thread::Builder::new()
             .name("ledger-checkpoint".into())
-            .spawn(move || Self::run(&conn, &theirs))?;
+            .spawn(move || Self::run(&conn, &wal, &theirs))?;
         Ok(Checkpointer {
             signal,
             thread: Some(thread),
         })
     }
 
-    fn run(conn: &Connection, signal: &(Mutex<CheckpointState>, Condvar)) {
+    fn run(conn: &Connection, wal: &Path, signal: &(Mutex<CheckpointState>, Condvar)) {
         let (lock, wake) = signal;
+        // When to try emptying the WAL file: some time after a commit, until a try succeeds.
+        let mut truncate_at: Option<Instant> = None;
         let mut state = lock.lock().unwrap_or_else(|p| p.into_inner());
         loop {
             while !state.pending && !state.stop {
-                state = wake.wait(state).unwrap_or_else(|p| p.into_inner());
+                match truncate_at {
+                    None => state = wake.wait(state).unwrap_or_else(|p| p.into_inner()),
+                    Some(at) => {
+                        let left = at.saturating_duration_since(Instant::now());
+                        if left.is_zero() {
+                            break;
+                        }
+                        state = wake
+                            .wait_timeout(state, left)
+                            .unwrap_or_else(|p| p.into_inner())
+                            .0;
+                    }
+                }
             }
             if state.stop {
                 return;
             }
-            state.pending = false;
+            let committed = std::mem::take(&mut state.pending);
             drop(state);
-            // PASSIVE: copies what no reader still needs, never waits for the writer or a
-            // reader; what it leaves is copied next time.
-            if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
-                tracing::warn!(error = %e, "background checkpoint failed; the next commit retries");
+            if committed {
+                // PASSIVE: copies what no reader still needs, never waits for the writer or a
+                // reader; what it leaves is copied next time.
+                if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                    tracing::warn!(error = %e, "background checkpoint failed; the next commit retries");
+                }
+                truncate_at.get_or_insert_with(|| Instant::now() + TRUNCATE_EVERY);
+            }
+            if truncate_at.is_some_and(|at| at <= Instant::now()) {
+                truncate_at = match Self::truncate(conn, wal) {
+                    true => None,
+                    false => Some(Instant::now() + TRUNCATE_EVERY),
+                };
             }
             state = lock.lock().unwrap_or_else(|p| p.into_inner());
             // Let commits gather before the next checkpoint (woken early only to stop).
@@ -106,6 +153,27 @@ impl Checkpointer {
                 .wait_timeout_while(state, CHECKPOINT_EVERY, |s| !s.stop)
                 .unwrap_or_else(|p| p.into_inner());
             state = s;
+        }
+    }
+
+    /// Tries to copy the whole WAL into the database and empty the file; `false` when readers
+    /// or the writer kept it from finishing (try again later).
+    fn truncate(conn: &Connection, wal: &Path) -> bool {
+        if std::fs::metadata(wal).map_or(true, |m| m.len() == 0) {
+            return true;
+        }
+        match conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+            r.get::<_, i64>(0)
+        }) {
+            Ok(0) => true,
+            Ok(_) => false,
+            Err(e) => {
+                let e = StorageError::from(e);
+                if !e.is_retryable() {
+                    tracing::warn!(error = %e, "emptying the WAL failed; trying again later");
+                }
+                false
+            }
         }
     }
 
@@ -191,6 +259,7 @@ fn configure(conn: &Connection) -> Result<()> {
     // Savepoints copy the pages they touch into a sub-journal: keep it in memory, not in a
     // temporary file (the sub-journal never outlives its transaction, so nothing durable).
     conn.pragma_update(None, "temp_store", "MEMORY")?;
+    conn.pragma_update(None, "journal_size_limit", JOURNAL_SIZE_LIMIT)?;
     Ok(())
 }
 
