@@ -69,7 +69,7 @@ demo: build-deps console-dist
 story:
 	$(CARGO) run --quiet --locked -p yiwang-core --example story
 
-test: deps lint unit core-purity ui app e2e-app e2e-console
+test: deps lint unit core-purity ui app e2e-app e2e-console contract
 	@echo "make test: all checks passed"
 
 # Build prerequisites from the distribution's packages (a C compiler for the bundled SQLite).
@@ -204,3 +204,6 @@ bench: app console-bench
 
 # The supervisor console: its build, its end-to-end run in Chromium, its screenshots and benchmark.
 include tests/e2e-console/console.mk
+
+# The API against its OpenAPI document (schemathesis).
+include tests/contract/contract.mk

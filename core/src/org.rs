@@ -27,6 +27,7 @@ pub struct OrgUnit {
     pub id: OrgUnitId,
     /// `None` only for the county, the root.
     pub parent_id: Option<OrgUnitId>,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 100))]
     pub name: String,
     pub level: OrgLevel,
 }

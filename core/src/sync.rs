@@ -21,9 +21,19 @@ pub const MAX_PULL_LIMIT: u32 = 1000;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LoginRequest {
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 64, pattern = r"^[^\x00-\x1f\x7f-\x9f]+$")
+    )]
     pub username: String,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 256))]
     pub password: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, min_length = 1, max_length = 128, pattern = r"^\S(.*\S)?$"))]
     pub device_id: DeviceId,
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 128, pattern = r"^\S(.*\S)?$")
+    )]
     pub device_name: String,
     /// What signs in: the web console (a session that ends after 12 idle hours, 7 days at the
     /// most) or a device (a sign-in that lasts while it is used, 90 idle days). An older app

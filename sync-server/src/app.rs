@@ -59,12 +59,6 @@ pub fn openapi() -> serde_json::Value {
     crate::contract::complete(api_routes().1)
 }
 
-/// The document as the handlers' annotations alone give it (for the contract's own test).
-#[cfg(test)]
-pub(crate) fn openapi_unfinished() -> utoipa::openapi::OpenApi {
-    api_routes().1
-}
-
 /// Builds the application for `state`, without the console (`/` is a small home page).
 pub fn app(state: AppState) -> Router {
     app_with_console(state, None)
@@ -395,4 +389,31 @@ async fn count_requests(State(state): State<AppState>, req: Request, next: Next)
         Metrics::add(&state.metrics.responses_5xx, 1);
     }
     resp
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    #[test]
+    fn every_operation_declares_the_layers_answers() {
+        let v = super::openapi();
+        let login = &v["paths"]["/api/v1/auth/login"]["post"];
+        assert!(login.get("security").is_none(), "signing in needs no token");
+        assert!(login["responses"].get("415").is_some());
+        let cases = &v["paths"]["/api/v1/cases"]["get"];
+        assert_eq!(cases["security"], json!([{"bearer": []}]));
+        for status in ["400", "401", "408", "500", "503"] {
+            assert!(cases["responses"].get(status).is_some(), "{status}");
+        }
+        assert!(v["paths"]["/api/v1/cases/{id}"]["get"]["responses"]
+            .get("404")
+            .is_some());
+        let patch = &v["paths"]["/api/v1/photos/{id}"]["patch"];
+        assert_eq!(
+            patch["requestBody"]["content"]["application/offset+octet-stream"]["schema"],
+            json!({"type": "string", "format": "binary"}),
+            "a tus chunk is binary, which client generators can send"
+        );
+    }
 }

@@ -52,6 +52,7 @@ fn complete_value(doc: &mut Value) {
             json!({"type": "http", "scheme": "bearer",
                    "description": "The token `POST /api/v1/auth/login` answers."}),
         );
+    shapes(doc);
     let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
         return;
     };
@@ -74,6 +75,9 @@ fn complete_value(doc: &mut Value) {
 fn complete_operation(path: &str, method: &str, op: &mut Value) {
     let public = PUBLIC.contains(&path);
     let tus = path.starts_with("/api/v1/photos") && !path.starts_with("/api/v1/photos/by-hash");
+    if tus {
+        tus_headers(op, path, method);
+    }
     let params: Vec<(String, String)> = op
         .get("parameters")
         .and_then(Value::as_array)
@@ -91,6 +95,16 @@ fn complete_operation(path: &str, method: &str, op: &mut Value) {
     let json_body = op
         .pointer("/requestBody/content/application~1json")
         .is_some();
+    if let Some(ps) = op.get_mut("parameters").and_then(Value::as_array_mut) {
+        for p in ps.iter_mut() {
+            if p.get("in").and_then(Value::as_str) == Some("query") {
+                empty_means_absent(p);
+            }
+            if p.get("name").and_then(Value::as_str) == Some("sha256") {
+                p["schema"] = json!({"type": "string", "pattern": "^[0-9a-f]{64}$"});
+            }
+        }
+    }
     let op = op.as_object_mut().expect("an operation is an object");
     if !public {
         op.insert("security".into(), json!([{"bearer": []}]));
@@ -123,11 +137,20 @@ fn complete_operation(path: &str, method: &str, op: &mut Value) {
         add(responses, "400", || {
             error("invalid_query: a query parameter is unknown or malformed")
         });
+        add(responses, "404", || {
+            error("not_found: a query names a unit, grid, category, department or figure that does not exist")
+        });
     }
     if params.iter().any(|(at, _)| at == "path") {
+        add(responses, "400", || error("a path parameter is malformed"));
         add(responses, "404", || error("not_found"));
     }
     if tus {
+        if method == "patch" {
+            add(responses, "415", || {
+                error("invalid_content_type: send the chunk as application/offset+octet-stream")
+            });
+        }
         add(responses, "400", || {
             error("a tus header is missing or malformed")
         });
@@ -148,25 +171,138 @@ fn complete_operation(path: &str, method: &str, op: &mut Value) {
     add(responses, "503", || {
         error("unavailable: the server is busy; try again (see Retry-After)")
     });
+    if method == "head" {
+        // A HEAD answer has no body: its statuses and headers are all it says.
+        for r in responses.values_mut() {
+            if let Some(r) = r.as_object_mut() {
+                r.remove("content");
+            }
+        }
+    }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_operation_declares_the_layers_answers() {
-        let v = complete(crate::app::openapi_unfinished());
-        let login = &v["paths"]["/api/v1/auth/login"]["post"];
-        assert!(login.get("security").is_none(), "signing in needs no token");
-        assert!(login["responses"].get("415").is_some());
-        let cases = &v["paths"]["/api/v1/cases"]["get"];
-        assert_eq!(cases["security"], json!([{"bearer": []}]));
-        for status in ["400", "401", "408", "500", "503"] {
-            assert!(cases["responses"].get(status).is_some(), "{status}");
+/// The shapes of the ids and codes every schema names, which the server checks on input.
+fn shapes(doc: &mut Value) {
+    let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    let set = |schemas: &mut Map<String, Value>, name: &str, extra: Value| {
+        if let (Some(Value::Object(s)), Value::Object(extra)) = (schemas.get_mut(name), extra) {
+            s.extend(extra);
         }
-        assert!(v["paths"]["/api/v1/cases/{id}"]["get"]["responses"]
-            .get("404")
-            .is_some());
+    };
+    set(
+        schemas,
+        "PhotoHash",
+        json!({"pattern": "^[0-9a-f]{64}$", "minLength": 64, "maxLength": 64}),
+    );
+    set(
+        schemas,
+        "CategoryCode",
+        json!({"pattern": "^[0-9]{2}(\\.[0-9]{2})*$", "maxLength": 32}),
+    );
+    set(
+        schemas,
+        "CaseId",
+        json!({"pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"}),
+    );
+    for id in [
+        "GridId",
+        "OrgUnitId",
+        "DepartmentId",
+        "UserId",
+        "DeviceId",
+        "OpId",
+        "PatrolId",
+        "FindingId",
+    ] {
+        set(
+            schemas,
+            id,
+            json!({"minLength": 1, "maxLength": crate::limits::MAX_ID_CHARS,
+                   "pattern": "^[^\\s\\x00-\\x1f\\x7f]([^\\x00-\\x1f\\x7f]*[^\\s\\x00-\\x1f\\x7f])?$"}),
+        );
     }
+}
+
+/// A query parameter given empty counts as not given (`?date=` is today, as a form sends it).
+fn empty_means_absent(param: &mut Value) {
+    let Some(schema) = param.get_mut("schema").and_then(Value::as_object_mut) else {
+        return;
+    };
+    let is_string = match schema.get("type") {
+        Some(Value::String(t)) => t == "string",
+        Some(Value::Array(ts)) => ts.iter().any(|t| t == "string"),
+        _ => false,
+    };
+    if !is_string {
+        return;
+    }
+    if let Some(Value::String(p)) = schema.get("pattern").cloned() {
+        schema.insert("pattern".into(), Value::String(format!("{p}|^$")));
+    }
+    schema.remove("minLength");
+}
+
+/// tus 1.0.0's request headers, as the protocol defines them: every request names the version
+/// (`Tus-Resumable: 1.0.0`); a creation gives the whole length (1 byte to a photo's most) and
+/// the metadata; a PATCH gives the offset and sends the chunk as
+/// `application/offset+octet-stream` (binary).
+fn tus_headers(op: &mut Value, path: &str, method: &str) {
+    let max = crate::photos::decode::MAX_PHOTO_BYTES;
+    let header = |name: &str, required: bool, schema: Value, description: &str| {
+        json!({"name": name, "in": "header", "required": required, "schema": schema,
+               "description": description})
+    };
+    let mut params = vec![header(
+        "Tus-Resumable",
+        true,
+        json!({"type": "string", "enum": ["1.0.0"]}),
+        "the tus version: 1.0.0",
+    )];
+    match (path, method) {
+        ("/api/v1/photos", "post") => {
+            params.push(header(
+                "Upload-Length",
+                true,
+                json!({"type": "integer", "format": "int64", "minimum": 1, "maximum": max}),
+                "the whole file's size in bytes",
+            ));
+            params.push(header(
+                "Upload-Metadata",
+                true,
+                json!({"type": "string", "minLength": 1, "maxLength": 4096}),
+                "tus metadata: `sha256 <base64 of the hex SHA-256>`, optionally `finding_id <base64>`",
+            ));
+        }
+        (_, "patch") => {
+            params.push(header(
+                "Upload-Offset",
+                true,
+                json!({"type": "integer", "format": "int64", "minimum": 0, "maximum": max}),
+                "must equal the server's offset",
+            ));
+            params.push(header(
+                "Upload-Checksum",
+                false,
+                json!({"type": "string", "pattern": "^sha256 [A-Za-z0-9+/]{43}=$"}),
+                "`sha256 <base64>` of this chunk",
+            ));
+            op["requestBody"] = json!({
+                "required": true,
+                "content": {"application/offset+octet-stream":
+                    {"schema": {"type": "string", "format": "binary"}}}
+            });
+        }
+        _ => {}
+    }
+    if path.contains("{id}") {
+        params.push(json!({"name": "id", "in": "path", "required": true,
+                           "schema": {"type": "string", "pattern": "^[0-9a-f]{32}$"},
+                           "description": "the upload, as its creation's Location names it"}));
+    }
+    op["parameters"] = Value::Array(params);
 }

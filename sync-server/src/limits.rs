@@ -24,6 +24,8 @@ pub const DEFAULT_PULL_LIMIT: u32 = 500;
 /// Rejected ops in a page when the caller does not say, and at the most.
 pub const DEFAULT_REJECTED_LIMIT: u32 = 100;
 pub const MAX_REJECTED_LIMIT: u32 = 1000;
+/// Rejected ops a page may skip, at the most.
+pub const MAX_REJECTED_OFFSET: u32 = 1_000_000;
 /// Most cases in one page of the console's list.
 pub const MAX_PAGE_SIZE: u64 = 200;
 /// Longest user name a sign-in may name.

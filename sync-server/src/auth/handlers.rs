@@ -18,6 +18,8 @@ use yiwang_core::sync::{ClientKind, ErrorBody, LoginRequest, LoginResponse, User
 
 /// Shortest password anyone may set.
 pub const MIN_PASSWORD_CHARS: usize = 8;
+/// Longest new password, in characters (256 four-byte characters fill `MAX_PASSWORD_BYTES`).
+pub const MAX_PASSWORD_CHARS: usize = 256;
 /// Sign-in attempts are kept this long.
 pub const ATTEMPTS_KEPT: Duration = Duration::days(1);
 
@@ -274,6 +276,12 @@ pub fn check_new_password(password: &str) -> ApiResult<()> {
         return Err(ApiError::unprocessable(
             ErrorCode::InvalidBody,
             format!("password: at most {MAX_PASSWORD_BYTES} bytes"),
+        ));
+    }
+    if password.chars().count() > MAX_PASSWORD_CHARS {
+        return Err(ApiError::unprocessable(
+            ErrorCode::InvalidBody,
+            format!("password: at most {MAX_PASSWORD_CHARS} characters"),
         ));
     }
     if password.chars().count() < MIN_PASSWORD_CHARS {

@@ -6,7 +6,7 @@
 //! the mean time to close to the closed cases it averages over. The console tests check, on a
 //! history with every kind of case, that each figure's list is as long as the figure.
 
-use super::query::{invalid_query, QueryParams};
+use super::query::{invalid_query, no_such, QueryParams};
 use super::time::{parse_time, Bound};
 use crate::error::ApiResult;
 use chrono::{DateTime, Duration, Utc};
@@ -99,8 +99,8 @@ impl Figure {
             .find(|(n, _)| *n == name)
             .map(|(_, f)| *f)
             .ok_or_else(|| {
-                invalid_query(format!(
-                    "measure: {name:?} is not one of {}",
+                no_such(format!(
+                    "measure: there is no figure {name:?}; the figures are {}",
                     FIGURE_NAMES
                         .iter()
                         .map(|(n, _)| *n)
@@ -158,8 +158,9 @@ impl FigureQuery {
     pub fn parse(q: &QueryParams, now: DateTime<Utc>) -> ApiResult<Option<FigureQuery>> {
         let Some(name) = q.get("measure") else {
             if q.get("dimension").is_some() || q.get("key").is_some() {
-                return Err(invalid_query(
-                    "dimension and key name a breakdown row of a measure: give measure too",
+                return Err(no_such(
+                    "dimension and key name a breakdown row of a measure: without measure there \
+                     is no such row",
                 ));
             }
             return Ok(None);
@@ -169,8 +170,8 @@ impl FigureQuery {
             (None, None) => None,
             (Some(d), Some(k)) => Some((parse_dimension(d)?, k.to_owned())),
             _ => {
-                return Err(invalid_query(
-                    "dimension and key go together: the breakdown and its row",
+                return Err(no_such(
+                    "dimension and key go together: a breakdown row needs both",
                 ))
             }
         };

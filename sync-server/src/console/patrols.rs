@@ -7,8 +7,8 @@
 //! exist is 404. Days are Beijing-time days; a patrol counts for the window its start falls in.
 
 use super::labels::Named;
-use super::query::invalid_query;
 use super::query::QueryParams;
+use super::query::{invalid_query, no_such};
 use super::time::{local_day, local_midnight, parse_day};
 use super::tx::{out_of_jurisdiction, read};
 use crate::auth::AuthUser;
@@ -124,12 +124,16 @@ pub struct PatrolList {
 #[allow(dead_code)] // describes the query for the OpenAPI document; never constructed
 pub struct PatrolsQuery {
     /// One grid; default: every grid in the caller's jurisdiction.
+    #[param(min_length = 1, max_length = 128)]
     grid_id: Option<String>,
     /// The Beijing-time day, YYYY-MM-DD. Default: today.
+    #[param(pattern = r"^2[01][0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$")]
     date: Option<String>,
     /// Patrols to skip (paging). Default 0.
+    #[param(minimum = 0, maximum = 1000000)]
     offset: Option<u64>,
     /// Patrols in this page, 1 to 2,000. Default 500.
+    #[param(minimum = 1, maximum = 2000)]
     limit: Option<u64>,
 }
 
@@ -155,7 +159,7 @@ pub async fn list_patrols(
         let grids: Vec<GridId> = match grid {
             Some(g) => {
                 if r.org.grid(&g).is_none() {
-                    return Err(invalid_query(format!("grid_id: there is no grid {g}")));
+                    return Err(no_such(format!("grid_id: there is no grid {g}")));
                 }
                 if !r.org.grid_in_jurisdiction(&actor, &g) {
                     return Err(out_of_jurisdiction());
@@ -260,8 +264,10 @@ pub struct TrackPage {
 #[allow(dead_code)] // describes the query for the OpenAPI document; never constructed
 pub struct TrackQuery {
     /// Points to skip. Default 0.
+    #[param(minimum = 0, maximum = 1000000)]
     offset: Option<u64>,
     /// Points in this page, 1 to 2,000. Default 2,000.
+    #[param(minimum = 1, maximum = 2000)]
     limit: Option<u64>,
 }
 
@@ -280,6 +286,9 @@ pub async fn patrol_track(
 ) -> ApiResult<Json<TrackPage>> {
     q.only(&["offset", "limit"])?;
     let offset = q.u64("offset")?.unwrap_or(0);
+    if offset > MAX_OFFSET {
+        return Err(invalid_query(format!("offset: at most {MAX_OFFSET}")));
+    }
     let limit = q.u64("limit")?.unwrap_or(TRACK_PAGE);
     if limit == 0 || limit > TRACK_PAGE {
         return Err(invalid_query(format!("limit: between 1 and {TRACK_PAGE}")));
@@ -307,9 +316,15 @@ pub async fn patrol_track(
     Ok(Json(out))
 }
 
+/// The most a list's `offset` may skip.
+const MAX_OFFSET: u64 = 1_000_000;
+
 /// `offset` and `limit` of a list page (`limit` 1 to [`MAX_LIST_LIMIT`]).
 fn list_window(q: &QueryParams) -> ApiResult<(u64, u64)> {
     let offset = q.u64("offset")?.unwrap_or(0);
+    if offset > MAX_OFFSET {
+        return Err(invalid_query(format!("offset: at most {MAX_OFFSET}")));
+    }
     let limit = q.u64("limit")?.unwrap_or(DEFAULT_LIST_LIMIT);
     if limit == 0 || limit > MAX_LIST_LIMIT {
         return Err(invalid_query(format!(
@@ -371,14 +386,18 @@ pub struct GridList {
 #[allow(dead_code)] // describes the query for the OpenAPI document; never constructed
 pub struct GridsQuery {
     /// The Beijing-time day whose patrols are counted, YYYY-MM-DD. Default: today.
+    #[param(pattern = r"^2[01][0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$")]
     date: Option<String>,
     /// A township or community: only its grids.
+    #[param(min_length = 1, max_length = 64)]
     unit: Option<String>,
     /// 1 to include each grid's GeoJSON polygon.
     polygons: Option<bool>,
     /// Grids to skip (paging). Default 0.
+    #[param(minimum = 0, maximum = 1000000)]
     offset: Option<u64>,
     /// Grids in this page, 1 to 2,000. Default 500.
+    #[param(minimum = 1, maximum = 2000)]
     limit: Option<u64>,
 }
 
@@ -403,7 +422,7 @@ pub async fn list_grids(
         let org = &r.org;
         if let Some(u) = &unit {
             if org.unit(u).is_none() {
-                return Err(invalid_query(format!("unit: there is no unit {u}")));
+                return Err(no_such(format!("unit: there is no unit {u}")));
             }
         }
         let actor = me.user.actor();

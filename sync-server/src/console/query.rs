@@ -12,6 +12,16 @@ pub fn invalid_query(message: impl Into<String>) -> ApiError {
     ApiError::bad_request(ErrorCode::InvalidQuery, message)
 }
 
+/// 404 `not_found`: a query names a unit, grid, category, department or figure row that does
+/// not exist. Well-formed, so not `invalid_query`: like a path to a record that is not there.
+pub fn no_such(message: impl Into<String>) -> ApiError {
+    ApiError::Protocol {
+        status: axum::http::StatusCode::NOT_FOUND,
+        code: ErrorCode::NotFound,
+        message: message.into(),
+    }
+}
+
 /// 422 `invalid_input`: a body field the server will not accept.
 pub fn invalid_input(message: impl Into<String>) -> ApiError {
     ApiError::unprocessable(ErrorCode::InvalidInput, message)

@@ -141,10 +141,17 @@ pub fn case_facts(
 #[allow(dead_code)] // describes the query for the OpenAPI document; never constructed
 pub struct StatsQuery {
     /// Start of the period: RFC 3339 or YYYY-MM-DD (Beijing time). Default: 30 days before `to`.
+    #[param(
+        pattern = r"^2[01][0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])(T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,9})?(Z|[+-](0[0-9]|1[0-4]):[0-5][0-9]))?$"
+    )]
     from: Option<String>,
     /// End of the period (exclusive; a date means through its end). Default: now.
+    #[param(
+        pattern = r"^2[01][0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])(T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,9})?(Z|[+-](0[0-9]|1[0-4]):[0-5][0-9]))?$"
+    )]
     to: Option<String>,
     /// county, township, community, grid, department, category or category_class.
+    #[param(pattern = r"^(county|township|community|grid|department|category|category_class)$")]
     dimension: Option<String>,
 }
 
@@ -262,6 +269,7 @@ pub struct CoverageResponse {
 #[allow(dead_code)] // describes the query for the OpenAPI document; never constructed
 pub struct CoverageQuery {
     /// The Beijing-time day, YYYY-MM-DD. Default: today.
+    #[param(pattern = r"^2[01][0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$")]
     date: Option<String>,
 }
 

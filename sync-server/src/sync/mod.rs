@@ -14,7 +14,10 @@ pub use apply::{apply_ops, apply_ops_at_once, apply_ops_one_by_one};
 
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult, JsonBody};
-use crate::limits::{DEFAULT_PULL_LIMIT, DEFAULT_REJECTED_LIMIT, MAX_ID_CHARS, MAX_REJECTED_LIMIT};
+use crate::limits::{
+    DEFAULT_PULL_LIMIT, DEFAULT_REJECTED_LIMIT, MAX_ID_CHARS, MAX_REJECTED_LIMIT,
+    MAX_REJECTED_OFFSET,
+};
 use crate::state::{AppState, Metrics};
 use crate::storage::sync::RejectedFilter;
 use crate::storage::StorageError;
@@ -184,9 +187,11 @@ pub async fn push(
 #[into_params(parameter_in = Query)]
 pub struct PullParams {
     /// The cursor of the last page (`v1.<epoch>.<seq>`); absent or empty: from the start.
+    #[param(pattern = r"^(v1\.[0-9A-Za-z-]{1,64}\.[0-9]{1,19})?$")]
     pub cursor: Option<String>,
-    /// Most changes to return (default 500, at most 1000).
-    pub limit: Option<u32>,
+    /// Most changes to return (default 500); more than 1000 is taken as 1000.
+    #[param(minimum = 1)]
+    pub limit: Option<u64>,
 }
 
 fn query_error(e: QueryRejection) -> ApiError {
@@ -214,7 +219,8 @@ pub async fn pull(
                 "limit must be at least 1",
             ))
         }
-        Some(n) => n.min(MAX_PULL_LIMIT),
+        // An oversized page is capped, not refused: what a device asks for is a wish.
+        Some(n) => u32::try_from(n).unwrap_or(u32::MAX).min(MAX_PULL_LIMIT),
     };
     let user = me.user;
     let page = state
@@ -252,9 +258,11 @@ pub async fn pull(
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct RejectedParams {
-    /// Most ops to return (default 100, at most 1000).
-    pub limit: Option<u32>,
+    /// Most ops to return (default 100); more than 1000 is taken as 1000.
+    #[param(minimum = 1)]
+    pub limit: Option<u64>,
     /// Ops to skip (newest first).
+    #[param(minimum = 0, maximum = 1000000)]
     pub offset: Option<u32>,
 }
 
@@ -286,9 +294,15 @@ pub async fn rejected(
                 "limit must be at least 1",
             ))
         }
-        Some(n) => n.min(MAX_REJECTED_LIMIT),
+        Some(n) => u32::try_from(n).unwrap_or(u32::MAX).min(MAX_REJECTED_LIMIT),
     };
     let offset = params.offset.unwrap_or(0);
+    if offset > MAX_REJECTED_OFFSET {
+        return Err(ApiError::bad_request(
+            ErrorCode::InvalidQuery,
+            format!("offset must be at most {MAX_REJECTED_OFFSET}"),
+        ));
+    }
     let user = me.user;
     let (ops, has_more) = state
         .ledger

@@ -229,15 +229,22 @@ async fn each_figure_lists_exactly_the_cases_it_counts() {
     assert_eq!(csv.lines().count(), 3, "a header and the two overdue cases");
 
     for q in [
-        "measure=closure",
-        "measure=closed&dimension=township",
-        "dimension=township&key=210882001",
         "measure=closed&from=2026-12-01&to=2026-11-01",
         "measure=closed&dimension=weather&key=x",
     ] {
         let r = s.get(&center, &format!("/api/v1/cases?{q}")).await;
         assert_eq!(r.status(), 400, "{q} is refused");
         assert_eq!(error_code(r).await, "invalid_query");
+    }
+    // Well-formed, but naming a figure or a breakdown row that does not exist.
+    for q in [
+        "measure=closure",
+        "measure=closed&dimension=township",
+        "dimension=township&key=210882001",
+    ] {
+        let r = s.get(&center, &format!("/api/v1/cases?{q}")).await;
+        assert_eq!(r.status(), 404, "{q}: no such figure row");
+        assert_eq!(error_code(r).await, "not_found");
     }
 }
 
@@ -447,14 +454,17 @@ async fn grids_and_patrols_show_the_days_rounds_within_jurisdiction() {
     let r = s.get(&t1, "/api/v1/patrols/nope").await;
     assert_eq!(r.status(), 404);
     for path in [
-        "/api/v1/patrols?grid_id=nope",
         "/api/v1/patrols?date=26.11.2026",
-        "/api/v1/grids?unit=nope",
         "/api/v1/grids?colour=red",
     ] {
         let r = s.get(&t1, path).await;
         assert_eq!(r.status(), 400, "{path} is refused");
         assert_eq!(error_code(r).await, "invalid_query");
+    }
+    for path in ["/api/v1/patrols?grid_id=nope", "/api/v1/grids?unit=nope"] {
+        let r = s.get(&t1, path).await;
+        assert_eq!(r.status(), 404, "{path} names nothing");
+        assert_eq!(error_code(r).await, "not_found");
     }
     let r = s.http.get(s.url("/api/v1/grids")).send().await.unwrap();
     assert_eq!(r.status(), 401, "signed-in users only");

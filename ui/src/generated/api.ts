@@ -1142,7 +1142,7 @@ export interface components {
             grid_ids?: components["schemas"]["GridId"][];
             org_unit_id?: null | components["schemas"]["OrgUnitId"];
             password: string;
-            role: string;
+            role: components["schemas"]["Role"];
             username: string;
         };
         /** @description Intake and closures on one local day. */
@@ -1399,7 +1399,7 @@ export interface components {
              *     sends nothing: a device.
              */
             client?: components["schemas"]["ClientKind"];
-            device_id: components["schemas"]["DeviceId"];
+            device_id: string;
             device_name: string;
             password: string;
             username: string;
@@ -1842,6 +1842,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description not_found: a query names a unit, grid, category, department or figure that does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description the request took longer than the server's time limit */
             408: {
                 headers: {
@@ -1942,7 +1951,7 @@ export interface operations {
         /** @description the whole tree in the format GET returns */
         requestBody: {
             content: {
-                "application/json": unknown;
+                "application/json": Record<string, never>;
             };
         };
         responses: {
@@ -2083,6 +2092,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description not_found: a query names a unit, grid, category, department or figure that does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description the request took longer than the server's time limit */
             408: {
                 headers: {
@@ -2120,7 +2138,7 @@ export interface operations {
         /** @description GeoJSON FeatureCollection; properties {id, name, kind, community_id, worker?} */
         requestBody: {
             content: {
-                "application/json": unknown;
+                "application/json": Record<string, never>;
             };
         };
         responses: {
@@ -2570,6 +2588,15 @@ export interface operations {
                     "application/json": components["schemas"]["SignedInDevice"][];
                 };
             };
+            /** @description a path parameter is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description unauthenticated */
             401: {
                 headers: {
@@ -2646,6 +2673,15 @@ export interface operations {
                     "application/json": components["schemas"]["DeviceRevoked"];
                 };
             };
+            /** @description a path parameter is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description unauthenticated */
             401: {
                 headers: {
@@ -2718,6 +2754,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Disabled"];
+                };
+            };
+            /** @description a path parameter is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description unauthenticated */
@@ -2801,6 +2846,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AdminUserView"];
+                };
+            };
+            /** @description a path parameter is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description unauthenticated */
@@ -3367,6 +3421,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description not_found: a query names a unit, grid, category, department or figure that does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description the request took longer than the server's time limit */
             408: {
                 headers: {
@@ -3514,6 +3577,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CaseDetail"];
+                };
+            };
+            /** @description a path parameter is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description unauthenticated */
@@ -3731,6 +3803,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description not_found: a query names a unit, grid, category, department or figure that does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description the request took longer than the server's time limit */
             408: {
                 headers: {
@@ -3826,6 +3907,15 @@ export interface operations {
             };
             /** @description unauthenticated */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not_found: a query names a unit, grid, category, department or figure that does not exist */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3944,6 +4034,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description not_found: a query names a unit, grid, category, department or figure that does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description the request took longer than the server's time limit */
             408: {
                 headers: {
@@ -4026,6 +4125,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description not_found: a query names a unit, grid, category, department or figure that does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description the request took longer than the server's time limit */
             408: {
                 headers: {
@@ -4084,6 +4192,15 @@ export interface operations {
             };
             /** @description unauthenticated */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not_found: a query names a unit, grid, category, department or figure that does not exist */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4171,6 +4288,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description not_found: a query names a unit, grid, category, department or figure that does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description the request took longer than the server's time limit */
             408: {
                 headers: {
@@ -4216,6 +4342,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PatrolDetail"];
+                };
+            };
+            /** @description a path parameter is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description unauthenticated */
@@ -4364,11 +4499,11 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                /** @description 1.0.0 */
-                "Tus-Resumable": string;
-                /** @description whole file size */
+                /** @description the tus version: 1.0.0 */
+                "Tus-Resumable": "1.0.0";
+                /** @description the whole file's size in bytes */
                 "Upload-Length": number;
-                /** @description sha256 (hex of the whole file), finding_id */
+                /** @description tus metadata: `sha256 <base64 of the hex SHA-256>`, optionally `finding_id <base64>` */
                 "Upload-Metadata": string;
             };
             path?: never;
@@ -4465,8 +4600,12 @@ export interface operations {
     terminate: {
         parameters: {
             query?: never;
-            header?: never;
+            header: {
+                /** @description the tus version: 1.0.0 */
+                "Tus-Resumable": "1.0.0";
+            };
             path: {
+                /** @description the upload, as its creation's Location names it */
                 id: string;
             };
             cookie?: never;
@@ -4479,7 +4618,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description a tus header is missing or malformed */
+            /** @description a path parameter is malformed */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4544,8 +4683,12 @@ export interface operations {
     status: {
         parameters: {
             query?: never;
-            header?: never;
+            header: {
+                /** @description the tus version: 1.0.0 */
+                "Tus-Resumable": "1.0.0";
+            };
             path: {
+                /** @description the upload, as its creation's Location names it */
                 id: string;
             };
             cookie?: never;
@@ -4559,66 +4702,52 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description a tus header is missing or malformed */
+            /** @description a path parameter is malformed */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
+                content?: never;
             };
             /** @description unauthenticated: no valid sign-in; sign in again */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
+                content?: never;
             };
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
+                content?: never;
             };
             410: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
+                content?: never;
             };
             /** @description tus_version_unsupported: send Tus-Resumable: 1.0.0 */
             412: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
+                content?: never;
             };
             /** @description internal: an error on the server */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
+                content?: never;
             };
             /** @description unavailable: the server is busy; try again (see Retry-After) */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
+                content?: never;
             };
         };
     };
@@ -4626,19 +4755,22 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                /** @description sha256 <base64> of this chunk */
-                "Upload-Checksum"?: string | null;
+                /** @description the tus version: 1.0.0 */
+                "Tus-Resumable": "1.0.0";
+                /** @description `sha256 <base64>` of this chunk */
+                "Upload-Checksum"?: string;
                 /** @description must equal the server's offset */
                 "Upload-Offset": number;
             };
             path: {
+                /** @description the upload, as its creation's Location names it */
                 id: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/offset+octet-stream": number[];
+                "application/offset+octet-stream": string;
             };
         };
         responses: {
@@ -4649,7 +4781,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description a tus header is missing or malformed */
+            /** @description a path parameter is malformed */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4693,6 +4825,15 @@ export interface operations {
             };
             /** @description tus_version_unsupported: send Tus-Resumable: 1.0.0 */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description invalid_content_type: send the chunk as application/offset+octet-stream */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4757,6 +4898,15 @@ export interface operations {
                     "image/jpeg": unknown;
                 };
             };
+            /** @description a path parameter is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description unauthenticated: no valid sign-in; sign in again */
             401: {
                 headers: {
@@ -4818,40 +4968,39 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description a path parameter is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description unauthenticated: no valid sign-in; sign in again */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
+                content?: never;
             };
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
+                content?: never;
             };
             /** @description internal: an error on the server */
             500: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
+                content?: never;
             };
             /** @description unavailable: the server is busy; try again (see Retry-After) */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
+                content?: never;
             };
         };
     };
@@ -4872,6 +5021,15 @@ export interface operations {
                 };
                 content: {
                     "image/jpeg": unknown;
+                };
+            };
+            /** @description a path parameter is malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description unauthenticated: no valid sign-in; sign in again */
@@ -4960,6 +5118,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description not_found: a query names a unit, grid, category, department or figure that does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description the request took longer than the server's time limit */
             408: {
                 headers: {
@@ -4992,7 +5159,7 @@ export interface operations {
             query?: {
                 /** @description The cursor of the last page (`v1.<epoch>.<seq>`); absent or empty: from the start. */
                 cursor?: string;
-                /** @description Most changes to return (default 500, at most 1000). */
+                /** @description Most changes to return (default 500); more than 1000 is taken as 1000. */
                 limit?: number;
             };
             header?: never;
@@ -5020,6 +5187,15 @@ export interface operations {
             };
             /** @description unauthenticated */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not_found: a query names a unit, grid, category, department or figure that does not exist */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5169,7 +5345,7 @@ export interface operations {
     rejected: {
         parameters: {
             query?: {
-                /** @description Most ops to return (default 100, at most 1000). */
+                /** @description Most ops to return (default 100); more than 1000 is taken as 1000. */
                 limit?: number;
                 /** @description Ops to skip (newest first). */
                 offset?: number;
@@ -5199,6 +5375,15 @@ export interface operations {
             };
             /** @description unauthenticated */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not_found: a query names a unit, grid, category, department or figure that does not exist */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

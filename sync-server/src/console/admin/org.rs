@@ -156,7 +156,7 @@ impl IntoResponse for GridsRefused {
 /// `POST /api/v1/admin/grids/import`: a GeoJSON FeatureCollection of grids, imported whole or
 /// not at all.
 #[utoipa::path(post, path = "/api/v1/admin/grids/import", tag = "admin",
-    request_body(content = serde_json::Value, description = "GeoJSON FeatureCollection; properties {id, name, kind, community_id, worker?}"),
+    request_body(content = Object, description = "GeoJSON FeatureCollection; properties {id, name, kind, community_id, worker?}"),
     responses((status = 200, body = ImportSummary), (status = 401, body = ErrorBody, description = "unauthenticated"), (status = 403, body = ErrorBody, description = "forbidden"),
               (status = 422, body = ErrorBody, description = "invalid_grids, with error.features: [{index, id, errors}]")))]
 pub async fn import_grids(
@@ -223,7 +223,7 @@ pub async fn get_categories(
 /// `PUT /api/v1/admin/categories`: replaces the whole tree, after checking it (core's rules,
 /// departments that exist, and every category an open case carries still a leaf).
 #[utoipa::path(put, path = "/api/v1/admin/categories", tag = "admin",
-    request_body(content = serde_json::Value, description = "the whole tree in the format GET returns"),
+    request_body(content = Object, description = "the whole tree in the format GET returns"),
     responses((status = 200, body = serde_json::Value, description = "the stored tree"), (status = 401, body = ErrorBody, description = "unauthenticated"), (status = 403, body = ErrorBody, description = "forbidden"),
               (status = 422, body = ErrorBody, description = "invalid_categories, category_in_use")))]
 pub async fn put_categories(

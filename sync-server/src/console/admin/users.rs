@@ -55,9 +55,13 @@ pub async fn list_users(
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateUser {
+    #[schema(min_length = 1, max_length = 64, pattern = r"^[^\s\x00-\x1f\x7f]+$")]
     pub username: String,
+    #[schema(max_length = 64)]
     pub display_name: Option<String>,
+    #[schema(min_length = 8, max_length = 256)]
     pub password: String,
+    #[schema(value_type = yiwang_core::org::Role)]
     pub role: String,
     pub org_unit_id: Option<OrgUnitId>,
     pub department_id: Option<DepartmentId>,
@@ -326,6 +330,7 @@ pub async fn enable_user(
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResetPassword {
+    #[schema(min_length = 8, max_length = 256)]
     pub password: String,
     /// Also sign the user's devices out (a lost or stolen phone). Their console sessions always
     /// end.

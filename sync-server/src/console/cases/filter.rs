@@ -4,7 +4,7 @@
 
 use crate::auth::AuthUser;
 use crate::console::figures::FigureQuery;
-use crate::console::query::{invalid_query, QueryParams};
+use crate::console::query::{invalid_query, no_such, QueryParams};
 use crate::console::time::{parse_time, Bound};
 use crate::error::{ApiError, ApiResult};
 use crate::jurisdiction::viewer;
@@ -195,34 +195,32 @@ impl FilterSpec {
         ] {
             if let Some(id) = unit {
                 if r.org.unit(id).is_none_or(|u| u.level != level) {
-                    return Err(invalid_query(format!("{name}: there is no {name} {id}")));
+                    return Err(no_such(format!("{name}: there is no {name} {id}")));
                 }
                 let path = tx
                     .unit_path(id)?
-                    .ok_or_else(|| invalid_query(format!("{name}: there is no {name} {id}")))?;
+                    .ok_or_else(|| no_such(format!("{name}: there is no {name} {id}")))?;
                 origin_within.push(path);
             }
         }
         if let Some(u) = &self.holder_unit {
             if r.org.unit(u).is_none() {
-                return Err(invalid_query(format!("holder_unit: there is no unit {u}")));
+                return Err(no_such(format!("holder_unit: there is no unit {u}")));
             }
         }
         if let Some(g) = &self.grid {
             if r.org.grid(g).is_none() {
-                return Err(invalid_query(format!("grid: there is no grid {g}")));
+                return Err(no_such(format!("grid: there is no grid {g}")));
             }
         }
         if let Some(c) = &self.category {
             if r.categories.get(c).is_none() {
-                return Err(invalid_query(format!("category: there is no category {c}")));
+                return Err(no_such(format!("category: there is no category {c}")));
             }
         }
         if let Some(d) = &self.department {
             if r.org.department(d).is_none() {
-                return Err(invalid_query(format!(
-                    "department: there is no department {d}"
-                )));
+                return Err(no_such(format!("department: there is no department {d}")));
             }
         }
         Ok(CaseFilter {
@@ -252,40 +250,62 @@ impl FilterSpec {
 #[allow(dead_code)] // describes the query for the OpenAPI document; never constructed
 pub struct CaseFilterQuery {
     /// pending, claimed, dispatched, in_progress, handled, verifying, closed: repeat or comma-separate.
+    #[param(
+        pattern = r"^(pending|claimed|dispatched|in_progress|handled|verifying|closed)(,(pending|claimed|dispatched|in_progress|handled|verifying|closed))*$"
+    )]
     state: Option<String>,
     /// Cases held by this org unit now.
+    #[param(min_length = 1, max_length = 64)]
     holder_unit: Option<String>,
     /// Cases lodged in this township/street.
+    #[param(min_length = 1, max_length = 64)]
     township: Option<String>,
     /// Cases lodged in this village/community.
+    #[param(min_length = 1, max_length = 64)]
     community: Option<String>,
+    #[param(min_length = 1, max_length = 128)]
     grid: Option<String>,
     /// A leaf code (01.02) or a class code (01) for all its leaves.
+    #[param(pattern = r"^[0-9]{2}(\.[0-9]{2})?$")]
     category: Option<String>,
     /// Cases ever dispatched to this department.
+    #[param(min_length = 1, max_length = 64)]
     department: Option<String>,
     /// true: at a department past the deadline; false: all others.
     overdue: Option<bool>,
     /// true: urged (督办) at least once.
     supervised: Option<bool>,
     /// grid, hotline8890, service_hall, wechat, open311.
+    #[param(pattern = r"^(grid|hotline8890|service_hall|wechat|open311)$")]
     channel: Option<String>,
     /// Text in the description, address or case id.
+    #[param(max_length = 500)]
     q: Option<String>,
     /// Reported at or after: RFC 3339, or YYYY-MM-DD (Beijing time, start of day).
+    #[param(
+        pattern = r"^2[01][0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])(T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,9})?(Z|[+-](0[0-9]|1[0-4]):[0-5][0-9]))?$"
+    )]
     from: Option<String>,
     /// Reported before: RFC 3339, or YYYY-MM-DD (Beijing time, through the end of that day).
+    #[param(
+        pattern = r"^2[01][0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])(T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,9})?(Z|[+-](0[0-9]|1[0-4]):[0-5][0-9]))?$"
+    )]
     to: Option<String>,
     /// reported_at (default), updated_at or deadline; `-field` or `field:desc` for descending.
+    #[param(pattern = r"^-?(reported_at|updated_at|deadline)(:(asc|desc))?$")]
     sort: Option<String>,
     /// asc or desc.
+    #[param(pattern = r"^(asc|desc)$")]
     order: Option<String>,
     /// Only the cases behind a figure of `/api/v1/stats` (closed, closure_rate, on_time_rate,
     /// overdue_now, intake, …); `from`/`to` are then the figure's period, as in `/stats`.
+    #[param(pattern = r"^[a-z_]{1,32}$")]
     measure: Option<String>,
     /// With `measure` and `key`: the cases of one breakdown row (township, department, …).
+    #[param(pattern = r"^(county|township|community|grid|department|category|category_class)$")]
     dimension: Option<String>,
     /// The breakdown row's key, as `/stats` gives it.
+    #[param(min_length = 1, max_length = 128)]
     key: Option<String>,
 }
 
@@ -295,8 +315,10 @@ pub struct CaseFilterQuery {
 #[allow(dead_code)] // describes the query for the OpenAPI document; never constructed
 pub struct PageQuery {
     /// From 1.
+    #[param(minimum = 1, maximum = 1000000)]
     page: Option<u64>,
     /// At most 200; default 50.
+    #[param(minimum = 1, maximum = 200)]
     page_size: Option<u64>,
 }
 

@@ -117,8 +117,8 @@ pub async fn list_cases(
     let spec = FilterSpec::parse(&q, now)?;
     let page = q.u64("page")?.unwrap_or(1);
     let page_size = q.u64("page_size")?.unwrap_or(DEFAULT_PAGE_SIZE);
-    if page == 0 {
-        return Err(invalid_query("page: pages count from 1"));
+    if page == 0 || page > 1_000_000 {
+        return Err(invalid_query("page: pages count from 1, up to 1,000,000"));
     }
     if page_size == 0 || page_size > MAX_PAGE_SIZE {
         return Err(invalid_query(format!(

@@ -165,6 +165,30 @@ pub fn router(cors: tower_http::cors::CorsLayer) -> Router<AppState> {
 /// than OPTIONS) is refused with 412 and the versions we speak. OPTIONS (answered by the CORS
 /// layer, preflight or not) gets the discovery headers.
 pub(super) async fn tus_protocol(req: Request, next: Next) -> Response {
+    // A method tus does not use is answered as such, whatever its headers.
+    let known = [
+        Method::OPTIONS,
+        Method::POST,
+        Method::HEAD,
+        Method::PATCH,
+        Method::DELETE,
+    ];
+    if !known.contains(req.method()) {
+        let allow = if req.uri().path() == "/api/v1/photos" {
+            "OPTIONS, POST"
+        } else {
+            "OPTIONS, HEAD, PATCH, DELETE"
+        };
+        let mut resp = ApiError::Protocol {
+            status: StatusCode::METHOD_NOT_ALLOWED,
+            code: ErrorCode::NotFound,
+            message: format!("{} is not a tus method here; use {allow}", req.method()),
+        }
+        .into_response();
+        resp.headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static(allow));
+        return resp;
+    }
     let options = req.method() == Method::OPTIONS;
     let speaks = req
         .headers()
