@@ -191,7 +191,7 @@ pub struct PullParams {
     pub cursor: Option<String>,
     /// Most changes to return (default 500); more than 1000 is taken as 1000.
     #[param(minimum = 1)]
-    pub limit: Option<u64>,
+    pub limit: Option<i64>,
 }
 
 fn query_error(e: QueryRejection) -> ApiError {
@@ -213,7 +213,7 @@ pub async fn pull(
     let Query(params) = params.map_err(query_error)?;
     let limit = match params.limit {
         None => DEFAULT_PULL_LIMIT,
-        Some(0) => {
+        Some(..=0) => {
             return Err(ApiError::bad_request(
                 ErrorCode::InvalidQuery,
                 "limit must be at least 1",
@@ -260,7 +260,7 @@ pub async fn pull(
 pub struct RejectedParams {
     /// Most ops to return (default 100); more than 1000 is taken as 1000.
     #[param(minimum = 1)]
-    pub limit: Option<u64>,
+    pub limit: Option<i64>,
     /// Ops to skip (newest first).
     #[param(minimum = 0, maximum = 1000000)]
     pub offset: Option<u32>,
@@ -288,7 +288,7 @@ pub async fn rejected(
     let Query(params) = params.map_err(query_error)?;
     let limit = match params.limit {
         None => DEFAULT_REJECTED_LIMIT,
-        Some(0) => {
+        Some(..=0) => {
             return Err(ApiError::bad_request(
                 ErrorCode::InvalidQuery,
                 "limit must be at least 1",
