@@ -21,6 +21,7 @@ mod links;
 mod list;
 mod openapi;
 mod org;
+mod ratings;
 mod refusals;
 mod sign_ins;
 mod stats;

@@ -66,6 +66,8 @@ async fn a_ledger_from_before_the_lean_change_log_migrates_and_pulls_the_same() 
              DROP TABLE login_attempts;
              CREATE TABLE login_failures (username TEXT NOT NULL, at TEXT NOT NULL);
              CREATE INDEX login_failures_user ON login_failures(username, at);
+             -- And the patrols' receipt time (0005_patrol_receipt.sql).
+             ALTER TABLE patrols DROP COLUMN received_at;
              PRAGMA user_version = 1;",
         )
         .unwrap();
@@ -89,8 +91,18 @@ async fn a_ledger_from_before_the_lean_change_log_migrates_and_pulls_the_same() 
     let m = TestServer::over(old, s.seeded.clone()).await;
     assert_eq!(
         count(&m, "PRAGMA user_version"),
-        3,
-        "migrated through version 2 to this build's 3"
+        4,
+        "migrated through version 2 to this build's 4"
+    );
+    assert_eq!(
+        count(
+            &m,
+            "SELECT count(*) FROM patrols p JOIN ops o
+              ON o.entity_id = p.id AND o.type = 'patrol.start' AND o.status = 'applied'
+             WHERE p.received_at = o.received_at"
+        ),
+        1,
+        "the patrol's receipt time is taken from its start op"
     );
     assert_eq!(
         count(

@@ -33,6 +33,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/sqlite/0001_init.sql"),
     include_str!("../../../migrations/sqlite/0002_lean_ingest.sql"),
     include_str!("../../../migrations/sqlite/0003_sessions.sql"),
+    include_str!("../../../migrations/sqlite/0005_patrol_receipt.sql"),
 ];
 /// Reader connections kept open, and read transactions run at once.
 const READERS: usize = 8;
