@@ -8,7 +8,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use yiwang_core::calendar::WorkingCalendar;
-use yiwang_core::case::{Action, Case, CaseEvent, Channel, NewCase, Rating};
+use yiwang_core::case::{Action, Case, CaseEvent, Channel, NewCase, Rating, RatingSource};
 use yiwang_core::category::{builtin_departments, CategoryTree};
 use yiwang_core::ids::CaseId;
 use yiwang_core::ledger::verify_chain;
@@ -163,6 +163,7 @@ fn main() -> anyhow::Result<()> {
             30,
             Action::Rate {
                 rating: Rating::Satisfied,
+                source: RatingSource::Resident,
                 note: Some("居民表示满意".into()),
             },
             &center,

@@ -90,27 +90,7 @@ impl Outcome {
     }
 }
 
-/// The reporter's verdict when the case is followed up (回访).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum Rating {
-    /// 满意
-    Satisfied,
-    /// 基本满意
-    BasicallySatisfied,
-    /// 不满意
-    Dissatisfied,
-}
-
-impl Rating {
-    pub const ALL: [Rating; 3] = [
-        Rating::Satisfied,
-        Rating::BasicallySatisfied,
-        Rating::Dissatisfied,
-    ];
-}
+pub use crate::rating::{Rating, RatingSource};
 
 /// How the case reached the system.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -284,6 +264,9 @@ pub enum Action {
     /// 回访评价
     Rate {
         rating: Rating,
+        /// Whose verdict it is; absent means the resident's (see [`RatingSource`]).
+        #[serde(default, skip_serializing_if = "RatingSource::is_resident")]
+        source: RatingSource,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         note: Option<String>,
     },
@@ -519,8 +502,12 @@ pub struct Case {
     pub extensions: u32,
     pub supervisions: u32,
     pub reworks: u32,
+    /// 群众评价: the resident's rating (the satisfaction figure counts it first).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rating: Option<Rating>,
+    /// 办理人员评价: the operator's own rating.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operator_rating: Option<Rating>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub finding_id: Option<FindingId>,
     #[serde(default)]
@@ -626,6 +613,7 @@ impl Case {
                 supervisions: 0,
                 reworks: 0,
                 rating: None,
+                operator_rating: None,
                 finding_id: n.finding_id.clone(),
                 photos: n.photos.clone(),
                 contact: n.contact.clone(),
@@ -650,9 +638,10 @@ impl Case {
             Action::RefuseExtension { .. } | Action::Return { .. } => {
                 c.extension_requested = None;
             }
-            Action::Rate { rating, .. } => c.rating = Some(*rating),
+            Action::Rate { rating, source, .. } => *c.rating_slot(*source) = Some(*rating),
             Action::Reopen { .. } => {
                 c.rating = None;
+                c.operator_rating = None;
                 c.closed_at = None;
             }
             _ => {}
@@ -682,6 +671,21 @@ impl Case {
         c.head_hash = e.hash.clone();
         c.updated_at = e.at;
         Ok(c)
+    }
+
+    /// The case's rating from `source`, if given.
+    pub fn rating_by(&self, source: RatingSource) -> Option<Rating> {
+        match source {
+            RatingSource::Resident => self.rating,
+            RatingSource::Operator => self.operator_rating,
+        }
+    }
+
+    fn rating_slot(&mut self, source: RatingSource) -> &mut Option<Rating> {
+        match source {
+            RatingSource::Resident => &mut self.rating,
+            RatingSource::Operator => &mut self.operator_rating,
+        }
     }
 
     /// Whether the case is overdue at `now` (see [`is_overdue`]).

@@ -100,10 +100,12 @@ error_codes! {
     NotHolder = "not_holder",
     /// The case is at the county centre: there is no unit above.
     NoParentUnit = "no_parent_unit",
-    /// The case has already been rated.
+    /// The case already has a rating of this kind (resident or operator).
     AlreadyRated = "already_rated",
     /// There is no extension request to decide.
     NoExtensionRequested = "no_extension_requested",
+    /// The actor registered the case and so may not rate it.
+    RatingNotAllowed = "rating_not_allowed",
 
     // — Sync (docs/DESIGN.md §5) —
     /// A track, an end or a finding names a patrol the server does not have.

@@ -10,6 +10,7 @@
 //! - [`ledger`]: the per-case hash chain and its verifier.
 //! - [`measures`]: the county's figures, computed from events.
 //! - [`sync`]: the wire types of sync protocol v1.
+//! - [`rating`]: ratings (回访评价) and whose verdict they are.
 //! - [`photo`]: photo limits and the whole-JPEG check shared by device and server.
 //! - [`error`]: the closed list of error codes every component and both UIs share.
 //!
@@ -25,5 +26,6 @@ pub mod ledger;
 pub mod measures;
 pub mod org;
 pub mod photo;
+pub mod rating;
 pub mod sync;
 pub mod workflow;

@@ -11,18 +11,23 @@
 //!   without ever getting a deadline is on time). **on-time rate** 按期结案率 = on time ÷ due.
 //! - **rework rate** 返工率 = cases with a `verify_fail` in P ÷ cases verified (pass or fail) in P.
 //! - **extension rate** 延期率 = cases dispatched in P that got an extension ÷ cases dispatched in P.
-//! - **satisfaction** 满意率 = (满意 + 基本满意) ÷ cases rated in P.
+//! - **satisfaction** 满意率 = (满意 + 基本满意) ÷ cases rated in P. A case counts one rating:
+//!   the resident's (群众评价) where there is one, else the operator's (办理人员评价), at the
+//!   time it was given.
 //! - **overdue now**: cases at a department (dispatched or in progress) past their deadline.
 //! - **mean working hours to close**: from report to closure, on the working calendar, over
 //!   the cases closed in P.
 //! - **patrol coverage** 巡查率 = grids with a morning and an afternoon patrol on a day ÷ grids.
+//!   Only a patrol that [counts](PatrolFacts::counts) is seen: one with a track, whose claimed
+//!   start is not later than the server received it plus [`MAX_PATROL_START_LEAD`].
 
 use crate::calendar::WorkingCalendar;
-use crate::case::{Action, CaseEvent, CaseState, Outcome, Rating};
+use crate::case::{Action, CaseEvent, CaseState, Outcome};
 use crate::field::{Patrol, PatrolWindow, PatrolWindows};
 use crate::ids::{CaseId, CategoryCode, DepartmentId, GridId, OrgUnitId};
 use crate::org::{OrgLevel, OrgTree};
-use chrono::{DateTime, NaiveDate, Utc};
+use crate::rating::{Rating, RatingSource};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -58,7 +63,10 @@ pub struct CaseFacts {
     pub extended: bool,
     /// Times of verification results: `true` for a pass, `false` for a fail.
     pub verifications: Vec<(DateTime<Utc>, bool)>,
-    pub rating: Option<(Rating, DateTime<Utc>)>,
+    /// The resident's rating (群众评价) and when it was given.
+    pub resident_rating: Option<(Rating, DateTime<Utc>)>,
+    /// The operator's own rating (办理人员评价) and when it was given.
+    pub operator_rating: Option<(Rating, DateTime<Utc>)>,
 }
 
 impl CaseFacts {
@@ -83,7 +91,8 @@ impl CaseFacts {
             dispatched_at: None,
             extended: false,
             verifications: vec![],
-            rating: None,
+            resident_rating: None,
+            operator_rating: None,
         };
         for e in it {
             match &e.action {
@@ -93,9 +102,16 @@ impl CaseFacts {
                 Action::ExtendDeadline { .. } => f.extended = true,
                 Action::VerifyPass { .. } => f.verifications.push((e.at, true)),
                 Action::VerifyFail { .. } => f.verifications.push((e.at, false)),
-                Action::Rate { rating, .. } => f.rating = Some((*rating, e.at)),
+                Action::Rate { rating, source, .. } => {
+                    let slot = match source {
+                        RatingSource::Resident => &mut f.resident_rating,
+                        RatingSource::Operator => &mut f.operator_rating,
+                    };
+                    *slot = Some((*rating, e.at));
+                }
                 Action::Reopen { .. } => {
-                    f.rating = None;
+                    f.resident_rating = None;
+                    f.operator_rating = None;
                     f.closed_at = None;
                 }
                 _ => {}
@@ -111,6 +127,12 @@ impl CaseFacts {
             f.deadline = e.effect.deadline;
         }
         Some(f)
+    }
+
+    /// The rating the satisfaction figure counts: the resident's where there is one, else the
+    /// operator's.
+    pub fn counted_rating(&self) -> Option<(Rating, DateTime<Utc>)> {
+        self.resident_rating.or(self.operator_rating)
     }
 
     fn is_real_case(&self) -> bool {
@@ -207,10 +229,10 @@ impl Measures {
                     m.extended += 1;
                 }
             }
-            if let Some((r, t)) = f.rating {
+            if let Some((r, t)) = f.counted_rating() {
                 if period.contains(t) {
                     m.rated += 1;
-                    if matches!(r, Rating::Satisfied | Rating::BasicallySatisfied) {
+                    if r.is_satisfied() {
                         m.satisfied += 1;
                     }
                 }
@@ -302,19 +324,43 @@ pub struct Coverage {
     pub by_grid: BTreeMap<GridId, u8>,
 }
 
-/// 巡查率 of `grids` on `day`: a grid counts when patrols started in both the morning and the
-/// afternoon window of that local day.
+/// How far a patrol's claimed start may lie after the moment the server received its start: a
+/// device clock a little fast is forgiven, a patrol dated into the future never counts.
+pub const MAX_PATROL_START_LEAD: Duration = Duration::minutes(5);
+
+/// What coverage needs to know of one patrol: what the device claimed, when the server received
+/// its start (a time the device cannot choose) and how many track points have arrived.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PatrolFacts {
+    pub patrol: Patrol,
+    /// When the server received the patrol's start.
+    pub received_at: DateTime<Utc>,
+    /// Track points received so far.
+    pub track_points: u64,
+}
+
+impl PatrolFacts {
+    /// Whether the patrol counts for coverage: it has a track, and its claimed start is no later
+    /// than its receipt plus [`MAX_PATROL_START_LEAD`]. (A start claimed long *before* receipt is
+    /// an offline patrol synced later, and still counts.)
+    pub fn counts(&self) -> bool {
+        self.track_points > 0 && self.patrol.started_at <= self.received_at + MAX_PATROL_START_LEAD
+    }
+}
+
+/// 巡查率 of `grids` on `day`: a grid counts when patrols that [count](PatrolFacts::counts)
+/// started in both the morning and the afternoon window of that local day.
 pub fn patrol_coverage<'a>(
     grids: impl IntoIterator<Item = &'a GridId>,
-    patrols: impl IntoIterator<Item = &'a Patrol>,
+    patrols: impl IntoIterator<Item = &'a PatrolFacts>,
     day: NaiveDate,
     windows: &PatrolWindows,
 ) -> Coverage {
     let mut seen: BTreeMap<&GridId, BTreeSet<PatrolWindow>> = BTreeMap::new();
-    for p in patrols {
-        if let Some((d, w)) = windows.classify(p.started_at) {
+    for f in patrols.into_iter().filter(|f| f.counts()) {
+        if let Some((d, w)) = windows.classify(f.patrol.started_at) {
             if d == day {
-                seen.entry(&p.grid_id).or_default().insert(w);
+                seen.entry(&f.patrol.grid_id).or_default().insert(w);
             }
         }
     }

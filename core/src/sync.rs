@@ -350,7 +350,7 @@ impl Change {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::case::Rating;
+    use crate::case::{Rating, RatingSource};
 
     #[test]
     fn case_action_data_is_flat_on_the_wire() {
@@ -361,14 +361,35 @@ mod tests {
             d.action,
             Action::Rate {
                 rating: Rating::Satisfied,
+                source: RatingSource::Resident,
                 note: Some("好".into())
-            }
+            },
+            "a rating without a source is the resident's"
         );
         let back: serde_json::Value = serde_json::to_value(&d).unwrap();
         assert_eq!(
             back["action"], "rate",
             "the action name travels in `action`"
         );
+        assert!(
+            back.get("source").is_none(),
+            "a resident rating is written as before, so old events keep their hashes"
+        );
+        let json =
+            r#"{"action":"rate","base_version":7,"rating":"dissatisfied","source":"operator"}"#;
+        let d: CaseActionData = serde_json::from_str(json).unwrap();
+        assert!(
+            matches!(
+                d.action,
+                Action::Rate {
+                    source: RatingSource::Operator,
+                    ..
+                }
+            ),
+            "an operator rating says so: {:?}",
+            d.action
+        );
+        assert_eq!(serde_json::to_value(&d).unwrap()["source"], "operator");
     }
 
     #[test]

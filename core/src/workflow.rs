@@ -17,6 +17,7 @@ use crate::error::ErrorCode;
 use crate::ids::{CaseId, OrgUnitId};
 use crate::ledger;
 use crate::org::{Actor, OrgLevel, OrgTree, Role};
+use crate::rating::RatingSource;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -64,8 +65,14 @@ pub enum Refusal {
     NotHolder,
     #[error("the case is already at the county centre; there is no unit above to escalate to")]
     NoParentUnit,
-    #[error("the case has already been rated")]
+    #[error(
+        "the case already has this kind of rating (one resident and one operator rating per case)"
+    )]
     AlreadyRated,
+    #[error(
+        "the operator who registered the case may not rate it; a colleague records the rating"
+    )]
+    RatingNotAllowed,
     #[error("no extension has been requested")]
     NoExtensionRequested,
     #[error("{field}: {reason}")]
@@ -89,6 +96,7 @@ impl Refusal {
             Refusal::NotHolder => ErrorCode::NotHolder,
             Refusal::NoParentUnit => ErrorCode::NoParentUnit,
             Refusal::AlreadyRated => ErrorCode::AlreadyRated,
+            Refusal::RatingNotAllowed => ErrorCode::RatingNotAllowed,
             Refusal::NoExtensionRequested => ErrorCode::NoExtensionRequested,
             Refusal::InvalidInput { .. } => ErrorCode::InvalidInput,
             Refusal::UnknownPhoto { .. } => ErrorCode::UnknownPhoto,
@@ -118,7 +126,8 @@ pub fn roles_for(kind: ActionKind) -> &'static [Role] {
         A::Reopen => &[Center],
         A::Supervise => &[Township, Center, Leader],
         A::Comment => &[GridWorker, Community, Township, Center, Department, Leader],
-        A::Rate => &[GridWorker, Community, Township, Center],
+        // Operators record ratings; a grid worker may not rate the cases of their own grid.
+        A::Rate => &[Community, Township, Center],
     }
 }
 
@@ -218,7 +227,17 @@ pub fn permits(case: &Case, kind: ActionKind, actor: &Actor, org: &OrgTree) -> R
     }
     match kind {
         A::Escalate if org.parent(&case.holder_unit).is_none() => Err(Refusal::NoParentUnit),
-        A::Rate if case.rating.is_some() => Err(Refusal::AlreadyRated),
+        // Nobody rates a case they registered themselves.
+        A::Rate if case.reported_by == actor.user_id => Err(Refusal::RatingNotAllowed),
+        // Offered while either rating (resident, operator) is still missing; `decide` checks
+        // the one asked for.
+        A::Rate
+            if RatingSource::ALL
+                .iter()
+                .all(|s| case.rating_by(*s).is_some()) =>
+        {
+            Err(Refusal::AlreadyRated)
+        }
         A::RefuseExtension if case.extension_requested.is_none() => {
             Err(Refusal::NoExtensionRequested)
         }
@@ -231,6 +250,18 @@ pub fn available_actions(case: &Case, actor: &Actor, org: &OrgTree) -> Vec<Actio
     ActionKind::ALL
         .into_iter()
         .filter(|k| permits(case, *k, actor, org).is_ok())
+        .collect()
+}
+
+/// The ratings `actor` may still give on `case` (the console's Rate dialog offers these): the
+/// sources not rated yet, when they may rate at all.
+pub fn rating_sources(case: &Case, actor: &Actor, org: &OrgTree) -> Vec<RatingSource> {
+    if permits(case, ActionKind::Rate, actor, org).is_err() {
+        return vec![];
+    }
+    RatingSource::ALL
+        .into_iter()
+        .filter(|s| case.rating_by(*s).is_none())
         .collect()
 }
 
@@ -559,7 +590,12 @@ fn decide_on_case(
             }
             next.deadline = Some(until);
         }
-        Action::RefuseExtension { .. } | Action::Rate { .. } => {}
+        Action::Rate { source, .. } => {
+            if c.rating_by(*source).is_some() {
+                return Err(Refusal::AlreadyRated);
+            }
+        }
+        Action::RefuseExtension { .. } => {}
     }
     Ok(next)
 }

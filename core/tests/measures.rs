@@ -10,10 +10,13 @@ mod common;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use common::*;
-use yiwang_core::case::{Action, Rating};
+use yiwang_core::case::{Action, Rating, RatingSource};
 use yiwang_core::field::{Patrol, PatrolWindows};
 use yiwang_core::ids::GridId;
-use yiwang_core::measures::{breakdown, patrol_coverage, CaseFacts, Dimension, Measures, Period};
+use yiwang_core::measures::{
+    breakdown, patrol_coverage, CaseFacts, Dimension, Measures, PatrolFacts, Period,
+    MAX_PATROL_START_LEAD,
+};
 use yiwang_core::org::{Actor, Role};
 
 fn bj(s: &str) -> DateTime<Utc> {
@@ -105,8 +108,12 @@ fn fail() -> Action {
     }
 }
 fn rate(r: Rating) -> Action {
+    rate_as(r, RatingSource::Resident)
+}
+fn rate_as(r: Rating, source: RatingSource) -> Action {
     Action::Rate {
         rating: r,
+        source,
         note: None,
     }
 }
@@ -442,23 +449,31 @@ fn nothing_counts_before_it_happened() {
     assert_eq!(m.intake, 4, "c04 and c05 were already rejected by 09:30");
 }
 
+/// A patrol of `grid` started (as claimed) at Beijing time `t`, received then, with a track.
+fn patrol(grid: &str, t: &str) -> PatrolFacts {
+    PatrolFacts {
+        patrol: Patrol {
+            id: format!("{grid}-{t}").into(),
+            grid_id: grid.into(),
+            worker_id: "w".into(),
+            started_at: bj(t),
+            ended_at: None,
+        },
+        received_at: bj(t),
+        track_points: 12,
+    }
+}
+
 #[test]
 fn patrol_coverage_needs_both_windows() {
     let day = NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
-    let p = |grid: &str, t: &str| Patrol {
-        id: format!("{grid}-{t}").into(),
-        grid_id: grid.into(),
-        worker_id: "w".into(),
-        started_at: bj(t),
-        ended_at: None,
-    };
     let patrols = [
-        p("G1", "2026-11-26T08:00:00"),
-        p("G1", "2026-11-26T15:00:00"),
-        p("G2", "2026-11-26T07:00:00"),
-        p("G2", "2026-11-26T10:00:00"),
-        p("G3", "2026-11-25T15:00:00"),
-        p("G3", "2026-11-26T22:00:00"),
+        patrol("G1", "2026-11-26T08:00:00"),
+        patrol("G1", "2026-11-26T15:00:00"),
+        patrol("G2", "2026-11-26T07:00:00"),
+        patrol("G2", "2026-11-26T10:00:00"),
+        patrol("G3", "2026-11-25T15:00:00"),
+        patrol("G3", "2026-11-26T22:00:00"),
     ];
     let grids: Vec<GridId> = ["G1", "G2", "G3"].into_iter().map(Into::into).collect();
     let c = patrol_coverage(&grids, &patrols, day, &PatrolWindows::default());
@@ -473,4 +488,145 @@ fn patrol_coverage_needs_both_windows() {
         1,
         "two morning patrols are still one window"
     );
+}
+
+#[test]
+fn future_dated_or_trackless_patrols_never_count() {
+    let day = NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
+    let grids: Vec<GridId> = ["G1", "G2", "G3", "G4"]
+        .into_iter()
+        .map(Into::into)
+        .collect();
+    let morning = |g: &str| patrol(g, "2026-11-26T08:00:00");
+    let afternoon = |g: &str| patrol(g, "2026-11-26T15:00:00");
+    // G1: the afternoon start was sent in the morning, dated 15:00: a patrol in the future.
+    let mut future = afternoon("G1");
+    future.received_at = bj("2026-11-26T08:05:00");
+    // G2: an afternoon start with no track at all.
+    let mut trackless = afternoon("G2");
+    trackless.track_points = 0;
+    // G3: a device clock 5 minutes fast is forgiven; G4: started offline, synced in the evening.
+    let mut fast = afternoon("G3");
+    fast.received_at = fast.patrol.started_at - MAX_PATROL_START_LEAD;
+    let mut late = afternoon("G4");
+    late.received_at = bj("2026-11-26T21:30:00");
+    let patrols = [
+        morning("G1"),
+        future.clone(),
+        morning("G2"),
+        trackless.clone(),
+        morning("G3"),
+        fast.clone(),
+        morning("G4"),
+        late.clone(),
+    ];
+    assert!(!future.counts(), "started_at after receipt + 5 min");
+    assert!(!trackless.counts(), "no track point");
+    assert!(fast.counts(), "exactly 5 minutes ahead still counts");
+    let mut too_fast = fast.clone();
+    too_fast.received_at -= chrono::Duration::seconds(1);
+    assert!(!too_fast.counts(), "a second more is future-dated");
+    assert!(
+        late.counts(),
+        "a start received later than claimed is an offline patrol"
+    );
+    let c = patrol_coverage(&grids, &patrols, day, &PatrolWindows::default());
+    assert_eq!(
+        (
+            c.by_grid[&GridId::from("G1")],
+            c.by_grid[&GridId::from("G2")]
+        ),
+        (1, 1),
+        "the future-dated and the trackless afternoon patrols leave only the morning"
+    );
+    assert_eq!(
+        (c.covered, c.partial),
+        (2, 2),
+        "G3 and G4 are covered, G1 and G2 half"
+    );
+}
+
+/// Whatever the patrols, a patrol that does not count never changes coverage: adding any
+/// number of future-dated or trackless patrols to a set leaves the figure as it was.
+#[test]
+fn patrols_that_do_not_count_never_change_coverage() {
+    let day = NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
+    let grids: Vec<GridId> = ["G1", "G2", "G3"].into_iter().map(Into::into).collect();
+    // A small deterministic generator: every (grid, hour, flaw) combination, in many mixes.
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    for round in 0..200 {
+        let mut honest = vec![];
+        let mut all = vec![];
+        for i in 0..(next() % 8) {
+            let grid = ["G1", "G2", "G3"][(next() % 3) as usize];
+            let hour = 5 + next() % 17;
+            let mut p = patrol(grid, &format!("2026-11-26T{hour:02}:00:00"));
+            p.patrol.id = format!("p{round}-{i}").into();
+            match next() % 3 {
+                0 => honest.push(p.clone()),
+                1 => p.track_points = 0,
+                _ => {
+                    p.received_at = p.patrol.started_at
+                        - MAX_PATROL_START_LEAD
+                        - chrono::Duration::minutes(1 + (next() % 600) as i64)
+                }
+            }
+            all.push(p);
+        }
+        let w = PatrolWindows::default();
+        assert_eq!(
+            patrol_coverage(&grids, &all, day, &w),
+            patrol_coverage(&grids, &honest, day, &w),
+            "round {round}: only patrols that count make coverage"
+        );
+    }
+}
+
+#[test]
+fn satisfaction_counts_the_residents_rating_before_the_operators() {
+    let w = World::new();
+    let period = Period {
+        from: bj("2026-11-23T00:00:00"),
+        to: bj("2026-11-30T00:00:00"),
+    };
+    let now = bj("2026-12-01T12:00:00");
+    let closed = |id: &str| {
+        Script::report(&w, id, "2026-11-23T09:00:00")
+            .at("2026-11-23T09:30:00", claim(), M)
+            .at("2026-11-23T10:00:00", resolve(), M)
+            .at("2026-11-23T10:30:00", close(), M)
+    };
+    use Rating::{Dissatisfied as Bad, Satisfied as Good};
+    use RatingSource::{Operator, Resident};
+    let cases = [
+        // r1: the operator thought it went well; the resident, called back later, did not.
+        closed("r1")
+            .at("2026-11-24T09:00:00", rate_as(Good, Operator), T)
+            .at("2026-11-25T09:00:00", rate_as(Bad, Resident), C),
+        // r2: the resident first, then the operator: still the resident's verdict.
+        closed("r2")
+            .at("2026-11-24T09:00:00", rate_as(Good, Resident), C)
+            .at("2026-11-25T09:00:00", rate_as(Bad, Operator), T),
+        // r3: only the operator's rating: it counts.
+        closed("r3").at("2026-11-24T09:00:00", rate_as(Bad, Operator), T),
+    ];
+    let facts: Vec<CaseFacts> = cases.iter().map(|s| s.facts(now)).collect();
+    assert_eq!(
+        facts[0].counted_rating().map(|(r, _)| r),
+        Some(Bad),
+        "r1 counts the resident's 不满意"
+    );
+    let m = Measures::compute(&facts, period, now, &w.calendar);
+    assert_eq!(m.rated, 3, "one rating per rated case, not one per rating");
+    assert_eq!(m.satisfied, 1, "only r2's resident was satisfied");
+    assert_eq!(m.satisfaction_rate, Some(1.0 / 3.0));
+    // Before the resident was called back, r1 counted the operator's rating.
+    let before = CaseFacts::from_events(&cases[0].run.events, bj("2026-11-24T12:00:00")).unwrap();
+    assert_eq!(before.counted_rating().map(|(r, _)| r), Some(Good));
 }

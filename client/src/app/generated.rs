@@ -40,7 +40,9 @@ pub fn generated_files() -> Result<Vec<(String, String)>, ts_rs::ExportError> {
         };
     }
     {
-        use yiwang_core::case::{ActionKind, CaseState, Channel, DeadlineStatus, Outcome, Rating};
+        use yiwang_core::case::{
+            ActionKind, CaseState, Channel, DeadlineStatus, Outcome, Rating, RatingSource,
+        };
         use yiwang_core::field::{
             Disposition, FindingField, FindingRule, LocationQuality, PatrolWindow,
         };
@@ -55,6 +57,7 @@ pub fn generated_files() -> Result<Vec<(String, String)>, ts_rs::ExportError> {
             CaseState,
             Outcome,
             Rating,
+            RatingSource,
             Channel,
             ActionKind,
             DeadlineStatus,
@@ -142,7 +145,9 @@ pub fn generated_files() -> Result<Vec<(String, String)>, ts_rs::ExportError> {
 /// Every value of core's enums, in core's order, for the lists the UIs draw (state filters,
 /// role labels): a new variant reaches them without a hand-kept copy.
 fn enums_ts() -> String {
-    use yiwang_core::case::{ActionKind, CaseState, Channel, DeadlineStatus, Outcome, Rating};
+    use yiwang_core::case::{
+        ActionKind, CaseState, Channel, DeadlineStatus, Outcome, Rating, RatingSource,
+    };
     use yiwang_core::org::{GridKind, Role};
     fn list<T: serde::Serialize>(name: &str, ty: &str, all: &[T]) -> String {
         let values: Vec<String> = all
@@ -162,6 +167,7 @@ fn enums_ts() -> String {
         list("ACTION_KINDS", "ActionKind", &ActionKind::ALL),
         list("OUTCOMES", "Outcome", &Outcome::ALL),
         list("RATINGS", "Rating", &Rating::ALL),
+        list("RATING_SOURCES", "RatingSource", &RatingSource::ALL),
         list("CHANNELS", "Channel", &Channel::ALL),
         list("DEADLINE_STATUSES", "DeadlineStatus", &DeadlineStatus::ALL),
         list("ROLES", "Role", &Role::ALL),

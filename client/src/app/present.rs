@@ -472,6 +472,7 @@ mod tests {
             supervisions: 0,
             reworks: 0,
             rating: None,
+            operator_rating: None,
             finding_id: None,
             photos: vec![],
             contact: None,

@@ -167,6 +167,7 @@ pub fn pulled_case(id: &str, version: u64, state: CaseState) -> Case {
         supervisions: 0,
         reworks: 0,
         rating: None,
+        operator_rating: None,
         finding_id: None,
         photos: vec![],
         contact: None,

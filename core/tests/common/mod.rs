@@ -4,7 +4,9 @@
 
 use chrono::{DateTime, Duration, Utc};
 use yiwang_core::calendar::WorkingCalendar;
-use yiwang_core::case::{Action, ActionKind, Case, CaseEvent, Channel, NewCase, Rating};
+use yiwang_core::case::{
+    Action, ActionKind, Case, CaseEvent, Channel, NewCase, Rating, RatingSource,
+};
 use yiwang_core::category::{builtin_departments, CategoryTree};
 use yiwang_core::ids::{CaseId, CategoryCode};
 use yiwang_core::org::{Actor, Affiliation, Grid, GridKind, OrgLevel, OrgTree, OrgUnit, Role};
@@ -130,6 +132,23 @@ pub fn report_by_worker(grid: &str) -> Action {
         finding_id: None,
         photos: vec![],
         contact: None,
+    })
+}
+
+/// An 8890 call on `grid`, registered by an operator (intake).
+pub fn report_by_hotline(grid: &str) -> Action {
+    Action::Report(NewCase {
+        channel: Channel::Hotline8890,
+        category: CategoryCode::from(WIRES),
+        urgent: false,
+        description: "市民来电：楼道电线裸露".into(),
+        location: None,
+        address: None,
+        grid_id: Some(grid.into()),
+        unit: None,
+        finding_id: None,
+        photos: vec![],
+        contact: Some("王女士 138****0000".into()),
     })
 }
 
@@ -267,6 +286,7 @@ pub fn template(kind: ActionKind) -> Action {
         K::RefuseExtension => Action::RefuseExtension { note: None },
         K::Rate => Action::Rate {
             rating: Rating::BasicallySatisfied,
+            source: RatingSource::Resident,
             note: None,
         },
     }

@@ -36,7 +36,7 @@ pub const EXPORT_LIMIT: u64 = 200_000;
 pub const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// The CSV columns, in order.
-pub const CSV_HEADERS: [&str; 15] = [
+pub const CSV_HEADERS: [&str; 16] = [
     "案件编号",
     "状态",
     "类别",
@@ -51,7 +51,8 @@ pub const CSV_HEADERS: [&str; 15] = [
     "处置时限",
     "结案时间",
     "结果",
-    "评价",
+    "群众评价",
+    "办理人员评价",
 ];
 
 fn outcome_label(o: Outcome) -> &'static str {
@@ -84,7 +85,7 @@ fn cell(text: &str) -> String {
 }
 
 /// One case's row, every cell guarded by [`cell`] (ids too: a device chooses its case ids).
-fn csv_row(s: &CaseSummary) -> [String; 15] {
+fn csv_row(s: &CaseSummary) -> [String; 16] {
     let l: &CaseLabels = &s.labels;
     let name =
         |n: &Option<super::labels::Named>| n.as_ref().map(|n| n.name.clone()).unwrap_or_default();
@@ -109,6 +110,10 @@ fn csv_row(s: &CaseSummary) -> [String; 15] {
         s.closed_at.map(local_text).unwrap_or_default(),
         s.outcome.map(outcome_label).unwrap_or_default().to_owned(),
         s.rating.map(rating_label).unwrap_or_default().to_owned(),
+        s.operator_rating
+            .map(rating_label)
+            .unwrap_or_default()
+            .to_owned(),
     ]
     .map(|text| cell(&text))
 }

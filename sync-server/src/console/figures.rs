@@ -10,7 +10,7 @@ use super::query::{invalid_query, no_such, QueryParams};
 use super::time::{parse_time, Bound};
 use crate::error::ApiResult;
 use chrono::{DateTime, Duration, Utc};
-use yiwang_core::case::{CaseState, Rating};
+use yiwang_core::case::CaseState;
 use yiwang_core::measures::{CaseFacts, Dimension, Period};
 
 /// The period `/stats` covers when the query names none.
@@ -136,10 +136,10 @@ impl Figure {
             Figure::Reworked => f.verifications.iter().any(|(t, pass)| in_p(*t) && !pass),
             Figure::Dispatched => f.dispatched_at.is_some_and(in_p),
             Figure::Extended => f.dispatched_at.is_some_and(in_p) && f.extended,
-            Figure::Rated => f.rating.is_some_and(|(_, t)| in_p(t)),
-            Figure::Satisfied => f.rating.is_some_and(|(r, t)| {
-                in_p(t) && matches!(r, Rating::Satisfied | Rating::BasicallySatisfied)
-            }),
+            Figure::Rated => f.counted_rating().is_some_and(|(_, t)| in_p(t)),
+            Figure::Satisfied => f
+                .counted_rating()
+                .is_some_and(|(r, t)| in_p(t) && r.is_satisfied()),
             Figure::OverdueNow => yiwang_core::case::is_overdue(f.state, f.deadline, now),
         }
     }

@@ -24,6 +24,7 @@ use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use yiwang_core::field::{PatrolWindow, PatrolWindows, TrackPoint};
 use yiwang_core::ids::{GridId, PatrolId, UserId};
+use yiwang_core::measures::patrol_coverage;
 use yiwang_core::org::{Grid, GridKind, OrgLevel};
 use yiwang_core::sync::ErrorBody;
 
@@ -46,6 +47,11 @@ pub struct PatrolView {
     /// Findings recorded on it, and how many of them opened a case.
     pub findings: u64,
     pub reported: u64,
+    /// When the server received the patrol's start (the device cannot choose it).
+    pub received_at: DateTime<Utc>,
+    /// Whether it counts for coverage (巡查率): it has a track, and its start is not dated
+    /// after it was received (`yiwang_core::measures::PatrolFacts::counts`).
+    pub counts_for_coverage: bool,
 }
 
 fn patrol_view(row: &PatrolRow, r: &Reference, names: &BTreeMap<UserId, String>) -> PatrolView {
@@ -65,6 +71,8 @@ fn patrol_view(row: &PatrolRow, r: &Reference, names: &BTreeMap<UserId, String>)
         points: row.points,
         findings: row.findings,
         reported: row.reported,
+        received_at: row.received_at,
+        counts_for_coverage: row.facts().counts(),
     }
 }
 
@@ -363,7 +371,8 @@ pub struct GridRow {
     pub worker_name: Option<String>,
     /// Patrols started on the day.
     pub patrols: u64,
-    /// Patrol windows (morning, afternoon) with a patrol that day: 0, 1 or 2; 2 is covered.
+    /// Patrol windows (morning, afternoon) with a patrol that day that counts for coverage (it
+    /// has a track and is not dated after it was received): 0, 1 or 2; 2 is covered.
     pub windows: u8,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub polygon: Option<serde_json::Value>,
@@ -438,17 +447,13 @@ pub async fn list_grids(
         let grids = window(&grids, offset, limit);
         let ids: Vec<GridId> = grids.iter().map(|g| g.id.clone()).collect();
         let rows = tx.patrol_rows(&ids, from, to)?;
-        let windows = PatrolWindows::default();
-        let mut per_grid: BTreeMap<&GridId, (u64, BTreeSet<PatrolWindow>)> = BTreeMap::new();
+        let mut patrols: BTreeMap<&GridId, u64> = BTreeMap::new();
         for p in &rows {
-            let e = per_grid.entry(&p.patrol.grid_id).or_default();
-            e.0 += 1;
-            if let Some((d, w)) = windows.classify(p.patrol.started_at) {
-                if d == date {
-                    e.1.insert(w);
-                }
-            }
+            *patrols.entry(&p.patrol.grid_id).or_default() += 1;
         }
+        // The windows are coverage's own: only patrols that count (a track, not future-dated).
+        let facts: Vec<_> = rows.iter().map(PatrolRow::facts).collect();
+        let coverage = patrol_coverage(&ids, &facts, date, &PatrolWindows::default());
         let names = user_names(tx, grids.iter().filter_map(|g| g.worker_id.clone()))?;
         let named = |l: OrgLevel, g: &Grid| {
             org.ancestor_at(&g.community_id, l).map(|u| Named {
@@ -459,7 +464,7 @@ pub async fn list_grids(
         let items = grids
             .iter()
             .map(|g| {
-                let (patrols, seen) = per_grid.get(&g.id).cloned().unwrap_or_default();
+                let patrols = patrols.get(&g.id).copied().unwrap_or_default();
                 GridRow {
                     id: g.id.clone(),
                     name: g.name.clone(),
@@ -469,7 +474,7 @@ pub async fn list_grids(
                     worker_name: g.worker_id.as_ref().and_then(|w| names.get(w).cloned()),
                     worker_id: g.worker_id.clone(),
                     patrols,
-                    windows: seen.len() as u8,
+                    windows: coverage.by_grid.get(&g.id).copied().unwrap_or(0),
                     polygon: polygons.then(|| g.polygon.clone()),
                 }
             })

@@ -52,9 +52,10 @@ pub fn refusal_error(r: Refusal) -> ApiError {
     let message = r.to_string();
     match r {
         Refusal::StaleState { .. } | Refusal::CaseExists => ApiError::Conflict { code, message },
-        Refusal::ForbiddenRole { .. } | Refusal::OutOfJurisdiction | Refusal::NotHolder => {
-            ApiError::denied(code, message)
-        }
+        Refusal::ForbiddenRole { .. }
+        | Refusal::OutOfJurisdiction
+        | Refusal::NotHolder
+        | Refusal::RatingNotAllowed => ApiError::denied(code, message),
         Refusal::UnknownCase => ApiError::NotFound { what: "case" },
         Refusal::InvalidTransition { .. }
         | Refusal::NoParentUnit

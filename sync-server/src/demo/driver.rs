@@ -14,7 +14,9 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::Rng;
 use std::collections::HashMap;
-use yiwang_core::case::{Action, Case, CaseState, Channel, GeoPoint, NewCase, Rating};
+use yiwang_core::case::{
+    Action, Case, CaseState, Channel, GeoPoint, NewCase, Rating, RatingSource,
+};
 use yiwang_core::category::Category;
 use yiwang_core::field::{Disposition, TrackPoint};
 use yiwang_core::ids::{CaseId, DepartmentId, DeviceId, GridId, OpId, PatrolId};
@@ -771,7 +773,8 @@ impl<'a> Sim<'a> {
             break;
         }
         if self.chance(0.7) {
-            // 回访: hotline callers are called back by the centre; grid cases by the community.
+            // 回访: hotline callers are called back by the centre; grid cases by the community
+            // (never by the operator who registered the case). The answer is the resident's.
             let rater = match plan.channel {
                 Channel::Grid => community_op.clone(),
                 _ => self.people.center.clone(),
@@ -785,7 +788,12 @@ impl<'a> Sim<'a> {
                 Rating::Dissatisfied
             };
             let t = self.work(run.at, 1.0, 24.0);
-            step!(self.act(run, &rater, Action::Rate { rating, note: None }, t));
+            let rate = Action::Rate {
+                rating,
+                source: RatingSource::Resident,
+                note: None,
+            };
+            step!(self.act(run, &rater, rate, t));
         }
         Ok(true)
     }

@@ -16,6 +16,7 @@ use yiwang_core::field::Patrol;
 use yiwang_core::ids::{
     CaseId, CategoryCode, DepartmentId, FindingId, GridId, OrgUnitId, PatrolId, PhotoHash,
 };
+use yiwang_core::measures::PatrolFacts;
 
 /// What the console filters cases by. Every field narrows; an empty filter is "every case the
 /// viewer may see".
@@ -61,6 +62,19 @@ pub struct PatrolRow {
     /// Findings recorded on the patrol, and how many of them opened a case.
     pub findings: u64,
     pub reported: u64,
+    /// When the server received the patrol's start.
+    pub received_at: DateTime<Utc>,
+}
+
+impl PatrolRow {
+    /// What coverage needs of the patrol (`yiwang_core::measures::patrol_coverage`).
+    pub fn facts(&self) -> PatrolFacts {
+        PatrolFacts {
+            patrol: self.patrol.clone(),
+            received_at: self.received_at,
+            track_points: self.points,
+        }
+    }
 }
 
 impl CaseFilter {
@@ -147,12 +161,13 @@ pub trait ConsoleTx {
     ) -> Result<Option<serde_json::Value>>;
     /// Which of `hashes` are in the photo store's index (uploaded and verified).
     fn stored_photos(&mut self, hashes: &[PhotoHash]) -> Result<BTreeSet<PhotoHash>>;
-    /// Patrols that started in `[from, to)`.
+    /// Patrols that started in `[from, to)`, with their receipt time and track length: what
+    /// coverage counts them by.
     fn patrols_started_between(
         &mut self,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
-    ) -> Result<Vec<Patrol>>;
+    ) -> Result<Vec<PatrolFacts>>;
     /// Patrols of `grids` that started in `[from, to)`, in start order, with their counts.
     fn patrol_rows(
         &mut self,

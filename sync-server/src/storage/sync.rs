@@ -95,7 +95,7 @@ pub trait SyncTx {
 
     fn patrol(&mut self, id: &PatrolId) -> Result<Option<Patrol>>;
     /// Stores a new patrol and logs it for pull.
-    fn insert_patrol(&mut self, patrol: &Patrol) -> Result<()>;
+    fn insert_patrol(&mut self, patrol: &Patrol, received_at: DateTime<Utc>) -> Result<()>;
     /// Appends points to a patrol's track; returns how many points the track has now.
     fn append_track(&mut self, id: &PatrolId, points: &[TrackPoint]) -> Result<u64>;
     /// A patrol's track in time order.

@@ -469,13 +469,17 @@ fn patrol_start(tx: &mut dyn LedgerTx, sender: &Sender<'_>, op: &Op, d: PatrolSt
             format!("patrol id {id} is already used by another patrol"),
         );
     }
-    tx.insert_patrol(&Patrol {
-        id,
-        grid_id: d.grid_id,
-        worker_id: sender.user.id.clone(),
-        started_at: d.started_at,
-        ended_at: None,
-    })?;
+    // The receipt time is the server's: coverage refuses a start dated after it (measures.rs).
+    tx.insert_patrol(
+        &Patrol {
+            id,
+            grid_id: d.grid_id,
+            worker_id: sender.user.id.clone(),
+            started_at: d.started_at,
+            ended_at: None,
+        },
+        sender.now,
+    )?;
     Ok(())
 }
 

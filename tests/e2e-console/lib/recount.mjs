@@ -42,7 +42,9 @@ export function recount(ledgerFile, unitId, period) {
     let closedAt = null
     let dispatchedAt = null
     let extended = false
-    let rating = null
+    // One rating of each source; the figure counts the resident's (no `source` = resident), else
+    // the operator's.
+    const ratings = { resident: null, operator: null }
     const verifications = []
     for (const e of seen) {
       const at = Date.parse(e.at)
@@ -50,9 +52,10 @@ export function recount(ledgerFile, unitId, period) {
       if (e.action === 'extend_deadline') extended = true
       if (e.action === 'verify_pass') verifications.push([at, true])
       if (e.action === 'verify_fail') verifications.push([at, false])
-      if (e.action === 'rate') rating = [e.rating, at]
+      if (e.action === 'rate') ratings[e.source ?? 'resident'] = [e.rating, at]
       if (e.action === 'reopen') {
-        rating = null
+        ratings.resident = null
+        ratings.operator = null
         closedAt = null
       }
       if (e.effect.state === 'closed' && state !== 'closed') closedAt = at
@@ -85,6 +88,7 @@ export function recount(ledgerFile, unitId, period) {
       m.dispatched++
       if (extended) m.extended++
     }
+    const rating = ratings.resident ?? ratings.operator
     if (rating && inP(rating[1])) {
       m.rated++
       if (rating[0] === 'satisfied' || rating[0] === 'basically_satisfied') m.satisfied++

@@ -96,7 +96,8 @@ pub fn at(rfc3339: &str) -> DateTime<Utc> {
 }
 
 /// Stores a patrol of `worker` on `grid` started at `started` (and ended at `ended`) as sync
-/// stores a `patrol.start` (and a `patrol.end`).
+/// stores a `patrol.start` (and a `patrol.end`), received at the moment it claims to have
+/// started. It has no track until [`put_track`] gives it one.
 pub fn put_patrol(
     s: &TestServer,
     id: &str,
@@ -116,13 +117,24 @@ pub fn put_patrol(
     s.state
         .ledger
         .write_blocking(move |tx| {
-            tx.insert_patrol(&patrol)?;
+            tx.insert_patrol(&patrol, patrol.started_at)?;
             match ended {
                 Some(t) => tx.end_patrol(&patrol.id, t),
                 None => Ok(()),
             }
         })
         .unwrap_or_else(|e| panic!("patrol {id} is stored: {e}"));
+}
+
+/// One good GPS fix at `t` (RFC 3339).
+pub fn fix(t: &str) -> TrackPoint {
+    TrackPoint {
+        t: at(t),
+        lat: 40.615,
+        lon: 122.504,
+        accuracy_m: Some(5.0),
+        mock: false,
+    }
 }
 
 /// Appends `points` to patrol `id`'s track as sync stores a `patrol.track`: the track's length.

@@ -43,9 +43,10 @@ async fn a_case_runs_its_course_through_the_console() {
         "the grid worker's check closes the case"
     );
     assert_eq!(c["outcome"], "resolved");
+    // The resident's answer, recorded by a colleague of the operator who registered the case.
     let c = act_ok(
         &s,
-        &op,
+        &t1,
         &id,
         json!({"action": "rate", "rating": "basically_satisfied"}),
     )

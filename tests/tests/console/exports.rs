@@ -76,7 +76,8 @@ async fn csv_export_opens_in_excel_and_geojson_parses() {
             "处置时限",
             "结案时间",
             "结果",
-            "评价"
+            "群众评价",
+            "办理人员评价"
         ],
         "the Chinese headers, in order"
     );

@@ -9,8 +9,8 @@ use yiwang_core::ids::{CaseId, PatrolId};
 use yiwang_tests::kit::{error_code, TestServer};
 
 use crate::common::{
-    act_ok, at, finding, hotline, intake_id as intake, put_finding, put_patrol, put_track, stored,
-    G1, G2, G3, G5,
+    act_ok, at, finding, fix, hotline, intake_id as intake, put_finding, put_patrol, put_track,
+    stored, G1, G2, G3, G5,
 };
 
 /// Takes an action that must succeed, on the case's current version, a minute later.
@@ -113,7 +113,7 @@ async fn each_figure_lists_exactly_the_cases_it_counts() {
     act(&s, &c2, &d, json!({"action": "close"})).await;
     act(
         &s,
-        &c2,
+        &t1,
         &d,
         json!({"action": "rate", "rating": "dissatisfied"}),
     )
@@ -340,6 +340,10 @@ fn patrol_rows(s: &TestServer) {
         3,
         "p1's track holds three points"
     );
+    // The others have a track too: a patrol without one never counts for coverage.
+    for (id, _, _, started, _) in &patrols[1..] {
+        put_track(s, id, vec![fix(started)]);
+    }
     for (id, case) in [("f1", Some("c-x")), ("f2", None)] {
         let mut f = finding(
             id,

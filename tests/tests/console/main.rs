@@ -24,6 +24,7 @@ mod list;
 mod openapi;
 mod org;
 mod paging;
+mod ratings;
 mod refusals;
 mod sign_ins;
 mod stats;

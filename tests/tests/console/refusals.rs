@@ -167,7 +167,7 @@ async fn refusals_carry_their_code_and_status_and_change_nothing() {
     .await;
     assert_eq!(r.status(), 404, "acting on an unknown case is 404");
 
-    // A rating is given once.
+    // A resident rating is given once, and not by the operator who registered the case.
     let closed = intake(&s, &op, hotline(G2, "03.01", "暴露垃圾")).await["id"]
         .as_str()
         .unwrap()
@@ -181,16 +181,26 @@ async fn refusals_carry_their_code_and_status_and_change_nothing() {
     )
     .await;
     act_ok(&s, &op, &closed, json!({"action": "close"})).await;
-    act_ok(
+    refused(
         &s,
         &op,
+        &closed,
+        4,
+        json!({"action": "rate", "rating": "satisfied"}),
+        403,
+        "rating_not_allowed",
+    )
+    .await;
+    act_ok(
+        &s,
+        &center,
         &closed,
         json!({"action": "rate", "rating": "satisfied"}),
     )
     .await;
     refused(
         &s,
-        &op,
+        &center,
         &closed,
         5,
         json!({"action": "rate", "rating": "dissatisfied"}),

@@ -1,10 +1,11 @@
 //! Stats recomputed from the ledger every time, and the patrol coverage of each grid.
 
 use chrono::Duration;
-use serde_json::json;
+use serde_json::{json, Value};
+use yiwang_tests::kit::ops::{new_id, patrol_start, patrol_track};
 use yiwang_tests::kit::{error_code, TestServer};
 
-use crate::common::{act_ok, hotline, intake, put_patrol, G1, G2, G5};
+use crate::common::{act_ok, fix, hotline, intake, put_patrol, put_track, G1, G2, G5};
 
 #[tokio::test]
 async fn stats_are_recomputed_from_the_ledger_every_time() {
@@ -152,6 +153,7 @@ async fn coverage_counts_both_patrol_windows_per_grid() {
     ];
     for (id, grid, worker, at) in patrols {
         put_patrol(&s, id, grid, worker, at, None);
+        put_track(&s, id, vec![fix(at)]);
     }
     let center = s.login("center").await;
     let c = s
@@ -224,4 +226,144 @@ async fn coverage_counts_both_patrol_windows_per_grid() {
     let r = s.get(&center, "/api/v1/coverage?date=26.11.2026").await;
     assert_eq!(r.status(), 400, "a date is YYYY-MM-DD");
     assert_eq!(error_code(r).await, "invalid_query");
+}
+
+/// Pushes `ops` from `user`'s device through `/api/v1/sync/push`; every op must apply.
+async fn push_applied(s: &TestServer, token: &str, user: &str, ops: &[Value]) {
+    let r = s
+        .post(
+            token,
+            "/api/v1/sync/push",
+            &json!({"device_id": format!("dev-{user}"), "ops": ops}),
+        )
+        .await;
+    assert_eq!(r.status(), 200, "a well-formed push is answered 200");
+    let body: Value = r.json().await.unwrap();
+    for x in body["results"].as_array().unwrap() {
+        assert_eq!(x["status"], "applied", "{user}'s ops are stored: {body}");
+    }
+}
+
+/// A patrol start on `grid` claiming to start at `started` (UTC), with `points` track points.
+fn patrol_ops(grid: &str, started: &str, points: usize) -> Vec<Value> {
+    let id = new_id();
+    let mut start = patrol_start(&id, grid);
+    start["data"]["started_at"] = json!(started);
+    let mut ops = vec![start];
+    if points > 0 {
+        ops.push(patrol_track(&id, points));
+    }
+    ops
+}
+
+#[tokio::test]
+async fn coverage_counts_no_future_dated_or_trackless_patrol() {
+    // The server's clock: 2026-11-26 09:00 Beijing (01:00Z), in the morning window.
+    let s = TestServer::start().await;
+    let center = s.login("center").await;
+    let (w1, w2) = (s.login("worker-0001").await, s.login("worker-0002").await);
+    // worker-0001 (G1): a proper morning patrol, and an afternoon one sent now, dated 15:00.
+    let mut ops = patrol_ops(G1, "2026-11-26T00:30:00Z", 3);
+    ops.extend(patrol_ops(G1, "2026-11-26T07:00:00Z", 3));
+    push_applied(&s, &w1, "worker-0001", &ops).await;
+    // worker-0002 (G2): a morning start that never sends a track.
+    push_applied(
+        &s,
+        &w2,
+        "worker-0002",
+        &patrol_ops(G2, "2026-11-26T00:30:00Z", 0),
+    )
+    .await;
+    let windows = |c: &Value, grid: &str| {
+        c["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["grid_id"] == grid)
+            .map(|r| r["windows"].as_u64().unwrap())
+            .unwrap()
+    };
+    let c = s
+        .get_json(&center, "/api/v1/coverage?date=2026-11-26")
+        .await;
+    assert_eq!(
+        (windows(&c, G1), windows(&c, G2)),
+        (1, 0),
+        "G1's future-dated afternoon and G2's trackless morning do not count"
+    );
+    assert_eq!(
+        (c["covered"].clone(), c["partial"].clone()),
+        (json!(0), json!(1))
+    );
+    let grids = s.get_json(&center, "/api/v1/grids?date=2026-11-26").await;
+    let row = |grid: &str| {
+        grids["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == grid)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(
+        (row(G1)["patrols"].clone(), row(G1)["windows"].clone()),
+        (json!(2), json!(1)),
+        "the grid list shows both patrols, and coverage's windows"
+    );
+    let listed = s
+        .get_json(
+            &center,
+            &format!("/api/v1/patrols?grid_id={G1}&date=2026-11-26"),
+        )
+        .await;
+    let flags: Vec<(String, bool)> = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["started_at"].as_str().unwrap().to_owned(),
+                p["counts_for_coverage"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        flags.iter().map(|(_, c)| *c).collect::<Vec<_>>(),
+        [true, false],
+        "the patrol list marks the future-dated one: {flags:?}"
+    );
+
+    // 15:05: an honest afternoon patrol of G1, sent as it starts, and G2's track arrives.
+    s.advance(Duration::hours(6) + Duration::minutes(5));
+    push_applied(
+        &s,
+        &w1,
+        "worker-0001",
+        &patrol_ops(G1, "2026-11-26T07:04:00Z", 2),
+    )
+    .await;
+    let g2_patrol = listed_patrol(&s, &center, G2).await;
+    push_applied(&s, &w2, "worker-0002", &[patrol_track(&g2_patrol, 2)]).await;
+    let c = s
+        .get_json(&center, "/api/v1/coverage?date=2026-11-26")
+        .await;
+    assert_eq!(
+        (windows(&c, G1), windows(&c, G2)),
+        (2, 1),
+        "a proper afternoon patrol covers G1; G2's morning counts once it has a track"
+    );
+    assert_eq!(c["covered"], 1, "G1 covered by its honest patrols only");
+}
+
+/// The id of the one patrol of `grid` on 2026-11-26.
+async fn listed_patrol(s: &TestServer, token: &str, grid: &str) -> String {
+    let listed = s
+        .get_json(
+            token,
+            &format!("/api/v1/patrols?grid_id={grid}&date=2026-11-26"),
+        )
+        .await;
+    let items = listed["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{grid} has one patrol");
+    items[0]["id"].as_str().unwrap().to_owned()
 }

@@ -67,6 +67,8 @@ async fn a_ledger_from_before_the_lean_change_log_migrates_and_pulls_the_same() 
              DROP TABLE login_attempts;
              CREATE TABLE login_failures (username TEXT NOT NULL, at TEXT NOT NULL);
              CREATE INDEX login_failures_user ON login_failures(username, at);
+             -- And the patrols' receipt time (0005_patrol_receipt.sql).
+             ALTER TABLE patrols DROP COLUMN received_at;
              PRAGMA user_version = 1;",
         )
         .unwrap();
@@ -92,6 +94,16 @@ async fn a_ledger_from_before_the_lean_change_log_migrates_and_pulls_the_same() 
         count(&m, "PRAGMA user_version"),
         yiwang_server::storage::sqlite::SCHEMA_VERSION,
         "migrated through version 2 to this build's own"
+    );
+    assert_eq!(
+        count(
+            &m,
+            "SELECT count(*) FROM patrols p JOIN ops o
+              ON o.entity_id = p.id AND o.type = 'patrol.start' AND o.status = 'applied'
+             WHERE p.received_at = o.received_at"
+        ),
+        1,
+        "the patrol's receipt time is taken from its start op"
     );
     assert_eq!(
         count(

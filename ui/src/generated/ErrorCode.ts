@@ -33,6 +33,7 @@ export const ERROR_CODES = [
   'no_parent_unit',
   'already_rated',
   'no_extension_requested',
+  'rating_not_allowed',
   'unknown_patrol',
   'not_owner',
   'id_conflict',

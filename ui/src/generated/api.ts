@@ -770,6 +770,8 @@ export interface components {
             action: "rate";
             note?: string | null;
             rating: components["schemas"]["Rating"];
+            /** @description Whose verdict it is; absent means the resident's (see [`RatingSource`]). */
+            source?: components["schemas"]["RatingSource"];
         };
         /**
          * @description The name of an action, without its input.
@@ -881,6 +883,7 @@ export interface components {
             holder_unit: components["schemas"]["OrgUnitId"];
             id: components["schemas"]["CaseId"];
             location?: null | components["schemas"]["GeoPoint"];
+            operator_rating?: null | components["schemas"]["Rating"];
             /** @description Where the case was first lodged (the grid's community, or the intake unit). */
             origin_unit: components["schemas"]["OrgUnitId"];
             outcome?: null | components["schemas"]["Outcome"];
@@ -932,6 +935,11 @@ export interface components {
             labels: components["schemas"]["CaseLabels"];
             overdue: boolean;
             photos: components["schemas"]["PhotoView"][];
+            /**
+             * @description The ratings the caller may still give (群众评价 `resident`, 办理人员评价 `operator`):
+             *     the Rate dialog's choices. Empty when the caller may not rate.
+             */
+            rating_sources: components["schemas"]["RatingSource"][];
             /**
              * Format: int64
              * @description Working minutes left until the deadline on the working calendar; negative once past it.
@@ -1017,6 +1025,7 @@ export interface components {
             holder_unit: components["schemas"]["OrgUnitId"];
             id: components["schemas"]["CaseId"];
             location?: null | components["schemas"]["GeoPoint"];
+            operator_rating?: null | components["schemas"]["Rating"];
             origin_unit: components["schemas"]["OrgUnitId"];
             outcome?: null | components["schemas"]["Outcome"];
             overdue: boolean;
@@ -1245,7 +1254,7 @@ export interface components {
          * @description A stable error code (yiwang_core::error::ErrorCode); a newer server may add codes
          * @enum {string}
          */
-        ErrorCode: "invalid_input" | "invalid_op" | "invalid_body" | "invalid_json" | "invalid_content_type" | "invalid_query" | "too_large" | "too_many_ops" | "too_many_photos" | "export_too_large" | "invalid_categories" | "category_in_use" | "invalid_grids" | "unauthenticated" | "bad_credentials" | "too_many_attempts" | "forbidden" | "weak_password" | "username_taken" | "cannot_disable_self" | "wrong_password" | "out_of_jurisdiction" | "unknown_case" | "case_exists" | "stale_state" | "invalid_transition" | "forbidden_role" | "not_holder" | "no_parent_unit" | "already_rated" | "no_extension_requested" | "unknown_patrol" | "not_owner" | "id_conflict" | "patrol_ended" | "cursor_invalid" | "invalid_metadata" | "invalid_checksum" | "invalid_hash" | "invalid_upload_offset" | "invalid_upload_length" | "upload_length_required" | "defer_length_unsupported" | "concatenation_unsupported" | "checksum_algorithm_unsupported" | "tus_version_unsupported" | "checksum_mismatch" | "offset_mismatch" | "upload_busy" | "upload_expired" | "upload_lost" | "device_mismatch" | "hash_mismatch" | "body_incomplete" | "not_an_image" | "corrupt_image" | "image_too_large" | "too_many_uploads" | "insufficient_storage" | "photo_has_metadata" | "unknown_photo" | "not_found" | "unavailable" | "internal" | "not_logged_in" | "wrong_credentials" | "offline" | "server_unavailable" | "throttled" | "not_our_server" | "invalid_server_url" | "insecure_server_url" | "refused" | "unsynced_work" | "patrol_open" | "no_grid" | "photo_too_large" | "photo_unreadable" | "photo_file" | "newer_schema" | "storage_error" | "bad_record";
+        ErrorCode: "invalid_input" | "invalid_op" | "invalid_body" | "invalid_json" | "invalid_content_type" | "invalid_query" | "too_large" | "too_many_ops" | "too_many_photos" | "export_too_large" | "invalid_categories" | "category_in_use" | "invalid_grids" | "unauthenticated" | "bad_credentials" | "too_many_attempts" | "forbidden" | "weak_password" | "username_taken" | "cannot_disable_self" | "wrong_password" | "out_of_jurisdiction" | "unknown_case" | "case_exists" | "stale_state" | "invalid_transition" | "forbidden_role" | "not_holder" | "no_parent_unit" | "already_rated" | "no_extension_requested" | "rating_not_allowed" | "unknown_patrol" | "not_owner" | "id_conflict" | "patrol_ended" | "cursor_invalid" | "invalid_metadata" | "invalid_checksum" | "invalid_hash" | "invalid_upload_offset" | "invalid_upload_length" | "upload_length_required" | "defer_length_unsupported" | "concatenation_unsupported" | "checksum_algorithm_unsupported" | "tus_version_unsupported" | "checksum_mismatch" | "offset_mismatch" | "upload_busy" | "upload_expired" | "upload_lost" | "device_mismatch" | "hash_mismatch" | "body_incomplete" | "not_an_image" | "corrupt_image" | "image_too_large" | "too_many_uploads" | "insufficient_storage" | "photo_has_metadata" | "unknown_photo" | "not_found" | "unavailable" | "internal" | "not_logged_in" | "wrong_credentials" | "offline" | "server_unavailable" | "throttled" | "not_our_server" | "invalid_server_url" | "insecure_server_url" | "refused" | "unsynced_work" | "patrol_open" | "no_grid" | "photo_too_large" | "photo_unreadable" | "photo_file" | "newer_schema" | "storage_error" | "bad_record";
         ErrorDetail: {
             code: components["schemas"]["ErrorCode"];
             message: string;
@@ -1340,7 +1349,8 @@ export interface components {
             township?: null | components["schemas"]["Named"];
             /**
              * Format: int32
-             * @description Patrol windows (morning, afternoon) with a patrol that day: 0, 1 or 2; 2 is covered.
+             * @description Patrol windows (morning, afternoon) with a patrol that day that counts for coverage (it
+             *     has a track and is not dated after it was received): 0, 1 or 2; 2 is covered.
              */
             windows: number;
             worker_id?: null | components["schemas"]["UserId"];
@@ -1579,6 +1589,11 @@ export interface components {
         /** @description A patrol as the console lists it. */
         PatrolView: {
             /**
+             * @description Whether it counts for coverage (巡查率): it has a track, and its start is not dated
+             *     after it was received (`yiwang_core::measures::PatrolFacts::counts`).
+             */
+            counts_for_coverage: boolean;
+            /**
              * Format: date
              * @description The local day and window its start counts for; `None` outside both windows.
              */
@@ -1601,6 +1616,11 @@ export interface components {
              * @description Track points received.
              */
             points: number;
+            /**
+             * Format: date-time
+             * @description When the server received the patrol's start (the device cannot choose it).
+             */
+            received_at: string;
             /** Format: int64 */
             reported: number;
             /** Format: date-time */
@@ -1642,10 +1662,20 @@ export interface components {
             results: components["schemas"]["OpResult"][];
         };
         /**
-         * @description The reporter's verdict when the case is followed up (回访).
+         * @description The verdict when the case is followed up (回访).
          * @enum {string}
          */
         Rating: "satisfied" | "basically_satisfied" | "dissatisfied";
+        /**
+         * @description Whose verdict a rating records.
+         *
+         *     Events written before ratings were marked carry no source; they read as
+         *     [`RatingSource::Resident`]: the console offered rating as 回访评价, the resident's answer on
+         *     a follow-up call. A resident rating is written without the field, so those old events keep
+         *     their hashes and new ones look the same.
+         * @enum {string}
+         */
+        RatingSource: "resident" | "operator";
         /** @description A rejected op as the server keeps and shows it. */
         RejectedOp: {
             /** Format: date-time */
@@ -3684,7 +3714,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description forbidden_role, out_of_jurisdiction, not_holder */
+            /** @description forbidden_role, out_of_jurisdiction, not_holder, rating_not_allowed */
             403: {
                 headers: {
                     [name: string]: unknown;

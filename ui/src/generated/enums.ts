@@ -9,6 +9,8 @@ import type { Outcome } from './Outcome'
 export const OUTCOMES: readonly Outcome[] = ['resolved', 'resolved_on_spot', 'invalid', 'duplicate']
 import type { Rating } from './Rating'
 export const RATINGS: readonly Rating[] = ['satisfied', 'basically_satisfied', 'dissatisfied']
+import type { RatingSource } from './RatingSource'
+export const RATING_SOURCES: readonly RatingSource[] = ['resident', 'operator']
 import type { Channel } from './Channel'
 export const CHANNELS: readonly Channel[] = ['grid', 'hotline8890', 'service_hall', 'wechat', 'open311']
 import type { DeadlineStatus } from './DeadlineStatus'

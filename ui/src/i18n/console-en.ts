@@ -24,6 +24,7 @@ const consoleEn: ConsoleMessages = {
   channels: { grid: 'Grid', hotline8890: 'Hotline 8890', service_hall: 'Service hall', wechat: 'WeChat', open311: 'Open311' },
   outcomes: { resolved: 'Resolved', resolved_on_spot: 'Resolved on spot', invalid: 'Not a case', duplicate: 'Duplicate' },
   ratings: { satisfied: 'Satisfied', basically_satisfied: 'Basically satisfied', dissatisfied: 'Dissatisfied' },
+  ratingSources: { resident: "Resident's rating (follow-up call)", operator: "Operator's rating" },
   kinds: { urban_rural: 'Urban-rural', school: 'School', enterprise: 'Enterprise' },
   queue: {
     title: 'Case queue', text: 'Description, address or case id', state: 'State', township: 'Township', community: 'Community',
@@ -61,11 +62,11 @@ const consoleEn: ConsoleMessages = {
   },
   form: {
     note: 'Note', reason: 'Reason', supervision: 'What to urge', department: 'Department', departmentDefault: '{name} (category default)',
-    deadlineAt: 'Deadline it will get: {time}', deadlineWill: 'Deadline it will get: {amount} {unit}', outcome: 'Outcome', rating: 'Rating', until: 'New deadline',
+    deadlineAt: 'Deadline it will get: {time}', deadlineWill: 'Deadline it will get: {amount} {unit}', outcome: 'Outcome', rating: 'Rating', ratingSource: 'Whose rating', until: 'New deadline',
     untilHint: 'Beijing time', untilOptional: 'Leave empty to grant the department\'s request', photos: 'Photos', addPhotos: 'Choose photos',
     uploading: 'Uploading {n} photos…', duplicateOf: 'Duplicate of (case id)', unit: { working_hours: 'working hours', working_days: 'working days' },
     problems: {
-      note_required: 'Give a reason (at least 2 characters)', note_or_photo: 'Say what was done, or attach a photo of it', note_too_long: 'The note is too long (at most 1000 characters)', rating_required: 'Choose a rating',
+      note_required: 'Give a reason (at least 2 characters)', note_or_photo: 'Say what was done, or attach a photo of it', note_too_long: 'The note is too long (at most 1000 characters)', rating_required: 'Choose a rating', rating_source_required: "Choose whether it is the resident's rating (follow-up call) or your own",
       until_required: 'Choose the new deadline', until_invalid: 'That time is not valid', until_past: 'The new deadline must be in the future',
       duplicate_required: 'Give the id of the case this duplicates',
     },

@@ -23,6 +23,7 @@ const consoleZhCN = {
   channels: { grid: '网格上报', hotline8890: '8890 热线', service_hall: '服务大厅', wechat: '微信', open311: 'Open311' },
   outcomes: { resolved: '已解决', resolved_on_spot: '现场解决', invalid: '不予立案', duplicate: '重复件' },
   ratings: { satisfied: '满意', basically_satisfied: '基本满意', dissatisfied: '不满意' },
+  ratingSources: { resident: '群众评价（回访）', operator: '办理人员评价' },
   kinds: { urban_rural: '城乡网格', school: '学校网格', enterprise: '企业网格' },
   queue: {
     title: '案件队列', text: '描述、地址或案件编号', state: '状态', township: '乡镇/街道', community: '村/社区',
@@ -60,11 +61,11 @@ const consoleZhCN = {
   },
   form: {
     note: '说明', reason: '原因', supervision: '督办意见', department: '责任部门', departmentDefault: '{name}（类别默认）',
-    deadlineAt: '将获得时限：截止 {time}', deadlineWill: '将获得时限：{amount} {unit}', outcome: '结案结果', rating: '评价', until: '新的截止时间',
+    deadlineAt: '将获得时限：截止 {time}', deadlineWill: '将获得时限：{amount} {unit}', outcome: '结案结果', rating: '评价', ratingSource: '评价来源', until: '新的截止时间',
     untilHint: '北京时间', untilOptional: '不填则批准部门的延期申请', photos: '照片', addPhotos: '选择照片',
     uploading: '正在上传 {n} 张照片…', duplicateOf: '重复于（案件编号）', unit: { working_hours: '工作小时', working_days: '工作日' },
     problems: {
-      note_required: '请填写原因（至少 2 个字）', note_or_photo: '请填写处理情况，或上传处理后的照片', note_too_long: '说明太长（最多 1000 字）', rating_required: '请选择评价',
+      note_required: '请填写原因（至少 2 个字）', note_or_photo: '请填写处理情况，或上传处理后的照片', note_too_long: '说明太长（最多 1000 字）', rating_required: '请选择评价', rating_source_required: '请选择是群众评价（回访）还是办理人员评价',
       until_required: '请选择新的截止时间', until_invalid: '时间格式不对', until_past: '新的截止时间必须晚于现在',
       duplicate_required: '请填写重复的案件编号',
     },

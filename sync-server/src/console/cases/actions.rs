@@ -27,7 +27,7 @@ pub struct CaseChange {
     params(("id" = String, Path, description = "case id")),
     request_body = CaseActionData,
     responses((status = 200, body = CaseChange), (status = 401, body = ErrorBody, description = "unauthenticated"),
-              (status = 403, body = ErrorBody, description = "forbidden_role, out_of_jurisdiction, not_holder"),
+              (status = 403, body = ErrorBody, description = "forbidden_role, out_of_jurisdiction, not_holder, rating_not_allowed"),
               (status = 404, body = ErrorBody, description = "not_found"),
               (status = 409, body = ErrorBody, description = "stale_state"),
               (status = 422, body = ErrorBody, description = "invalid_transition, invalid_input, already_rated, no_extension_requested, no_parent_unit, invalid_body")))]

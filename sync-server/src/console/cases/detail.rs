@@ -12,12 +12,14 @@ use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::collections::BTreeMap;
-use yiwang_core::case::{Action, ActionKind, Case, CaseEvent, DeadlineStatus, Effect};
+use yiwang_core::case::{
+    Action, ActionKind, Case, CaseEvent, DeadlineStatus, Effect, RatingSource,
+};
 use yiwang_core::ids::{CaseId, DepartmentId, PhotoHash, UserId};
 use yiwang_core::ledger::verify_chain;
 use yiwang_core::org::{Affiliation, Role};
 use yiwang_core::sync::ErrorBody;
-use yiwang_core::workflow::{available_actions, can_see, decide};
+use yiwang_core::workflow::{available_actions, can_see, decide, rating_sources};
 
 /// A photo a case shows, and whether its bytes have arrived.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -77,6 +79,9 @@ pub struct CaseDetail {
     pub chain: ChainStatus,
     /// What the caller may do now: the buttons the console draws.
     pub available_actions: Vec<ActionKind>,
+    /// The ratings the caller may still give (群众评价 `resident`, 办理人员评价 `operator`):
+    /// the Rate dialog's choices. Empty when the caller may not rate.
+    pub rating_sources: Vec<RatingSource>,
     pub deadline: Option<DateTime<Utc>>,
     pub overdue: bool,
     pub deadline_status: DeadlineStatus,
@@ -275,6 +280,7 @@ fn detail(
     };
     Ok(CaseDetail {
         labels: CaseLabels::of(&case, r),
+        rating_sources: rating_sources(&case, &actor, &r.org),
         available_actions,
         dispatch_preview,
         deadline: case.deadline,

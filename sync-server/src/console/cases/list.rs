@@ -45,7 +45,10 @@ pub struct CaseSummary {
     pub supervisions: u32,
     pub extensions: u32,
     pub reworks: u32,
+    /// 群众评价: the resident's rating (回访).
     pub rating: Option<Rating>,
+    /// 办理人员评价: the operator's own rating.
+    pub operator_rating: Option<Rating>,
     pub reported_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub closed_at: Option<DateTime<Utc>>,
@@ -77,6 +80,7 @@ impl CaseSummary {
             extensions: c.extensions,
             reworks: c.reworks,
             rating: c.rating,
+            operator_rating: c.operator_rating,
             reported_at: c.reported_at,
             updated_at: c.updated_at,
             closed_at: c.closed_at,

@@ -17,6 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use yiwang_core::case::{Case, CaseEvent, CaseState};
 use yiwang_core::field::Patrol;
 use yiwang_core::ids::{CaseId, CategoryCode, FindingId, GridId, PatrolId, PhotoHash};
+use yiwang_core::measures::PatrolFacts;
 
 /// The first string after every string that starts with `prefix`: org paths end in `/`, and
 /// `0` is the character after `/`, so `[path, end)` is exactly the subtree.
@@ -219,9 +220,12 @@ fn order_by(sort: CaseSort) -> String {
 /// The columns [`patrol_from_row`] reads, over `patrols p`.
 const PATROL_COLUMNS: &str = "p.id, p.grid_id, p.worker_id, p.started_at, p.ended_at, p.points,
      (SELECT count(*) FROM findings f WHERE f.patrol_id = p.id),
-     (SELECT count(*) FROM findings f WHERE f.patrol_id = p.id AND f.case_id IS NOT NULL)";
+     (SELECT count(*) FROM findings f WHERE f.patrol_id = p.id AND f.case_id IS NOT NULL),
+     COALESCE(p.received_at, p.started_at)";
 
-fn patrol_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(PatrolRow, String, Option<String>)> {
+type PatrolTimes = (PatrolRow, String, Option<String>, String);
+
+fn patrol_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PatrolTimes> {
     Ok((
         PatrolRow {
             patrol: Patrol {
@@ -235,15 +239,18 @@ fn patrol_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(PatrolRow, String
             points: r.get::<_, i64>(5)?.max(0) as u64,
             findings: r.get::<_, i64>(6)?.max(0) as u64,
             reported: r.get::<_, i64>(7)?.max(0) as u64,
+            received_at: DateTime::<Utc>::MIN_UTC,
         },
         r.get(3)?,
         r.get(4)?,
+        r.get(8)?,
     ))
 }
 
-fn with_times((mut row, started, ended): (PatrolRow, String, Option<String>)) -> Result<PatrolRow> {
+fn with_times((mut row, started, ended, received): PatrolTimes) -> Result<PatrolRow> {
     row.patrol.started_at = parse_ts(&started)?;
     row.patrol.ended_at = ended.as_deref().map(parse_ts).transpose()?;
+    row.received_at = parse_ts(&received)?;
     Ok(row)
 }
 
@@ -441,7 +448,7 @@ impl ConsoleTx for SqliteTx<'_> {
         &mut self,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
-    ) -> Result<Vec<Patrol>> {
+    ) -> Result<Vec<PatrolFacts>> {
         // Compare on a day wider than asked, as text, and then exactly on parsed instants: the
         // text form of a stored time need not be the fixed-width one this module writes.
         let lo = (from - Duration::days(1)).format("%Y-%m-%d").to_string();
@@ -449,7 +456,8 @@ impl ConsoleTx for SqliteTx<'_> {
         let rows = self
             .tx
             .prepare_cached(
-                "SELECT id, grid_id, worker_id, started_at, ended_at FROM patrols
+                "SELECT id, grid_id, worker_id, started_at, ended_at,
+                        COALESCE(received_at, started_at), points FROM patrols
                  WHERE started_at >= ?1 AND started_at < ?2 ORDER BY started_at",
             )
             .and_then(|mut st| {
@@ -460,6 +468,8 @@ impl ConsoleTx for SqliteTx<'_> {
                         r.get::<_, String>(2)?,
                         r.get::<_, String>(3)?,
                         r.get::<_, Option<String>>(4)?,
+                        r.get::<_, String>(5)?,
+                        r.get::<_, i64>(6)?,
                     ))
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()
@@ -470,17 +480,21 @@ impl ConsoleTx for SqliteTx<'_> {
             Err(e) => return Err(e.into()),
         };
         let mut out = vec![];
-        for (id, grid, worker, started, ended) in rows {
+        for (id, grid, worker, started, ended, received, points) in rows {
             let started_at = parse_ts(&started)?;
             if started_at < from || started_at >= to {
                 continue;
             }
-            out.push(Patrol {
-                id: id.into(),
-                grid_id: grid.into(),
-                worker_id: worker.into(),
-                started_at,
-                ended_at: ended.as_deref().map(parse_ts).transpose()?,
+            out.push(PatrolFacts {
+                patrol: Patrol {
+                    id: id.into(),
+                    grid_id: grid.into(),
+                    worker_id: worker.into(),
+                    started_at,
+                    ended_at: ended.as_deref().map(parse_ts).transpose()?,
+                },
+                received_at: parse_ts(&received)?,
+                track_points: points.max(0) as u64,
             });
         }
         Ok(out)

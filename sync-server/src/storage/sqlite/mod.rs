@@ -43,6 +43,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/sqlite/0003_sessions.sql"),
     include_str!("../../../migrations/sqlite/0004_findings_by_patrol.sql"),
     include_str!("../../../migrations/sqlite/0005_audit.sql"),
+    include_str!("../../../migrations/sqlite/0006_patrol_receipt.sql"),
 ];
 /// Reader connections kept open, and read transactions run at once.
 const READERS: usize = 8;

@@ -71,12 +71,12 @@ fn patrol_row(r: &Row<'_>) -> rusqlite::Result<Patrol> {
 }
 
 impl SqliteTx<'_> {
-    fn store_patrol(&self, p: &Patrol) -> Result<()> {
+    /// Stores a new patrol `p`, received (its start) at `received_at`.
+    fn store_patrol(&self, p: &Patrol, received_at: DateTime<Utc>) -> Result<()> {
         self.tx
             .prepare_cached(
-                "INSERT INTO patrols(id, grid_id, worker_id, started_at, ended_at, data)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                 ON CONFLICT(id) DO UPDATE SET ended_at = ?5, data = ?6",
+                "INSERT INTO patrols(id, grid_id, worker_id, started_at, ended_at, data, received_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?
             .execute(params![
                 p.id.0,
@@ -84,7 +84,8 @@ impl SqliteTx<'_> {
                 p.worker_id.0,
                 ts(p.started_at),
                 p.ended_at.map(ts),
-                json(p)
+                json(p),
+                ts(received_at)
             ])?;
         Ok(())
     }
@@ -284,8 +285,8 @@ impl SyncTx for SqliteTx<'_> {
             .optional()?)
     }
 
-    fn insert_patrol(&mut self, patrol: &Patrol) -> Result<()> {
-        self.store_patrol(patrol)?;
+    fn insert_patrol(&mut self, patrol: &Patrol, received_at: DateTime<Utc>) -> Result<()> {
+        self.store_patrol(patrol, received_at)?;
         self.log_patrol(patrol)
     }
 
@@ -335,7 +336,9 @@ impl SyncTx for SqliteTx<'_> {
     fn end_patrol(&mut self, id: &PatrolId, ended_at: DateTime<Utc>) -> Result<()> {
         let mut p = self.patrol(id)?.ok_or(StorageError::NotFound("patrol"))?;
         p.ended_at = Some(ended_at);
-        self.store_patrol(&p)?;
+        self.tx
+            .prepare_cached("UPDATE patrols SET ended_at = ?2, data = ?3 WHERE id = ?1")?
+            .execute(params![p.id.0, ts(ended_at), json(&p)])?;
         self.log_patrol(&p)
     }
 

@@ -52,10 +52,16 @@ describe('action bodies', () => {
     expect(r).toEqual({ ok: true, body: { base_version: 5, action: 'report_handled', photos: ['a'.repeat(64)] } })
     expect(buildActionBody('close', 5, input, now)).toEqual({ ok: true, body: { base_version: 5, action: 'close', outcome: 'invalid' } })
   })
-  it('rate needs a rating', () => {
-    expect(buildActionBody('rate', 9, emptyInput(), now)).toEqual({ ok: false, problem: 'rating_required' })
+  it('rate needs whose rating it is and the rating', () => {
+    expect(buildActionBody('rate', 9, emptyInput(), now)).toEqual({ ok: false, problem: 'rating_source_required' })
     expect(buildActionBody('rate', 9, { ...emptyInput(), rating: 'satisfied' }, now))
-      .toEqual({ ok: true, body: { base_version: 9, action: 'rate', rating: 'satisfied' } })
+      .toEqual({ ok: false, problem: 'rating_source_required' })
+    expect(buildActionBody('rate', 9, { ...emptyInput(), ratingSource: 'resident' }, now))
+      .toEqual({ ok: false, problem: 'rating_required' })
+    expect(buildActionBody('rate', 9, { ...emptyInput(), rating: 'satisfied', ratingSource: 'resident' }, now))
+      .toEqual({ ok: true, body: { base_version: 9, action: 'rate', rating: 'satisfied', source: 'resident' } })
+    expect(buildActionBody('rate', 9, { ...emptyInput(), rating: 'dissatisfied', ratingSource: 'operator' }, now))
+      .toEqual({ ok: true, body: { base_version: 9, action: 'rate', rating: 'dissatisfied', source: 'operator' } })
   })
   it('an extension names a later Beijing time', () => {
     expect(untilToRfc3339('2026-11-30T17:00')).toBe('2026-11-30T17:00:00+08:00')

@@ -2,10 +2,10 @@
 // form each one opens, and the body `POST /api/v1/cases/{id}/actions` takes (the core's
 // `CaseActionData`: `{base_version, action, ...fields}`, snake_case).
 
-import type { ActionKind, Outcome, Rating } from '@/generated'
+import type { ActionKind, Outcome, Rating, RatingSource } from '@/generated'
 
-export type { ActionKind, Outcome, Rating } from '@/generated'
-export { OUTCOMES, RATINGS } from '@/generated'
+export type { ActionKind, Outcome, Rating, RatingSource } from '@/generated'
+export { OUTCOMES, RATINGS, RATING_SOURCES } from '@/generated'
 
 /**
  * The buttons in the order the console draws them: the workflow's forward steps first, comment
@@ -104,16 +104,18 @@ export interface ActionInput {
   photos: string[]
   outcome: Outcome | ''
   rating: Rating | ''
+  /** Whose rating it is: 群众评价 (the resident's, from a 回访 call) or 办理人员评价. */
+  ratingSource: RatingSource | ''
   /** A local date-time the picker gives, `YYYY-MM-DDTHH:mm` (Beijing time), or RFC 3339. */
   until: string
   duplicateOf: string
 }
 
 export function emptyInput(): ActionInput {
-  return { note: '', department: '', photos: [], outcome: '', rating: '', until: '', duplicateOf: '' }
+  return { note: '', department: '', photos: [], outcome: '', rating: '', ratingSource: '', until: '', duplicateOf: '' }
 }
 
-export type InputProblem = 'note_required' | 'note_or_photo' | 'note_too_long' | 'rating_required' | 'until_required' | 'until_invalid' | 'until_past' | 'duplicate_required'
+export type InputProblem = 'note_required' | 'note_or_photo' | 'note_too_long' | 'rating_required' | 'rating_source_required' | 'until_required' | 'until_invalid' | 'until_past' | 'duplicate_required'
 
 export const MAX_NOTE = 1000
 
@@ -141,8 +143,10 @@ export function buildActionBody(kind: ActionKind, baseVersion: number, input: Ac
   if (form.photos && input.photos.length > 0) body.photos = [...input.photos]
   if (form.outcome && input.outcome) body.outcome = input.outcome
   if (form.rating) {
+    if (!input.ratingSource) return { ok: false, problem: 'rating_source_required' }
     if (!input.rating) return { ok: false, problem: 'rating_required' }
     body.rating = input.rating
+    body.source = input.ratingSource
   }
   if (form.until) {
     if (!input.until.trim()) {
