@@ -8,7 +8,7 @@
 use chrono::{DateTime, Utc};
 use proptest::prelude::*;
 use serde_json::{json, Value};
-use yiwang_core::case::{Action, Rating};
+use yiwang_core::case::{Action, Rating, RatingSource};
 use yiwang_core::field::{Disposition, FindingDraft};
 use yiwang_core::ids::{CaseId, DepartmentId, PhotoHash};
 use yiwang_core::sync::{CaseActionData, FindingCreateData, Op, OpType};
@@ -72,8 +72,13 @@ fn action() -> impl Strategy<Value = Action> {
     prop_oneof![
         (text(), proptest::collection::vec(hash(), 0..3))
             .prop_map(|(note, photos)| Action::Comment { note, photos }),
-        (0..3usize, text()).prop_map(|(r, note)| Action::Rate {
+        (0..3usize, any::<bool>(), text()).prop_map(|(r, operator, note)| Action::Rate {
             rating: Rating::ALL[r],
+            source: if operator {
+                RatingSource::Operator
+            } else {
+                RatingSource::Resident
+            },
             note
         }),
         (proptest::option::of("[A-Z0-9]{1,8}"), text()).prop_map(|(d, note)| Action::Dispatch {

@@ -302,8 +302,8 @@ impl<'a> Sim<'a> {
     /// The field work around the cases, pushed as the workers' devices push it: findings
     /// resolved on the spot across the history, and `spec.patrol_days` of patrols — on most
     /// grids a morning and an afternoon round each day, up to `now` (a round under way now has
-    /// no end yet), with GPS tracks for the last two days, and now and then a finding fixed on
-    /// the way.
+    /// no end yet), each with a GPS track (denser for the last two days), and now and then a
+    /// finding fixed on the way.
     pub(super) fn field_work(&mut self, spec: &HistorySpec, grids: &[GridId]) -> Result<()> {
         let mut made = 0;
         while made < spec.on_spot_findings {
@@ -367,12 +367,12 @@ impl<'a> Sim<'a> {
                             started_at: start,
                         },
                     )?];
-                    // Tracks for the last two days: enough to draw rounds on the map, at any
-                    // hour the demo is started.
-                    if back <= 1 {
-                        let mut points: Vec<TrackPoint> = (0..8)
+                    // Every round has a track (coverage needs one); the last two days' draw well.
+                    {
+                        let fixes = if back <= 1 { 8 } else { 3 };
+                        let mut points: Vec<TrackPoint> = (0..fixes)
                             .map(|i| {
-                                let t = start + (until - start) * i / 8;
+                                let t = start + (until - start) * i / fixes;
                                 let (lat, lon) = self.point_in(&polygon);
                                 TrackPoint {
                                     t,

@@ -81,7 +81,7 @@ async fn a_nearly_full_disk_stops_uploads_but_not_the_ledger() {
         "records still reach the ledger: {body}"
     );
 
-    let metrics = s.public_text("/metrics").await;
+    let metrics = s.metrics().await;
     assert!(
         metrics.contains(&format!("yiwang_photo_store_free_bytes {NEARLY_FULL}\n")),
         "the free space is shown: {metrics}"

@@ -112,7 +112,7 @@ async fn the_sweeper_deletes_what_nobody_will_use_and_keeps_what_a_record_names(
     );
     assert!(s.ledger().photo_stored(&fresh).await && has_files(&s, &fresh));
 
-    let metrics = s.public_text("/metrics").await;
+    let metrics = s.metrics().await;
     assert!(
         metrics.contains("yiwang_photos_swept_total 1\n"),
         "one photo swept: {metrics}"
