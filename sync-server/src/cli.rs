@@ -102,6 +102,12 @@ pub struct ServeArgs {
     #[arg(long = "trusted-proxy", env = "YIWANG_TRUSTED_PROXIES", value_delimiter = ',',
           value_parser = crate::auth::address::parse_trusted_proxy)]
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Connections one address may hold open at once (a load balancer named by --trusted-proxy
+    /// is not limited). Raise it when many devices share one address (a carrier's NAT, a test
+    /// harness on one machine).
+    #[arg(long, env = "YIWANG_MAX_CONNECTIONS_PER_ADDRESS",
+          default_value_t = crate::connections::MAX_PER_ADDRESS)]
+    pub max_connections_per_address: usize,
     /// Threads that check passwords at once (each check takes 19 MiB); by default one per core,
     /// at most four, fewer on a small machine.
     #[arg(long, env = "YIWANG_PASSWORD_HASHERS")]
@@ -137,6 +143,7 @@ impl ServeArgs {
         Settings {
             demo_mode,
             trusted_proxies: self.trusted_proxies.clone(),
+            max_connections_per_address: self.max_connections_per_address.max(1),
             password_hashers: self.password_hashers,
             min_free_space: self
                 .min_free_space
@@ -391,8 +398,13 @@ pub async fn serve_on(
         );
     }
     let open_files = crate::connections::raise_open_file_limit();
-    let connections =
-        crate::connections::Connections::fitted(state.settings.trusted_proxies.clone(), open_files);
+    let connections = crate::connections::Connections {
+        max_per_address: state.settings.max_connections_per_address,
+        ..crate::connections::Connections::fitted(
+            state.settings.trusted_proxies.clone(),
+            open_files,
+        )
+    };
     tracing::info!(
         open_files,
         max_connections = connections.max_open,

@@ -30,9 +30,11 @@ use tokio::net::TcpStream;
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(20);
 /// Time a new connection has to send its first request.
 pub const FIRST_REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
-/// Connections from one peer address at once. A township office behind one NAT address with
-/// fifty devices uses one or two each; a load balancer is exempt (`--trusted-proxy`).
-pub const MAX_PER_ADDRESS: usize = 256;
+/// Connections from one peer address at once, by default. A device keeps one or two; a
+/// township office or a carrier's NAT may put a few hundred devices behind one address, so the
+/// default leaves room for that while one address alone cannot take the server's whole cap
+/// (`--max-connections-per-address`; a load balancer named by `--trusted-proxy` is exempt).
+pub const MAX_PER_ADDRESS: usize = 1024;
 /// Connections open at once, at most (fewer when the open-file limit is low).
 pub const MAX_OPEN: usize = 16_384;
 /// File descriptors kept for the database, photo files and logs, beside the connections.

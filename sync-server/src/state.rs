@@ -43,6 +43,8 @@ pub struct Settings {
     pub demo_mode: bool,
     /// Proxies whose `X-Forwarded-For` names the client ([`crate::auth::address`]).
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Connections one peer address may hold open (`--max-connections-per-address`).
+    pub max_connections_per_address: usize,
     /// Threads that hash passwords (`None`: sized to the machine, see
     /// [`crate::auth::passwords::PasswordGate::sized_to_machine`]).
     pub password_hashers: Option<usize>,
@@ -69,6 +71,7 @@ impl Settings {
             data_dir: data_dir.into(),
             demo_mode: false,
             trusted_proxies: Vec::new(),
+            max_connections_per_address: crate::connections::MAX_PER_ADDRESS,
             password_hashers: None,
             password_queue: None,
             disk: Arc::new(Statvfs),

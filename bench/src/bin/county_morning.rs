@@ -126,6 +126,8 @@ fn start(bin: &Path, data: &Path, port: u16, patience: Duration) -> anyhow::Resu
         .arg(data)
         .args(["--listen", &format!("127.0.0.1:{port}"), "--console-dir"])
         .arg(data.join("no-console"))
+        // Every simulated device connects from 127.0.0.1.
+        .args(["--max-connections-per-address", "8192"])
         .env("RUST_LOG", "error")
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
