@@ -101,6 +101,12 @@ const consoleEn: ConsoleMessages = {
     kind: 'Kind', worker: 'Worker', today: 'Patrols today', patrols: 'Patrols', noPatrols: 'No patrol on that day',
     date: 'Date', started: 'Started', ended: 'Ended', points: 'Points', open: 'Track', cases: 'Cases', map: 'Grid area',
     patrolsUnavailable: 'The server does not list patrols yet ({code})', total: '{n} grids',
+    time: 'Time', window: 'Round', coverage: 'Counts for coverage',
+  },
+  patrolWindow: { morning: 'Morning', afternoon: 'Afternoon' },
+  patrolCoverage: {
+    counts: 'Counts', no_track: 'Does not count: no track', outside_windows: 'Does not count: outside the patrol hours',
+    started_after_receipt: 'Does not count: started later than it was uploaded',
   },
   patrol: {
     findings: '{n} findings', case: 'case', title: 'Patrol track', worker: 'Worker', grid: 'Grid', started: 'Started', ended: 'Ended', points: '{n} track points',

@@ -100,6 +100,12 @@ const consoleZhCN = {
     kind: '类型', worker: '网格员', today: '今日巡查', patrols: '巡查记录', noPatrols: '该日没有巡查记录',
     date: '日期', started: '开始', ended: '结束', points: '轨迹点', open: '查看轨迹', cases: '案件', map: '网格范围',
     patrolsUnavailable: '服务器暂不提供巡查记录查询（{code}）', total: '{n} 个网格',
+    time: '时间', window: '时段', coverage: '计入巡查率',
+  },
+  patrolWindow: { morning: '上午', afternoon: '下午' },
+  patrolCoverage: {
+    counts: '计入', no_track: '不计入：没有轨迹', outside_windows: '不计入：不在巡查时段',
+    started_after_receipt: '不计入：开始时间晚于上传时间',
   },
   patrol: {
     findings: '本次发现 {n} 条', case: '查看案件', title: '巡查轨迹', worker: '网格员', grid: '网格', started: '开始', ended: '结束', points: '轨迹点 {n} 个',
