@@ -158,7 +158,7 @@ pub async fn list_patrols(
 ) -> ApiResult<Json<PatrolList>> {
     q.only(&["grid_id", "date", "offset", "limit"])?;
     let (date, from, to) = day_of(&q, state.now())?;
-    let (offset, limit) = list_window(&q)?;
+    let (offset, limit) = page_params(&q, DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT)?;
     let grid: Option<GridId> = q.get("grid_id").map(Into::into);
     let st = state.clone();
     let out = read(&state, move |tx| {
@@ -231,15 +231,7 @@ pub async fn patrol_detail(
     let out = read(&state, move |tx| {
         let r = st.reference(tx)?;
         let id = PatrolId::from(id);
-        let row = tx
-            .patrol_row(&id)?
-            .ok_or(ApiError::NotFound { what: "patrol" })?;
-        if !r
-            .org
-            .grid_in_jurisdiction(&me.user.actor(), &row.patrol.grid_id)
-        {
-            return Err(out_of_jurisdiction());
-        }
+        let row = visible_patrol(tx, &r, &me, &id)?;
         let names = user_names(tx, [row.patrol.worker_id.clone()])?;
         let track = tx.track_page(&id, 0, TRACK_PAGE)?;
         let finding_list = tx.findings_of_patrol(&id)?;
@@ -293,27 +285,12 @@ pub async fn patrol_track(
     q: QueryParams,
 ) -> ApiResult<Json<TrackPage>> {
     q.only(&["offset", "limit"])?;
-    let offset = q.u64("offset")?.unwrap_or(0);
-    if offset > MAX_OFFSET {
-        return Err(invalid_query(format!("offset: at most {MAX_OFFSET}")));
-    }
-    let limit = q.u64("limit")?.unwrap_or(TRACK_PAGE);
-    if limit == 0 || limit > TRACK_PAGE {
-        return Err(invalid_query(format!("limit: between 1 and {TRACK_PAGE}")));
-    }
+    let (offset, limit) = page_params(&q, TRACK_PAGE, TRACK_PAGE)?;
     let st = state.clone();
     let out = read(&state, move |tx| {
         let r = st.reference(tx)?;
         let id = PatrolId::from(id);
-        let row = tx
-            .patrol_row(&id)?
-            .ok_or(ApiError::NotFound { what: "patrol" })?;
-        if !r
-            .org
-            .grid_in_jurisdiction(&me.user.actor(), &row.patrol.grid_id)
-        {
-            return Err(out_of_jurisdiction());
-        }
+        let row = visible_patrol(tx, &r, &me, &id)?;
         Ok(TrackPage {
             items: tx.track_page(&id, offset, limit)?,
             total: row.points,
@@ -327,19 +304,36 @@ pub async fn patrol_track(
 /// The most a list's `offset` may skip.
 const MAX_OFFSET: u64 = 1_000_000;
 
-/// `offset` and `limit` of a list page (`limit` 1 to [`MAX_LIST_LIMIT`]).
-fn list_window(q: &QueryParams) -> ApiResult<(u64, u64)> {
+/// `offset` and `limit` of a page: `limit` 1 to `max`, `default` when not given.
+fn page_params(q: &QueryParams, default: u64, max: u64) -> ApiResult<(u64, u64)> {
     let offset = q.u64("offset")?.unwrap_or(0);
     if offset > MAX_OFFSET {
         return Err(invalid_query(format!("offset: at most {MAX_OFFSET}")));
     }
-    let limit = q.u64("limit")?.unwrap_or(DEFAULT_LIST_LIMIT);
-    if limit == 0 || limit > MAX_LIST_LIMIT {
-        return Err(invalid_query(format!(
-            "limit: between 1 and {MAX_LIST_LIMIT}"
-        )));
+    let limit = q.u64("limit")?.unwrap_or(default);
+    if limit == 0 || limit > max {
+        return Err(invalid_query(format!("limit: between 1 and {max}")));
     }
     Ok((offset, limit))
+}
+
+/// Patrol `id`, when `me` may see its grid.
+fn visible_patrol(
+    tx: &mut dyn LedgerTx,
+    r: &Reference,
+    me: &AuthUser,
+    id: &PatrolId,
+) -> ApiResult<PatrolRow> {
+    let row = tx
+        .patrol_row(id)?
+        .ok_or(ApiError::NotFound { what: "patrol" })?;
+    if !r
+        .org
+        .grid_in_jurisdiction(&me.user.actor(), &row.patrol.grid_id)
+    {
+        return Err(out_of_jurisdiction());
+    }
+    Ok(row)
 }
 
 /// The rows of one page.
@@ -422,7 +416,7 @@ pub async fn list_grids(
 ) -> ApiResult<Json<GridList>> {
     q.only(&["date", "unit", "polygons", "offset", "limit"])?;
     let (date, from, to) = day_of(&q, state.now())?;
-    let (offset, limit) = list_window(&q)?;
+    let (offset, limit) = page_params(&q, DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT)?;
     let polygons = q.bool("polygons")?.unwrap_or(false);
     let unit = q.get("unit").map(yiwang_core::ids::OrgUnitId::from);
     let st = state.clone();
