@@ -25,6 +25,18 @@ pub struct Reference {
 }
 
 impl Reference {
+    /// The org tree and categories as the ledger holds them, with `calendar`.
+    pub fn load(
+        tx: &mut dyn crate::storage::LedgerTx,
+        calendar: WorkingCalendar,
+    ) -> crate::storage::Result<Reference> {
+        Ok(Reference {
+            org: tx.load_org()?,
+            categories: tx.load_categories()?,
+            calendar,
+        })
+    }
+
     pub fn context(&self, now: DateTime<Utc>) -> Context<'_> {
         Context {
             org: &self.org,
@@ -287,11 +299,7 @@ impl AppState {
                 return Ok(c.reference.clone());
             }
         }
-        let reference = Arc::new(Reference {
-            org: tx.load_org()?,
-            categories: tx.load_categories()?,
-            calendar: (*self.calendar).clone(),
-        });
+        let reference = Arc::new(Reference::load(tx, (*self.calendar).clone())?);
         *self.reference.lock().expect("reference cache") = Some(CachedReference {
             version,
             reference: reference.clone(),

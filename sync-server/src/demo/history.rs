@@ -266,11 +266,7 @@ mod tests {
         let (report, check, states_recent) = ledger
             .write_blocking(move |tx| {
                 let seeded = seed_county(tx, &small_plan(), "not a real hash", true, now)?;
-                let reference = Reference {
-                    org: tx.load_org()?,
-                    categories: tx.load_categories()?,
-                    calendar: WorkingCalendar::china(),
-                };
+                let reference = Reference::load(tx, WorkingCalendar::china())?;
                 let report = seed_history(tx, &reference, &seeded, &spec, now, &|_| {})?;
                 let check = crate::storage::audit::check_ledger(tx)?;
                 let mut recent = BTreeSet::new();

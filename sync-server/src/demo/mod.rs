@@ -86,11 +86,7 @@ pub fn seed_demo(
             ));
         }
         let seeded = seed_county(tx, &plan, &hash, true, now)?;
-        let reference = Reference {
-            org: tx.load_org()?,
-            categories: tx.load_categories()?,
-            calendar: WorkingCalendar::china(),
-        };
+        let reference = Reference::load(tx, WorkingCalendar::china())?;
         let communities = plan.townships.iter().map(|t| t.communities.len()).sum();
         progress(&format!(
             "county: {} townships, {communities} communities, {} grids, {} users",

@@ -249,11 +249,7 @@ async fn a_long_export_streams_every_case_in_the_list_order() {
     s.state
         .ledger
         .write(move |tx| {
-            let reference = Reference {
-                org: tx.load_org()?,
-                categories: tx.load_categories()?,
-                calendar: yiwang_core::calendar::WorkingCalendar::china(),
-            };
+            let reference = Reference::load(tx, yiwang_core::calendar::WorkingCalendar::china())?;
             let spec = HistorySpec {
                 cases,
                 days: 20,

@@ -70,11 +70,8 @@ pub fn seed_small(dir: &Path, demo_users: bool, cases: usize) {
         .write_blocking(move |tx| {
             let seeded = seed_county(tx, &small_plan(), demo_hash(), demo_users, now)?;
             if cases > 0 {
-                let reference = Reference {
-                    org: tx.load_org()?,
-                    categories: tx.load_categories()?,
-                    calendar: yiwang_core::calendar::WorkingCalendar::china(),
-                };
+                let reference =
+                    Reference::load(tx, yiwang_core::calendar::WorkingCalendar::china())?;
                 let spec = HistorySpec {
                     cases,
                     days: 20,
