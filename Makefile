@@ -11,12 +11,13 @@ CARGO ?= cargo
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo story test deps build-deps lint fmt-check clippy unit core-purity bench help \
+.PHONY: demo demo-pg test-pg story test deps build-deps lint fmt-check clippy unit core-purity bench help \
 	app-deps tauri-driver ui ui-dist app e2e-app package screenshots
 
 help:
 	@echo "make demo        — seed and serve the reference county (console URL and logins printed);"
 	@echo "                   with a display, also open the worker app signed in as worker-0001"
+	@echo "make demo-pg     — the same demo with its ledger on a PostgreSQL cluster it starts"
 	@echo "make story       — the county's case story through the real workflow, as a timeline"
 	@echo "make test        — everything: lint, unit, component and property tests, the UI's tests,"
 	@echo "                   the app build and the app's end-to-end run in a real window (Xvfb)"
@@ -65,11 +66,25 @@ demo: build-deps console-dist
 	fi; \
 	wait $$srv
 
+# The demo county on PostgreSQL: a throwaway cluster started for it (stopped and removed when
+# the demo stops), the ledger in its database `yiwang`; photos stay in $(DEMO_PG_DIR).
+DEMO_PG_DIR ?= ./.data/demo-pg
+demo-pg: build-deps console-dist
+	$(CARGO) build --release --locked -p yiwang-server
+	@cluster=$$(mktemp -d /tmp/yiwang-demo-pg.XXXXXX); \
+	trap 'tests/pg/cluster.sh stop '"$$cluster"'' EXIT INT TERM; \
+	server=$$(tests/pg/cluster.sh start $$cluster); \
+	psql -q "$$server" -c "CREATE DATABASE yiwang TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'"; \
+	url=$${server%/postgres}/yiwang; \
+	echo "make demo-pg: the ledger is $$url"; \
+	mkdir -p $(DEMO_PG_DIR); \
+	$(CARGO_TARGET_DIR)/release/yiwang-server demo --database "$$url" --data-dir $(DEMO_PG_DIR) --listen $(DEMO_LISTEN)
+
 # The county's own case story, run through yiwang-core and printed as a timeline.
 story:
 	$(CARGO) run --quiet --locked -p yiwang-core --example story
 
-test: deps lint unit core-purity ui app e2e-app e2e-console contract
+test: deps lint unit test-pg core-purity ui app e2e-app e2e-console contract
 	@echo "make test: all checks passed"
 
 # Build prerequisites from the distribution's packages (a C compiler for the bundled SQLite).
@@ -183,6 +198,18 @@ clippy:
 
 unit:
 	$(CARGO) test --locked
+
+# The storage-level suites again, on a real PostgreSQL: a throwaway cluster in a temporary
+# folder (initdb + pg_ctl as the postgres user, a free port), removed afterwards. Each test
+# server gets a database of its own (tests/src/kit/backend.rs).
+PG_SUITES ?= --test protocol --test photos --test operations --test console --test full_story \
+	--test crash_server --test postgres
+test-pg:
+	@cluster=$$(mktemp -d /tmp/yiwang-test-pg.XXXXXX); \
+	trap 'tests/pg/cluster.sh stop '"$$cluster"'' EXIT INT TERM; \
+	server=$$(tests/pg/cluster.sh start $$cluster); \
+	echo "test-pg: PostgreSQL at $$server"; \
+	YIWANG_TEST_DATABASE=$$server $(CARGO) test --locked -p yiwang-tests $(PG_SUITES)
 
 # yiwang-core must stay free of I/O: no database, network or async runtime crates.
 core-purity:

@@ -1,4 +1,5 @@
-//! The command line: `serve`, `migrate`, `demo`, `user add`, `grids import`, `verify-ledger`.
+//! The command line: `serve`, `migrate`, `demo`, `user add`, `grids import`, `verify-ledger`,
+//! `backup`, `restore`, `migrate-to`.
 //! Every command takes `--data-dir` and `--database`; `serve` and `demo` take `--listen`. The
 //! same settings come from `YIWANG_DATA_DIR`, `YIWANG_DATABASE_URL` and `YIWANG_LISTEN`.
 //!
@@ -11,6 +12,8 @@
 //!   matches its hashes, ends at the head the case row records, and replays into that row.
 //! - `backup DEST` copies the SQLite ledger while the server runs; `restore SRC` checks a copy
 //!   and puts it in place, refusing while a server runs ([`crate::backup`]).
+//! - `migrate-to postgres://…` copies the SQLite ledger into PostgreSQL, resumably
+//!   ([`crate::migrate_to`]).
 
 use crate::app::ConsoleFiles;
 use crate::state::{AppState, Settings};
@@ -72,6 +75,13 @@ pub enum Command {
         /// Overwrite DEST if it exists.
         #[arg(long)]
         force: bool,
+    },
+    /// Copy the SQLite ledger into a PostgreSQL database (empty, or a copy cut short: the copy
+    /// resumes). Stop the server first; afterwards serve with --database TARGET.
+    MigrateTo {
+        /// The PostgreSQL ledger: postgres://USER@HOST:PORT/DATABASE (created with the C
+        /// collation, see docs/ARCHITECTURE.md).
+        target: String,
     },
     /// Replace the SQLite ledger with SRC, after checking it as verify-ledger does. The server
     /// must be stopped.
@@ -341,6 +351,27 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::MigrateTo { target } => {
+            let started = Instant::now();
+            let source = cli.global.sqlite_path_for("migrate-to")?;
+            // A server writing the source meanwhile would leave the copy behind it.
+            let _lock = crate::backup::LedgerLock::exclusive(&source)?;
+            let copied = tokio::task::spawn_blocking(move || {
+                crate::migrate_to::migrate_to(&source, &target)
+            })
+            .await??;
+            for (table, rows) in &copied.tables {
+                if *rows > 0 {
+                    println!("  {table}: {rows} rows");
+                }
+            }
+            println!(
+                "migrate-to: {} rows copied ({:.1} s); serve with --database set to the target",
+                copied.rows(),
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
         Command::Restore { src, force } => {
             let ledger = cli.global.sqlite_path_for("restore")?;
             let done = crate::backup::restore(&src, &ledger, force, chrono::Utc::now())
@@ -386,11 +417,17 @@ pub async fn serve_on(
     // server killed mid-PATCH is void, so its device resumes at once instead of waiting for the
     // lease to lapse.
     crate::console::admin::prune_audit_log_periodically(state.clone());
-    let stale = state
-        .ledger
-        .write(|tx| tx.release_all_upload_leases())
-        .await
-        .context("releasing the upload leases of an earlier run")?;
+    // One process per SQLite ledger: every lease left is a stopped server's. Processes sharing
+    // a PostgreSQL ledger may hold live leases: those lapse by themselves (UPLOAD_LEASE).
+    let stale = if state.ledger.kind() == "sqlite" {
+        state
+            .ledger
+            .write(|tx| tx.release_all_upload_leases())
+            .await
+            .context("releasing the upload leases of an earlier run")?
+    } else {
+        0
+    };
     if stale > 0 {
         tracing::info!(
             leases = stale,

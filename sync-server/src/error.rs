@@ -137,7 +137,7 @@ impl From<crate::storage::StorageError> for ApiError {
     fn from(e: crate::storage::StorageError) -> Self {
         use crate::storage::StorageError as S;
         match e {
-            S::Busy | S::Abandoned => ApiError::Unavailable,
+            S::Busy | S::Abandoned | S::Unavailable(_) => ApiError::Unavailable,
             S::NotFound(what) => ApiError::NotFound { what },
             other => ApiError::Internal(other.into()),
         }

@@ -24,6 +24,7 @@ pub mod demo;
 pub mod error;
 pub mod jurisdiction;
 pub mod limits;
+pub mod migrate_to;
 pub mod photos;
 pub mod seed;
 pub mod state;

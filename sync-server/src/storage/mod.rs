@@ -32,6 +32,7 @@ pub mod console;
 pub mod org;
 pub mod photo_log;
 pub mod photos;
+pub mod postgres;
 pub mod sqlite;
 pub mod sync;
 
@@ -54,6 +55,11 @@ use std::sync::Arc;
 pub enum StorageError {
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    #[error("database error: {0}")]
+    Postgres(#[from] ::postgres::Error),
+    /// The database cannot be reached or went away; the request may be tried again later.
+    #[error("{0}")]
+    Unavailable(String),
     #[error("the database is busy")]
     Busy,
     #[error("{0} not found")]
@@ -76,7 +82,7 @@ pub enum StorageError {
 impl StorageError {
     pub fn is_retryable(&self) -> bool {
         match self {
-            StorageError::Busy => true,
+            StorageError::Busy | StorageError::Unavailable(_) => true,
             StorageError::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => matches!(
                 e.code,
                 rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
@@ -100,6 +106,28 @@ impl<T: AuthTx + OrgTx + CaseTx + ChangeLogTx + SyncTx + PhotoTx + ConsoleTx + A
 }
 
 type Boxed = Box<dyn Any + Send>;
+
+thread_local! {
+    /// Set while a thread of tokio's blocking pool runs a ledger transaction for
+    /// [`Ledger::read`] or [`Ledger::write`]: a backend may block there.
+    static BLOCKING_TURN: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Marks the current blocking-pool thread as running a ledger turn until dropped.
+struct BlockingTurn;
+
+impl BlockingTurn {
+    fn enter() -> BlockingTurn {
+        BLOCKING_TURN.with(|t| t.set(true));
+        BlockingTurn
+    }
+}
+
+impl Drop for BlockingTurn {
+    fn drop(&mut self) {
+        BLOCKING_TURN.with(|t| t.set(false));
+    }
+}
 type TxFn<'a> = Box<dyn FnOnce(&mut dyn LedgerTx) -> Result<Boxed> + Send + 'a>;
 
 /// Raised when the request that asked for a transaction stopped waiting for it (see the module
@@ -172,7 +200,8 @@ pub struct Ledger {
 }
 
 impl Ledger {
-    /// Opens the ledger a URL names: `sqlite:PATH` (or a plain path) for the embedded default.
+    /// Opens the ledger a URL names: `sqlite:PATH` (or a plain path) for the embedded default,
+    /// `postgres://…` for a database server several processes share.
     pub fn open(url: &str) -> Result<Ledger> {
         let ledger = Ledger::open_backend(url)?;
         let changed = ledger.write_blocking(cases::upgrade_case_projections)?;
@@ -191,9 +220,7 @@ impl Ledger {
             return Ok(Ledger::over(Arc::new(sqlite::SqliteLedger::open(path)?)));
         }
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            return Err(StorageError::UnsupportedUrl(format!(
-                "{url} (the PostgreSQL backend is not built yet)"
-            )));
+            return Ok(Ledger::over(Arc::new(postgres::PgLedger::open(url)?)));
         }
         if url.contains("://") {
             return Err(StorageError::UnsupportedUrl(url.to_owned()));
@@ -272,6 +299,7 @@ impl Ledger {
         let waiting = abandon.on_drop();
         let out = tokio::task::spawn_blocking(move || {
             let _turn = turn;
+            let _blocking = BlockingTurn::enter();
             me.write_abandonable(f, &abandon)
         })
         .await
@@ -298,6 +326,7 @@ impl Ledger {
         let waiting = abandon.on_drop();
         let out = tokio::task::spawn_blocking(move || {
             let _turn = turn;
+            let _blocking = BlockingTurn::enter();
             me.read_abandonable(f, &abandon)
         })
         .await

@@ -91,6 +91,8 @@ fn caused_by_the_op(e: &StorageError) -> bool {
         StorageError::Sqlite(rusqlite::Error::SqliteFailure(f, _)) => {
             f.code == rusqlite::ErrorCode::ConstraintViolation
         }
+        // Class 23: integrity constraint violation.
+        StorageError::Postgres(e) => e.code().is_some_and(|c| c.code().starts_with("23")),
         _ => false,
     }
 }

@@ -21,7 +21,7 @@ mod process;
 mod server;
 pub mod sim;
 
-pub use backend::Backend;
+pub use backend::{ledger_rows, Backend};
 pub use device::{quick_agent, TestDevice};
 pub use ledger::{DeviceRecords, LedgerSummary, LedgerView};
 pub use process::{free_port, server_bin, ServerProcess};

@@ -64,6 +64,8 @@ impl Drop for TestServer {
         if let Some(t) = self.task.take() {
             t.abort();
         }
+        // The folder goes with the TempDir; a PostgreSQL ledger is a database of its own.
+        self.backend.drop_ledger(self.dir.path());
     }
 }
 
@@ -189,6 +191,22 @@ impl TestServer {
             .await
             .expect("the same address binds again");
         self.listen(listener);
+    }
+
+    /// Rows of `sql` read from the ledger itself (not through the API under test), on either
+    /// backend, each column as text (NULL as `None`). Keep `sql` to what both dialects share.
+    pub fn ledger_rows(&self, sql: &str) -> Vec<Vec<Option<String>>> {
+        super::backend::ledger_rows(&self.backend.ledger_url(self.dir.path()), sql)
+    }
+
+    /// The one number `sql` reads from the ledger (see [`TestServer::ledger_rows`]).
+    pub fn ledger_number(&self, sql: &str) -> i64 {
+        let rows = self.ledger_rows(sql);
+        rows.first()
+            .and_then(|r| r.first().cloned().flatten())
+            .unwrap_or_else(|| panic!("{sql} read no number"))
+            .parse()
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -32,6 +32,24 @@ pub fn yiwang(dir: &Path) -> Command {
     c
 }
 
+/// [`yiwang`] on the run's backend (`YIWANG_TEST_DATABASE`): for the commands whose tests hold
+/// on either backend (users, grids). The others are about the SQLite file itself.
+pub fn yiwang_any(dir: &Path) -> Command {
+    let mut c = yiwang(dir);
+    c.arg("--database").arg(Backend::from_env().ledger_url(dir));
+    c
+}
+
+/// The one number `sql` reads from `dir`'s ledger on the run's backend.
+pub fn ledger_count(dir: &Path, sql: &str) -> i64 {
+    let rows = yiwang_tests::kit::ledger_rows(&Backend::from_env().ledger_url(dir), sql);
+    rows.first()
+        .and_then(|r| r.first().cloned().flatten())
+        .unwrap_or_else(|| panic!("{sql} read nothing"))
+        .parse()
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
 pub fn run(mut c: Command) -> Output {
     c.stdin(Stdio::null())
         .output()
@@ -64,7 +82,12 @@ pub fn count(db: &Connection, sql: &str) -> i64 {
 /// Seeds the small test county (demo users when `demo_users`, password "demo") and, when
 /// `cases` > 0, a history of that many cases, through the library into `dir`'s ledger.
 pub fn seed_small(dir: &Path, demo_users: bool, cases: usize) {
-    let ledger = Ledger::open(&Backend::Sqlite.ledger_url(dir)).expect("a fresh ledger opens");
+    seed_small_on(&Backend::Sqlite, dir, demo_users, cases)
+}
+
+/// [`seed_small`] into `dir`'s ledger on `backend`.
+pub fn seed_small_on(backend: &Backend, dir: &Path, demo_users: bool, cases: usize) {
+    let ledger = Ledger::open(&backend.ledger_url(dir)).expect("a fresh ledger opens");
     let now = Utc::now();
     ledger
         .write_blocking(move |tx| {

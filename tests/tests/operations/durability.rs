@@ -25,8 +25,9 @@ const REPORTS_PER_BATCH: usize = 5;
 const GRID: &str = "210882001001-01";
 const DEVICE: &str = "durability-phone";
 
+/// The ledger on the run's backend (`YIWANG_TEST_DATABASE`).
 fn ledger_url(dir: &std::path::Path) -> String {
-    Backend::Sqlite.ledger_url(dir)
+    Backend::from_env().ledger_url(dir)
 }
 
 /// The small county, with real (not demo) users: `serve` refuses demo passwords.
@@ -177,6 +178,7 @@ async fn acknowledged_ops_survive_kill_9() {
     seed(dir.path());
     // `yiwang-server serve` on the data folder; after each kill it comes back on the same port.
     let mut server = ServerProcess::new(dir.path());
+    server.args = vec!["--database".into(), ledger_url(dir.path())];
     server.start().await;
     let base = server.base();
     let token = login(&base).await;
@@ -298,6 +300,8 @@ async fn acknowledged_ops_survive_kill_9() {
     let out = std::process::Command::new(server_bin())
         .args(["verify-ledger", "--data-dir"])
         .arg(dir.path())
+        .arg("--database")
+        .arg(ledger_url(dir.path()))
         .env_remove("YIWANG_DATABASE_URL")
         .env_remove("YIWANG_DATA_DIR")
         .output()

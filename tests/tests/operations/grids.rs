@@ -4,7 +4,8 @@
 use serde_json::{json, Value};
 use std::path::Path;
 
-use crate::common::{count, read_only, run, seed_small, text, yiwang};
+use crate::common::{ledger_count, run, seed_small_on, text, yiwang_any};
+use yiwang_tests::kit::Backend;
 
 fn grid_feature(id: &str, community: &str, kind: &str, worker: Option<&str>) -> Value {
     let mut props = json!({"id": id, "name": format!("导入网格{id}"), "kind": kind,
@@ -19,8 +20,8 @@ fn grid_feature(id: &str, community: &str, kind: &str, worker: Option<&str>) -> 
 #[test]
 fn grids_import_adds_a_good_file_and_a_bad_file_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    seed_small(dir.path(), false, 0);
-    let grids = |dir: &Path| count(&read_only(dir), "SELECT count(*) FROM grids");
+    seed_small_on(&Backend::from_env(), dir.path(), false, 0);
+    let grids = |dir: &Path| ledger_count(dir, "SELECT count(*) FROM grids");
     assert_eq!(grids(dir.path()), 8, "the small county has eight grids");
 
     let good = dir.path().join("good.geojson");
@@ -35,7 +36,7 @@ fn grids_import_adds_a_good_file_and_a_bad_file_changes_nothing() {
         .to_string(),
     )
     .unwrap();
-    let mut c = yiwang(dir.path());
+    let mut c = yiwang_any(dir.path());
     c.args(["grids", "import"]).arg(&good);
     let out = run(c);
     assert!(out.status.success(), "a good file imports: {}", text(&out));
@@ -45,31 +46,31 @@ fn grids_import_adds_a_good_file_and_a_bad_file_changes_nothing() {
         text(&out)
     );
     {
-        let db = read_only(dir.path());
+        let db = dir.path();
         assert_eq!(
-            count(&db, "SELECT count(*) FROM grids"),
+            ledger_count(db, "SELECT count(*) FROM grids"),
             9,
             "one grid added"
         );
         assert_eq!(
-            count(
-                &db,
+            ledger_count(
+                db,
                 "SELECT count(*) FROM grids WHERE id = '210882001001-03' AND kind = 'enterprise'"
             ),
             1,
             "the new grid is stored with its kind"
         );
         assert_eq!(
-            count(
-                &db,
+            ledger_count(
+                db,
                 "SELECT count(*) FROM grids WHERE name = '富丽社区第一网格（调整后）'"
             ),
             1,
             "the existing grid was renamed"
         );
         assert_eq!(
-            count(
-                &db,
+            ledger_count(
+                db,
                 "SELECT count(*) FROM user_grids WHERE user_id = 'worker-0001'
                  AND grid_id = '210882001001-03'"
             ),
@@ -88,7 +89,7 @@ fn grids_import_adds_a_good_file_and_a_bad_file_changes_nothing() {
         .to_string(),
     )
     .unwrap();
-    let mut c = yiwang(dir.path());
+    let mut c = yiwang_any(dir.path());
     c.args(["grids", "import"]).arg(&bad);
     let out = run(c);
     assert!(
@@ -112,7 +113,7 @@ fn grids_import_adds_a_good_file_and_a_bad_file_changes_nothing() {
         "{\"type\": \"FeatureCollection\", \"features\": [",
     )
     .unwrap();
-    let mut c = yiwang(dir.path());
+    let mut c = yiwang_any(dir.path());
     c.args(["grids", "import"]).arg(&not_json);
     let out = run(c);
     assert!(!out.status.success(), "a file that is not JSON is refused");

@@ -5,14 +5,15 @@
 use serde_json::Value;
 use yiwang_tests::kit::ServerProcess;
 
-use crate::common::{count, login, read_only, run, seed_small, start, text, yiwang};
+use crate::common::{ledger_count, login, run, seed_small_on, start, text, yiwang_any};
+use yiwang_tests::kit::Backend;
 
 #[tokio::test]
 async fn a_user_added_on_the_command_line_signs_in_over_http() {
     let dir = tempfile::tempdir().unwrap();
-    seed_small(dir.path(), true, 0);
+    seed_small_on(&Backend::from_env(), dir.path(), true, 0);
 
-    let mut short = yiwang(dir.path());
+    let mut short = yiwang_any(dir.path());
     short
         .args(["user", "add", "--username", "li.na", "--role", "township"])
         .args(["--unit", "210882001"])
@@ -22,7 +23,7 @@ async fn a_user_added_on_the_command_line_signs_in_over_http() {
         !out.status.success(),
         "a password under 8 characters is refused"
     );
-    let mut add = yiwang(dir.path());
+    let mut add = yiwang_any(dir.path());
     add.args([
         "user",
         "add",
@@ -40,15 +41,19 @@ async fn a_user_added_on_the_command_line_signs_in_over_http() {
         "it says whom it added"
     );
     {
-        let db = read_only(dir.path());
+        let db = dir.path();
         assert_eq!(
-            count(&db, "SELECT count(*) FROM users WHERE username = 'li.na'"),
+            ledger_count(db, "SELECT count(*) FROM users WHERE username = 'li.na'"),
             0,
             "the refused user was not stored"
         );
     }
 
     let mut serve = ServerProcess::new(dir.path());
+    serve.args = vec![
+        "--database".into(),
+        Backend::from_env().ledger_url(dir.path()),
+    ];
     serve.start().await;
     let base = serve.base();
     let r = login(&base, "zhang.wei", "s3cret-pass").await;
@@ -67,7 +72,7 @@ async fn a_user_added_on_the_command_line_signs_in_over_http() {
     );
     serve.kill9().await;
 
-    let mut demo = yiwang(dir.path());
+    let mut demo = yiwang_any(dir.path());
     demo.args(["demo", "--listen", "127.0.0.1:0"]);
     let s = start(demo, std::time::Duration::from_secs(60));
     assert!(

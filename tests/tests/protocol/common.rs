@@ -124,7 +124,8 @@ pub fn has(changes: &[Change], entity: Entity, id: &str) -> bool {
     changes.iter().any(|c| c.entity == entity && c.id == id)
 }
 
-/// The server's ledger file, opened read-only beside the server (independent of its API).
+/// The server's ledger file, opened read-only beside the server (independent of its API); for
+/// the tests about SQLite itself.
 pub fn db(s: &TestServer) -> rusqlite::Connection {
     rusqlite::Connection::open_with_flags(
         s.dir.path().join("ledger.sqlite"),
@@ -133,9 +134,9 @@ pub fn db(s: &TestServer) -> rusqlite::Connection {
     .expect("the ledger file opens read-only")
 }
 
-/// The one number `sql` reads from the ledger file.
+/// The one number `sql` reads from the ledger (on the run's backend).
 pub fn count(s: &TestServer, sql: &str) -> i64 {
-    db(s).query_row(sql, [], |r| r.get(0)).expect(sql)
+    s.ledger_number(sql)
 }
 
 pub fn user(s: &TestServer, name: &str) -> StoredUser {

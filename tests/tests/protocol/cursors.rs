@@ -4,6 +4,7 @@
 use crate::common::{count, key, pull_all, pull_page, push, W1_GRID};
 use yiwang_core::sync::PullResponse;
 use yiwang_tests::kit::ops::{finding, new_id};
+use yiwang_server::storage::ChangeLogTx;
 use yiwang_tests::kit::{error_code, TestServer};
 
 #[tokio::test]
@@ -56,7 +57,12 @@ async fn forged_cursors_get_412_and_paging_returns_everything_once() {
     let (_, epoch_and_seq) = end.split_once('.').unwrap();
     let (epoch, seq) = epoch_and_seq.split_once('.').unwrap();
     let seq: i64 = seq.parse().unwrap();
-    let max = count(&s, "SELECT seq FROM sqlite_sequence WHERE name = 'changes'");
+    let max = s
+        .state
+        .ledger
+        .read(|tx| tx.max_change_seq())
+        .await
+        .unwrap();
     for forged in [
         "garbage".to_owned(),
         format!("v2.{epoch}.{seq}"),

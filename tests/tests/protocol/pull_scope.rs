@@ -1,7 +1,7 @@
 //! Pull scoped to jurisdiction for every seeded user, checked against the org tree and the
 //! workflow's own visibility rule.
 
-use crate::common::{act, applied, db, dept_user, key, outcomes, pull_all, push, user};
+use crate::common::{act, applied, dept_user, key, outcomes, pull_all, push, user};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use yiwang_core::case::{Action, Case};
@@ -103,24 +103,17 @@ async fn pull_never_leaves_the_callers_jurisdiction() {
             .read(move |tx| Ok(st.reference(tx)?.org.clone()))
             .await
             .unwrap();
-        let conn = db(&s);
-        let mut stmt = conn
-            // A finding's record is its own row, not a copy in the log (migration 0002).
-            .prepare(
+        // A finding's record is its own row, not a copy in the log (migration 0002).
+        let rows: Vec<(String, String, Value)> = s
+            .ledger_rows(
                 "SELECT c.entity, c.id, coalesce(c.data, f.data)
                  FROM changes c LEFT JOIN findings f ON c.entity = 'finding' AND f.id = c.id",
             )
-            .unwrap();
-        let rows: Vec<(String, String, Value)> = stmt
-            .query_map([], |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    serde_json::from_str(&r.get::<_, String>(2)?).unwrap(),
-                ))
+            .into_iter()
+            .map(|r| {
+                let text = |i: usize| r[i].clone().expect("not null");
+                (text(0), text(1), serde_json::from_str(&text(2)).unwrap())
             })
-            .unwrap()
-            .map(Result::unwrap)
             .collect();
         (org, rows)
     };

@@ -5,7 +5,7 @@ use rusqlite::params;
 use yiwang_core::sync::{Change, Entity};
 
 /// The entity's name as the wire spells it (`Entity`'s serde name), without going through JSON.
-fn entity_str(e: Entity) -> &'static str {
+pub(crate) fn entity_str(e: Entity) -> &'static str {
     match e {
         Entity::OrgUnit => "org_unit",
         Entity::Grid => "grid",

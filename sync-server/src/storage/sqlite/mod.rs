@@ -24,6 +24,7 @@ mod audit_log;
 mod auth;
 mod cases;
 mod changes;
+pub(crate) use changes::entity_str;
 mod console;
 mod org;
 mod photos;

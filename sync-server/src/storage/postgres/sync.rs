@@ -1,0 +1,390 @@
+//! PostgreSQL: what devices send — ops by id, devices, patrols with their tracks, findings with
+//! their photo hashes (the port of `sqlite/sync.rs`). This is the hot path of a push: one
+//! prepared statement per row written.
+
+use super::util::{json, parse_ts, ts};
+use super::PgTx;
+use crate::storage::changes::{ChangeLogTx, Scope};
+use crate::storage::sync::{OpFate, OpRecord, RejectedFilter, SyncTx};
+use crate::storage::{Result, StorageError};
+use ::postgres::Row;
+use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+use yiwang_core::error::{ErrorCode, ReceivedCode};
+use yiwang_core::field::{Finding, Patrol, TrackPoint};
+use yiwang_core::ids::{DeviceId, FindingId, GridId, OpId, PatrolId, UserId};
+use yiwang_core::sync::{Entity, OpType, RejectedOp};
+
+/// The savepoint's name. Savepoint names are per transaction; ops never nest, so one name does.
+/// (A macro, for `concat!`.)
+macro_rules! savepoint {
+    () => {
+        "yiwang_op"
+    };
+}
+
+/// `SELECT` of the columns [`op_row`] reads, in its order (a macro, for `concat!`: the statement
+/// text is a constant, as the key of the statement cache).
+macro_rules! select_op {
+    () => {
+        "SELECT op_id, device_id, user_id, type, entity_id, at, received_at, status, code,
+                message, seq, data, unit_path"
+    };
+}
+
+fn json_col<T: serde::de::DeserializeOwned>(r: &Row, col: usize) -> Result<T> {
+    Ok(serde_json::from_str(r.get::<_, &str>(col))?)
+}
+
+fn op_type_col(r: &Row, col: usize) -> Result<OpType> {
+    let s: &str = r.get(col);
+    OpType::parse(s)
+        .ok_or_else(|| StorageError::Invalid(format!("unknown op type {s:?} in the ops table")))
+}
+
+fn ts_col(r: &Row, col: usize) -> Result<DateTime<Utc>> {
+    parse_ts(r.get::<_, &str>(col))
+}
+
+fn op_row(r: &Row) -> Result<OpRecord> {
+    let status: &str = r.get(7);
+    let data: Option<&str> = r.get(11);
+    Ok(OpRecord {
+        op_id: OpId(r.get(0)),
+        device_id: DeviceId(r.get(1)),
+        user_id: UserId(r.get(2)),
+        op_type: op_type_col(r, 3)?,
+        entity_id: r.get(4),
+        at: ts_col(r, 5)?,
+        received_at: ts_col(r, 6)?,
+        fate: if status == "applied" {
+            OpFate::Applied
+        } else {
+            OpFate::Rejected
+        },
+        code: r.get::<_, Option<&str>>(8).map(ReceivedCode::parse),
+        message: r.get(9),
+        seq: r.get(10),
+        data: data.map(serde_json::from_str).transpose()?,
+        unit_path: r.get(12),
+    })
+}
+
+impl PgTx<'_> {
+    /// Stores a new patrol `p`, received (its start) at `received_at`.
+    fn store_patrol(&mut self, p: &Patrol, received_at: DateTime<Utc>) -> Result<()> {
+        self.exec(
+            "INSERT INTO patrols(id, grid_id, worker_id, started_at, ended_at, data, received_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            &[
+                &p.id.0,
+                &p.grid_id.0,
+                &p.worker_id.0,
+                &ts(p.started_at),
+                &p.ended_at.map(ts),
+                &json(p),
+                &ts(received_at),
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn log_patrol(&mut self, p: &Patrol) -> Result<()> {
+        let scope = self.grid_scope(&p.grid_id)?.ok_or_else(|| {
+            StorageError::Invalid(format!("patrol {}: unknown grid {}", p.id, p.grid_id))
+        })?;
+        self.record_change(Entity::Patrol, &p.id.0, &scope, &serde_json::to_value(p)?)?;
+        Ok(())
+    }
+}
+
+impl SyncTx for PgTx<'_> {
+    fn op_savepoint(&mut self) -> Result<()> {
+        self.tx.batch_execute(concat!("SAVEPOINT ", savepoint!()))?;
+        Ok(())
+    }
+
+    fn op_release(&mut self) -> Result<()> {
+        self.tx
+            .batch_execute(concat!("RELEASE SAVEPOINT ", savepoint!()))?;
+        Ok(())
+    }
+
+    fn op_rollback(&mut self) -> Result<()> {
+        // One round trip. Rolling back also ends the aborted state a failed statement leaves
+        // the transaction in, so the push goes on after an op the database refused.
+        self.tx.batch_execute(concat!(
+            "ROLLBACK TO SAVEPOINT ",
+            savepoint!(),
+            "; RELEASE SAVEPOINT ",
+            savepoint!()
+        ))?;
+        Ok(())
+    }
+
+    fn write_count(&mut self) -> u64 {
+        // Rows touched by completed INSERT, UPDATE and DELETE statements of this transaction
+        // (`PgTx::exec` and the change log count them; a statement that fails counts nothing).
+        // A rollback to a savepoint does not lower it: it only tells whether anything was
+        // written between two looks. Unlike SQLite's `total_changes`, rows written by triggers
+        // are not counted, but every trigger fires on a row that is.
+        self.writes
+    }
+
+    fn op(&mut self, id: &OpId) -> Result<Option<OpRecord>> {
+        self.opt_row(
+            concat!(select_op!(), " FROM ops WHERE op_id = $1"),
+            &[&id.0],
+        )?
+        .as_ref()
+        .map(op_row)
+        .transpose()
+    }
+
+    fn ops_seen(&mut self, ids: &[OpId]) -> Result<HashMap<OpId, OpRecord>> {
+        // One statement: the ids go in as an array, each probes the primary key.
+        let list: Vec<&str> = ids.iter().map(|i| i.0.as_str()).collect();
+        let rows = self.rows(
+            concat!(select_op!(), " FROM ops WHERE op_id = ANY($1::text[])"),
+            &[&list],
+        )?;
+        let mut seen = HashMap::with_capacity(rows.len());
+        for r in &rows {
+            let r = op_row(r)?;
+            seen.insert(r.op_id.clone(), r);
+        }
+        Ok(seen)
+    }
+
+    fn insert_op(&mut self, op: &OpRecord) -> Result<bool> {
+        let n = self.exec(
+            "INSERT INTO ops(op_id, device_id, user_id, type, entity_id, at, received_at,
+                             status, code, message, seq, data, unit_path)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+             ON CONFLICT (op_id) DO NOTHING",
+            &[
+                &op.op_id.0,
+                &op.device_id.0,
+                &op.user_id.0,
+                &op.op_type.as_str(),
+                &op.entity_id,
+                &ts(op.at),
+                &ts(op.received_at),
+                &op.fate.as_str(),
+                &op.code.as_ref().map(ReceivedCode::as_str),
+                &op.message,
+                &op.seq,
+                &op.data.as_ref().map(json),
+                &op.unit_path,
+            ],
+        )?;
+        Ok(n == 1)
+    }
+
+    fn touch_device(&mut self, device: &DeviceId, user: &UserId, now: DateTime<Utc>) -> Result<()> {
+        // The device's name is the one it gave when it signed in.
+        self.exec(
+            "INSERT INTO devices(device_id, user_id, name, first_seen, last_seen)
+             VALUES ($1, $2, coalesce((SELECT device_name FROM tokens
+                                       WHERE device_id = $1 AND user_id = $2
+                                       ORDER BY created_at DESC LIMIT 1), ''), $3, $3)
+             ON CONFLICT (device_id) DO UPDATE SET user_id = $2, last_seen = $3,
+                name = coalesce((SELECT device_name FROM tokens
+                                 WHERE device_id = $1 AND user_id = $2
+                                 ORDER BY created_at DESC LIMIT 1), devices.name)",
+            &[&device.0, &user.0, &ts(now)],
+        )?;
+        Ok(())
+    }
+
+    fn rejected_ops(&mut self, filter: &RejectedFilter) -> Result<(Vec<RejectedOp>, bool)> {
+        let rows = self.rows(
+            concat!(
+                select_op!(),
+                "
+                 FROM ops
+                 WHERE status = 'rejected' AND (
+                       user_id = $1
+                    OR ($2::text IS NOT NULL AND left(unit_path, length($2::text)) = $2::text))
+                 ORDER BY received_at DESC, op_id DESC
+                 LIMIT $3 OFFSET $4"
+            ),
+            &[
+                &filter.user.0,
+                &filter.path,
+                &(i64::from(filter.limit) + 1),
+                &i64::from(filter.offset),
+            ],
+        )?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let r = op_row(row)?;
+            out.push(RejectedOp {
+                op_id: r.op_id,
+                device_id: r.device_id,
+                user_id: r.user_id,
+                op_type: r.op_type,
+                entity_id: r.entity_id,
+                code: r.code.unwrap_or(ReceivedCode::Known(ErrorCode::Internal)),
+                message: r.message.unwrap_or_default(),
+                at: r.at,
+                received_at: r.received_at,
+                data: r.data.unwrap_or(serde_json::Value::Null),
+            });
+        }
+        let more = out.len() > filter.limit as usize;
+        out.truncate(filter.limit as usize);
+        Ok((out, more))
+    }
+
+    fn grid_scope(&mut self, grid: &GridId) -> Result<Option<Scope>> {
+        let path = match self.grid_paths.get(&grid.0) {
+            Some(p) => p.clone(),
+            None => {
+                let path: Option<String> = self
+                    .opt_row(
+                        "SELECT o.path FROM grids g JOIN org_units o ON o.id = g.community_id
+                         WHERE g.id = $1",
+                        &[&grid.0],
+                    )?
+                    .map(|r| r.get(0));
+                self.grid_paths.insert(grid.0.clone(), path.clone());
+                path
+            }
+        };
+        Ok(path.map(|path| Scope::Area {
+            path,
+            grid: Some(grid.clone()),
+            departments: vec![],
+        }))
+    }
+
+    fn finding_scope(&mut self, finding: &FindingId) -> Result<Option<Scope>> {
+        let grid: Option<String> = self
+            .opt_row("SELECT grid_id FROM findings WHERE id = $1", &[&finding.0])?
+            .map(|r| r.get(0));
+        match grid {
+            Some(g) => self.grid_scope(&GridId(g)),
+            None => Ok(None),
+        }
+    }
+
+    fn patrol(&mut self, id: &PatrolId) -> Result<Option<Patrol>> {
+        self.opt_row("SELECT data FROM patrols WHERE id = $1", &[&id.0])?
+            .map(|r| json_col(&r, 0))
+            .transpose()
+    }
+
+    fn insert_patrol(&mut self, patrol: &Patrol, received_at: DateTime<Utc>) -> Result<()> {
+        self.store_patrol(patrol, received_at)?;
+        self.log_patrol(patrol)
+    }
+
+    fn append_track(&mut self, id: &PatrolId, points: &[TrackPoint]) -> Result<u64> {
+        let st = self.prep(
+            "INSERT INTO track_points(patrol_id, t, lat, lon, accuracy_m, mock)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )?;
+        for p in points {
+            self.writes += self.tx.execute(
+                &st,
+                &[&id.0, &ts(p.t), &p.lat, &p.lon, &p.accuracy_m, &p.mock],
+            )?;
+        }
+        let total: i64 = self
+            .one(
+                "UPDATE patrols SET points = points + $2 WHERE id = $1 RETURNING points",
+                &[&id.0, &(points.len() as i64)],
+            )?
+            .get(0);
+        // `one` does not count: the UPDATE wrote the one row it returned.
+        self.writes += 1;
+        Ok(u64::try_from(total).unwrap_or(0))
+    }
+
+    fn track(&mut self, id: &PatrolId) -> Result<Vec<TrackPoint>> {
+        self.track_page(id, 0, i64::MAX as u64)
+    }
+
+    fn track_page(&mut self, id: &PatrolId, offset: u64, limit: u64) -> Result<Vec<TrackPoint>> {
+        // Points with the same time keep the order they arrived in. The table has no rowid:
+        // `ctid` (where the row lies in the heap) stands in for it, and follows arrival as long
+        // as no space freed by a vacuum (of points a rolled-back push wrote) is filled again.
+        let (limit, offset) = (
+            i64::try_from(limit).unwrap_or(i64::MAX),
+            i64::try_from(offset).unwrap_or(i64::MAX),
+        );
+        let rows = self.rows(
+            "SELECT t, lat, lon, accuracy_m, mock FROM track_points
+             WHERE patrol_id = $1 ORDER BY t, ctid LIMIT $2 OFFSET $3",
+            &[&id.0, &limit, &offset],
+        )?;
+        rows.iter()
+            .map(|r| -> Result<TrackPoint> {
+                Ok(TrackPoint {
+                    t: ts_col(r, 0)?,
+                    lat: r.get(1),
+                    lon: r.get(2),
+                    accuracy_m: r.get(3),
+                    mock: r.get(4),
+                })
+            })
+            .collect()
+    }
+
+    fn end_patrol(&mut self, id: &PatrolId, ended_at: DateTime<Utc>) -> Result<()> {
+        let mut p = self.patrol(id)?.ok_or(StorageError::NotFound("patrol"))?;
+        p.ended_at = Some(ended_at);
+        self.exec(
+            "UPDATE patrols SET ended_at = $2, data = $3 WHERE id = $1",
+            &[&p.id.0, &ts(ended_at), &json(&p)],
+        )?;
+        self.log_patrol(&p)
+    }
+
+    fn finding(&mut self, id: &FindingId) -> Result<Option<Finding>> {
+        self.opt_row("SELECT data FROM findings WHERE id = $1", &[&id.0])?
+            .map(|r| json_col(&r, 0))
+            .transpose()
+    }
+
+    fn insert_finding(&mut self, f: &Finding, received_at: DateTime<Utc>) -> Result<bool> {
+        let scope = self.grid_scope(&f.grid_id)?.ok_or_else(|| {
+            StorageError::Invalid(format!("finding {}: unknown grid {}", f.id, f.grid_id))
+        })?;
+        let disposition = serde_json::to_value(f.disposition)?;
+        let data = json(f);
+        let inserted = self.exec(
+            "INSERT INTO findings(id, grid_id, patrol_id, worker_id, category, disposition,
+                                  case_id, observed_at, received_at, data)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+             ON CONFLICT (id) DO NOTHING",
+            &[
+                &f.id.0,
+                &f.grid_id.0,
+                &f.patrol_id.as_ref().map(|p| p.0.as_str()),
+                &f.worker_id.0,
+                &f.category_code.0,
+                &disposition.as_str().unwrap_or_default(),
+                &f.case_id.as_ref().map(|c| c.0.as_str()),
+                &ts(f.observed_at),
+                &ts(received_at),
+                &data,
+            ],
+        )?;
+        if inserted == 0 {
+            return Ok(false);
+        }
+        if !f.photos.is_empty() {
+            let st = self.prep(
+                "INSERT INTO finding_photos(finding_id, position, sha256) VALUES ($1, $2, $3)",
+            )?;
+            for (i, h) in f.photos.iter().enumerate() {
+                self.writes += self.tx.execute(&st, &[&f.id.0, &(i as i64), &h.as_str()])?;
+            }
+        }
+        // The change log points at the finding's own row instead of copying it (migration 0002).
+        self.log(Entity::Finding, &f.id.0, &scope, false, None)?;
+        Ok(true)
+    }
+}
