@@ -208,6 +208,11 @@ pub enum GridsCommand {
 }
 
 impl Global {
+    /// [`Global::database_url`] as it may be printed: without a password.
+    pub fn database_shown(&self) -> String {
+        crate::storage::postgres::redact(&self.database_url())
+    }
+
     pub fn database_url(&self) -> String {
         self.database
             .clone()
@@ -218,7 +223,8 @@ impl Global {
         std::fs::create_dir_all(&self.data_dir)
             .with_context(|| format!("creating {}", self.data_dir.display()))?;
         let url = self.database_url();
-        Ledger::open(&url).with_context(|| format!("opening the ledger at {url}"))
+        let shown = self.database_shown();
+        Ledger::open(&url).with_context(|| format!("opening the ledger at {shown}"))
     }
 
     /// The SQLite ledger's file, when the ledger is SQLite.
@@ -237,7 +243,7 @@ impl Global {
             format!(
                 "`{what}` works on the SQLite ledger; {} is not one (use your database's own \
                  tools, e.g. pg_dump)",
-                self.database_url()
+                self.database_shown()
             )
         })
     }
@@ -255,7 +261,8 @@ impl Global {
                 );
             }
         }
-        Ledger::open(&url).with_context(|| format!("opening the ledger at {url}"))
+        let shown = self.database_shown();
+        Ledger::open(&url).with_context(|| format!("opening the ledger at {shown}"))
     }
 
     /// The lock a server holds on its SQLite ledger while it serves (none on other backends).
@@ -287,7 +294,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let ledger = cli.global.open_ledger()?;
             println!(
                 "ledger at {} is at the current schema ({})",
-                cli.global.database_url(),
+                cli.global.database_shown(),
                 ledger.kind()
             );
             Ok(())
@@ -514,12 +521,12 @@ async fn demo(global: &Global, args: &ServeArgs) -> anyhow::Result<()> {
     if has_county {
         println!(
             "the ledger at {} already holds a county: serving it as it is",
-            global.database_url()
+            global.database_shown()
         );
     } else {
         println!(
             "seeding the reference county into {} (one transaction)…",
-            global.database_url()
+            global.database_shown()
         );
         let l = ledger.clone();
         let summary = tokio::task::spawn_blocking(move || {

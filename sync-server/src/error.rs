@@ -167,6 +167,11 @@ impl IntoResponse for ApiError {
                 resp.headers_mut().insert("retry-after", v);
             }
         }
+        if matches!(self, ApiError::Unavailable) {
+            // The database went away or was busy: a moment is usually enough.
+            resp.headers_mut()
+                .insert("retry-after", HeaderValue::from_static("5"));
+        }
         if matches!(self, ApiError::Unauthenticated | ApiError::BadCredentials) {
             resp.headers_mut()
                 .insert("www-authenticate", HeaderValue::from_static("Bearer"));

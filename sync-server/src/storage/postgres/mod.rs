@@ -176,8 +176,12 @@ impl PgLedger {
 
     fn connect(&self) -> Result<Conn> {
         let client = Client::connect(&self.url, NoTls).map_err(|e| {
+            // The client's own message ("error connecting to server") hides the cause.
+            let cause = std::error::Error::source(&e)
+                .map(|s| format!(": {s}"))
+                .unwrap_or_default();
             StorageError::Unavailable(format!(
-                "cannot reach the PostgreSQL ledger at {}: {e}",
+                "cannot reach the PostgreSQL ledger at {}: {e}{cause}",
                 redact(&self.url)
             ))
         })?;
@@ -258,8 +262,8 @@ fn on_blocking_pool() -> bool {
     super::BLOCKING_TURN.with(|t| t.get())
 }
 
-/// The URL without its password, for messages.
-fn redact(url: &str) -> String {
+/// The URL without its password, for messages and logs.
+pub fn redact(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_owned();
     };
