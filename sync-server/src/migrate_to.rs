@@ -11,7 +11,8 @@
 //!
 //! The copy keeps what devices and operators hold: the ledger's epoch (so every device's pull
 //! cursor stays valid), every change-log seq (and the sequence continues after the highest one
-//! SQLite ever handed out), every case chain byte for byte. The target must be empty or a copy
+//! SQLite ever handed out; the audit log's and sign-in attempts' identity sequences continue after
+//! their highest copied id), every case chain byte for byte. The target must be empty or a copy
 //! of the same ledger (same epoch); anything else is refused. The source should not be written
 //! meanwhile: stop the server first (the command refuses while a server holds the ledger).
 
@@ -117,9 +118,23 @@ pub fn migrate_to(source: &Path, target: &str) -> anyhow::Result<Copied> {
         [],
         |r| r.get(0),
     )?;
-    let high = high.max(tx.query_one("SELECT coalesce(max(seq), 0) FROM changes", &[])?.get(0));
+    let high = high.max(
+        tx.query_one("SELECT coalesce(max(seq), 0) FROM changes", &[])?
+            .get(0),
+    );
     if high > 0 {
         tx.execute("SELECT setval('changes_seq', $1)", &[&high])?;
+    }
+    // Rows copied with their ids leave the identity sequences behind: the next audit entry or
+    // sign-in attempt would collide with a copied id.
+    for table in ["audit_log", "login_attempts"] {
+        tx.execute(
+            &format!(
+                "SELECT setval(pg_get_serial_sequence('{table}', 'id'), max(id)) \
+                 FROM {table} HAVING max(id) IS NOT NULL"
+            ),
+            &[],
+        )?;
     }
     tx.commit()?;
     Ok(copied)
@@ -129,7 +144,10 @@ pub fn migrate_to(source: &Path, target: &str) -> anyhow::Result<Copied> {
 fn claim_target(dst: &mut Client, epoch: &str) -> anyhow::Result<()> {
     let mut tx = dst.transaction()?;
     let from: Option<String> = tx
-        .query_opt("SELECT value FROM meta WHERE key = 'migrate_to:source'", &[])?
+        .query_opt(
+            "SELECT value FROM meta WHERE key = 'migrate_to:source'",
+            &[],
+        )?
         .map(|r| r.get(0));
     match from {
         Some(f) if f == epoch => {}
@@ -298,12 +316,12 @@ fn insert(
                 sql.push_str(", ");
             }
             sql.push('(');
-            for j in 0..width {
+            for (j, value) in row.iter().enumerate() {
                 if j > 0 {
                     sql.push_str(", ");
                 }
                 sql.push_str(&format!("${}", params.len() + 1));
-                params.push(row[j].as_ref());
+                params.push(value.as_ref());
             }
             sql.push(')');
         }

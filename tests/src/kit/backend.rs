@@ -62,7 +62,8 @@ impl Backend {
             // The blocking client cannot run on a thread that drives async tasks.
             let _ = std::thread::spawn(move || {
                 if let Ok(mut c) = postgres::Client::connect(&server, postgres::NoTls) {
-                    let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+                    let _ =
+                        c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
                 }
             })
             .join();
@@ -121,8 +122,9 @@ fn create_database(server: &str, name: &str) {
 /// text: the tests' look at the ledger's own tables, on either backend.
 pub fn ledger_rows(url: &str, sql: &str) -> Vec<Vec<Option<String>>> {
     if let Some(path) = url.strip_prefix("sqlite:") {
-        let c = rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .expect("the ledger file opens read-only");
+        let c =
+            rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+                .expect("the ledger file opens read-only");
         let mut st = c.prepare(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
         let n = st.column_count();
         let rows = st

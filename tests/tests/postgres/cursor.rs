@@ -102,11 +102,13 @@ async fn pullers_miss_nothing_while_three_processes_write() {
             .write_blocking(move |tx| seed_county(tx, &small_plan(), demo_hash(), false, now))
             .expect("the small county seeds");
     }
-    let grids_of: BTreeMap<String, String> =
-        ledger_rows(&url, "SELECT user_id, grid_id FROM user_grids ORDER BY grid_id")
-            .into_iter()
-            .map(|r| (r[0].clone().unwrap(), r[1].clone().unwrap()))
-            .collect();
+    let grids_of: BTreeMap<String, String> = ledger_rows(
+        &url,
+        "SELECT user_id, grid_id FROM user_grids ORDER BY grid_id",
+    )
+    .into_iter()
+    .map(|r| (r[0].clone().unwrap(), r[1].clone().unwrap()))
+    .collect();
     let workers: Vec<(String, String)> = grids_of.into_iter().collect();
     assert!(workers.len() >= 4, "the small county has grid workers");
 
@@ -232,7 +234,10 @@ async fn pullers_miss_nothing_while_three_processes_write() {
         let (user, token, got) = p.await.expect("a puller ends");
         pulls += got.pulls;
         let twice: Vec<_> = got.findings.iter().filter(|(_, n)| **n > 1).collect();
-        assert!(twice.is_empty(), "{user} received findings more than once: {twice:?}");
+        assert!(
+            twice.is_empty(),
+            "{user} received findings more than once: {twice:?}"
+        );
         // The truth of this user's jurisdiction: a fresh pull from the beginning.
         let mut truth = BTreeSet::new();
         let mut cursor = String::new();

@@ -1,10 +1,9 @@
 //! Cursors and paging: every page size returns the same changes once, a cursor resumes where
 //! it was, and a cursor the server did not make is refused.
 
-use crate::common::{count, key, pull_all, pull_page, push, W1_GRID};
+use crate::common::{key, pull_all, pull_page, push, W1_GRID};
 use yiwang_core::sync::PullResponse;
 use yiwang_tests::kit::ops::{finding, new_id};
-use yiwang_server::storage::ChangeLogTx;
 use yiwang_tests::kit::{error_code, TestServer};
 
 #[tokio::test]
@@ -57,12 +56,7 @@ async fn forged_cursors_get_412_and_paging_returns_everything_once() {
     let (_, epoch_and_seq) = end.split_once('.').unwrap();
     let (epoch, seq) = epoch_and_seq.split_once('.').unwrap();
     let seq: i64 = seq.parse().unwrap();
-    let max = s
-        .state
-        .ledger
-        .read(|tx| tx.max_change_seq())
-        .await
-        .unwrap();
+    let max = s.state.ledger.read(|tx| tx.max_change_seq()).await.unwrap();
     for forged in [
         "garbage".to_owned(),
         format!("v2.{epoch}.{seq}"),

@@ -207,10 +207,7 @@ fn dump(s: &TestServer) -> Vec<String> {
             rank("changes.seq")
         )
     };
-    let mut queries = vec![
-        ("ops", ops),
-        ("changes", changes),
-    ];
+    let mut queries = vec![("ops", ops), ("changes", changes)];
     for (table, order) in [
         ("findings", "id"),
         ("finding_photos", "finding_id, position"),
@@ -223,7 +220,10 @@ fn dump(s: &TestServer) -> Vec<String> {
         queries.push((table, format!("SELECT * FROM {table} ORDER BY {order}")));
     }
     if sqlite {
-        queries.push(("sqlite_sequence", "SELECT * FROM sqlite_sequence ORDER BY name".into()));
+        queries.push((
+            "sqlite_sequence",
+            "SELECT * FROM sqlite_sequence ORDER BY name".into(),
+        ));
     }
     let mut out = vec![];
     for (table, sql) in queries {
@@ -241,9 +241,8 @@ fn by_rank(s: &TestServer, mut results: Vec<OpResult>) -> Vec<OpResult> {
     if s.backend != Backend::Sqlite {
         for r in &mut results {
             if let Some(seq) = r.seq {
-                let rank = s.ledger_number(&format!(
-                    "SELECT count(*) FROM changes WHERE seq <= {seq}"
-                ));
+                let rank =
+                    s.ledger_number(&format!("SELECT count(*) FROM changes WHERE seq <= {seq}"));
                 r.seq = Some(rank);
             }
         }

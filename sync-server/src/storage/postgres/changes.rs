@@ -62,7 +62,9 @@ impl PgTx<'_> {
                  scope_depts = excluded.scope_depts, scope_user = excluded.scope_user,
                  data = excluded.data
              RETURNING seq",
-            &[&entity, &id, &deleted, &all, &path, &grid, &depts, &user, &data],
+            &[
+                &entity, &id, &deleted, &all, &path, &grid, &depts, &user, &data,
+            ],
         )?;
         self.writes += 1;
         let seq: i64 = row.get(0);

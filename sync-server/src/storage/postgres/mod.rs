@@ -103,7 +103,10 @@ pub struct PgTx<'c> {
 pub(crate) type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
 
 impl<'c> PgTx<'c> {
-    fn new(tx: ::postgres::Transaction<'c>, statements: &'c mut HashMap<String, Statement>) -> Self {
+    fn new(
+        tx: ::postgres::Transaction<'c>,
+        statements: &'c mut HashMap<String, Statement>,
+    ) -> Self {
         PgTx {
             tx,
             statements,
@@ -365,7 +368,10 @@ fn migrate(client: &mut Client) -> Result<()> {
             tx.batch_execute(sql)?;
         }
         tx.execute("DELETE FROM yiwang_schema", &[])?;
-        tx.execute("INSERT INTO yiwang_schema(version) VALUES ($1)", &[&supported])?;
+        tx.execute(
+            "INSERT INTO yiwang_schema(version) VALUES ($1)",
+            &[&supported],
+        )?;
         if found == 0 {
             // A random epoch names this ledger: a cursor from another database is answered 412.
             let epoch = uuid::Uuid::new_v4().simple().to_string();
