@@ -1,4 +1,5 @@
-//! The county's figures (docs/DESIGN.md §4), computed from case events, never stored.
+//! The county's figures (docs/DESIGN.md §4), computed from each case's facts, a fold of its events
+//! ([`CaseFacts`]); only the facts are kept (with each case row, by the server), never a figure.
 //!
 //! For a period `P = [from, to)`, evaluated at `now` (events after `now` do not exist yet):
 //!
@@ -46,7 +47,11 @@ impl Period {
 }
 
 /// What the measures need to know of one case, read off its events.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// A fold over the case's chain ([`CaseFacts::begin`], then [`CaseFacts::apply`] per event):
+/// the server keeps each case's facts current as events are appended, so a figure reads one
+/// row per case instead of replaying every event of the county on each request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CaseFacts {
     pub case_id: CaseId,
     pub category: CategoryCode,
@@ -69,15 +74,27 @@ pub struct CaseFacts {
     pub operator_rating: Option<(Rating, DateTime<Utc>)>,
 }
 
+/// The version of [`CaseFacts`] as the server stores it: a binary whose facts read more off the
+/// events raises it, and stored facts of an older version are recomputed from the events.
+pub const CASE_FACTS_VERSION: u32 = 1;
+
 impl CaseFacts {
     /// Reads the facts off a case's events (in order), ignoring events after `now`.
     pub fn from_events(events: &[CaseEvent], now: DateTime<Utc>) -> Option<CaseFacts> {
         let mut it = events.iter().take_while(|e| e.at <= now);
-        let first = it.next()?;
+        let mut f = CaseFacts::begin(it.next()?)?;
+        for e in it {
+            f.apply(e);
+        }
+        Some(f)
+    }
+
+    /// The facts after a case's first event, its report; `None` for any other event.
+    pub fn begin(first: &CaseEvent) -> Option<CaseFacts> {
         let Action::Report(new) = &first.action else {
             return None;
         };
-        let mut f = CaseFacts {
+        Some(CaseFacts {
             case_id: first.case_id.clone(),
             category: new.category.clone(),
             grid_id: new.grid_id.clone(),
@@ -93,40 +110,40 @@ impl CaseFacts {
             verifications: vec![],
             resident_rating: None,
             operator_rating: None,
-        };
-        for e in it {
-            match &e.action {
-                Action::Dispatch { .. } if f.dispatched_at.is_none() => {
-                    f.dispatched_at = Some(e.at)
-                }
-                Action::ExtendDeadline { .. } => f.extended = true,
-                Action::VerifyPass { .. } => f.verifications.push((e.at, true)),
-                Action::VerifyFail { .. } => f.verifications.push((e.at, false)),
-                Action::Rate { rating, source, .. } => {
-                    let slot = match source {
-                        RatingSource::Resident => &mut f.resident_rating,
-                        RatingSource::Operator => &mut f.operator_rating,
-                    };
-                    *slot = Some((*rating, e.at));
-                }
-                Action::Reopen { .. } => {
-                    f.resident_rating = None;
-                    f.operator_rating = None;
-                    f.closed_at = None;
-                }
-                _ => {}
+        })
+    }
+
+    /// The facts after one more event of the case (any event after the report).
+    pub fn apply(&mut self, e: &CaseEvent) {
+        let f = self;
+        match &e.action {
+            Action::Dispatch { .. } if f.dispatched_at.is_none() => f.dispatched_at = Some(e.at),
+            Action::ExtendDeadline { .. } => f.extended = true,
+            Action::VerifyPass { .. } => f.verifications.push((e.at, true)),
+            Action::VerifyFail { .. } => f.verifications.push((e.at, false)),
+            Action::Rate { rating, source, .. } => {
+                let slot = match source {
+                    RatingSource::Resident => &mut f.resident_rating,
+                    RatingSource::Operator => &mut f.operator_rating,
+                };
+                *slot = Some((*rating, e.at));
             }
-            if e.effect.department.is_some() {
-                f.department = e.effect.department.clone();
+            Action::Reopen { .. } => {
+                f.resident_rating = None;
+                f.operator_rating = None;
+                f.closed_at = None;
             }
-            if e.effect.state == CaseState::Closed && f.state != CaseState::Closed {
-                f.closed_at = Some(e.at);
-            }
-            f.state = e.effect.state;
-            f.outcome = e.effect.outcome;
-            f.deadline = e.effect.deadline;
+            _ => {}
         }
-        Some(f)
+        if e.effect.department.is_some() {
+            f.department = e.effect.department.clone();
+        }
+        if e.effect.state == CaseState::Closed && f.state != CaseState::Closed {
+            f.closed_at = Some(e.at);
+        }
+        f.state = e.effect.state;
+        f.outcome = e.effect.outcome;
+        f.deadline = e.effect.deadline;
     }
 
     /// The rating the satisfaction figure counts: the resident's where there is one, else the

@@ -630,3 +630,35 @@ fn satisfaction_counts_the_residents_rating_before_the_operators() {
     let before = CaseFacts::from_events(&cases[0].run.events, bj("2026-11-24T12:00:00")).unwrap();
     assert_eq!(before.counted_rating().map(|(r, _)| r), Some(Good));
 }
+
+/// The server keeps each case's facts by folding its events one at a time as they are appended
+/// (`begin`, then `apply`), and stores them as JSON: after every event of every case of the
+/// week, the kept facts are those read off the whole chain so far, and they read back equal.
+#[test]
+fn facts_kept_event_by_event_equal_the_facts_of_the_chain() {
+    let w = World::new();
+    let mut checked = 0;
+    for script in the_week(&w) {
+        let events = &script.run.events;
+        let mut kept: Option<CaseFacts> = None;
+        for (i, e) in events.iter().enumerate() {
+            kept = match kept {
+                None => CaseFacts::begin(e),
+                Some(mut f) => {
+                    f.apply(e);
+                    Some(f)
+                }
+            };
+            let whole = CaseFacts::from_events(&events[..=i], e.at);
+            assert_eq!(kept, whole, "{} after event {}", e.case_id, e.seq);
+            let json = serde_json::to_string(&kept).unwrap();
+            let back: Option<CaseFacts> = serde_json::from_str(&json).unwrap();
+            assert_eq!(back, kept, "{} facts survive JSON", e.case_id);
+            checked += 1;
+        }
+    }
+    assert!(checked > 100, "the week has many events ({checked})");
+    // Only a report begins a case's facts.
+    let week = the_week(&w);
+    assert!(CaseFacts::begin(&week[0].run.events[1]).is_none());
+}

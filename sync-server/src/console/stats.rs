@@ -1,8 +1,9 @@
 //! The county's figures (docs/DESIGN.md §4) and patrol coverage, computed from the ledger on every
-//! request: the events of the cases the caller may see go through
-//! `yiwang_core::measures::{CaseFacts, Measures, breakdown}`, and the patrols of the caller's
-//! grids through `patrol_coverage`. Nothing here is stored, so a figure can never disagree with
-//! the ledger it summarises.
+//! request: the facts of the cases the caller may see (`CaseFacts`, kept with each case row and
+//! brought forward by every event the ledger appends, so a request reads one row per case, not
+//! every event) go through `yiwang_core::measures::{Measures, breakdown}`, and the patrols of
+//! the caller's grids through `patrol_coverage`. The facts are a fold of the case's events, which
+//! `verify-ledger` checks, so a figure cannot disagree with the ledger it summarises.
 
 use super::figures::{parse_dimension, period_of};
 use super::query::{invalid_query, QueryParams};
@@ -128,11 +129,17 @@ pub fn case_facts(
         now,
         ..CaseFilter::default()
     };
-    Ok(tx
-        .events_of_cases(viewer, &filter)?
-        .iter()
-        .filter_map(|events| CaseFacts::from_events(events, now))
-        .collect())
+    let mut out = vec![];
+    for (id, stored) in tx.facts_of_cases(viewer, &filter)? {
+        match stored {
+            // The stored facts hold from the case's latest event on.
+            Some(s) if s.until <= now => out.push(s.facts),
+            // A case with an event after `now` (a clock set back, a device's clock ahead), or
+            // without facts that read: its events up to `now`, as they were then.
+            _ => out.extend(CaseFacts::from_events(&tx.case_events(&id)?, now)),
+        }
+    }
+    Ok(out)
 }
 
 /// The query of `GET /api/v1/stats` (documentation only).

@@ -1,6 +1,7 @@
-//! The ledger audit behind `verify-ledger`: every case's hash chain, and its row against the
-//! replay of its events. Backend-agnostic: it reads through [`LedgerTx`].
+//! The ledger audit behind `verify-ledger`: every case's hash chain, and its row (and the
+//! figures' facts kept with it) against the replay of its events. Backend-agnostic: it reads through [`LedgerTx`].
 
+use super::cases::StoredFacts;
 use super::{LedgerTx, Result};
 use yiwang_core::case::{Case, CaseEvent};
 use yiwang_core::ids::CaseId;
@@ -27,7 +28,10 @@ pub fn check_ledger(tx: &mut dyn LedgerTx) -> Result<LedgerCheck> {
             (Ok(_), Ok(None)) => Some("its case row is missing".to_owned()),
             (Ok(events), Ok(Some(case))) => {
                 check.events += events.len();
-                verify_case(&id, &events, &case)
+                match verify_case(&id, &events, &case) {
+                    Some(p) => Some(p),
+                    None => verify_facts(&events, tx.stored_case_facts(&id)?),
+                }
             }
         };
         if let Some(p) = problem {
@@ -49,4 +53,12 @@ fn verify_case(id: &CaseId, events: &[CaseEvent], case: &Case) -> Option<String>
         ),
         Ok(_) => None,
     }
+}
+
+/// The figures' facts stored with a case against the fold of its events.
+fn verify_facts(events: &[CaseEvent], stored: Option<StoredFacts>) -> Option<String> {
+    (StoredFacts::of_events(events) != stored).then(|| {
+        "the figures' facts stored with the case differ from its events: the row was edited"
+            .to_owned()
+    })
 }

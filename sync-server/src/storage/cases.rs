@@ -1,8 +1,10 @@
 //! Cases and their events: the ledger proper.
 
 use super::Result;
+use chrono::{DateTime, Utc};
 use yiwang_core::case::{Case, CaseEvent};
 use yiwang_core::ids::CaseId;
+use yiwang_core::measures::{CaseFacts, CASE_FACTS_VERSION};
 
 pub trait CaseTx {
     fn case(&mut self, id: &CaseId) -> Result<Option<Case>>;
@@ -16,6 +18,88 @@ pub trait CaseTx {
     /// change-log record (keeping the record's sequence number): a newer binary projecting the
     /// same events into more fields ([`upgrade_case_projections`]).
     fn rewrite_case_projection(&mut self, case: &Case) -> Result<()>;
+    /// The figures' facts stored with the case row ([`StoredFacts`]); `None` when the row has
+    /// none (or they do not read).
+    fn stored_case_facts(&mut self, id: &CaseId) -> Result<Option<StoredFacts>>;
+    /// Stores (or clears) the figures' facts of a case ([`fill_case_facts`]).
+    fn set_case_facts(&mut self, id: &CaseId, facts: Option<&StoredFacts>) -> Result<()>;
+}
+
+/// A case's facts for the figures ([`CaseFacts`]), kept with its row and brought forward by
+/// every event `append_case_event` stores, and the time of its latest event: the facts hold at
+/// any instant from `until` on (before it, the figures replay the events up to that instant).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredFacts {
+    pub facts: CaseFacts,
+    pub until: DateTime<Utc>,
+}
+
+impl StoredFacts {
+    /// The facts of a whole chain (`None` when it does not begin with a report).
+    pub fn of_events(events: &[CaseEvent]) -> Option<StoredFacts> {
+        let mut out: Option<StoredFacts> = None;
+        for e in events {
+            out = Some(StoredFacts::after(out, e)?);
+        }
+        out
+    }
+
+    /// The facts after `event`, given those before it (`None` before a case's report).
+    pub fn after(before: Option<StoredFacts>, event: &CaseEvent) -> Option<StoredFacts> {
+        match before {
+            None => CaseFacts::begin(event).map(|facts| StoredFacts {
+                facts,
+                until: event.at,
+            }),
+            Some(mut s) => {
+                s.facts.apply(event);
+                s.until = s.until.max(event.at);
+                Some(s)
+            }
+        }
+    }
+
+    /// The two columns the backends store: the facts as JSON and `until` as RFC 3339 text.
+    pub fn columns(&self) -> (String, String) {
+        (
+            serde_json::to_string(&self.facts).expect("case facts serialise"),
+            // To the nanosecond, as the events' own times: the facts hold from exactly then.
+            self.until
+                .to_rfc3339_opts(chrono::SecondsFormat::Nanos, true),
+        )
+    }
+
+    /// Reads the two columns back; `None` when either is missing or does not read (the
+    /// figures then replay the case's events, and `verify-ledger` names the case).
+    pub fn from_columns(facts: Option<&str>, until: Option<&str>) -> Option<StoredFacts> {
+        Some(StoredFacts {
+            facts: serde_json::from_str(facts?).ok()?,
+            until: DateTime::parse_from_rfc3339(until?)
+                .ok()?
+                .with_timezone(&Utc),
+        })
+    }
+}
+
+/// Brings every case's stored facts up to [`CASE_FACTS_VERSION`], from its events: once, when a
+/// ledger from before the facts were kept (or with facts of an older version) opens. Returns how
+/// many cases were filled.
+pub fn fill_case_facts(tx: &mut dyn super::LedgerTx) -> Result<usize> {
+    let done = tx
+        .meta_get("case_facts")?
+        .and_then(|v| v.parse::<u32>().ok())
+        .unwrap_or(0);
+    if done >= CASE_FACTS_VERSION {
+        return Ok(0);
+    }
+    let mut filled = 0;
+    for id in tx.case_ids()? {
+        let events = tx.case_events(&id)?;
+        tx.set_case_facts(&id, StoredFacts::of_events(&events).as_ref())?;
+        filled += 1;
+    }
+    tx.meta_set("case_facts", &CASE_FACTS_VERSION.to_string())?;
+    Ok(filled)
 }
 
 /// The version of the stored case projection this binary writes. 2: `handled_at` (issue 10).

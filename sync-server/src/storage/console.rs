@@ -7,11 +7,12 @@
 //! their subtree (org path prefix), a grid worker the cases of their grids, a department the
 //! cases ever dispatched to it.
 
+use super::cases::StoredFacts;
 use super::changes::Viewer;
 use super::Result;
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, BTreeSet};
-use yiwang_core::case::{Case, CaseEvent, CaseState, Channel};
+use yiwang_core::case::{Case, CaseState, Channel};
 use yiwang_core::field::Patrol;
 use yiwang_core::ids::{
     CaseId, CategoryCode, DepartmentId, FindingId, GridId, OrgUnitId, PatrolId, PhotoHash,
@@ -146,12 +147,13 @@ pub trait ConsoleTx {
         viewer: &Viewer,
         filter: &CaseFilter,
     ) -> Result<BTreeMap<CaseState, u64>>;
-    /// Every event of every matching case, grouped by case, each group in sequence order.
-    fn events_of_cases(
+    /// Every matching case, in id order, with the figures' facts stored with it (`None` where
+    /// the row has none that read).
+    fn facts_of_cases(
         &mut self,
         viewer: &Viewer,
         filter: &CaseFilter,
-    ) -> Result<Vec<Vec<CaseEvent>>>;
+    ) -> Result<Vec<(CaseId, Option<StoredFacts>)>>;
     /// The finding a case was opened from, as the device sent it (by the case's `finding_id`, or
     /// by the finding naming the case). `None` when there is none, or it has not arrived yet.
     fn finding_of_case(

@@ -211,6 +211,10 @@ impl Ledger {
                 "case rows brought up to the current projection"
             );
         }
+        let filled = ledger.write_blocking(cases::fill_case_facts)?;
+        if filled > 0 {
+            tracing::info!(cases = filled, "the figures' facts of every case computed");
+        }
         Ok(ledger)
     }
 

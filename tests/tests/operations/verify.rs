@@ -1,5 +1,5 @@
-//! `verify-ledger` passes on an intact ledger and names every case whose events or row someone
-//! edited in the database file.
+//! `verify-ledger` passes on an intact ledger and names every case whose events, row or figures'
+//! facts someone edited in the database file.
 
 use rusqlite::Connection;
 
@@ -23,16 +23,16 @@ fn verify_ledger_passes_on_an_intact_ledger_and_names_every_tampered_case() {
         text(&out)
     );
 
-    let (edited_event, edited_row) = {
+    let (edited_event, edited_row, edited_facts) = {
         let db = Connection::open(ledger_path(dir.path())).unwrap();
         let ids: Vec<String> = db
-            .prepare("SELECT case_id FROM case_events WHERE seq = 3 ORDER BY case_id LIMIT 2")
+            .prepare("SELECT case_id FROM case_events WHERE seq = 3 ORDER BY case_id LIMIT 3")
             .unwrap()
             .query_map([], |r| r.get(0))
             .unwrap()
             .collect::<Result<_, _>>()
             .unwrap();
-        assert_eq!(ids.len(), 2, "the history has cases with three events");
+        assert_eq!(ids.len(), 3, "the history has cases with three events");
         // Someone with the database file rewrites what was said at step 2 of one case…
         let n = db
             .execute(
@@ -51,7 +51,16 @@ fn verify_ledger_passes_on_an_intact_ledger_and_names_every_tampered_case() {
             )
             .unwrap();
         assert_eq!(n, 1, "one case row was edited");
-        (ids[0].clone(), ids[1].clone())
+        // …and, in a third, the facts the figures read: a case now "extended".
+        let n = db
+            .execute(
+                "UPDATE cases SET facts = json_set(facts, '$.extended', json('true'))
+                 WHERE id = ?1 AND json_extract(facts, '$.extended') = 0",
+                [&ids[2]],
+            )
+            .unwrap();
+        assert_eq!(n, 1, "one case's figures' facts were edited");
+        (ids[0].clone(), ids[1].clone(), ids[2].clone())
     };
     let mut c = yiwang(dir.path());
     c.arg("verify-ledger");
@@ -72,7 +81,13 @@ fn verify_ledger_passes_on_an_intact_ledger_and_names_every_tampered_case() {
         "the edited case row is named: {said}"
     );
     assert!(
-        said.contains("2 FAILED"),
-        "exactly the two edited cases fail: {said}"
+        said.contains(&format!(
+            "case {edited_facts}: the figures' facts stored with the case differ"
+        )),
+        "the case with edited facts is named: {said}"
+    );
+    assert!(
+        said.contains("3 FAILED"),
+        "exactly the three edited cases fail: {said}"
     );
 }

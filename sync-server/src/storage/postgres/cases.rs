@@ -2,7 +2,7 @@
 
 use super::util::{json, ts};
 use super::PgTx;
-use crate::storage::cases::CaseTx;
+use crate::storage::cases::{CaseTx, StoredFacts};
 use crate::storage::changes::{ChangeLogTx, Scope};
 use crate::storage::org::OrgTx;
 use crate::storage::{Result, StorageError};
@@ -56,9 +56,18 @@ impl CaseTx for PgTx<'_> {
                 .collect::<String>()
         );
         let case_json = json(case);
-        let old_departments: Option<String> = self
-            .opt_row("SELECT departments FROM cases WHERE id = $1", &[&case.id.0])?
-            .map(|r| r.get(0));
+        let old = self.opt_row(
+            "SELECT departments, facts, facts_until FROM cases WHERE id = $1",
+            &[&case.id.0],
+        )?;
+        let (old_departments, facts) = match old {
+            None => (None, StoredFacts::after(None, event)),
+            Some(r) => (
+                Some(r.get::<_, String>(0)),
+                StoredFacts::after(StoredFacts::from_columns(r.get(1), r.get(2)), event),
+            ),
+        };
+        let (facts, facts_until) = facts.map(|f| f.columns()).unzip();
         let outcome = case
             .outcome
             .and_then(|o| serde_json::to_value(o).ok())
@@ -67,13 +76,14 @@ impl CaseTx for PgTx<'_> {
         self.exec(
             "INSERT INTO cases(id, version, head_hash, state, outcome, channel, category, urgent,
                 grid_id, origin_unit, origin_path, holder_unit, department, departments, deadline,
-                supervisions, reported_at, updated_at, closed_at, description, data)
+                supervisions, reported_at, updated_at, closed_at, description, data, facts,
+                facts_until)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
-                $18, $19, $20, $21)
+                $18, $19, $20, $21, $22, $23)
              ON CONFLICT (id) DO UPDATE SET version = $2, head_hash = $3, state = $4,
                 outcome = $5, holder_unit = $12, department = $13, departments = $14,
                 deadline = $15, supervisions = $16, updated_at = $18, closed_at = $19,
-                data = $21",
+                data = $21, facts = $22, facts_until = $23",
             &[
                 &case.id.0,
                 &(case.version as i64),
@@ -96,6 +106,8 @@ impl CaseTx for PgTx<'_> {
                 &case.closed_at.map(ts),
                 &case.description,
                 &case_json,
+                &facts,
+                &facts_until,
             ],
         )?;
         let event_json = json(event);
@@ -167,5 +179,23 @@ impl CaseTx for PgTx<'_> {
             .iter()
             .map(|r| CaseId(r.get(0)))
             .collect())
+    }
+
+    fn stored_case_facts(&mut self, id: &CaseId) -> Result<Option<StoredFacts>> {
+        Ok(self
+            .opt_row(
+                "SELECT facts, facts_until FROM cases WHERE id = $1",
+                &[&id.0],
+            )?
+            .and_then(|r| StoredFacts::from_columns(r.get(0), r.get(1))))
+    }
+
+    fn set_case_facts(&mut self, id: &CaseId, facts: Option<&StoredFacts>) -> Result<()> {
+        let (facts, until) = facts.map(StoredFacts::columns).unzip();
+        self.exec(
+            "UPDATE cases SET facts = $2, facts_until = $3 WHERE id = $1",
+            &[&id.0, &facts, &until],
+        )?;
+        Ok(())
     }
 }

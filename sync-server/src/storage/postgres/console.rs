@@ -9,6 +9,7 @@
 
 use super::util::{parse_ts, ts};
 use super::PgTx;
+use crate::storage::cases::StoredFacts;
 use crate::storage::changes::Viewer;
 use crate::storage::console::{CaseFilter, CaseSort, ConsoleTx, PatrolRow, SortKey, Window};
 use crate::storage::{Result, StorageError};
@@ -16,7 +17,7 @@ use ::postgres::types::ToSql;
 use ::postgres::Row;
 use chrono::{DateTime, Duration, Utc};
 use std::collections::{BTreeMap, BTreeSet};
-use yiwang_core::case::{Case, CaseEvent, CaseState};
+use yiwang_core::case::{Case, CaseState};
 use yiwang_core::field::Patrol;
 use yiwang_core::ids::{CaseId, CategoryCode, FindingId, GridId, PatrolId, PhotoHash};
 use yiwang_core::measures::PatrolFacts;
@@ -333,35 +334,29 @@ impl ConsoleTx for PgTx<'_> {
         Ok(out)
     }
 
-    fn events_of_cases(
+    fn facts_of_cases(
         &mut self,
         viewer: &Viewer,
         filter: &CaseFilter,
-    ) -> Result<Vec<Vec<CaseEvent>>> {
+    ) -> Result<Vec<(CaseId, Option<StoredFacts>)>> {
         let w = Where::new(viewer, filter);
         let rows = self.rows_dynamic(
             &format!(
-                "SELECT e.case_id, e.data FROM case_events e
-                 WHERE e.case_id IN (SELECT cases.id FROM cases WHERE {})
-                 ORDER BY e.case_id, e.seq",
+                "SELECT cases.id, cases.facts, cases.facts_until FROM cases WHERE {}
+                 ORDER BY cases.id",
                 w.sql()
             ),
             &w.refs(),
         )?;
-        let mut out: Vec<Vec<CaseEvent>> = vec![];
-        let mut current: Option<String> = None;
-        for r in rows {
-            let case_id: String = r.get(0);
-            let event: CaseEvent = json_column(&r.get::<_, String>(1))?;
-            if current.as_deref() != Some(case_id.as_str()) {
-                out.push(vec![]);
-                current = Some(case_id);
-            }
-            if let Some(group) = out.last_mut() {
-                group.push(event);
-            }
-        }
-        Ok(out)
+        Ok(rows
+            .iter()
+            .map(|r| {
+                (
+                    CaseId(r.get(0)),
+                    StoredFacts::from_columns(r.get(1), r.get(2)),
+                )
+            })
+            .collect())
     }
 
     fn finding_of_case(

@@ -55,6 +55,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/postgres/0004_findings_by_patrol.sql"),
     include_str!("../../../migrations/postgres/0005_audit.sql"),
     include_str!("../../../migrations/postgres/0006_patrol_receipt.sql"),
+    include_str!("../../../migrations/postgres/0007_case_facts.sql"),
 ];
 
 // Both backends know the same schema versions.

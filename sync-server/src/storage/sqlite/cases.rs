@@ -1,6 +1,6 @@
 use super::util::{json, ts};
 use super::SqliteTx;
-use crate::storage::cases::CaseTx;
+use crate::storage::cases::{CaseTx, StoredFacts};
 use crate::storage::changes::{ChangeLogTx, Scope};
 use crate::storage::org::OrgTx;
 use crate::storage::{Result, StorageError};
@@ -57,22 +57,34 @@ impl CaseTx for SqliteTx<'_> {
                 .collect::<String>()
         );
         let case_json = json(case);
-        let old_departments: Option<String> = self
+        let old: Option<(String, Option<String>, Option<String>)> = self
             .tx
-            .prepare_cached("SELECT departments FROM cases WHERE id = ?1")?
-            .query_row([&case.id.0], |r| r.get(0))
+            .prepare_cached("SELECT departments, facts, facts_until FROM cases WHERE id = ?1")?
+            .query_row([&case.id.0], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .optional()?;
+        let (old_departments, facts) = match old {
+            None => (None, StoredFacts::after(None, event)),
+            Some((departments, facts, until)) => (
+                Some(departments),
+                StoredFacts::after(
+                    StoredFacts::from_columns(facts.as_deref(), until.as_deref()),
+                    event,
+                ),
+            ),
+        };
+        let (facts, facts_until) = facts.map(|f| f.columns()).unzip();
         self.tx
             .prepare_cached(
                 "INSERT INTO cases(id, version, head_hash, state, outcome, channel, category, urgent,
                     grid_id, origin_unit, origin_path, holder_unit, department, departments, deadline,
-                    supervisions, reported_at, updated_at, closed_at, description, data)
+                    supervisions, reported_at, updated_at, closed_at, description, data, facts,
+                    facts_until)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                    ?18, ?19, ?20, ?21)
+                    ?18, ?19, ?20, ?21, ?22, ?23)
                  ON CONFLICT(id) DO UPDATE SET version = ?2, head_hash = ?3, state = ?4,
                     outcome = ?5, holder_unit = ?12, department = ?13, departments = ?14,
                     deadline = ?15, supervisions = ?16, updated_at = ?18, closed_at = ?19,
-                    data = ?21",
+                    data = ?21, facts = ?22, facts_until = ?23",
             )?
             .execute(params![
                 case.id.0,
@@ -95,7 +107,9 @@ impl CaseTx for SqliteTx<'_> {
                 ts(case.updated_at),
                 case.closed_at.map(ts),
                 case.description,
-                case_json
+                case_json,
+                facts,
+                facts_until
             ])?;
         let event_json = json(event);
         // After the case row, which the event's foreign key names (a report creates both). The
@@ -162,5 +176,22 @@ impl CaseTx for SqliteTx<'_> {
         let mut st = self.tx.prepare("SELECT id FROM cases ORDER BY id")?;
         let rows = st.query_map([], |r| r.get::<_, String>(0).map(CaseId))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn stored_case_facts(&mut self, id: &CaseId) -> Result<Option<StoredFacts>> {
+        let row: Option<(Option<String>, Option<String>)> = self
+            .tx
+            .prepare_cached("SELECT facts, facts_until FROM cases WHERE id = ?1")?
+            .query_row([&id.0], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        Ok(row.and_then(|(f, u)| StoredFacts::from_columns(f.as_deref(), u.as_deref())))
+    }
+
+    fn set_case_facts(&mut self, id: &CaseId, facts: Option<&StoredFacts>) -> Result<()> {
+        let (facts, until) = facts.map(StoredFacts::columns).unzip();
+        self.tx
+            .prepare_cached("UPDATE cases SET facts = ?2, facts_until = ?3 WHERE id = ?1")?
+            .execute(params![id.0, facts, until])?;
+        Ok(())
     }
 }

@@ -7,6 +7,7 @@
 
 use super::util::{parse_ts, ts};
 use super::SqliteTx;
+use crate::storage::cases::StoredFacts;
 use crate::storage::changes::Viewer;
 use crate::storage::console::{CaseFilter, CaseSort, ConsoleTx, PatrolRow, SortKey, Window};
 use crate::storage::{Result, StorageError};
@@ -14,7 +15,7 @@ use chrono::{DateTime, Duration, Utc};
 use rusqlite::types::Value as Sql;
 use rusqlite::OptionalExtension;
 use std::collections::{BTreeMap, BTreeSet};
-use yiwang_core::case::{Case, CaseEvent, CaseState};
+use yiwang_core::case::{Case, CaseState};
 use yiwang_core::field::Patrol;
 use yiwang_core::ids::{CaseId, CategoryCode, FindingId, GridId, PatrolId, PhotoHash};
 use yiwang_core::measures::PatrolFacts;
@@ -346,35 +347,25 @@ impl ConsoleTx for SqliteTx<'_> {
         Ok(out)
     }
 
-    fn events_of_cases(
+    fn facts_of_cases(
         &mut self,
         viewer: &Viewer,
         filter: &CaseFilter,
-    ) -> Result<Vec<Vec<CaseEvent>>> {
+    ) -> Result<Vec<(CaseId, Option<StoredFacts>)>> {
         let w = Where::new(viewer, filter);
         let mut st = self.tx.prepare(&format!(
-            "SELECT e.case_id, e.data FROM case_events e
-             WHERE e.case_id IN (SELECT cases.id FROM cases WHERE {})
-             ORDER BY e.case_id, e.seq",
+            "SELECT cases.id, cases.facts, cases.facts_until FROM cases WHERE {} ORDER BY cases.id",
             w.sql()
         ))?;
         let rows = st.query_map(rusqlite::params_from_iter(w.params.iter()), |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            let facts: Option<String> = r.get(1)?;
+            let until: Option<String> = r.get(2)?;
+            Ok((
+                CaseId(r.get(0)?),
+                StoredFacts::from_columns(facts.as_deref(), until.as_deref()),
+            ))
         })?;
-        let mut out: Vec<Vec<CaseEvent>> = vec![];
-        let mut current: Option<String> = None;
-        for row in rows {
-            let (case_id, data) = row?;
-            let event: CaseEvent = json_column(&data)?;
-            if current.as_deref() != Some(case_id.as_str()) {
-                out.push(vec![]);
-                current = Some(case_id);
-            }
-            if let Some(group) = out.last_mut() {
-                group.push(event);
-            }
-        }
-        Ok(out)
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     fn finding_of_case(

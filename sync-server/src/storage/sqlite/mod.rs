@@ -45,6 +45,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/sqlite/0004_findings_by_patrol.sql"),
     include_str!("../../../migrations/sqlite/0005_audit.sql"),
     include_str!("../../../migrations/sqlite/0006_patrol_receipt.sql"),
+    include_str!("../../../migrations/sqlite/0007_case_facts.sql"),
 ];
 /// Reader connections kept open, and read transactions run at once.
 const READERS: usize = 8;
