@@ -219,11 +219,18 @@ core-purity:
 	echo "core-purity: yiwang-core has no database, network or async runtime crate"
 
 # app_start needs the app binary and a display (Xvfb): it measures the window's cold start.
-bench: app console-bench
+# console_load and ingest run on SQLite and again on PostgreSQL: a throwaway cluster started for
+# them (tests/pg/cluster.sh), stopped and removed afterwards, whether they pass or fail.
+bench: app
 	$(CARGO) build --release --locked -p yiwang-server -p yiwang-tests -p yiwang-bench \
 	  --bin yiwang-server --bin yiwang-sim --bin county_morning
 	$(CARGO_TARGET_DIR)/release/county_morning
-	$(CARGO) run --release --locked -p yiwang-bench --bin ingest
+	@cluster=$$(mktemp -d /tmp/yiwang-bench-pg.XXXXXX); \
+	trap 'tests/pg/cluster.sh stop '"$$cluster"'' EXIT INT TERM; \
+	server=$$(tests/pg/cluster.sh start $$cluster); \
+	echo "bench: PostgreSQL at $$server (a throwaway cluster)"; \
+	$(MAKE) --no-print-directory console-bench CONSOLE_BENCH_POSTGRES=$$server; \
+	$(CARGO) run --release --locked -p yiwang-bench --bin ingest -- --postgres $$server
 	$(CARGO) run --release --locked -p yiwang-bench --bin photo_pipeline
 	$(CARGO) run --release --locked -p yiwang-bench --bin finding_save
 	$(CARGO) build --release --locked -p yiwang-bench --bin app_start

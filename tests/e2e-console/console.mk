@@ -46,7 +46,11 @@ console-screenshots:
 	@ls docs/screenshots/console-*.png
 
 # A benchmark, not a test: release server on the demo county; prints medians against the 1 s target.
+# With CONSOLE_BENCH_POSTGRES=postgres://…/postgres (a PostgreSQL server; `make bench` starts one)
+# it runs again on a fresh database there and prints both sets of medians side by side.
+CONSOLE_BENCH_POSTGRES ?=
 console-bench: console-deps console-dist
 	$(CARGO) build --release --locked -p yiwang-server -p yiwang-bench --bin console_load
 	CONSOLE_DIR=$(CONSOLE_DIST) $(CARGO_TARGET_DIR)/release/console_load \
-	  --server $(CARGO_TARGET_DIR)/release/yiwang-server
+	  --server $(CARGO_TARGET_DIR)/release/yiwang-server \
+	  $(if $(CONSOLE_BENCH_POSTGRES),--postgres $(CONSOLE_BENCH_POSTGRES))

@@ -11,12 +11,19 @@
 //! 4. photo upload MB/s: P distinct ~1 MB JPEGs over tus (POST, then one PATCH with the whole
 //!    file), four at a time.
 //!
+//! With `--postgres URL` (a PostgreSQL server's URL, e.g. `postgres://postgres@127.0.0.1:5432/
+//! postgres`; default: `YIWANG_BENCH_POSTGRES`), steps 1 and 2 run a second time in the same
+//! process against a server whose ledger is a fresh database on that server (created with the
+//! C collation the ledger wants, dropped at the end; made and dropped with `psql`), and a table
+//! prints PostgreSQL's findings/s beside SQLite's. Photos are measured on SQLite only: they are
+//! stored in the data folder on either backend.
+//!
 //! The target is at least 50,000 findings/s on the 2-core CI machine (PouchDB replicating to
 //! pouchdb-server manages about 2,000 docs/s there). Push bodies are serialised before the clock
 //! starts: what is measured is the server and the wire, not the bench's JSON.
 //!
 //! Run: `cargo run --release -p yiwang-bench --bin ingest [--findings N] [--devices D]
-//! [--photos P]`
+//! [--photos P] [--postgres URL]`
 
 use base64::Engine;
 use chrono::Utc;
@@ -25,6 +32,8 @@ use image::{ExtendedColorType, RgbImage};
 use rand::{Rng, SeedableRng};
 use rusqlite::params;
 use sha2::{Digest, Sha256};
+use std::path::PathBuf;
+use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use yiwang_core::category::CategoryTree;
@@ -45,10 +54,15 @@ const PHOTO_PARALLEL: usize = 4;
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 type Res<T> = Result<T, BoxError>;
 
+/// Where `--postgres` comes from when the flag is not given.
+const POSTGRES_ENV: &str = "YIWANG_BENCH_POSTGRES";
+
 struct Args {
     findings: usize,
     devices: usize,
     photos: usize,
+    /// A PostgreSQL server's URL: the pushes run on it too, in a database of their own.
+    postgres: Option<String>,
 }
 
 fn args() -> Res<Args> {
@@ -56,27 +70,146 @@ fn args() -> Res<Args> {
         findings: 100_000,
         devices: 50,
         photos: 200,
+        postgres: std::env::var(POSTGRES_ENV)
+            .ok()
+            .filter(|u| !u.trim().is_empty()),
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
-        let value: usize = it
-            .next()
-            .ok_or_else(|| format!("{flag} needs a number"))?
-            .parse()
-            .map_err(|e| format!("{flag}: {e}"))?;
+        let value = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
+        let number = || -> Res<usize> { value.parse().map_err(|e| format!("{flag}: {e}").into()) };
         match flag.as_str() {
-            "--findings" => a.findings = value,
-            "--devices" => a.devices = value.max(1),
-            "--photos" => a.photos = value,
+            "--findings" => a.findings = number()?,
+            "--devices" => a.devices = number()?.max(1),
+            "--photos" => a.photos = number()?,
+            "--postgres" => a.postgres = Some(value),
             other => {
                 return Err(format!(
-                    "unknown flag {other}; use --findings N --devices D --photos P"
+                    "unknown flag {other}; use --findings N --devices D --photos P --postgres URL"
                 )
                 .into())
             }
         }
     }
     Ok(a)
+}
+
+/// A database of its own on a PostgreSQL server, made with the C collation the ledger wants
+/// (`psql`, as `make demo-pg` does) and dropped when this goes away.
+struct PgDatabase {
+    server: String,
+    name: String,
+    url: String,
+}
+
+impl PgDatabase {
+    /// Blocks: call it off the async runtime's threads.
+    fn create(server: &str) -> Res<PgDatabase> {
+        let stamp = std::time::UNIX_EPOCH.elapsed()?.as_secs();
+        let name = format!("yiwang_bench_ingest_{}_{stamp}", std::process::id());
+        psql(
+            server,
+            &format!(
+                "CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8' \
+                 LC_COLLATE 'C' LC_CTYPE 'C'"
+            ),
+        )?;
+        Ok(PgDatabase {
+            server: server.to_owned(),
+            url: with_database(server, &name),
+            name,
+        })
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
+        if let Err(e) = psql(&self.server, &sql) {
+            eprintln!("could not drop the bench database {}: {e}", self.name);
+        }
+    }
+}
+
+/// Runs one SQL command on `server` with `psql`.
+fn psql(server: &str, sql: &str) -> Res<()> {
+    let out = Command::new("psql")
+        .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", server, "-c", sql])
+        .output()
+        .map_err(|e| format!("psql did not start ({e}): install the PostgreSQL client"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "psql {sql:?}: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// `server`'s URL with its database replaced by `name`.
+fn with_database(server: &str, name: &str) -> String {
+    let start = server.find("://").map_or(0, |i| i + 3);
+    let end = server[start..]
+        .find(['/', '?'])
+        .map_or(server.len(), |i| start + i);
+    let query = server[end..].find('?').map_or("", |i| &server[end + i..]);
+    format!("{}/{name}{query}", &server[..end])
+}
+
+/// A server running in this process over a ledger seeded with the small county.
+struct Served {
+    base: String,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+/// Opens the ledger at `url`, seeds the small county and serves it on a free port.
+async fn serve_ledger(url: String, data_dir: PathBuf) -> Res<Served> {
+    let settings_dir = data_dir.clone();
+    let ledger = tokio::task::spawn_blocking(move || -> Res<Ledger> {
+        std::fs::create_dir_all(&data_dir)?;
+        let ledger = Ledger::open(&url)?;
+        let hash = yiwang_server::auth::hash_password(PASSWORD).map_err(|e| e.to_string())?;
+        let now = Utc::now();
+        ledger.write_blocking(move |tx| seed_county(tx, &small_plan(), &hash, true, now))?;
+        Ok(ledger)
+    })
+    .await??;
+    let state = AppState::with_system_clock(
+        ledger,
+        Settings {
+            demo_mode: true,
+            ..Settings::new(settings_dir)
+        },
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let app = yiwang_server::app(state);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let shutdown = async move {
+            let _ = stopped.await;
+        };
+        if let Err(e) = yiwang_server::app::serve(listener, app, shutdown).await {
+            eprintln!("server stopped: {e}");
+        }
+    });
+    Ok(Served { base, stop, task })
+}
+
+impl Served {
+    /// Stops the server (and so lets go of its ledger); a server slow to stop is aborted.
+    async fn stop(self) {
+        let _ = self.stop.send(());
+        let abort = self.task.abort_handle();
+        if tokio::time::timeout(Duration::from_secs(10), self.task)
+            .await
+            .is_err()
+        {
+            abort.abort();
+        }
+    }
 }
 
 /// A signed-in device.
@@ -406,32 +539,100 @@ fn verdict(r: f64) -> &'static str {
     }
 }
 
+/// Findings/s of one backend: one device, then D devices in parallel.
+#[derive(Debug, Clone, Copy)]
+struct PushRates {
+    single: f64,
+    parallel: f64,
+}
+
+/// Steps 1 and 2 on the server at `base`; `label` starts every line it prints. Returns the rates
+/// and the single device (signed in, for the photos).
+async fn push_runs(
+    http: &reqwest::Client,
+    base: &str,
+    category: &CategoryCode,
+    args: &Args,
+    label: &str,
+) -> Res<(PushRates, Device)> {
+    // 1. One device.
+    let one = login(http, base, "worker-0001", "bench-single").await?;
+    let bodies = push_bodies(&one, category, args.findings, 1)?;
+    let bytes: usize = bodies.iter().map(Vec::len).sum();
+    let started = Instant::now();
+    let applied = push_all(http.clone(), base.to_owned(), one.token.clone(), bodies).await?;
+    let took = started.elapsed();
+    let single = rate(applied, took);
+    println!(
+        "{label}one device:      {applied} findings in {:.2} s = {single:.0} findings/s ({} pushes of ≤{MAX_PUSH_OPS}, {:.1} MB of JSON)",
+        took.as_secs_f64(),
+        applied.div_ceil(MAX_PUSH_OPS),
+        bytes as f64 / 1e6
+    );
+
+    // 2. Many devices in parallel: the eight grid workers, several devices each.
+    let per_device = args.findings / args.devices;
+    let mut jobs = Vec::new();
+    for d in 0..args.devices {
+        let worker = format!("worker-{:04}", d % 8 + 1);
+        let dev = login(http, base, &worker, &format!("bench-{d:03}")).await?;
+        let bodies = push_bodies(&dev, category, per_device, 100 + d as u64)?;
+        jobs.push((dev.token, bodies));
+    }
+    let started = Instant::now();
+    let tasks: Vec<_> = jobs
+        .into_iter()
+        .map(|(token, bodies)| tokio::spawn(push_all(http.clone(), base.to_owned(), token, bodies)))
+        .collect();
+    let mut parallel_applied = 0;
+    for t in tasks {
+        parallel_applied += t.await??;
+    }
+    let took = started.elapsed();
+    let parallel = rate(parallel_applied, took);
+    println!(
+        "{label}{} devices:     {parallel_applied} findings in {:.2} s = {parallel:.0} findings/s ({per_device} each)",
+        args.devices,
+        took.as_secs_f64()
+    );
+    Ok((PushRates { single, parallel }, one))
+}
+
+/// Steps 1 and 2 again on a fresh database of the PostgreSQL server `server`.
+async fn postgres_pass(
+    http: &reqwest::Client,
+    category: &CategoryCode,
+    args: &Args,
+    server: &str,
+    dir: &std::path::Path,
+) -> Res<PushRates> {
+    let s = server.to_owned();
+    let db = tokio::task::spawn_blocking(move || PgDatabase::create(&s)).await??;
+    let started = Instant::now();
+    let served = serve_ledger(db.url.clone(), dir.join("pg-data")).await?;
+    println!(
+        "PostgreSQL:      ledger in the fresh database {} (small county seeded in {:.1} s); server at {}",
+        yiwang_server::storage::postgres::redact(&db.url),
+        started.elapsed().as_secs_f64(),
+        served.base
+    );
+    let rates = push_runs(http, &served.base, category, args, "PostgreSQL ").await;
+    served.stop().await;
+    // The database goes once the server has let go of it (dropping blocks: not on the runtime).
+    tokio::task::spawn_blocking(move || drop(db)).await?;
+    Ok(rates?.0)
+}
+
 #[tokio::main]
 async fn main() -> Res<()> {
     let args = args()?;
     let dir = tempfile::tempdir()?;
-    let ledger = Ledger::open(&format!(
-        "sqlite:{}",
-        dir.path().join("ledger.sqlite").display()
-    ))?;
-    let state = AppState::with_system_clock(
-        ledger.clone(),
-        Settings {
-            demo_mode: true,
-            ..Settings::new(dir.path())
-        },
-    );
-    let hash = yiwang_server::auth::hash_password(PASSWORD).map_err(|e| e.to_string())?;
-    let now = Utc::now();
-    ledger.write_blocking(move |tx| seed_county(tx, &small_plan(), &hash, true, now))?;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let base = format!("http://{}", listener.local_addr()?);
-    let app = yiwang_server::app(state.clone());
-    tokio::spawn(async move {
-        if let Err(e) = axum_serve(listener, app).await {
-            eprintln!("server stopped: {e}");
-        }
-    });
+    let served = serve_ledger(
+        format!("sqlite:{}", dir.path().join("ledger.sqlite").display()),
+        dir.path().to_path_buf(),
+    )
+    .await?;
+    let base = served.base.clone();
     let http = reqwest::Client::new();
     let category = CategoryTree::builtin()
         .leaves()
@@ -447,49 +648,17 @@ async fn main() -> Res<()> {
         dir.path().display()
     );
 
-    // 1. One device.
-    let one = login(&http, &base, "worker-0001", "bench-single").await?;
-    let bodies = push_bodies(&one, &category, args.findings, 1)?;
-    let bytes: usize = bodies.iter().map(Vec::len).sum();
-    let started = Instant::now();
-    let applied = push_all(http.clone(), base.clone(), one.token.clone(), bodies).await?;
-    let single = started.elapsed();
-    let single_rate = rate(applied, single);
-    println!(
-        "one device:      {applied} findings in {:.2} s = {single_rate:.0} findings/s ({} pushes of ≤{MAX_PUSH_OPS}, {:.1} MB of JSON)",
-        single.as_secs_f64(),
-        applied.div_ceil(MAX_PUSH_OPS),
-        bytes as f64 / 1e6
-    );
-
-    // 2. Many devices in parallel: the eight grid workers, several devices each.
-    let per_device = args.findings / args.devices;
-    let mut jobs = Vec::new();
-    for d in 0..args.devices {
-        let worker = format!("worker-{:04}", d % 8 + 1);
-        let dev = login(&http, &base, &worker, &format!("bench-{d:03}")).await?;
-        let bodies = push_bodies(&dev, &category, per_device, 100 + d as u64)?;
-        jobs.push((dev.token, bodies));
-    }
-    let started = Instant::now();
-    let tasks: Vec<_> = jobs
-        .into_iter()
-        .map(|(token, bodies)| tokio::spawn(push_all(http.clone(), base.clone(), token, bodies)))
-        .collect();
-    let mut parallel_applied = 0;
-    for t in tasks {
-        parallel_applied += t.await??;
-    }
-    let parallel = started.elapsed();
-    let parallel_rate = rate(parallel_applied, parallel);
-    println!(
-        "{} devices:     {parallel_applied} findings in {:.2} s = {parallel_rate:.0} findings/s ({per_device} each)",
-        args.devices,
-        parallel.as_secs_f64()
-    );
+    // 1 and 2 on SQLite.
+    let (sqlite, one) = push_runs(&http, &base, &category, &args, "").await?;
+    let (single_rate, parallel_rate) = (sqlite.single, sqlite.parallel);
 
     // 3. The same rows straight into SQLite.
-    let (rdir, rdev, rcat, n) = (dir.path().to_path_buf(), one, category, args.findings);
+    let (rdir, rdev, rcat, n) = (
+        dir.path().to_path_buf(),
+        one,
+        category.clone(),
+        args.findings,
+    );
     let variants = [
         (false, false, "one transaction, WAL, synchronous=FULL"),
         (
@@ -569,7 +738,24 @@ async fn main() -> Res<()> {
             took.as_secs_f64(),
             total as f64 / 1e6 / took.as_secs_f64()
         );
+        println!(
+            "                 (photos on the SQLite server only: their bytes go to the data \
+             folder on either backend)"
+        );
     }
+    served.stop().await;
+
+    // 1 and 2 again on PostgreSQL, in a database of their own.
+    let postgres = match &args.postgres {
+        None => {
+            println!(
+                "PostgreSQL:      skipped (no server given): run with --postgres \
+                 postgres://USER@HOST:PORT/postgres or set {POSTGRES_ENV}; `make bench` starts one"
+            );
+            None
+        }
+        Some(server) => Some(postgres_pass(&http, &category, &args, server, dir.path()).await?),
+    };
 
     println!(
         "target ≥ {:.0} findings/s: one device {single_rate:.0} → {}; {} devices {parallel_rate:.0} → {}",
@@ -578,9 +764,30 @@ async fn main() -> Res<()> {
         args.devices,
         verdict(parallel_rate)
     );
+    if let Some(pg) = postgres {
+        let d = format!("{} devices findings/s", args.devices);
+        println!(
+            "backend    | 1 device findings/s | {d:>21} | ratio to SQLite (1 device / {} devices)",
+            args.devices
+        );
+        for (name, r) in [("SQLite", sqlite), ("PostgreSQL", pg)] {
+            println!(
+                "{name:<10} | {:>19.0} | {:>21.0} | {:.2} / {:.2}",
+                r.single,
+                r.parallel,
+                r.single / sqlite.single.max(1e-9),
+                r.parallel / sqlite.parallel.max(1e-9)
+            );
+        }
+        println!(
+            "target ≥ {:.0} findings/s on PostgreSQL: one device {:.0} → {}; {} devices {:.0} → {}",
+            TARGET_FINDINGS_PER_S,
+            pg.single,
+            verdict(pg.single),
+            args.devices,
+            pg.parallel,
+            verdict(pg.parallel)
+        );
+    }
     Ok(())
-}
-
-async fn axum_serve(listener: tokio::net::TcpListener, app: axum::Router) -> std::io::Result<()> {
-    yiwang_server::app::serve(listener, app, std::future::pending()).await
 }

@@ -11,8 +11,8 @@
 //!   page by page equals what a fresh pull from the beginning returns, and the county centre's
 //!   holds every finding any pusher had acknowledged.
 //!
-//! `YIWANG_CURSOR_SECONDS` sets how long the pushers run (60 for the full run; `make
-//! test` runs 15).
+//! The pushers run for 60 s (the full run, which `make test` runs);
+//! `YIWANG_CURSOR_SECONDS` shortens it for a quick look.
 
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -42,7 +42,7 @@ fn seconds() -> u64 {
     std::env::var("YIWANG_CURSOR_SECONDS")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(15)
+        .unwrap_or(60)
 }
 
 fn seq_of(cursor: &str) -> i64 {
