@@ -566,6 +566,12 @@ async fn demo(global: &Global, args: &ServeArgs) -> anyhow::Result<()> {
                 h.first_refusal.as_deref().unwrap_or("-")
             );
         }
+        let l = ledger.clone();
+        tokio::task::spawn_blocking(move || l.after_bulk_load()).await??;
+        println!(
+            "  {:>6.1} s  the database tidied after the load",
+            started.elapsed().as_secs_f64()
+        );
     }
     let l = ledger.clone();
     let is_demo = tokio::task::spawn_blocking(move || {

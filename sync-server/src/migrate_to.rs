@@ -137,6 +137,8 @@ pub fn migrate_to(source: &Path, target: &str) -> anyhow::Result<Copied> {
         )?;
     }
     tx.commit()?;
+    // The planner's statistics for the copied tables (autovacuum would gather them later).
+    dst.batch_execute("VACUUM (ANALYZE)")?;
     Ok(copied)
 }
 

@@ -182,6 +182,10 @@ pub trait Backend: Send + Sync {
     fn kind(&self) -> &'static str;
     /// How many write and read transactions may run at once (see the module docs).
     fn turns(&self) -> Turns;
+    /// Tidies the database after a bulk load (the demo's seeding), before anything is served.
+    fn after_bulk_load(&self) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// How many transactions of each kind a backend runs at once.
@@ -239,6 +243,12 @@ impl Ledger {
             writers: Arc::new(tokio::sync::Semaphore::new(turns.writers.max(1))),
             readers: Arc::new(tokio::sync::Semaphore::new(turns.readers.max(1))),
         }
+    }
+
+    /// Tidies the database after a bulk load, before anything is served: PostgreSQL rewrites
+    /// the tables the load left mostly dead and gathers statistics; SQLite needs nothing.
+    pub fn after_bulk_load(&self) -> Result<()> {
+        self.inner.after_bulk_load()
     }
 
     pub fn kind(&self) -> &'static str {
