@@ -71,8 +71,12 @@ async fn a_ledger_from_before_the_lean_change_log_migrates_and_pulls_the_same() 
              DROP TABLE login_attempts;
              CREATE TABLE login_failures (username TEXT NOT NULL, at TEXT NOT NULL);
              CREATE INDEX login_failures_user ON login_failures(username, at);
-             -- And the patrols' receipt time (0005_patrol_receipt.sql).
+             -- And the patrols' receipt time (0006_patrol_receipt.sql).
              ALTER TABLE patrols DROP COLUMN received_at;
+             -- And the cases' figures' facts (0007_case_facts.sql).
+             ALTER TABLE cases DROP COLUMN facts;
+             ALTER TABLE cases DROP COLUMN facts_until;
+             DELETE FROM meta WHERE key = 'case_facts';
              PRAGMA user_version = 1;",
         )
         .unwrap();
@@ -108,6 +112,18 @@ async fn a_ledger_from_before_the_lean_change_log_migrates_and_pulls_the_same() 
         ),
         1,
         "the patrol's receipt time is taken from its start op"
+    );
+    assert_eq!(
+        count(
+            &m,
+            "SELECT count(*) FROM cases WHERE facts IS NOT NULL AND facts_until IS NOT NULL"
+        ),
+        count(&m, "SELECT count(*) FROM cases"),
+        "every case has its figures' facts, filled from its events"
+    );
+    assert!(
+        count(&m, "SELECT count(*) FROM cases") >= 1,
+        "the ledger has a case"
     );
     assert_eq!(
         count(
