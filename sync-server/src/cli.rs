@@ -424,17 +424,12 @@ pub async fn serve_on(
     // server killed mid-PATCH is void, so its device resumes at once instead of waiting for the
     // lease to lapse.
     crate::console::admin::prune_audit_log_periodically(state.clone());
-    // One process per SQLite ledger: every lease left is a stopped server's. Processes sharing
-    // a PostgreSQL ledger may hold live leases: those lapse by themselves (UPLOAD_LEASE).
-    let stale = if state.ledger.kind() == "sqlite" {
-        state
-            .ledger
-            .write(|tx| tx.release_all_upload_leases())
-            .await
-            .context("releasing the upload leases of an earlier run")?
-    } else {
-        0
-    };
+    // Only the leases of processes that are gone: on PostgreSQL siblings keep theirs.
+    let stale = state
+        .ledger
+        .write(|tx| tx.release_all_upload_leases())
+        .await
+        .context("releasing the upload leases of an earlier run")?;
     if stale > 0 {
         tracing::info!(
             leases = stale,

@@ -186,6 +186,11 @@ pub trait Backend: Send + Sync {
     fn after_bulk_load(&self) -> Result<()> {
         Ok(())
     }
+    /// What this process's upload lease tokens begin with (see
+    /// `PhotoTx::release_all_upload_leases`); empty where one process owns the ledger.
+    fn lease_mark(&self) -> String {
+        String::new()
+    }
 }
 
 /// How many transactions of each kind a backend runs at once.
@@ -249,6 +254,12 @@ impl Ledger {
     /// the tables the load left mostly dead and gathers statistics; SQLite needs nothing.
     pub fn after_bulk_load(&self) -> Result<()> {
         self.inner.after_bulk_load()
+    }
+
+    /// What this process's upload lease tokens begin with: a mark the ledger can tell is
+    /// still alive (PostgreSQL), or nothing (SQLite, one process per ledger).
+    pub fn lease_mark(&self) -> String {
+        self.inner.lease_mark()
     }
 
     pub fn kind(&self) -> &'static str {

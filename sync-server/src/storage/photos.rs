@@ -92,9 +92,12 @@ pub trait PhotoTx {
     ) -> Result<bool>;
     /// Releases `token`'s lease without moving the offset.
     fn release_upload(&mut self, id: &str, token: &str) -> Result<()>;
-    /// Releases every lease: run as the server starts, when no PATCH of this ledger can be in
-    /// flight (one server process per ledger), so a lease left by a process that died
-    /// mid-PATCH does not hold its upload until it lapses. Returns how many were held.
+    /// Releases every lease whose process is gone: run as the server starts, so a lease left
+    /// by a process that died mid-PATCH does not hold its upload until it lapses. SQLite has one
+    /// process per ledger, so every lease left is a gone process's; on PostgreSQL a lease's
+    /// token begins with its process's mark ([`super::Ledger::lease_mark`]) and the process
+    /// holds a session lock while it lives, so a sibling's live leases stay. Returns how many
+    /// were released.
     fn release_all_upload_leases(&mut self) -> Result<u64>;
     /// Forgets an upload; false when there was none.
     fn delete_upload(&mut self, id: &str) -> Result<bool>;

@@ -118,6 +118,26 @@ fn create_database(server: &str, name: &str) {
     .expect("the test database is made");
 }
 
+/// Runs `sql` (one or more statements, no parameters) on the ledger `url` names, on either
+/// backend: a test's own write into the ledger's tables, as another module of the server would
+/// have stored it.
+pub fn ledger_execute(url: &str, sql: &str) {
+    if let Some(path) = url.strip_prefix("sqlite:") {
+        let c = rusqlite::Connection::open(path).expect("the ledger file opens");
+        c.execute_batch(sql)
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        return;
+    }
+    let (url, sql) = (url.to_owned(), sql.to_owned());
+    std::thread::spawn(move || {
+        let mut c = postgres::Client::connect(&url, postgres::NoTls).expect("the ledger answers");
+        c.batch_execute(&sql)
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    })
+    .join()
+    .expect("the ledger statement runs");
+}
+
 /// Rows of `sql` on the ledger at `url` (`sqlite:PATH` or `postgres://…`), every column as
 /// text: the tests' look at the ledger's own tables, on either backend.
 pub fn ledger_rows(url: &str, sql: &str) -> Vec<Vec<Option<String>>> {

@@ -199,6 +199,11 @@ impl TestServer {
         super::backend::ledger_rows(&self.backend.ledger_url(self.dir.path()), sql)
     }
 
+    /// Runs `sql` on the ledger, on either backend (see [`super::backend::ledger_execute`]).
+    pub fn ledger_execute(&self, sql: &str) {
+        super::backend::ledger_execute(&self.backend.ledger_url(self.dir.path()), sql)
+    }
+
     /// The one number `sql` reads from the ledger (see [`TestServer::ledger_rows`]).
     pub fn ledger_number(&self, sql: &str) -> i64 {
         let rows = self.ledger_rows(sql);

@@ -200,21 +200,13 @@ async fn a_photo_is_served_to_those_who_see_the_finding_that_lists_it() {
 
     // The finding as the sync area stores it (its push handler is another module; the columns
     // are those of the `findings` and `finding_photos` tables).
-    let db = rusqlite::Connection::open(s.dir.path().join("ledger.sqlite")).unwrap();
-    db.execute(
+    s.ledger_execute(&format!(
         "INSERT INTO findings(id, grid_id, patrol_id, worker_id, category, disposition, case_id,
                               observed_at, received_at, data)
          VALUES ('f-1', '210882001002-01', NULL, 'worker-0003', '01.01', 'note', NULL,
-                 '2026-11-26T01:00:00.000000Z', '2026-11-26T01:00:00.000000Z', '{}')",
-        [],
-    )
-    .unwrap();
-    db.execute(
-        "INSERT INTO finding_photos(finding_id, position, sha256) VALUES ('f-1', 0, ?1)",
-        [&sha],
-    )
-    .unwrap();
-    drop(db);
+                 '2026-11-26T01:00:00.000000Z', '2026-11-26T01:00:00.000000Z', '{{}}');
+         INSERT INTO finding_photos(finding_id, position, sha256) VALUES ('f-1', 0, '{sha}');"
+    ));
     let hash = PhotoHash::parse(&sha).unwrap();
     s.state
         .ledger

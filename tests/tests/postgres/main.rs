@@ -5,4 +5,5 @@
 
 mod cursor;
 mod faults;
+mod leases;
 mod migrate_to;

@@ -98,7 +98,11 @@ pub(super) enum Gate {
 
 pub(super) async fn write_chunk(state: AppState, chunk: Chunk, body: Body) -> ApiResult<Response> {
     let now = state.now();
-    let token = uuid::Uuid::new_v4().simple().to_string();
+    let token = format!(
+        "{}{}",
+        state.ledger.lease_mark(),
+        uuid::Uuid::new_v4().simple()
+    );
     let (id, user, offset, length) = (
         chunk.id.clone(),
         chunk.user.clone(),

@@ -64,6 +64,9 @@ const _: () = assert!(MIGRATIONS.len() as i64 == super::sqlite::SCHEMA_VERSION);
 /// The advisory lock every write transaction holds until it commits (see the module docs).
 /// "yiwang" in ASCII, then 1.
 pub const WRITE_LOCK: i64 = 0x7969_7761_6e67_0001;
+/// The class of the two-key advisory locks by which a living process shows its upload leases
+/// are live (the second key is the process's mark).
+pub const LEASE_LOCK_CLASS: i32 = 0x7977_0002;
 /// The advisory lock held while migrating.
 pub const MIGRATION_LOCK: i64 = 0x7969_7761_6e67_0002;
 
@@ -85,6 +88,11 @@ struct Conn {
 pub struct PgLedger {
     url: String,
     idle: Mutex<Vec<Conn>>,
+    /// This process's mark (31 bits): its upload lease tokens begin with it.
+    mark: u32,
+    /// The connection that holds the advisory lock (LEASE_LOCK_CLASS, mark) while the process
+    /// lives.
+    alive: Mutex<Option<Client>>,
 }
 
 /// A transaction on the PostgreSQL ledger; the area traits are implemented on it.
@@ -167,14 +175,34 @@ impl PgLedger {
     }
 
     fn open_here(url: &str) -> Result<Self> {
-        let ledger = PgLedger {
+        let mut ledger = PgLedger {
             url: url.to_owned(),
             idle: Mutex::new(Vec::new()),
+            mark: rand::random::<u32>() >> 1,
+            alive: Mutex::new(None),
         };
         let mut conn = ledger.connect()?;
         check_collation(&mut conn.client)?;
         migrate(&mut conn.client)?;
         ledger.give_back(conn);
+        // This process's mark, held for its life on a connection of its own: siblings starting
+        // up see its upload leases as live (`release_all_upload_leases`).
+        let mut alive = ledger.connect()?;
+        loop {
+            let taken: bool = alive
+                .client
+                .query_one(
+                    "SELECT pg_try_advisory_lock($1, $2)",
+                    &[&LEASE_LOCK_CLASS, &(ledger.mark as i32)],
+                )?
+                .get(0);
+            if taken {
+                break;
+            }
+            // Another living process drew the same mark.
+            ledger.mark = rand::random::<u32>() >> 1;
+        }
+        *ledger.alive.get_mut().unwrap_or_else(|p| p.into_inner()) = Some(alive.client);
         Ok(ledger)
     }
 
@@ -239,7 +267,13 @@ impl Drop for PgLedger {
     fn drop(&mut self) {
         // Closing a connection blocks too (see `off_runtime`).
         let idle = std::mem::take(self.idle.get_mut().unwrap_or_else(|p| p.into_inner()));
-        if idle.is_empty() {
+        let alive = self
+            .alive
+            .get_mut()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        let idle = (idle, alive);
+        if idle.0.is_empty() && idle.1.is_none() {
             return;
         }
         if tokio::runtime::Handle::try_current().is_err() || on_blocking_pool() {
@@ -432,6 +466,10 @@ impl Backend for PgLedger {
 
     fn kind(&self) -> &'static str {
         "postgres"
+    }
+
+    fn lease_mark(&self) -> String {
+        format!("{:08x}.", self.mark)
     }
 
     fn after_bulk_load(&self) -> Result<()> {

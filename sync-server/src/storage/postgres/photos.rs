@@ -146,14 +146,20 @@ impl PhotoTx for PgTx<'_> {
         Ok(())
     }
 
-    /// As in SQLite, every lease goes, live or not. The trait's premise (no PATCH of this
-    /// ledger in flight while a server starts) holds only when one process serves the ledger:
-    /// a process starting beside others that are serving voids their live leases too.
+    /// The leases of processes that are gone: a token begins with its process's mark (eight
+    /// hex digits and a dot, `PgLedger::lease_mark`), and a living process holds the session
+    /// advisory lock (LEASE_LOCK_CLASS, mark) on a connection of its own; a process that died
+    /// lost its connection and with it the lock. A token without a mark is nobody's.
     fn release_all_upload_leases(&mut self) -> Result<u64> {
         self.exec(
             "UPDATE uploads SET lease_token = NULL, lease_until = NULL
-             WHERE lease_token IS NOT NULL",
-            &[],
+             WHERE lease_token IS NOT NULL AND NOT EXISTS (
+                 SELECT 1 FROM pg_locks l
+                  WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
+                    AND l.classid::bigint = $1::bigint
+                    AND l.objid::bigint = CASE WHEN lease_token ~ '^[0-7][0-9a-f]{7}[.]'
+                        THEN ('x' || substr(lease_token, 1, 8))::bit(32)::int::bigint END)",
+            &[&i64::from(super::LEASE_LOCK_CLASS)],
         )
     }
 
