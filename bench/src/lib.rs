@@ -1,1 +1,3 @@
+//! What more than one benchmark needs.
 
+pub mod pg;

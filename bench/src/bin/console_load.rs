@@ -36,6 +36,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use yiwang_bench::pg::PgDatabase;
 
 const TARGET: Duration = Duration::from_secs(1);
 const PASSWORD: &str = "demo";
@@ -99,67 +100,6 @@ fn args() -> anyhow::Result<Args> {
 
 fn is_postgres(url: &str) -> bool {
     url.starts_with("postgres://") || url.starts_with("postgresql://")
-}
-
-/// A database of its own on a PostgreSQL server, made with the C collation the ledger wants
-/// (`psql`, as `make demo-pg` does) and dropped when this goes away.
-struct PgDatabase {
-    server: String,
-    name: String,
-    url: String,
-}
-
-impl PgDatabase {
-    fn create(server: &str) -> anyhow::Result<PgDatabase> {
-        let stamp = std::time::UNIX_EPOCH.elapsed()?.as_secs();
-        let name = format!("yiwang_bench_console_{}_{stamp}", std::process::id());
-        psql(
-            server,
-            &format!(
-                "CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8' \
-                 LC_COLLATE 'C' LC_CTYPE 'C'"
-            ),
-        )?;
-        Ok(PgDatabase {
-            server: server.to_owned(),
-            url: with_database(server, &name),
-            name,
-        })
-    }
-}
-
-impl Drop for PgDatabase {
-    fn drop(&mut self) {
-        let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
-        if let Err(e) = psql(&self.server, &sql) {
-            eprintln!("could not drop the bench database {}: {e:#}", self.name);
-        }
-    }
-}
-
-/// Runs one SQL command on `server` with `psql`.
-fn psql(server: &str, sql: &str) -> anyhow::Result<()> {
-    let out = Command::new("psql")
-        .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", server, "-c", sql])
-        .output()
-        .context("psql did not start: install the PostgreSQL client")?;
-    if !out.status.success() {
-        bail!(
-            "psql {sql:?}: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        );
-    }
-    Ok(())
-}
-
-/// `server`'s URL with its database replaced by `name`.
-fn with_database(server: &str, name: &str) -> String {
-    let start = server.find("://").map_or(0, |i| i + 3);
-    let end = server[start..]
-        .find(['/', '?'])
-        .map_or(server.len(), |i| start + i);
-    let query = server[end..].find('?').map_or("", |i| &server[end + i..]);
-    format!("{}/{name}{query}", &server[..end])
 }
 
 /// A URL as it may be printed: without a password.
@@ -564,7 +504,7 @@ async fn main() -> anyhow::Result<()> {
         );
         return Ok(());
     };
-    let db = PgDatabase::create(&server)?;
+    let db = PgDatabase::create(&server, "console")?;
     println!(
         "PostgreSQL: a fresh database {} for the second pass; the demo seeds it first \
          (the county's ~11,000 cases in one transaction: this takes a while)",

@@ -33,9 +33,9 @@ use rand::{Rng, SeedableRng};
 use rusqlite::params;
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
-use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use yiwang_bench::pg::PgDatabase;
 use yiwang_core::category::CategoryTree;
 use yiwang_core::field::{Disposition, Finding};
 use yiwang_core::ids::{CategoryCode, DeviceId, FindingId, GridId, OpId, UserId};
@@ -92,69 +92,6 @@ fn args() -> Res<Args> {
         }
     }
     Ok(a)
-}
-
-/// A database of its own on a PostgreSQL server, made with the C collation the ledger wants
-/// (`psql`, as `make demo-pg` does) and dropped when this goes away.
-struct PgDatabase {
-    server: String,
-    name: String,
-    url: String,
-}
-
-impl PgDatabase {
-    /// Blocks: call it off the async runtime's threads.
-    fn create(server: &str) -> Res<PgDatabase> {
-        let stamp = std::time::UNIX_EPOCH.elapsed()?.as_secs();
-        let name = format!("yiwang_bench_ingest_{}_{stamp}", std::process::id());
-        psql(
-            server,
-            &format!(
-                "CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8' \
-                 LC_COLLATE 'C' LC_CTYPE 'C'"
-            ),
-        )?;
-        Ok(PgDatabase {
-            server: server.to_owned(),
-            url: with_database(server, &name),
-            name,
-        })
-    }
-}
-
-impl Drop for PgDatabase {
-    fn drop(&mut self) {
-        let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
-        if let Err(e) = psql(&self.server, &sql) {
-            eprintln!("could not drop the bench database {}: {e}", self.name);
-        }
-    }
-}
-
-/// Runs one SQL command on `server` with `psql`.
-fn psql(server: &str, sql: &str) -> Res<()> {
-    let out = Command::new("psql")
-        .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", server, "-c", sql])
-        .output()
-        .map_err(|e| format!("psql did not start ({e}): install the PostgreSQL client"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "psql {sql:?}: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        )
-        .into());
-    }
-    Ok(())
-}
-
-/// `server`'s URL with its database replaced by `name`.
-fn with_database(server: &str, name: &str) -> String {
-    let start = server.find("://").map_or(0, |i| i + 3);
-    let end = server[start..]
-        .find(['/', '?'])
-        .map_or(server.len(), |i| start + i);
-    let query = server[end..].find('?').map_or("", |i| &server[end + i..]);
-    format!("{}/{name}{query}", &server[..end])
 }
 
 /// A server running in this process over a ledger seeded with the small county.
@@ -607,7 +544,7 @@ async fn postgres_pass(
     dir: &std::path::Path,
 ) -> Res<PushRates> {
     let s = server.to_owned();
-    let db = tokio::task::spawn_blocking(move || PgDatabase::create(&s)).await??;
+    let db = tokio::task::spawn_blocking(move || PgDatabase::create(&s, "ingest")).await??;
     let started = Instant::now();
     let served = serve_ledger(db.url.clone(), dir.join("pg-data")).await?;
     println!(
