@@ -11,7 +11,12 @@ CARGO ?= cargo
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo demo-pg test-pg story test deps build-deps lint fmt-check clippy unit core-purity bench help \
+# Test tools built from crates.io once and kept outside the clone (s3s-fs: an S3 server over a
+# folder, for the photo store's tests).
+TOOLS_DIR ?= /var/tmp/yiwang-tools
+export YIWANG_TEST_S3FS ?= $(TOOLS_DIR)/bin/s3s-fs
+
+.PHONY: demo demo-pg test-pg s3s-fs haproxy story test deps build-deps lint fmt-check clippy unit core-purity bench help \
 	app-deps tauri-driver ui ui-dist app e2e-app package screenshots
 
 help:
@@ -196,20 +201,40 @@ fmt-check:
 clippy:
 	$(CARGO) clippy --all-targets --locked -- -D warnings
 
-unit:
+# The S3 wire server the photo store is tested against (0.14.1: later versions need a newer
+# rustc). Built once into $(TOOLS_DIR); its own build folder is removed afterwards.
+s3s-fs:
+	@[ -x "$(YIWANG_TEST_S3FS)" ] || { \
+	  echo "installing s3s-fs 0.14.1 into $(TOOLS_DIR)"; \
+	  build=$$(mktemp -d /var/tmp/yiwang-s3s-build.XXXXXX); \
+	  trap 'rm -rf "$$build"' EXIT; \
+	  CARGO_TARGET_DIR=$$build $(CARGO) install s3s-fs --version 0.14.1 --features binary \
+	    --locked --root $(TOOLS_DIR) --quiet; }
+
+# HAProxy, for the test with three server processes behind a load balancer.
+haproxy:
+	@command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || { \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq haproxy; }
+
+unit: s3s-fs
 	$(CARGO) test --locked
 
 # The storage-level suites again, on a real PostgreSQL: a throwaway cluster in a temporary
 # folder (initdb + pg_ctl as the postgres user, a free port), removed afterwards. Each test
 # server gets a database of its own (tests/src/kit/backend.rs).
 PG_SUITES ?= --test protocol --test photos --test operations --test console --test full_story \
-	--test crash_server --test postgres
-test-pg:
+	--test crash_server --test postgres --test cluster
+# With PostgreSQL: the cluster suite's processes share one database and one S3 bucket (s3s-fs),
+# three of them behind HAProxy; then the photo suite again with every photo in S3.
+test-pg: s3s-fs haproxy
 	@cluster=$$(mktemp -d /tmp/yiwang-test-pg.XXXXXX); \
 	trap 'tests/pg/cluster.sh stop '"$$cluster"'' EXIT INT TERM; \
 	server=$$(tests/pg/cluster.sh start $$cluster); \
 	echo "test-pg: PostgreSQL at $$server"; \
-	YIWANG_TEST_DATABASE=$$server $(CARGO) test --locked -p yiwang-tests $(PG_SUITES)
+	YIWANG_TEST_DATABASE=$$server $(CARGO) test --locked -p yiwang-tests $(PG_SUITES); \
+	YIWANG_TEST_DATABASE=$$server YIWANG_TEST_PHOTO_STORE=s3 \
+	  $(CARGO) test --locked -p yiwang-tests --test photos
 
 # yiwang-core must stay free of I/O: no database, network or async runtime crates.
 core-purity:

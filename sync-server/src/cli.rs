@@ -134,6 +134,12 @@ pub struct ServeArgs {
     /// it answers 404.
     #[arg(long, env = "YIWANG_METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
+    /// Where photos and unfinished uploads are kept: a folder, or `s3://bucket[/prefix]` for
+    /// S3-compatible object storage shared by several server processes (endpoint, region and
+    /// credentials from AWS_ENDPOINT_URL, AWS_REGION, AWS_ACCESS_KEY_ID and
+    /// AWS_SECRET_ACCESS_KEY; the bucket must exist). Default: --data-dir's photos/ and uploads/.
+    #[arg(long, env = "YIWANG_PHOTO_STORE")]
+    pub photo_store: Option<String>,
 }
 
 impl ServeArgs {
@@ -149,8 +155,9 @@ impl ServeArgs {
     }
 
     /// The server's settings for `data_dir`.
-    pub fn settings(&self, data_dir: &Path, demo_mode: bool) -> Settings {
-        Settings {
+    pub fn settings(&self, data_dir: &Path, demo_mode: bool) -> anyhow::Result<Settings> {
+        Ok(Settings {
+            photo_store: crate::photos::store::open(self.photo_store.as_deref(), data_dir)?,
             demo_mode,
             trusted_proxies: self.trusted_proxies.clone(),
             max_connections_per_address: self.max_connections_per_address.max(1),
@@ -160,7 +167,7 @@ impl ServeArgs {
                 .unwrap_or_else(crate::photos::space::default_min_free_space),
             metrics_token: self.metrics_token.clone().filter(|t| !t.trim().is_empty()),
             ..Settings::new(data_dir)
-        }
+        })
     }
 
     /// The console to serve, if built; says so on stdout either way.
@@ -279,7 +286,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(args) => {
             let _lock = cli.global.serving_lock()?;
             let ledger = cli.global.open_ledger()?;
-            let settings = args.settings(&cli.global.data_dir, false);
+            let settings = args.settings(&cli.global.data_dir, false)?;
             let console = args.console();
             let listener = bind(args.listen).await?;
             serve_on(
@@ -436,6 +443,18 @@ pub async fn serve_on(
             "released upload leases a stopped server left behind"
         );
     }
+    // A photo store that cannot be written (a missing bucket, refused credentials, an
+    // unreachable endpoint) stops the start, before any device is told its photo is stored.
+    let store = state.settings.photo_store.clone();
+    store.check().await.map_err(|e| {
+        anyhow::anyhow!(
+            "the photo store, {}, cannot be used: {e}. Check that the bucket exists and that \
+             the endpoint and credentials (AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, \
+             AWS_SECRET_ACCESS_KEY) are right; the server creates no buckets",
+            store.describe()
+        )
+    })?;
+    tracing::info!(photo_store = %store.describe(), "photo store checked");
     let open_files = crate::connections::raise_open_file_limit();
     let connections = crate::connections::Connections {
         max_per_address: state.settings.max_connections_per_address,
@@ -602,7 +621,7 @@ async fn demo(global: &Global, args: &ServeArgs) -> anyhow::Result<()> {
     } else {
         println!("  this ledger was not seeded by `demo`: sign in with its own users");
     }
-    let settings = args.settings(&global.data_dir, true);
+    let settings = args.settings(&global.data_dir, true)?;
     serve_on(
         listener,
         AppState::with_system_clock(ledger, settings),

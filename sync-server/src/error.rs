@@ -144,6 +144,29 @@ impl From<crate::storage::StorageError> for ApiError {
     }
 }
 
+/// `Retry-After` of a request the photo store could not serve.
+pub const PHOTO_STORE_RETRY_SECS: u64 = 30;
+
+impl From<crate::photos::store::StoreError> for ApiError {
+    fn from(e: crate::photos::store::StoreError) -> Self {
+        use crate::photos::store::StoreError as S;
+        match e {
+            S::Unavailable(why) => {
+                tracing::warn!(%why, "the photo store is unavailable");
+                ApiError::TryLater {
+                    status: StatusCode::SERVICE_UNAVAILABLE,
+                    code: ErrorCode::Unavailable,
+                    message: "the photo store is unavailable: nothing of this request was \
+                              stored; try again later (the photo waits on the device)"
+                        .into(),
+                    retry_after_secs: PHOTO_STORE_RETRY_SECS,
+                }
+            }
+            other => ApiError::Internal(other.into()),
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();

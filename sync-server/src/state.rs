@@ -74,13 +74,18 @@ pub struct Settings {
     /// The bearer token `GET /metrics` asks for (`--metrics-token`); without one, `/metrics`
     /// answers 404.
     pub metrics_token: Option<String>,
+    /// Where photos and unfinished uploads' bytes live (`--photo-store`; by default the
+    /// folders `data_dir/photos` and `data_dir/uploads`).
+    pub photo_store: Arc<dyn crate::photos::PhotoStore>,
 }
 
 impl Settings {
     /// Settings for a ledger and photos under `data_dir`: not a demo, no trusted proxy.
     pub fn new(data_dir: impl Into<PathBuf>) -> Settings {
+        let data_dir: PathBuf = data_dir.into();
         Settings {
-            data_dir: data_dir.into(),
+            photo_store: Arc::new(crate::photos::LocalPhotoStore::in_data_dir(&data_dir)),
+            data_dir,
             demo_mode: false,
             trusted_proxies: Vec::new(),
             max_connections_per_address: crate::connections::MAX_PER_ADDRESS,

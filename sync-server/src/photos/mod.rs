@@ -22,7 +22,7 @@ pub mod store;
 pub mod sweep;
 pub mod tus;
 
-pub use store::{LocalPhotoStore, PhotoKind, PhotoStore};
+pub use store::{LocalPhotoStore, PhotoKind, PhotoStore, S3PhotoStore};
 
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult};
@@ -43,7 +43,7 @@ use yiwang_core::org::Actor;
 use yiwang_core::sync::ErrorBody;
 use yiwang_core::workflow::can_see;
 
-/// Photo and thumbnail files read from the store at once (on the blocking pool).
+/// Photo and thumbnail files read from the store at once.
 static FILE_READS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(16);
 
 /// Stored photos never change (their name is their content): a year, in the asker's cache only.
@@ -86,9 +86,9 @@ fn cors() -> CorsLayer {
         .max_age(Duration::from_secs(24 * 3600))
 }
 
-/// The photo store of this server (the folder `data_dir/photos`).
+/// The photo store of this server (`Settings::photo_store`).
 pub fn photo_store(state: &AppState) -> Arc<dyn PhotoStore> {
-    Arc::new(LocalPhotoStore::new(state.settings.data_dir.join("photos")))
+    state.settings.photo_store.clone()
 }
 
 /// Whether `user` may fetch the photo: they uploaded it, or they see a finding that lists it
@@ -287,20 +287,18 @@ async fn serve(
         return Ok(resp);
     }
     let store = photo_store(&state);
-    // Blocking file reads, a bounded number at a time (each holds up to a whole photo).
+    // A bounded number of reads at a time (each holds up to a whole photo).
     let _turn = FILE_READS
         .acquire()
         .await
         .map_err(|e| ApiError::Internal(e.into()))?;
-    let read = tokio::task::spawn_blocking(move || match variant {
-        Variant::Original => store.get(&hash).map(|o| o.map(|(k, b)| (k.mime(), b))),
+    let read = match variant {
+        Variant::Original => store.get(&hash).await?.map(|(k, b)| (k.mime(), b)),
         Variant::Thumbnail => store
             .thumbnail(&hash)
-            .map(|o| o.map(|b| (PhotoKind::Jpeg.mime(), b))),
-    })
-    .await
-    .map_err(|e| ApiError::Internal(e.into()))?
-    .map_err(|e| ApiError::Internal(e.into()))?;
+            .await?
+            .map(|b| (PhotoKind::Jpeg.mime(), b)),
+    };
     let Some((mime, bytes)) = read else {
         // Recorded in the ledger but missing on disk: the store was damaged or not restored.
         return Err(ApiError::Internal(anyhow::anyhow!(

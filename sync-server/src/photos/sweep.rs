@@ -3,10 +3,10 @@
 //!
 //! Every `Settings::sweep_interval` (10 minutes by default, and once at start) it deletes
 //!
-//! 1. expired uploads: their ledger rows and their `.part` files (an upload expires a day after
+//! 1. expired uploads: their ledger rows and their parts in the photo store (an upload expires a day after
 //!    its last progress, and at the latest `tus::UPLOAD_MAX_LIFETIME_HOURS` after it began);
-//! 2. `.part` files whose upload the ledger no longer knows (a server that stopped between
-//!    forgetting an upload and removing its bytes);
+//! 2. parts of uploads the ledger no longer knows (a server that stopped between forgetting an
+//!    upload and removing its bytes);
 //! 3. stored photos that no record names — no finding lists them, no case event carries them —
 //!    once they were stored longer ago than `Settings::photo_grace` (7 days by default). A device
 //!    uploads a photo before, or in the same sync as, the finding that names it, and may go
@@ -37,9 +37,9 @@ const MAX_BATCHES: u32 = 64;
 /// What one sweep deleted.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Swept {
-    /// Expired uploads (rows, with their `.part` files).
+    /// Expired uploads (rows, with their parts).
     pub uploads: u64,
-    /// `.part` files of uploads the ledger did not know.
+    /// Uploads the ledger did not know whose parts were deleted.
     pub stray_parts: u64,
     /// Stored photos no record named, past their grace.
     pub photos: u64,
@@ -126,16 +126,11 @@ pub async fn sweep_once(state: &AppState) -> anyhow::Result<Swept> {
             .await
             .context("forgetting unreferenced photos")?;
         let n = forgotten.len() as u64;
-        let s = store.clone();
-        tokio::task::spawn_blocking(move || {
-            for hash in &forgotten {
-                if let Err(e) = s.delete(hash) {
-                    tracing::warn!(sha256 = %hash, error = %e, "could not delete a swept photo's files");
-                }
+        for hash in &forgotten {
+            if let Err(e) = store.delete(hash).await {
+                tracing::warn!(sha256 = %hash, error = %e, "could not delete a swept photo's files");
             }
-        })
-        .await
-        .context("deleting swept photos")?;
+        }
         swept.photos += n;
         Metrics::add(&state.metrics.photos_swept, n);
         if !full {
@@ -150,28 +145,16 @@ pub async fn sweep_once(state: &AppState) -> anyhow::Result<Swept> {
     Ok(swept)
 }
 
-/// Removes `.part` files whose upload the ledger no longer has. An upload's row is written
+/// Removes the parts of uploads the ledger no longer has. An upload's row is written
 /// before any of its bytes, so a file without a row is one nobody will continue (a PATCH that
-/// lost its upload meanwhile removes its own file, and may find it removed here first).
+/// lost its upload meanwhile removes its own parts, and may find them removed here first).
 async fn sweep_stray_parts(state: &AppState) -> anyhow::Result<u64> {
-    let dir = state.settings.data_dir.join("uploads");
-    let mut ids = Vec::new();
-    let mut entries = match tokio::fs::read_dir(&dir).await {
-        Ok(e) => e,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
-        Err(e) => return Err(e).context("listing the uploads folder"),
-    };
-    while let Some(entry) = entries.next_entry().await? {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if let Some(id) = name.strip_suffix(".part") {
-            if super::tus::valid_id(id) {
-                ids.push(id.to_owned());
-            }
-        }
-        if ids.len() >= (BATCH * MAX_BATCHES) as usize {
-            break;
-        }
-    }
+    let ids = state
+        .settings
+        .photo_store
+        .uploads_with_parts((BATCH * MAX_BATCHES) as usize)
+        .await
+        .context("listing the uploads in the photo store")?;
     if ids.is_empty() {
         return Ok(0);
     }
@@ -187,7 +170,7 @@ async fn sweep_stray_parts(state: &AppState) -> anyhow::Result<u64> {
             Ok(out)
         })
         .await
-        .context("matching .part files to uploads")?;
+        .context("matching stored parts to uploads")?;
     for id in &stray {
         remove_part(state, id).await;
     }

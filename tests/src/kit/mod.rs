@@ -7,6 +7,8 @@
 //! - [`TestDevice`]: a grid worker's device: a real store file, a photo folder, the sync agent.
 //! - [`LedgerView`]: reads of the ledger itself (not through the API under test), and the
 //!   assertion that the ledger holds exactly what the devices recorded ([`DeviceRecords`]).
+//! - [`S3Server`]: a real S3 wire server (`s3s-fs`) for the photo store; a whole run keeps its
+//!   servers' photos in S3 with `YIWANG_TEST_PHOTO_STORE=s3`.
 //! - [`ops`]: sync ops as JSON, for the protocol tests.
 //! - [`sim`]: the `yiwang-sim` command.
 //!
@@ -18,6 +20,7 @@ mod device;
 mod ledger;
 pub mod ops;
 mod process;
+pub mod s3;
 mod server;
 pub mod sim;
 
@@ -25,6 +28,7 @@ pub use backend::{ledger_rows, Backend};
 pub use device::{quick_agent, TestDevice};
 pub use ledger::{DeviceRecords, LedgerSummary, LedgerView};
 pub use process::{free_port, server_bin, ServerProcess};
+pub use s3::S3Server;
 pub use server::{error_code, Clock, TestServer};
 
 use chrono::{DateTime, Utc};

@@ -50,6 +50,8 @@ pub struct ServerProcess {
     pub http: reqwest::Client,
     /// Extra arguments after the command (a `--database`, …).
     pub args: Vec<String>,
+    /// Extra environment (an S3 photo store's, …).
+    pub env: Vec<(String, String)>,
     /// `serve`, or `demo` for [`ServerProcess::demo`].
     command: &'static str,
     /// `http`, or `https` after [`ServerProcess::with_tls`].
@@ -65,6 +67,7 @@ impl ServerProcess {
             child: None,
             http: reqwest::Client::new(),
             args: vec![],
+            env: vec![],
             command: "serve",
             scheme: "http",
         }
@@ -140,6 +143,7 @@ impl ServerProcess {
             .env_remove("YIWANG_DATA_DIR")
             .env_remove("YIWANG_LISTEN")
             .env("RUST_LOG", "error")
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .kill_on_drop(true)

@@ -54,6 +54,9 @@ pub struct TestServer {
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     /// The server's data folder (its ledger and photos).
     pub dir: tempfile::TempDir,
+    /// The S3 server its photos are in, when the run asked for one
+    /// (`YIWANG_TEST_PHOTO_STORE=s3`); otherwise they are in `dir`.
+    pub s3: Option<super::S3Server>,
 }
 
 impl Drop for TestServer {
@@ -101,7 +104,8 @@ impl TestServer {
         let seeded = Self::open_ledger_on(&backend, &dir)
             .write_blocking(move |tx| seed_county(tx, &small_plan(), demo_hash(), true, seeded_at))
             .expect("the small county seeds");
-        Self::serve(backend, clock, dir, seeded, edit).await
+        let s3 = super::S3Server::asked().then(super::S3Server::start);
+        Self::serve(backend, clock, dir, seeded, s3, edit).await
     }
 
     /// The ledger of `dir` on the run's backend, migrated to this build's schema as it opens.
@@ -115,7 +119,25 @@ impl TestServer {
 
     /// A server over the ledger already in `dir`, seeded as `seeded` says, on a fixed clock.
     pub async fn over(dir: tempfile::TempDir, seeded: Seeded) -> TestServer {
-        Self::serve(Backend::from_env(), Clock::fixed(t0()), dir, seeded, |_| {}).await
+        let s3 = super::S3Server::asked().then(super::S3Server::start);
+        Self::over_with(dir, seeded, s3).await
+    }
+
+    /// [`TestServer::over`] with its photos in `s3` (a restarted server keeps its bucket).
+    pub async fn over_with(
+        dir: tempfile::TempDir,
+        seeded: Seeded,
+        s3: Option<super::S3Server>,
+    ) -> TestServer {
+        Self::serve(
+            Backend::from_env(),
+            Clock::fixed(t0()),
+            dir,
+            seeded,
+            s3,
+            |_| {},
+        )
+        .await
     }
 
     async fn serve(
@@ -123,6 +145,7 @@ impl TestServer {
         clock: Clock,
         dir: tempfile::TempDir,
         seeded: Seeded,
+        s3: Option<super::S3Server>,
         edit: impl FnOnce(&mut Settings),
     ) -> TestServer {
         let ledger = Self::open_ledger_on(&backend, &dir);
@@ -132,6 +155,9 @@ impl TestServer {
             metrics_token: Some(super::METRICS_TOKEN.to_owned()),
             ..Settings::new(dir.path())
         };
+        if let Some(s3) = &s3 {
+            settings.photo_store = s3.store();
+        }
         edit(&mut settings);
         let state = AppState::new(ledger, settings, Arc::new(move || c.now()));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -149,6 +175,7 @@ impl TestServer {
             task: None,
             shutdown: None,
             dir,
+            s3,
         };
         server.listen(listener);
         server
@@ -166,6 +193,12 @@ impl TestServer {
                 .await
                 .expect("the server runs");
         }));
+    }
+
+    /// Where its photo files are, as files: `photos/ab/<sha256>.jpg`, `uploads/<id>/<start>`
+    /// under the data folder, or under its S3 bucket's folder.
+    pub fn photo_files(&self) -> std::path::PathBuf {
+        super::s3::photo_files_dir(self.dir.path(), self.s3.as_ref())
     }
 
     /// Takes the server off its address (a worker walking out of coverage sees this).

@@ -183,10 +183,30 @@ pub fn stored_files(data_dir: &Path) -> Vec<String> {
     out
 }
 
-/// The partial file of the upload at `loc`.
+/// The folder of the parts of the upload at `loc` (in a data folder or a bucket's folder).
 pub fn part_file(data_dir: &Path, loc: &str) -> PathBuf {
     let id = loc.rsplit('/').next().unwrap();
-    data_dir.join("uploads").join(format!("{id}.part"))
+    data_dir.join("uploads").join(id)
+}
+
+/// Whether the upload at `loc` has parts stored.
+pub fn has_parts(data_dir: &Path, loc: &str) -> bool {
+    std::fs::read_dir(part_file(data_dir, loc)).is_ok_and(|d| {
+        d.filter_map(|e| e.ok())
+            .any(|e| !e.file_name().to_string_lossy().starts_with('.'))
+    })
+}
+
+/// How many bytes the parts of the upload at `loc` hold.
+pub fn part_bytes(data_dir: &Path, loc: &str) -> u64 {
+    std::fs::read_dir(part_file(data_dir, loc))
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+                .map(|e| e.metadata().map(|m| m.len()).unwrap_or(0))
+                .sum()
+        })
+        .unwrap_or(0)
 }
 
 /// Takes `s` down (its listener, its state, its HTTP client and so its connections) and serves
@@ -197,8 +217,9 @@ pub async fn restarted(mut s: TestServer) -> TestServer {
     s.stop().await;
     let seeded = s.seeded.clone();
     let dir = std::mem::replace(&mut s.dir, tempfile::tempdir().expect("a temporary folder"));
+    let s3 = s.s3.take();
     drop(s);
-    TestServer::over(dir, seeded).await
+    TestServer::over_with(dir, seeded, s3).await
 }
 
 /// `jpeg` with an APP1 Exif segment right after SOI whose GPS IFD holds GPSLatitudeRef "N" and

@@ -6,7 +6,7 @@ use chrono::Duration;
 use reqwest::Method;
 use yiwang_tests::kit::{error_code, TestServer};
 
-use crate::common::{jpeg, part_file, tus};
+use crate::common::{has_parts, jpeg, tus};
 
 #[tokio::test]
 async fn a_terminated_upload_is_gone_with_its_bytes() {
@@ -16,7 +16,7 @@ async fn a_terminated_upload_is_gone_with_its_bytes() {
     let loc = t.create(&photo).await;
     assert_eq!(t.patch(&loc, 0, &photo[..2000]).await.status(), 204);
     assert!(
-        part_file(s.dir.path(), &loc).exists(),
+        has_parts(&s.photo_files(), &loc),
         "received bytes are on disk"
     );
 
@@ -43,10 +43,7 @@ async fn a_terminated_upload_is_gone_with_its_bytes() {
         "a terminated upload is unknown"
     );
     assert_eq!(t.patch(&loc, 2000, &photo[2000..]).await.status(), 404);
-    assert!(
-        !part_file(s.dir.path(), &loc).exists(),
-        "its bytes are deleted"
-    );
+    assert!(!has_parts(&s.photo_files(), &loc), "its bytes are deleted");
     assert_eq!(
         t.head("/api/v1/photos/..%2F..%2Fledger.sqlite")
             .await
@@ -89,7 +86,7 @@ async fn an_upload_without_progress_for_a_day_expires() {
     assert_eq!(resp.headers()["tus-resumable"], "1.0.0");
     assert_eq!(error_code(resp).await, "upload_expired");
     assert!(
-        !part_file(s.dir.path(), &loc).exists(),
+        !has_parts(&s.photo_files(), &loc),
         "and their bytes are cleaned"
     );
     for l in [&loc, &idle] {

@@ -8,7 +8,7 @@ use std::sync::atomic::Ordering;
 use yiwang_core::sync::Entity;
 use yiwang_tests::kit::{error_code, TestServer};
 
-use crate::common::{jpeg, part_file, sha_hex, stored_files, tus, with_gps_exif};
+use crate::common::{has_parts, jpeg, sha_hex, stored_files, tus, with_gps_exif};
 
 /// A PNG whose header declares `width`×`height`, with one tiny IDAT: a decompression bomb's
 /// header on a few dozen bytes.
@@ -67,11 +67,11 @@ async fn refused_at_completion(bytes: &[u8], claimed_sha: &str, code: &str) {
         "{code}: the upload is over"
     );
     assert!(
-        !part_file(s.dir.path(), &loc).exists(),
+        !has_parts(&s.photo_files(), &loc),
         "{code}: its bytes are deleted"
     );
     assert!(
-        stored_files(s.dir.path()).is_empty(),
+        stored_files(&s.photo_files()).is_empty(),
         "{code}: nothing is stored"
     );
     for sha in [claimed_sha.to_owned(), sha_hex(bytes)] {

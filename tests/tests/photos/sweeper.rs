@@ -9,7 +9,7 @@ use yiwang_server::photos::sweep::{spawn, sweep_once, Swept};
 use yiwang_server::state::Settings;
 use yiwang_tests::kit::{ops, t0, Backend, Clock, TestServer};
 
-use crate::common::{jpeg, part_file, sha_hex, stored_files, tus, Tus};
+use crate::common::{has_parts, jpeg, sha_hex, stored_files, tus, Tus};
 
 /// Uploads `photo` whole; its hash.
 async fn upload(t: &Tus<'_>, photo: &[u8]) -> PhotoHash {
@@ -20,7 +20,7 @@ async fn upload(t: &Tus<'_>, photo: &[u8]) -> PhotoHash {
 
 /// Whether a file of the photo store is named after `hash`.
 fn has_files(s: &TestServer, hash: &PhotoHash) -> bool {
-    stored_files(s.dir.path())
+    stored_files(&s.photo_files())
         .iter()
         .any(|f| f.starts_with(hash.as_str()))
 }
@@ -74,14 +74,14 @@ async fn the_sweeper_deletes_what_nobody_will_use_and_keeps_what_a_record_names(
     // Sweeps run meanwhile; within the day and the grace nothing is theirs to delete.
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert_eq!(t.offset(&stale).await, 1000, "a live upload is kept");
-    assert!(part_file(s.dir.path(), &stale).exists());
+    assert!(has_parts(&s.photo_files(), &stale));
     assert!(s.ledger().photo_stored(&unnamed).await && has_files(&s, &unnamed));
 
     s.advance(grace + Duration::days(1));
     let ledger = s.ledger();
     eventually(
         "the sweep of the expired upload and the unnamed photo",
-        async || !ledger.photo_stored(&unnamed).await && !part_file(s.dir.path(), &stale).exists(),
+        async || !ledger.photo_stored(&unnamed).await && !has_parts(&s.photo_files(), &stale),
     )
     .await;
     let id = stale.rsplit('/').next().unwrap().to_owned();
@@ -141,11 +141,11 @@ async fn a_part_file_without_its_upload_is_swept() {
         .await
         .unwrap();
     assert!(forgotten);
-    assert!(part_file(s.dir.path(), &loc).exists());
+    assert!(has_parts(&s.photo_files(), &loc));
     let swept = sweep_once(&s.state).await.unwrap();
     assert_eq!(swept.stray_parts, 1, "{swept:?}");
     assert!(
-        !part_file(s.dir.path(), &loc).exists(),
+        !has_parts(&s.photo_files(), &loc),
         "bytes nobody can continue are deleted"
     );
 }

@@ -6,7 +6,7 @@ use reqwest::Method;
 use std::sync::atomic::Ordering;
 use yiwang_tests::kit::TestServer;
 
-use crate::common::{b64, jpeg, offset_of, part_file, sha_hex, stored_files, tus};
+use crate::common::{b64, has_parts, jpeg, offset_of, part_bytes, sha_hex, stored_files, tus};
 
 #[tokio::test]
 async fn an_upload_in_checksummed_chunks_stores_the_photo_and_its_thumbnail() {
@@ -71,7 +71,7 @@ async fn an_upload_in_checksummed_chunks_stores_the_photo_and_its_thumbnail() {
         "an empty PATCH at the end changes nothing and succeeds"
     );
     assert!(
-        !part_file(s.dir.path(), &loc).exists(),
+        !has_parts(&s.photo_files(), &loc),
         "the partial file is gone once the photo is stored"
     );
 
@@ -100,7 +100,7 @@ async fn an_upload_in_checksummed_chunks_stores_the_photo_and_its_thumbnail() {
         "long edge 320, aspect kept"
     );
 
-    let files = stored_files(s.dir.path());
+    let files = stored_files(&s.photo_files());
     assert_eq!(
         files,
         vec![format!("{sha}.jpg"), format!("{sha}.thumb.jpg")],
@@ -128,7 +128,7 @@ async fn an_upload_in_checksummed_chunks_stores_the_photo_and_its_thumbnail() {
     let done = t.upload_all(&loc2, &photo, 0, 300_000).await;
     assert_eq!(done.status(), 204, "a duplicate completes like any upload");
     assert_eq!(
-        stored_files(s.dir.path()).len(),
+        stored_files(&s.photo_files()).len(),
         2,
         "still one photo and one thumbnail"
     );
@@ -159,9 +159,7 @@ async fn a_chunk_larger_than_the_json_body_limit_streams_to_disk() {
         "a PATCH is bounded by the upload, not by the JSON limit"
     );
     assert_eq!(offset_of(&resp), chunk.len() as u64);
-    let on_disk = std::fs::metadata(part_file(s.dir.path(), &loc))
-        .unwrap()
-        .len();
+    let on_disk = part_bytes(&s.photo_files(), &loc);
     assert_eq!(
         on_disk,
         chunk.len() as u64,

@@ -4,11 +4,11 @@
 use super::*;
 use crate::error::{ApiError, ApiResult};
 use crate::photos::decode::{self, ImageRefusal};
-use crate::photos::store::StoreError;
+use crate::photos::store::{assemble, StoreError};
 use crate::state::{AppState, Metrics};
 use crate::storage::photos::{PhotoRecord, Upload};
 use axum::response::Response;
-use std::path::PathBuf;
+use bytes::Bytes;
 use yiwang_core::error::ErrorCode;
 use yiwang_core::ids::PhotoHash;
 
@@ -18,44 +18,56 @@ pub(super) enum Refused {
     Image(ImageRefusal),
 }
 
-/// The last byte arrived: verify the whole file, store it, record it, then move the offset.
+/// The last byte arrived: assemble and verify the whole file, store it, record it, then move
+/// the offset.
 pub(super) async fn complete(
     state: &AppState,
     upload: &Upload,
     token: &str,
-    path: PathBuf,
 ) -> ApiResult<Response> {
     let _permit = DECODES
         .acquire()
         .await
         .map_err(|e| ApiError::Internal(e.into()))?;
-    // From storing the file to recording it, the sweeper does not delete this photo's files.
+    // From storing the file to recording it, this process's sweeper does not delete this
+    // photo's files (and no sweeper deletes a photo an upload row names: `storage::photos`).
     let _files = crate::photos::sweep::PHOTO_FILES.read().await;
     let store = crate::photos::photo_store(state);
-    let (expected, length) = (upload.sha256.clone(), upload.length);
-    let checked = tokio::task::spawn_blocking(move || -> Result<_, StoreError> {
-        let bytes = std::fs::read(&path)?;
-        if bytes.len() as u64 != length {
-            return Err(StoreError::Io(std::io::Error::other(format!(
-                "{} holds {} bytes, not {length}",
-                path.display(),
-                bytes.len()
-            ))));
+    let bytes = match assemble(store.as_ref(), &upload.id, upload.length).await {
+        Ok(b) => b,
+        Err(StoreError::PartsMissing(why)) => {
+            return Err(super::patch::lost(state, upload, &why).await)
         }
+        Err(e) => return Err(e.into()),
+    };
+    let expected = upload.sha256.clone();
+    let checked = tokio::task::spawn_blocking(move || {
         let found = PhotoHash::of(&bytes);
         if found != expected {
-            return Ok(Err(Refused::Hash(found)));
+            return Err(Refused::Hash(found));
         }
-        let inspected = match decode::inspect(&bytes) {
-            Ok(i) => i,
-            Err(r) => return Ok(Err(Refused::Image(r))),
-        };
-        store.put(&expected, inspected.kind, &bytes, &inspected.thumbnail)?;
-        Ok(Ok(inspected))
+        match decode::inspect(&bytes) {
+            Ok(i) => Ok((i, bytes)),
+            Err(r) => Err(Refused::Image(r)),
+        }
     })
     .await
-    .map_err(|e| ApiError::Internal(e.into()))?
     .map_err(|e| ApiError::Internal(e.into()))?;
+    let checked = match checked {
+        Ok((mut inspected, bytes)) => {
+            let thumbnail = std::mem::take(&mut inspected.thumbnail);
+            store
+                .put(
+                    &upload.sha256,
+                    inspected.kind,
+                    Bytes::from(bytes),
+                    Bytes::from(thumbnail),
+                )
+                .await?;
+            Ok(inspected)
+        }
+        Err(refused) => Err(refused),
+    };
 
     let inspected = match checked {
         Ok(i) => i,

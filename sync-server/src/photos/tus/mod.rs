@@ -13,14 +13,18 @@
 //!   offset, optional `Upload-Checksum: sha256 <base64>`) → `204` with the new offset.
 //! - `DELETE /api/v1/photos/{id}` → `204`; the upload and its bytes are gone.
 //!
-//! All state is in the ledger (`uploads`) and in `data_dir/uploads/<id>.part`, so a restarted
-//! or different server process continues any upload. One PATCH writes an upload at a time: it
-//! holds the upload's lease (see `storage::photos`).
+//! All state is in the ledger (`uploads`: offset, length, lease) and in the photo store (the
+//! upload's parts, `uploads/<id>/<start>`: see [`crate::photos::store`]), so a restarted or
+//! different server process — on another host, when the store is shared — continues any
+//! upload. One PATCH writes an upload at a time: it holds the upload's lease (see
+//! `storage::photos`).
 //!
-//! A PATCH streams its body to the `.part` file in frames, never holding it whole. When the
-//! body ends — completely, or because the connection broke or the request ran out of time — the
-//! bytes that arrived are fsynced and the offset moves past them, so a client resumes by
-//! sending at most what was lost. The work runs in its own task: a client that disconnects (or
+//! A PATCH streams its body into parts of at most
+//! [`PART_BYTES`](crate::photos::store::PART_BYTES), each written to the store as
+//! it fills, never holding the body whole. When the body ends — completely, or because the
+//! connection broke or the request ran out of time — the bytes that arrived are stored and the
+//! offset moves past them, so a client resumes by sending at most what was lost. A photo store
+//! that fails mid-chunk keeps what it stored and answers `503 unavailable`. The work runs in its own task: a client that disconnects (or
 //! the request timeout) drops the handler, not the bookkeeping. Two exceptions discard the
 //! chunk and keep the offset: a chunk with `Upload-Checksum` that did not arrive whole or does
 //! not match (`460 checksum_mismatch`) — bytes that cannot be verified are not kept — and a body
@@ -33,7 +37,7 @@
 //! insufficient_storage` while the disk is nearly full ([`crate::photos::space`]). The sweeper
 //! ([`crate::photos::sweep`]) deletes what expired.
 //!
-//! When the offset would reach the length, the whole file is hashed and inspected first
+//! When the offset would reach the length, the parts are assembled, and the whole file is hashed and inspected first
 //! (`decode::inspect`), stored, and only then is the offset moved and the photo recorded, in one
 //! ledger transaction: an upload whose offset equals its length is always a stored photo. A
 //! wrong whole-file hash (`422 hash_mismatch`) or bytes that are not a picture within limits
@@ -62,7 +66,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{head, post};
 use axum::Router;
 use chrono::{DateTime, Duration, Utc};
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicI64, Ordering};
 use tokio::sync::Semaphore;
 use yiwang_core::error::ErrorCode;
@@ -99,8 +102,6 @@ const DISK_WARNING_EVERY_SECS: i64 = 60;
 pub(super) fn lease() -> Duration {
     Duration::from_std(REQUEST_TIMEOUT * 2).unwrap_or_else(|_| Duration::minutes(2))
 }
-/// Bytes gathered before a write to the `.part` file.
-pub(super) const WRITE_BUFFER: usize = 256 * 1024;
 /// The most `Upload-Metadata` we read.
 pub(super) const MAX_METADATA_BYTES: usize = 4096;
 /// Expired uploads cleaned up by each creation.
@@ -311,19 +312,11 @@ pub(crate) fn valid_id(id: &str) -> bool {
     id.len() == 32 && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
-pub(super) fn part_path(state: &AppState, id: &str) -> PathBuf {
-    state
-        .settings
-        .data_dir
-        .join("uploads")
-        .join(format!("{id}.part"))
-}
-
+/// Deletes the bytes of upload `id` from the photo store; a failure is logged (the sweeper
+/// deletes the parts of uploads the ledger no longer knows).
 pub(crate) async fn remove_part(state: &AppState, id: &str) {
-    match tokio::fs::remove_file(part_path(state, id)).await {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => tracing::warn!(upload = id, error = %e, "could not remove an upload's bytes"),
+    if let Err(e) = state.settings.photo_store.delete_upload(id).await {
+        tracing::warn!(upload = id, error = %e, "could not remove an upload's bytes");
     }
 }
 

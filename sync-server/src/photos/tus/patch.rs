@@ -1,5 +1,5 @@
-//! `PATCH`: a chunk streamed to the upload's part file under the upload's lease, fsynced, and
-//! the offset moved past what arrived; the last chunk completes the upload.
+//! `PATCH`: a chunk streamed into parts in the photo store under the upload's lease, and the
+//! offset moved past what was stored; the last chunk completes the upload.
 
 use super::complete::*;
 use super::metadata::*;
@@ -7,16 +7,16 @@ use super::*;
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult};
 use crate::limits::REQUEST_TIMEOUT;
+use crate::photos::store::{chain, StoreError, PART_BYTES};
 use crate::state::{AppState, Metrics};
 use crate::storage::photos::Upload;
 use axum::body::{Body, HttpBody};
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::Response;
+use bytes::BytesMut;
 use sha2::{Digest, Sha256};
-use std::io::SeekFrom;
 use std::pin::Pin;
-use tokio::io::{AsyncSeekExt, AsyncWriteExt};
 use yiwang_core::error::ErrorCode;
 use yiwang_core::ids::UserId;
 use yiwang_core::sync::ErrorBody;
@@ -187,10 +187,12 @@ pub(super) enum End {
     Broken(String),
     TimedOut,
     Overflow,
+    /// The photo store refused a part: what it stored before is kept.
+    Store(StoreError),
 }
 
-/// Receives the body into the `.part` file while holding the lease, then moves the offset (or
-/// completes the upload).
+/// Receives the body into parts in the photo store while holding the lease, then moves the
+/// offset (or completes the upload).
 pub(super) async fn write_leased(
     state: &AppState,
     chunk: &Chunk,
@@ -198,51 +200,26 @@ pub(super) async fn write_leased(
     token: &str,
     mut body: Body,
 ) -> ApiResult<Response> {
-    let path = part_path(state, &upload.id);
-    if let Some(dir) = path.parent() {
-        tokio::fs::create_dir_all(dir)
-            .await
-            .map_err(|e| ApiError::Internal(e.into()))?;
+    let store = state.settings.photo_store.clone();
+    if upload.offset > 0 {
+        // The acknowledged bytes must all be there to build on.
+        match chain(store.as_ref(), &upload.id, upload.offset).await {
+            Ok(_) => {}
+            Err(StoreError::PartsMissing(why)) => return Err(lost(state, upload, &why).await),
+            Err(e) => return Err(e.into()),
+        }
     }
-    let io = |e: std::io::Error| ApiError::Internal(e.into());
-    let mut file = tokio::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(&path)
-        .await
-        .map_err(io)?;
-    let on_disk = file.metadata().await.map_err(io)?.len();
-    if on_disk < upload.offset {
-        // The acknowledged bytes are gone (a wiped folder, another host's disk): this upload
-        // cannot be continued.
-        drop(file);
-        let id = upload.id.clone();
-        state.ledger.write(move |tx| tx.delete_upload(&id)).await?;
-        remove_part(state, &upload.id).await;
-        return Err(ApiError::Protocol {
-            status: StatusCode::GONE,
-            code: ErrorCode::UploadLost,
-            message: "the server no longer has this upload's bytes; start it again".into(),
-        });
-    }
-    // Anything past the offset was never acknowledged (a crash between fsync and commit, or a
-    // discarded chunk): the chunk starts at the offset.
-    file.set_len(upload.offset).await.map_err(io)?;
-    file.seek(SeekFrom::Start(upload.offset))
-        .await
-        .map_err(io)?;
 
     let remaining = upload.length - upload.offset;
     let deadline = tokio::time::Instant::now() + REQUEST_TIMEOUT;
     let mut hasher = chunk.checksum.map(|_| Sha256::new());
-    // No bigger than what may still arrive: a county's devices each send a photo at once, and
-    // 1,798 buffers of the full size were 460 MB.
-    let mut buffer =
-        Vec::with_capacity(WRITE_BUFFER.min(usize::try_from(remaining).unwrap_or(WRITE_BUFFER)));
+    // No bigger than what may still arrive: a county's devices each send a photo at once.
+    let capacity = PART_BYTES.min(usize::try_from(remaining).unwrap_or(PART_BYTES));
+    let mut buffer = BytesMut::with_capacity(capacity);
     let mut written = 0u64;
-    let end = loop {
+    // Bytes of this chunk in the store, from the upload's offset on.
+    let mut stored = 0u64;
+    let end = 'body: loop {
         let next = std::future::poll_fn(|cx| Pin::new(&mut body).poll_frame(cx));
         let frame = match tokio::time::timeout_at(deadline, next).await {
             Err(_) => break End::TimedOut,
@@ -260,11 +237,22 @@ pub(super) async fn write_leased(
         if let Some(h) = hasher.as_mut() {
             h.update(&data);
         }
-        buffer.extend_from_slice(&data);
         written += data.len() as u64;
-        if buffer.len() >= WRITE_BUFFER {
-            file.write_all(&buffer).await.map_err(io)?;
-            buffer.clear();
+        let mut data = &data[..];
+        while !data.is_empty() {
+            let room = PART_BYTES - buffer.len();
+            let (now, later) = data.split_at(room.min(data.len()));
+            buffer.extend_from_slice(now);
+            data = later;
+            if buffer.len() == PART_BYTES {
+                let part = buffer.split().freeze();
+                let len = part.len() as u64;
+                let at = upload.offset + stored;
+                if let Err(e) = store.put_part(&upload.id, at, part).await {
+                    break 'body End::Store(e);
+                }
+                stored += len;
+            }
         }
     };
     // A chunk with a checksum is kept whole and verified, or not at all.
@@ -274,27 +262,45 @@ pub(super) async fn write_leased(
         }
         _ => None,
     };
-    let kept = match (&end, verified) {
+    let mut end = end;
+    let mut kept = match (&end, verified) {
         (End::Overflow, _) | (_, Some(false)) => 0,
+        (End::Store(_), _) => stored,
         _ => written,
     };
-    if kept > 0 {
-        file.write_all(&buffer).await.map_err(io)?;
-        file.flush().await.map_err(io)?;
-        file.sync_all().await.map_err(io)?;
+    if kept > stored && !buffer.is_empty() {
+        // What is left of the body, stored as the last part.
+        let part = buffer.split().freeze();
+        let len = part.len() as u64;
+        match store
+            .put_part(&upload.id, upload.offset + stored, part)
+            .await
+        {
+            Ok(()) => stored += len,
+            Err(e) => {
+                kept = stored;
+                end = End::Store(e);
+            }
+        }
     }
-    // Neither is needed while the ledger is written (that may wait for its turn).
+    if chunk.checksum.is_some() && matches!(end, End::Store(_)) {
+        kept = 0; // not whole, so not verified
+    }
+    debug_assert!(kept <= stored);
+    // Not needed while the ledger is written (that may wait for its turn).
     drop(buffer);
-    drop(file);
     match &end {
         End::Broken(why) => tracing::info!(upload = %upload.id, kept, %why, "upload chunk cut off"),
         End::TimedOut => tracing::info!(upload = %upload.id, kept, "upload chunk timed out"),
+        End::Store(e) => {
+            tracing::warn!(upload = %upload.id, kept, error = %e, "the photo store refused an upload's part")
+        }
         End::Whole | End::Overflow => {}
     }
 
     let new_offset = upload.offset + kept;
     if new_offset == upload.length {
-        return complete(state, upload, token, path).await;
+        return complete(state, upload, token).await;
     }
     let (id, token, from) = (upload.id.clone(), token.to_owned(), upload.offset);
     let now = state.now();
@@ -316,10 +322,27 @@ pub(super) async fn write_leased(
         End::Whole if verified == Some(false) => Err(ApiError::ChecksumMismatch),
         End::Whole => Ok(progress(new_offset, expires_at)),
         End::Overflow => Err(ApiError::TooLarge { limit: remaining }),
+        End::Store(e) => Err(e.into()),
         // Nobody may be listening, but if someone is: the offset they should resume from.
         End::Broken(_) | End::TimedOut => Err(ApiError::bad_request(
             ErrorCode::BodyIncomplete,
             format!("the chunk ended early; {kept} bytes were kept, resume from byte {new_offset}"),
         )),
+    }
+}
+
+/// The upload's acknowledged bytes are not in the photo store: it is forgotten, and the client
+/// told to start again.
+pub(super) async fn lost(state: &AppState, upload: &Upload, why: &str) -> ApiError {
+    tracing::warn!(upload = %upload.id, %why, "an upload's bytes are gone; it starts again");
+    let id = upload.id.clone();
+    if let Err(e) = state.ledger.write(move |tx| tx.delete_upload(&id)).await {
+        return e.into();
+    }
+    remove_part(state, &upload.id).await;
+    ApiError::Protocol {
+        status: StatusCode::GONE,
+        code: ErrorCode::UploadLost,
+        message: "the server no longer has this upload's bytes; start it again".into(),
     }
 }

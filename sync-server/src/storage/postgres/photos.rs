@@ -58,6 +58,17 @@ fn upload_row(row: &Row) -> Result<Upload> {
     })
 }
 
+/// The living process that holds an upload's lease, as a subquery over the row's `lease_token`
+/// (`$6`: `LEASE_LOCK_CLASS`): a token begins with its process's mark (eight hex digits and a
+/// dot, `PgLedger::lease_mark`), and a living process holds the session advisory lock
+/// (LEASE_LOCK_CLASS, mark) on a connection of its own; a process that died lost its
+/// connection and with it the lock. A token without a mark is nobody's.
+const LEASE_HOLDER: &str = "SELECT 1 FROM pg_locks l
+      WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
+        AND l.classid::bigint = $6::bigint
+        AND l.objid::bigint = CASE WHEN lease_token ~ '^[0-7][0-9a-f]{7}[.]'
+            THEN ('x' || substr(lease_token, 1, 8))::bit(32)::int::bigint END";
+
 impl PhotoTx for PgTx<'_> {
     fn insert_upload(&mut self, u: &Upload) -> Result<()> {
         self.exec(
@@ -102,11 +113,23 @@ impl PhotoTx for PgTx<'_> {
         // against the row as the first left it (and write transactions hold the ledger's write
         // lock besides). Timestamps are fixed-width RFC 3339 text compared byte by byte (the C
         // collation), so GREATEST/LEAST order them as times.
+        // A lease whose process is gone (killed mid-PATCH) is free at once, so its device
+        // resumes on a sibling without waiting for the lease to lapse.
         let n = self.exec(
-            "UPDATE uploads SET lease_token = $2, lease_until = $4::text,
-                    expires_at = GREATEST(expires_at, LEAST($4::text, $5::text))
-             WHERE id = $1 AND (lease_token IS NULL OR lease_until <= $3::text)",
-            &[&id, &token, &ts(now), &ts(until), &ts(deadline)],
+            &format!(
+                "UPDATE uploads SET lease_token = $2, lease_until = $4::text,
+                        expires_at = GREATEST(expires_at, LEAST($4::text, $5::text))
+                 WHERE id = $1 AND (lease_token IS NULL OR lease_until <= $3::text
+                                    OR NOT EXISTS ({LEASE_HOLDER}))"
+            ),
+            &[
+                &id,
+                &token,
+                &ts(now),
+                &ts(until),
+                &ts(deadline),
+                &i64::from(super::LEASE_LOCK_CLASS),
+            ],
         )?;
         Ok(n == 1)
     }
@@ -146,19 +169,17 @@ impl PhotoTx for PgTx<'_> {
         Ok(())
     }
 
-    /// The leases of processes that are gone: a token begins with its process's mark (eight
+    /// The leases of processes that are gone ([`LEASE_HOLDER`]): a token begins with its process's mark (eight
     /// hex digits and a dot, `PgLedger::lease_mark`), and a living process holds the session
     /// advisory lock (LEASE_LOCK_CLASS, mark) on a connection of its own; a process that died
     /// lost its connection and with it the lock. A token without a mark is nobody's.
     fn release_all_upload_leases(&mut self) -> Result<u64> {
         self.exec(
-            "UPDATE uploads SET lease_token = NULL, lease_until = NULL
-             WHERE lease_token IS NOT NULL AND NOT EXISTS (
-                 SELECT 1 FROM pg_locks l
-                  WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
-                    AND l.classid::bigint = $1::bigint
-                    AND l.objid::bigint = CASE WHEN lease_token ~ '^[0-7][0-9a-f]{7}[.]'
-                        THEN ('x' || substr(lease_token, 1, 8))::bit(32)::int::bigint END)",
+            &format!(
+                "UPDATE uploads SET lease_token = NULL, lease_until = NULL
+                 WHERE lease_token IS NOT NULL AND NOT EXISTS ({})",
+                LEASE_HOLDER.replace("$6", "$1")
+            ),
             &[&i64::from(super::LEASE_LOCK_CLASS)],
         )
     }
@@ -320,6 +341,10 @@ impl PhotoTx for PgTx<'_> {
 }
 
 /// A photo (`p`) that no record names. Every table through which a record shows a photo is
-/// listed here: a new one must be added, or the sweeper deletes photos it shows.
+/// listed here: a new one must be added, or the sweeper deletes photos it shows. An upload of
+/// the same bytes (under way, or finished and not yet expired) keeps it too: a process
+/// completing that upload may find the photo stored and record it while a sweeper in another
+/// process would delete its files.
 const UNREFERENCED: &str = "NOT EXISTS (SELECT 1 FROM finding_photos fp WHERE fp.sha256 = p.sha256)
-     AND NOT EXISTS (SELECT 1 FROM case_photos cp WHERE cp.sha256 = p.sha256)";
+     AND NOT EXISTS (SELECT 1 FROM case_photos cp WHERE cp.sha256 = p.sha256)
+     AND NOT EXISTS (SELECT 1 FROM uploads u WHERE u.sha256 = p.sha256)";

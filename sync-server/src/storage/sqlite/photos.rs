@@ -328,9 +328,13 @@ impl PhotoTx for SqliteTx<'_> {
 }
 
 /// A photo (`p`) that no record names. Every table through which a record shows a photo is
-/// listed here: a new one must be added, or the sweeper deletes photos it shows.
+/// listed here: a new one must be added, or the sweeper deletes photos it shows. An upload of
+/// the same bytes (under way, or finished and not yet expired) keeps it too: a process
+/// completing that upload may find the photo stored and record it while a sweeper in another
+/// process would delete its files.
 const UNREFERENCED: &str = "NOT EXISTS (SELECT 1 FROM finding_photos fp WHERE fp.sha256 = p.sha256)
-     AND NOT EXISTS (SELECT 1 FROM case_photos cp WHERE cp.sha256 = p.sha256)";
+     AND NOT EXISTS (SELECT 1 FROM case_photos cp WHERE cp.sha256 = p.sha256)
+     AND NOT EXISTS (SELECT 1 FROM uploads u WHERE u.sha256 = p.sha256)";
 
 #[cfg(test)]
 mod tests {

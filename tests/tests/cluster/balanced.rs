@@ -1,0 +1,265 @@
+//! Three server processes behind a real load balancer (issue 15, item 3): PostgreSQL, an S3
+//! wire server, three `yiwang-server` processes and HAProxy in front of them (round robin, so
+//! one device's requests — and one upload's PATCHes — land on every process). `yiwang-sim`
+//! devices record and sync through HAProxy while one process at a time is killed with SIGKILL,
+//! ten times, and started again. After a last clean `--sync-only` run the ledger holds exactly
+//! what the devices recorded, none of it twice; every photo is in the bucket, whole; and
+//! `yiwang-server verify-ledger` passes.
+
+use std::path::Path;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use tokio::process::Command;
+use yiwang_core::ids::PhotoHash;
+use yiwang_server::storage::Ledger;
+use yiwang_tests::kit::{
+    free_port, server_bin, sim, DeviceRecords, LedgerView, S3Server, ServerProcess, PASSWORD,
+};
+
+use crate::processes::{cluster_available, processes, seed};
+
+const PROCESSES: usize = 3;
+const DEVICES: usize = 6;
+/// Server kills, one process at a time, each while the simulator runs.
+const KILLS: usize = 10;
+/// Simulator runs over the same `--data-dir` at most, each asking for two more findings than
+/// the last.
+const MAX_RUNS: usize = 15;
+const FIRST_FINDINGS: usize = 4;
+const SEED: u64 = 15;
+
+/// HAProxy, from the distribution's package.
+fn haproxy_bin() -> Option<&'static str> {
+    ["/usr/sbin/haproxy", "/usr/local/sbin/haproxy"]
+        .into_iter()
+        .find(|p| Path::new(p).is_file())
+}
+
+/// HAProxy in the foreground on `port`, in front of `servers`: health checks on `/healthz`
+/// every 200 ms (a killed process is out of rotation at its first failed check), a request
+/// whose connection failed or got no answer is tried on another process.
+fn haproxy(dir: &Path, port: u16, servers: &[ServerProcess]) -> std::process::Child {
+    let backends: String = servers
+        .iter()
+        .enumerate()
+        .map(|(i, s)| format!("    server s{i} 127.0.0.1:{} check\n", s.port))
+        .collect();
+    let cfg = format!(
+        "global\n    maxconn 2000\n\
+         defaults\n    mode http\n    option redispatch\n    retries 3\n\
+         \x20   retry-on conn-failure empty-response\n\
+         \x20   timeout connect 1s\n    timeout client 60s\n    timeout server 60s\n\
+         \x20   timeout http-request 10s\n\
+         frontend devices\n    bind 127.0.0.1:{port}\n    option forwardfor\n\
+         \x20   default_backend yiwang\n\
+         backend yiwang\n    balance roundrobin\n    option httpchk GET /healthz\n\
+         \x20   http-check expect status 200\n\
+         \x20   default-server inter 200ms fall 1 rise 1\n{backends}"
+    );
+    let path = dir.join("haproxy.cfg");
+    std::fs::write(&path, cfg).expect("the HAProxy configuration is written");
+    let bin = haproxy_bin().expect("haproxy is installed");
+    let check = std::process::Command::new(bin)
+        .args(["-c", "-q", "-f"])
+        .arg(&path)
+        .output()
+        .expect("haproxy -c runs");
+    assert!(
+        check.status.success(),
+        "HAProxy accepts the configuration: {}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    let child = std::process::Command::new(bin)
+        .args(["-db", "-f"])
+        .arg(&path)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("haproxy starts");
+    let until = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < until, "HAProxy listens within 10 s");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child
+}
+
+/// Kills HAProxy when the test ends, however it ends.
+struct Reaped(std::process::Child);
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn sim_process(base: &str, data_dir: &Path, findings: usize, extra: &[&str]) -> Command {
+    let mut args = vec!["--password", PASSWORD];
+    args.extend_from_slice(extra);
+    let mut cmd = Command::from(sim::command(base, data_dir, DEVICES, findings, SEED, &args));
+    cmd.kill_on_drop(true);
+    cmd
+}
+
+/// Waits until HAProxy answers `/healthz` through a process that is up.
+async fn balanced_healthy(http: &reqwest::Client, base: &str) {
+    let until = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Ok(r) = http.get(format!("{base}/healthz")).send().await {
+            if r.status() == 200 {
+                return;
+            }
+        }
+        assert!(Instant::now() < until, "HAProxy finds a healthy process");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_processes_behind_haproxy_lose_and_double_nothing_through_ten_kills() {
+    let test = "three_processes_behind_haproxy_lose_and_double_nothing_through_ten_kills";
+    let Some(backend) = cluster_available(test) else {
+        return;
+    };
+    if haproxy_bin().is_none() {
+        println!("{test}: skipped, haproxy is not installed (apt-get install haproxy)");
+        return;
+    }
+    let started = Instant::now();
+    let root = tempfile::tempdir().expect("a temporary folder");
+    let url = backend.ledger_url(root.path());
+    seed(&url);
+    let cases_before = {
+        let ledger = Ledger::open(&url).expect("the ledger opens");
+        LedgerView::new(ledger, "").case_count().await
+    };
+    let s3 = S3Server::start();
+    let mut servers = processes(root.path(), &url, &s3, PROCESSES);
+    for s in servers.iter_mut() {
+        s.args
+            .extend(["--trusted-proxy".into(), "127.0.0.1/32".into()]);
+        s.start().await;
+    }
+    let port = free_port();
+    let _haproxy = Reaped(haproxy(root.path(), port, &servers));
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    balanced_healthy(&http, &base).await;
+
+    let data = tempfile::tempdir().expect("a temporary folder");
+    let mut rng = StdRng::seed_from_u64(SEED);
+    // Kills land only while the simulator runs (recording, pushing, uploading, pulling); a run
+    // that ends is followed by a larger one until all the kills have landed.
+    let (mut kills, mut runs) = (0, 0);
+    let mut findings = FIRST_FINDINGS;
+    while kills < KILLS {
+        assert!(
+            runs < MAX_RUNS,
+            "{KILLS} kills land within {MAX_RUNS} simulator runs"
+        );
+        findings = FIRST_FINDINGS + 2 * runs;
+        runs += 1;
+        let mut child = sim_process(&base, data.path(), findings, &[])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the simulator starts");
+        while kills < KILLS {
+            tokio::time::sleep(Duration::from_millis(rng.gen_range(50..400))).await;
+            if child.try_wait().expect("the simulator's status").is_some() {
+                break;
+            }
+            let victim = rng.gen_range(0..PROCESSES);
+            servers[victim].kill9().await;
+            kills += 1;
+            servers[victim].start().await;
+        }
+        tokio::time::timeout(Duration::from_secs(120), child.wait())
+            .await
+            .expect("the simulator ends within 120 s")
+            .expect("the simulator is reaped");
+    }
+    println!("{kills} kills, each while the simulator was syncing, over {runs} runs");
+    balanced_healthy(&http, &base).await;
+
+    let mut summary = serde_json::Value::Null;
+    for attempt in 1..=3 {
+        let out = sim_process(&base, data.path(), findings, &["--sync-only"])
+            .output()
+            .await
+            .expect("the simulator starts");
+        if out.status.success() {
+            summary = sim::summary(&out.stdout);
+            break;
+        }
+        assert!(
+            attempt < 3,
+            "the clean --sync-only run finishes: {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    println!("final --sync-only run: {summary}");
+    assert_eq!(summary["errors"], 0, "every device synced clean at the end");
+
+    let devices: Vec<DeviceRecords> = (1..=DEVICES)
+        .map(|n| DeviceRecords::of_sim(data.path(), n))
+        .collect();
+    let ledger = LedgerView::new(Ledger::open(&url).expect("the ledger opens"), &base);
+    let held = ledger
+        .assert_holds_exactly(&devices, findings, cases_before)
+        .await;
+    drop(ledger);
+
+    // Every photo is in the bucket, whole.
+    let store = s3.store();
+    let mut photos = 0;
+    for f in devices.iter().flat_map(|d| d.findings.values()) {
+        for hash in &f.photos {
+            let (_, bytes) = store
+                .get(hash)
+                .await
+                .expect("the bucket answers")
+                .unwrap_or_else(|| panic!("photo {hash} of finding {} is in the bucket", f.id));
+            assert_eq!(
+                PhotoHash::of(&bytes),
+                *hash,
+                "photo {hash} is whole in the bucket"
+            );
+            assert!(store
+                .thumbnail(hash)
+                .await
+                .expect("the bucket answers")
+                .is_some());
+            photos += 1;
+        }
+    }
+
+    for s in servers.iter_mut() {
+        s.stop().await;
+    }
+    let out = std::process::Command::new(server_bin())
+        .args(["verify-ledger", "--data-dir"])
+        .arg(root.path())
+        .args(["--database", &url])
+        .env_remove("YIWANG_DATABASE_URL")
+        .env_remove("YIWANG_DATA_DIR")
+        .output()
+        .expect("verify-ledger runs");
+    assert!(
+        out.status.success(),
+        "verify-ledger passes after {kills} kills: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    println!(
+        "ledger: {held:?}; {photos} photos whole in the bucket; verify-ledger ok; {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    backend.drop_ledger(root.path());
+}
