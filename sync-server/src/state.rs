@@ -76,7 +76,7 @@ pub struct Settings {
     pub metrics_token: Option<String>,
     /// Where photos and unfinished uploads' bytes live (`--photo-store`; by default the
     /// folders `data_dir/photos` and `data_dir/uploads`).
-    pub photo_store: Arc<dyn crate::photos::PhotoStore>,
+    pub photo_store: Arc<dyn crate::photos::store::PhotoStore>,
 }
 
 impl Settings {
@@ -84,7 +84,9 @@ impl Settings {
     pub fn new(data_dir: impl Into<PathBuf>) -> Settings {
         let data_dir: PathBuf = data_dir.into();
         Settings {
-            photo_store: Arc::new(crate::photos::LocalPhotoStore::in_data_dir(&data_dir)),
+            photo_store: Arc::new(crate::photos::store::LocalPhotoStore::in_data_dir(
+                &data_dir,
+            )),
             data_dir,
             demo_mode: false,
             trusted_proxies: Vec::new(),

@@ -138,7 +138,7 @@ impl LocalPhotoStore {
             let name = entry?.file_name().to_string_lossy().into_owned();
             // `<id>.part`: a single file per upload, as servers before parts kept them.
             let id = name.strip_suffix(".part").unwrap_or(&name);
-            if crate::photos::tus::valid_id(id) {
+            if super::valid_upload_id(id) {
                 out.push(id.to_owned());
             }
         }

@@ -152,6 +152,12 @@ pub fn open(spec: Option<&str>, data_dir: &Path) -> anyhow::Result<Arc<dyn Photo
     }
 }
 
+/// Upload ids are what the server hands out: 32 lower-case hex digits. Anything else names no
+/// upload — and never reaches a file or object name.
+pub(crate) fn valid_upload_id(id: &str) -> bool {
+    id.len() == 32 && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
 /// The name of a photo stored as `kind`, under the store's root.
 pub(crate) fn photo_name(hash: &PhotoHash, kind: PhotoKind) -> String {
     format!(

@@ -288,7 +288,7 @@ impl PhotoStore for S3PhotoStore {
             .common_prefixes
             .iter()
             .filter_map(|p| p.filename().map(str::to_owned))
-            .filter(|id| crate::photos::tus::valid_id(id))
+            .filter(|id| super::valid_upload_id(id))
             .take(limit)
             .collect())
     }

@@ -35,9 +35,7 @@ pub(super) async fn complete(
     let store = crate::photos::photo_store(state);
     let bytes = match assemble(store.as_ref(), &upload.id, upload.length).await {
         Ok(b) => b,
-        Err(StoreError::PartsMissing(why)) => {
-            return Err(super::patch::lost(state, upload, &why).await)
-        }
+        Err(StoreError::PartsMissing(why)) => return Err(lost(state, upload, &why).await),
         Err(e) => return Err(e.into()),
     };
     let expected = upload.sha256.clone();

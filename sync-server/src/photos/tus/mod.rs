@@ -306,17 +306,29 @@ pub(crate) fn note_free_space(state: &AppState, free: u64) {
     state.metrics.disk_probed.store(true, Ordering::Relaxed);
 }
 
-/// Upload ids are what we hand out: 32 lower-case hex digits. Anything else names no upload —
-/// and never reaches a file name.
-pub(crate) fn valid_id(id: &str) -> bool {
-    id.len() == 32 && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
-}
+pub(crate) use crate::photos::store::valid_upload_id as valid_id;
 
 /// Deletes the bytes of upload `id` from the photo store; a failure is logged (the sweeper
 /// deletes the parts of uploads the ledger no longer knows).
 pub(crate) async fn remove_part(state: &AppState, id: &str) {
     if let Err(e) = state.settings.photo_store.delete_upload(id).await {
         tracing::warn!(upload = id, error = %e, "could not remove an upload's bytes");
+    }
+}
+
+/// The upload's acknowledged bytes are not in the photo store: it is forgotten, and the client
+/// told to start again.
+pub(super) async fn lost(state: &AppState, upload: &Upload, why: &str) -> ApiError {
+    tracing::warn!(upload = %upload.id, %why, "an upload's bytes are gone; it starts again");
+    let id = upload.id.clone();
+    if let Err(e) = state.ledger.write(move |tx| tx.delete_upload(&id)).await {
+        return e.into();
+    }
+    remove_part(state, &upload.id).await;
+    ApiError::Protocol {
+        status: StatusCode::GONE,
+        code: ErrorCode::UploadLost,
+        message: "the server no longer has this upload's bytes; start it again".into(),
     }
 }
 

@@ -330,19 +330,3 @@ pub(super) async fn write_leased(
         )),
     }
 }
-
-/// The upload's acknowledged bytes are not in the photo store: it is forgotten, and the client
-/// told to start again.
-pub(super) async fn lost(state: &AppState, upload: &Upload, why: &str) -> ApiError {
-    tracing::warn!(upload = %upload.id, %why, "an upload's bytes are gone; it starts again");
-    let id = upload.id.clone();
-    if let Err(e) = state.ledger.write(move |tx| tx.delete_upload(&id)).await {
-        return e.into();
-    }
-    remove_part(state, &upload.id).await;
-    ApiError::Protocol {
-        status: StatusCode::GONE,
-        code: ErrorCode::UploadLost,
-        message: "the server no longer has this upload's bytes; start it again".into(),
-    }
-}
