@@ -248,7 +248,7 @@ core-purity:
 # them (tests/pg/cluster.sh), stopped and removed afterwards, whether they pass or fail.
 bench: app
 	$(CARGO) build --release --locked -p yiwang-server -p yiwang-tests -p yiwang-bench \
-	  --bin yiwang-server --bin yiwang-sim --bin county_morning
+	  --bin yiwang-server --bin yiwang-sim --bin county_morning --bin photo_upload
 	$(CARGO_TARGET_DIR)/release/county_morning
 	@cluster=$$(mktemp -d /tmp/yiwang-bench-pg.XXXXXX); \
 	trap 'tests/pg/cluster.sh stop '"$$cluster"'' EXIT INT TERM; \
@@ -257,6 +257,8 @@ bench: app
 	$(MAKE) --no-print-directory console-bench CONSOLE_BENCH_POSTGRES=$$server; \
 	$(CARGO) run --release --locked -p yiwang-bench --bin ingest -- --postgres $$server
 	$(CARGO) run --release --locked -p yiwang-bench --bin photo_pipeline
+	cd bench/photo-upload && $(NPM_CI)
+	$(CARGO) run --release --locked -p yiwang-bench --bin photo_upload
 	$(CARGO) run --release --locked -p yiwang-bench --bin finding_save
 	$(CARGO) build --release --locked -p yiwang-bench --bin app_start
 	xvfb-run -a -s "-screen 0 1280x1024x24" $(CARGO_TARGET_DIR)/release/app_start --app $(APP_BIN)

@@ -1,3 +1,4 @@
 //! What more than one benchmark needs.
 
+pub mod demo_server;
 pub mod pg;
