@@ -150,6 +150,19 @@ async fn a_store_stopped_mid_upload_acknowledges_nothing_it_does_not_hold() {
         !s.ledger().photo_stored(&hash).await,
         "no photo is recorded without its bytes"
     );
+    // A photo whose last byte arrives while the store is down: nothing acknowledged either.
+    let tiny = jpeg(200, 150, 9);
+    let tiny_loc = t.create(&tiny).await;
+    let resp = t.patch(&tiny_loc, 0, &tiny).await;
+    assert_eq!(resp.status(), 503, "completion cannot store the photo: 503");
+    assert_eq!(error_code(resp).await, "unavailable");
+    assert_eq!(
+        t.offset(&tiny_loc).await,
+        0,
+        "the offset stays: send it again"
+    );
+    let tiny_hash = yiwang_core::ids::PhotoHash::parse(&sha_hex(&tiny)).unwrap();
+    assert!(!s.ledger().photo_stored(&tiny_hash).await);
     let resp = t.by_hash(Method::GET, &sha_hex(&small), "").await;
     assert_eq!(
         resp.status(),
@@ -169,6 +182,9 @@ async fn a_store_stopped_mid_upload_acknowledges_nothing_it_does_not_hold() {
     );
     assert_eq!(offset_of(&resp), photo.len() as u64);
     assert!(s.ledger().photo_stored(&hash).await);
+    let resp = t.patch(&tiny_loc, 0, &tiny).await;
+    assert_eq!(resp.status(), 204, "the small photo, sent again, is stored");
+    assert!(s.ledger().photo_stored(&tiny_hash).await);
     let got = t.by_hash(Method::GET, &sha, "").await;
     assert_eq!(got.status(), 200);
     assert_eq!(

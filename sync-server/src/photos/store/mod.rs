@@ -209,6 +209,9 @@ pub async fn chain(
     upload: &str,
     length: u64,
 ) -> Result<Vec<Part>, StoreError> {
+    if length == 0 {
+        return Ok(vec![]);
+    }
     let mut parts = store.parts(upload).await?;
     parts.sort();
     let mut out = Vec::new();

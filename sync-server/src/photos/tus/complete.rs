@@ -18,12 +18,15 @@ pub(super) enum Refused {
     Image(ImageRefusal),
 }
 
-/// The last byte arrived: assemble and verify the whole file, store it, record it, then move
+/// The last byte arrived: assemble and verify the whole file — the parts in the store up to byte
+/// `stored`, then `tail`, the end of the body still in memory — store it, record it, then move
 /// the offset.
 pub(super) async fn complete(
     state: &AppState,
     upload: &Upload,
     token: &str,
+    stored: u64,
+    tail: Bytes,
 ) -> ApiResult<Response> {
     let _permit = DECODES
         .acquire()
@@ -33,8 +36,20 @@ pub(super) async fn complete(
     // photo's files (and no sweeper deletes a photo an upload row names: `storage::photos`).
     let _files = crate::photos::sweep::PHOTO_FILES.read().await;
     let store = crate::photos::photo_store(state);
-    let bytes = match assemble(store.as_ref(), &upload.id, upload.length).await {
-        Ok(b) => b,
+    let bytes = match assemble(store.as_ref(), &upload.id, stored).await {
+        Ok(mut b) if stored + tail.len() as u64 == upload.length => {
+            b.extend_from_slice(&tail);
+            drop(tail);
+            b
+        }
+        Ok(_) => {
+            return Err(ApiError::Internal(anyhow::anyhow!(
+                "upload {} completes with {stored} stored and {} more bytes, not {}",
+                upload.id,
+                tail.len(),
+                upload.length
+            )))
+        }
         Err(StoreError::PartsMissing(why)) => return Err(lost(state, upload, &why).await),
         Err(e) => return Err(e.into()),
     };

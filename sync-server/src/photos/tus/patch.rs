@@ -268,6 +268,14 @@ pub(super) async fn write_leased(
         (End::Store(_), _) => stored,
         _ => written,
     };
+    if matches!(end, End::Whole) && upload.offset + kept == upload.length {
+        // The last byte arrived: the rest of the body goes straight to completion, which
+        // stores the whole photo (a part of it would only be written, read back and deleted).
+        // Should completion fail, the offset stays and the client sends this chunk again.
+        let tail = buffer.split().freeze();
+        drop(buffer);
+        return complete(state, upload, token, upload.offset + stored, tail).await;
+    }
     if kept > stored && !buffer.is_empty() {
         // What is left of the body, stored as the last part.
         let part = buffer.split().freeze();
@@ -299,9 +307,6 @@ pub(super) async fn write_leased(
     }
 
     let new_offset = upload.offset + kept;
-    if new_offset == upload.length {
-        return complete(state, upload, token).await;
-    }
     let (id, token, from) = (upload.id.clone(), token.to_owned(), upload.offset);
     let now = state.now();
     let expires_at = expires(upload.created_at, now);
