@@ -138,9 +138,11 @@ pub async fn sweep_once(state: &AppState) -> anyhow::Result<Swept> {
         }
     }
 
-    let (disk, dir) = (state.settings.disk.clone(), state.settings.data_dir.clone());
-    if let Ok(Ok(free)) = tokio::task::spawn_blocking(move || disk.free_bytes(&dir)).await {
-        super::tus::note_free_space(state, free);
+    if let Some(dir) = state.settings.photo_store.local_root() {
+        let disk = state.settings.disk.clone();
+        if let Ok(Ok(free)) = tokio::task::spawn_blocking(move || disk.free_bytes(&dir)).await {
+            super::tus::note_free_space(state, free);
+        }
     }
     Ok(swept)
 }

@@ -6,6 +6,7 @@
 use std::time::{Duration, Instant};
 
 use reqwest::Method;
+use yiwang_server::photos::space::FixedSpace;
 use yiwang_tests::kit::{
     error_code, free_port, server_bin, t0, Backend, Clock, S3Server, TestServer,
 };
@@ -106,6 +107,8 @@ async fn a_store_stopped_mid_upload_acknowledges_nothing_it_does_not_hold() {
     let store = s3.store();
     let s = TestServer::start_with(Backend::from_env(), Clock::fixed(t0()), |settings| {
         settings.photo_store = store.clone();
+        // The local disk is full, but the photos go to the bucket: uploads are not refused.
+        settings.disk = std::sync::Arc::new(FixedSpace::new(0));
     })
     .await;
     let t = tus(&s, "worker-0001").await;

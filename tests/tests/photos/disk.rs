@@ -5,6 +5,7 @@
 use std::sync::Arc;
 use yiwang_core::field::Disposition;
 use yiwang_server::photos::space::FixedSpace;
+use yiwang_server::photos::LocalPhotoStore;
 use yiwang_server::state::Settings;
 use yiwang_tests::kit::{error_code, t0, Backend, Clock, TestDevice, TestServer};
 
@@ -20,6 +21,9 @@ async fn server_on(disk: &FixedSpace) -> TestServer {
         Clock::fixed(t0()),
         move |st: &mut Settings| {
             st.disk = Arc::new(disk);
+            // The guard watches the disk a local photo store fills; a bucket elsewhere fills
+            // none (so these tests keep their photos in the data folder whatever the run).
+            st.photo_store = Arc::new(LocalPhotoStore::in_data_dir(&st.data_dir));
         },
     )
     .await

@@ -219,6 +219,14 @@ impl PhotoStore for LocalPhotoStore {
         format!("the folder {}", self.root.display())
     }
 
+    fn local_root(&self) -> Option<PathBuf> {
+        // The folder itself once it exists (before the first photo, the one it will be in).
+        self.root
+            .ancestors()
+            .find(|p| p.exists())
+            .map(Path::to_path_buf)
+    }
+
     async fn check(&self) -> Result<(), StoreError> {
         let s = self.clone();
         blocking(move || {

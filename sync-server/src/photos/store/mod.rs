@@ -103,6 +103,12 @@ pub struct Part {
 pub trait PhotoStore: Send + Sync + std::fmt::Debug {
     /// Where the store is, for logs and start-up messages (never a secret).
     fn describe(&self) -> String;
+    /// The folder the store keeps its files in, when it is on this machine's disk: the
+    /// free-space guard of uploads (`507 insufficient_storage`) watches that disk. `None` for
+    /// a store elsewhere (an S3 bucket), whose uploads never fill a local disk.
+    fn local_root(&self) -> Option<std::path::PathBuf> {
+        None
+    }
     /// Whether the store can be written and read now: asked at start-up (a clear error instead
     /// of serving without a photo store) and by `/healthz`.
     async fn check(&self) -> Result<(), StoreError>;

@@ -251,14 +251,15 @@ pub(super) fn deadline(created_at: DateTime<Utc>) -> DateTime<Utc> {
 }
 
 /// Refuses an upload request (`507 insufficient_storage`) when the photo store's filesystem
-/// has less than `min_free_space` free. A probe that fails (no such folder yet, not Unix) lets
+/// (a local one; a bucket elsewhere is not probed) has less than `min_free_space` free. A probe that fails (no such folder yet, not Unix) lets
 /// the request through: the guard protects the ledger, it must not stop uploads by itself.
 pub(super) async fn ensure_disk_space(state: &AppState) -> ApiResult<()> {
-    let (disk, dir, min) = (
-        state.settings.disk.clone(),
-        state.settings.data_dir.clone(),
-        state.settings.min_free_space,
-    );
+    // A store on another machine (an S3 bucket) fills no local disk.
+    let Some(dir) = state.settings.photo_store.local_root() else {
+        return Ok(());
+    };
+    let (disk, min) = (state.settings.disk.clone(), state.settings.min_free_space);
+    let shown = dir.clone();
     let probed = tokio::task::spawn_blocking(move || disk.free_bytes(&dir))
         .await
         .map_err(|e| ApiError::Internal(e.into()))?;
@@ -285,7 +286,7 @@ pub(super) async fn ensure_disk_space(state: &AppState) -> ApiResult<()> {
         tracing::warn!(
             free,
             min_free_space = min,
-            data_dir = %state.settings.data_dir.display(),
+            photo_store = %shown.display(),
             "disk nearly full: photo uploads are refused (507) until space is freed; records \
              still sync"
         );
