@@ -455,6 +455,7 @@ pub async fn serve_on(
         )
     })?;
     tracing::info!(photo_store = %store.describe(), "photo store checked");
+    println!("  photos:   {}", store.describe());
     let open_files = crate::connections::raise_open_file_limit();
     let connections = crate::connections::Connections {
         max_per_address: state.settings.max_connections_per_address,

@@ -156,8 +156,8 @@ impl From<crate::photos::store::StoreError> for ApiError {
                 ApiError::TryLater {
                     status: StatusCode::SERVICE_UNAVAILABLE,
                     code: ErrorCode::Unavailable,
-                    message: "the photo store is unavailable: nothing of this request was \
-                              stored; try again later (the photo waits on the device)"
+                    message: "the photo store is unavailable; try again later. An upload \
+                              keeps what was acknowledged before, and the device keeps the photo"
                         .into(),
                     retry_after_secs: PHOTO_STORE_RETRY_SECS,
                 }

@@ -263,3 +263,61 @@ async fn three_processes_behind_haproxy_lose_and_double_nothing_through_ten_kill
     );
     backend.drop_ledger(root.path());
 }
+
+/// `deploy/haproxy.cfg`, as shipped, is a configuration HAProxy accepts without a warning (with
+/// a throwaway certificate in place of the county's), and it checks `/healthz`, routes the
+/// photo paths and lists the three processes.
+#[test]
+fn the_shipped_haproxy_configuration_is_valid() {
+    let Some(bin) = haproxy_bin() else {
+        println!("the_shipped_haproxy_configuration_is_valid: skipped, haproxy is not installed");
+        return;
+    };
+    let shipped = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/haproxy.cfg"),
+    )
+    .expect("deploy/haproxy.cfg is readable");
+    for needed in [
+        "option httpchk GET /healthz",
+        "use_backend yiwang_photos if { path_beg /api/v1/photos }",
+        "default_backend yiwang",
+        "server s8081 127.0.0.1:8081 check",
+        "server s8083 127.0.0.1:8083 track yiwang/s8083",
+        "bind :443 ssl crt /etc/haproxy/certs/yiwang.pem",
+    ] {
+        assert!(
+            shipped.contains(needed),
+            "deploy/haproxy.cfg has `{needed}`"
+        );
+    }
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let ck = rcgen::generate_simple_self_signed(vec!["yiwang.example.gov.cn".into()])
+        .expect("a certificate");
+    let pem = dir.path().join("yiwang.pem");
+    std::fs::write(
+        &pem,
+        format!("{}{}", ck.cert.pem(), ck.signing_key.serialize_pem()),
+    )
+    .expect("the PEM is written");
+    let cfg = dir.path().join("haproxy.cfg");
+    std::fs::write(
+        &cfg,
+        shipped.replace("/etc/haproxy/certs/yiwang.pem", &pem.display().to_string()),
+    )
+    .expect("the configuration is written");
+    let out = std::process::Command::new(bin)
+        .args(["-c", "-f"])
+        .arg(&cfg)
+        .output()
+        .expect("haproxy -c runs");
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.success(),
+        "HAProxy accepts deploy/haproxy.cfg: {said}"
+    );
+    assert!(!said.contains("WARNING"), "without a warning: {said}");
+}

@@ -145,15 +145,21 @@ pub trait PhotoStore: Send + Sync + std::fmt::Debug {
 }
 
 /// Opens the photo store `spec` names: `s3://bucket[/prefix]` for object storage (endpoint,
-/// region and credentials from the standard `AWS_*` variables), or nothing for the folders
-/// under `data_dir`.
+/// region and credentials from the standard `AWS_*` variables), an absolute folder (`/srv/…` or
+/// `file:///srv/…`), or nothing for the folders under `data_dir`. A relative folder is refused:
+/// each process would resolve it against its own working directory.
 pub fn open(spec: Option<&str>, data_dir: &Path) -> anyhow::Result<Arc<dyn PhotoStore>> {
     match spec.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(Arc::new(LocalPhotoStore::in_data_dir(data_dir))),
         Some(url) if url.starts_with("s3://") => Ok(Arc::new(S3PhotoStore::open(url)?)),
-        Some(path) => {
-            let path = path.strip_prefix("file://").unwrap_or(path);
-            Ok(Arc::new(LocalPhotoStore::in_data_dir(Path::new(path))))
+        Some(other) => {
+            let path = Path::new(other.strip_prefix("file://").unwrap_or(other));
+            anyhow::ensure!(
+                path.is_absolute(),
+                "the photo store {other:?} (--photo-store, YIWANG_PHOTO_STORE) is neither \
+                 s3://bucket[/prefix] nor an absolute folder"
+            );
+            Ok(Arc::new(LocalPhotoStore::in_data_dir(path)))
         }
     }
 }
@@ -273,6 +279,29 @@ pub async fn assemble(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_store_is_a_bucket_or_an_absolute_folder() {
+        let data = Path::new("/var/lib/yiwang");
+        let shown = |spec: Option<&str>| open(spec, data).map(|s| s.describe());
+        assert_eq!(
+            shown(None).unwrap(),
+            "the folder /var/lib/yiwang/photos",
+            "by default, the data folder's"
+        );
+        assert_eq!(
+            shown(Some("file:///srv/photos")).unwrap(),
+            "the folder /srv/photos/photos"
+        );
+        let err = shown(Some("yiwang-photos/210882")).unwrap_err().to_string();
+        assert!(err.contains("neither s3://"), "{err}");
+        let err = shown(Some("s3:///photos")).unwrap_err().to_string();
+        assert!(err.contains("names no bucket"), "{err}");
+        let err = S3PhotoStore::at("s3://photos", "127.0.0.1:9000", "k", "s")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("must begin with https:// or http://"), "{err}");
+    }
 
     #[test]
     fn part_names_sort_by_position_and_read_back() {

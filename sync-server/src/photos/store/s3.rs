@@ -83,6 +83,12 @@ impl S3PhotoStore {
             "the photo store {url:?} names no bucket: write s3://bucket[/prefix]"
         );
         let prefix = prefix.trim_matches('/').to_owned();
+        if let Some(e) = &endpoint {
+            anyhow::ensure!(
+                e.starts_with("http://") || e.starts_with("https://"),
+                "the S3 endpoint {e:?} (AWS_ENDPOINT_URL) must begin with https:// or http://"
+            );
+        }
         let http = endpoint
             .as_deref()
             .is_some_and(|e| e.starts_with("http://"));
