@@ -23,7 +23,7 @@ use yiwang_server::photos::{LocalPhotoStore, PhotoKind};
 use yiwang_server::seed::{seed_county, small_plan};
 use yiwang_server::storage::Ledger;
 use yiwang_tests::kit::{
-    demo_hash, server_bin, sim, Backend, DeviceRecords, LedgerView, ServerProcess, PASSWORD,
+    demo_hash, sim, verify_ledger, Backend, DeviceRecords, LedgerView, ServerProcess, PASSWORD,
 };
 
 const DEVICES: usize = 3;
@@ -107,27 +107,9 @@ async fn killed_servers_lose_and_double_nothing() {
     let (mid_sync, kills, findings) = crash_loop(&mut server, data.path()).await;
     println!("{mid_sync} of {kills} server kills landed while the simulator was syncing");
 
-    // The final clean run, to completion, with the server up (a few tries: the last kill may
-    // have left a device mid-backoff in a way a single run does not clear).
-    let mut summary = serde_json::Value::Null;
-    for attempt in 1..=3 {
-        let out = sim_process(&server.base(), data.path(), findings, &["--sync-only"])
-            .output()
-            .await
-            .expect("the simulator starts");
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        if out.status.success() {
-            summary = sim::summary(&out.stdout);
-            break;
-        }
-        assert!(
-            attempt < 3,
-            "the clean --sync-only run finishes: {stdout}\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    println!("final --sync-only run: {summary}");
-    assert_eq!(summary["errors"], 0, "every device synced clean at the end");
+    // The final clean run, to completion, with the server up.
+    let base = server.base();
+    sim::final_clean_run(|| sim_process(&base, data.path(), findings, &["--sync-only"])).await;
 
     // The ledger, read beside the server that survived the kills while it is still up (it
     // serves every photo).
@@ -156,20 +138,7 @@ async fn killed_servers_lose_and_double_nothing() {
     }
 
     // The command operators run agrees: every case chain verifies after the kills.
-    let out = std::process::Command::new(server_bin())
-        .args(["verify-ledger", "--data-dir"])
-        .arg(server_dir.path())
-        .args(["--database", &url])
-        .env_remove("YIWANG_DATABASE_URL")
-        .env_remove("YIWANG_DATA_DIR")
-        .output()
-        .expect("verify-ledger runs");
-    assert!(
-        out.status.success(),
-        "verify-ledger passes after {kills} kills: {}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    verify_ledger(server_dir.path(), &url, &format!("{kills} kills"));
     println!(
         "ledger: {} findings, {} patrols, {} photos, {} new cases; verify-ledger ok; {:.1} s",
         held.findings,

@@ -27,7 +27,7 @@ pub mod sim;
 pub use backend::{ledger_rows, Backend};
 pub use device::{quick_agent, TestDevice};
 pub use ledger::{DeviceRecords, LedgerSummary, LedgerView};
-pub use process::{free_port, server_bin, ServerProcess};
+pub use process::{free_port, server_bin, verify_ledger, ServerProcess};
 pub use s3::S3Server;
 pub use server::{error_code, Clock, TestServer};
 

@@ -33,6 +33,27 @@ pub fn server_bin() -> PathBuf {
     .clone()
 }
 
+/// `yiwang-server verify-ledger` on the ledger at `url` (data folder `dir`), the command
+/// operators run: requires every case chain to verify (`after` says after what, for the
+/// message); what it printed.
+pub fn verify_ledger(dir: &Path, url: &str, after: &str) -> String {
+    let out = std::process::Command::new(server_bin())
+        .args(["verify-ledger", "--data-dir"])
+        .arg(dir)
+        .args(["--database", url])
+        .env_remove("YIWANG_DATABASE_URL")
+        .env_remove("YIWANG_DATA_DIR")
+        .output()
+        .expect("verify-ledger runs");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "verify-ledger passes after {after}: {stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
 /// A port nobody listens on now.
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")

@@ -66,3 +66,27 @@ pub async fn run(mut cmd: Command) -> serde_json::Value {
     );
     summary(&out.stdout)
 }
+
+/// The clean `--sync-only` run that ends a crash loop, with every server up: up to three tries
+/// (the last kill may have left a device mid-backoff in a way one run does not clear), each a
+/// fresh command from `cmd`. Requires a run to finish with no device in error; its summary.
+pub async fn final_clean_run(
+    mut cmd: impl FnMut() -> tokio::process::Command,
+) -> serde_json::Value {
+    for attempt in 1..=3 {
+        let out = cmd().output().await.expect("the simulator starts");
+        if out.status.success() {
+            let summary = summary(&out.stdout);
+            println!("final --sync-only run: {summary}");
+            assert_eq!(summary["errors"], 0, "every device synced clean at the end");
+            return summary;
+        }
+        assert!(
+            attempt < 3,
+            "the clean --sync-only run finishes: {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    unreachable!("the third try either returned or failed its assertion")
+}

@@ -16,7 +16,7 @@ use tokio::process::Command;
 use yiwang_core::ids::PhotoHash;
 use yiwang_server::storage::Ledger;
 use yiwang_tests::kit::{
-    free_port, server_bin, sim, DeviceRecords, LedgerView, S3Server, ServerProcess, PASSWORD,
+    free_port, sim, verify_ledger, DeviceRecords, LedgerView, S3Server, ServerProcess, PASSWORD,
 };
 
 use crate::processes::{cluster_available, processes, seed};
@@ -187,25 +187,7 @@ async fn three_processes_behind_haproxy_lose_and_double_nothing_through_ten_kill
     println!("{kills} kills, each while the simulator was syncing, over {runs} runs");
     balanced_healthy(&http, &base).await;
 
-    let mut summary = serde_json::Value::Null;
-    for attempt in 1..=3 {
-        let out = sim_process(&base, data.path(), findings, &["--sync-only"])
-            .output()
-            .await
-            .expect("the simulator starts");
-        if out.status.success() {
-            summary = sim::summary(&out.stdout);
-            break;
-        }
-        assert!(
-            attempt < 3,
-            "the clean --sync-only run finishes: {}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    println!("final --sync-only run: {summary}");
-    assert_eq!(summary["errors"], 0, "every device synced clean at the end");
+    sim::final_clean_run(|| sim_process(&base, data.path(), findings, &["--sync-only"])).await;
 
     let devices: Vec<DeviceRecords> = (1..=DEVICES)
         .map(|n| DeviceRecords::of_sim(data.path(), n))
@@ -243,20 +225,7 @@ async fn three_processes_behind_haproxy_lose_and_double_nothing_through_ten_kill
     for s in servers.iter_mut() {
         s.stop().await;
     }
-    let out = std::process::Command::new(server_bin())
-        .args(["verify-ledger", "--data-dir"])
-        .arg(root.path())
-        .args(["--database", &url])
-        .env_remove("YIWANG_DATABASE_URL")
-        .env_remove("YIWANG_DATA_DIR")
-        .output()
-        .expect("verify-ledger runs");
-    assert!(
-        out.status.success(),
-        "verify-ledger passes after {kills} kills: {}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    verify_ledger(root.path(), &url, &format!("{kills} kills"));
     println!(
         "ledger: {held:?}; {photos} photos whole in the bucket; verify-ledger ok; {:.1} s",
         started.elapsed().as_secs_f64()

@@ -14,21 +14,8 @@ use std::time::{Duration, Instant};
 use reqwest::Method;
 use yiwang_tests::kit::{error_code, ledger_rows, S3Server, PASSWORD};
 
-use crate::common::{jpeg, offset_of, sha_hex, Tus};
-use crate::processes::{cluster_available, patch_begun, processes, seed};
-
-/// Asks B for the offset until it is `want`, for at most 10 s; the last offset seen.
-async fn offset_becomes(t: &Tus<'_>, loc: &str, want: u64) -> u64 {
-    let mut last = 0;
-    for _ in 0..200 {
-        last = t.offset(loc).await;
-        if last == want {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    last
-}
+use crate::common::{jpeg, offset_becomes, offset_of, patch_begun, sha_hex, Tus};
+use crate::processes::{cluster_available, processes, seed};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_upload_cut_on_one_process_finishes_on_another() {

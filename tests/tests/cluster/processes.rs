@@ -1,9 +1,8 @@
-//! What the cluster tests share: the preconditions, a seeded ledger, server processes on one
-//! ledger and one bucket, and a PATCH written by hand so that it can be cut or left hanging.
+//! What the cluster tests share: the preconditions, a seeded ledger, and server processes on
+//! one ledger and one bucket.
 
 use std::path::Path;
 
-use tokio::io::AsyncWriteExt;
 use yiwang_server::seed::{seed_county, small_plan};
 use yiwang_server::storage::Ledger;
 use yiwang_tests::kit::{demo_hash, Backend, S3Server, ServerProcess};
@@ -50,33 +49,4 @@ pub fn processes(root: &Path, url: &str, s3: &S3Server, n: usize) -> Vec<ServerP
             p
         })
         .collect()
-}
-
-/// A PATCH written by hand on a connection of its own: headers announcing `total` body bytes,
-/// then `body`. The connection is returned open, so the test decides whether it is cut
-/// (dropped) or left hanging while the server is killed.
-pub async fn patch_begun(
-    base: &str,
-    token: &str,
-    loc: &str,
-    offset: usize,
-    body: &[u8],
-    total: usize,
-) -> tokio::net::TcpStream {
-    let addr = base.strip_prefix("http://").expect("an http:// base");
-    let mut stream = tokio::net::TcpStream::connect(addr)
-        .await
-        .expect("the server accepts");
-    let head = format!(
-        "PATCH {loc} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\n\
-         Tus-Resumable: 1.0.0\r\nUpload-Offset: {offset}\r\n\
-         Content-Type: application/offset+octet-stream\r\nContent-Length: {total}\r\n\r\n"
-    );
-    stream
-        .write_all(head.as_bytes())
-        .await
-        .expect("headers sent");
-    stream.write_all(body).await.expect("body sent");
-    stream.flush().await.expect("flushed");
-    stream
 }

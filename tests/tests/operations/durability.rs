@@ -17,7 +17,7 @@ use yiwang_core::sync::{OpStatus, PushResponse};
 use yiwang_server::seed::{seed_county, small_plan};
 use yiwang_server::storage::sync::OpFate;
 use yiwang_server::storage::Ledger;
-use yiwang_tests::kit::{demo_hash, server_bin, Backend, ServerProcess};
+use yiwang_tests::kit::{demo_hash, verify_ledger, Backend, ServerProcess};
 
 const ROUNDS: usize = 5;
 const PUSHERS: usize = 3;
@@ -297,19 +297,9 @@ async fn acknowledged_ops_survive_kill_9() {
     server.kill9().await;
 
     // The command operators run agrees.
-    let out = std::process::Command::new(server_bin())
-        .args(["verify-ledger", "--data-dir"])
-        .arg(dir.path())
-        .arg("--database")
-        .arg(ledger_url(dir.path()))
-        .env_remove("YIWANG_DATABASE_URL")
-        .env_remove("YIWANG_DATA_DIR")
-        .output()
-        .expect("verify-ledger runs");
-    assert!(
-        out.status.success(),
-        "verify-ledger passes after {ROUNDS} kills: {}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+    verify_ledger(
+        dir.path(),
+        &ledger_url(dir.path()),
+        &format!("{ROUNDS} kills"),
     );
 }

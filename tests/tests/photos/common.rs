@@ -153,6 +153,50 @@ pub fn offset_of(resp: &Response) -> u64 {
         .unwrap()
 }
 
+/// A PATCH written by hand on a connection of its own: headers announcing `total` body bytes,
+/// then `body`. The connection is returned open, so the test decides whether it is cut
+/// (dropped: a phone losing its signal mid-chunk) or left hanging.
+pub async fn patch_begun(
+    base: &str,
+    token: &str,
+    loc: &str,
+    offset: usize,
+    body: &[u8],
+    total: usize,
+) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt;
+    let addr = base.strip_prefix("http://").expect("an http:// base");
+    let mut stream = tokio::net::TcpStream::connect(addr)
+        .await
+        .expect("the server accepts");
+    let head = format!(
+        "PATCH {loc} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\n\
+         Tus-Resumable: 1.0.0\r\nUpload-Offset: {offset}\r\n\
+         Content-Type: application/offset+octet-stream\r\nContent-Length: {total}\r\n\r\n"
+    );
+    stream
+        .write_all(head.as_bytes())
+        .await
+        .expect("headers sent");
+    stream.write_all(body).await.expect("body sent");
+    stream.flush().await.expect("flushed");
+    stream
+}
+
+/// Asks HEAD until the offset is `want` (the server keeps a cut-off chunk's bytes when it
+/// notices the connection is gone, a moment after), or gives up after 10 s with the last one.
+pub async fn offset_becomes(t: &Tus<'_>, loc: &str, want: u64) -> u64 {
+    let mut last = 0;
+    for _ in 0..200 {
+        last = t.offset(loc).await;
+        if last == want {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    last
+}
+
 /// A tus client on `s`, signed in as `user`.
 pub async fn tus<'a>(s: &'a TestServer, user: &str) -> Tus<'a> {
     Tus {

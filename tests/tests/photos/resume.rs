@@ -3,10 +3,11 @@
 //! the same data folder (nothing of an upload lives in a process).
 
 use reqwest::Method;
-use tokio::io::AsyncWriteExt;
 use yiwang_tests::kit::{error_code, TestServer};
 
-use crate::common::{b64, jpeg, offset_of, restarted, sha_hex, tus, Tus};
+use crate::common::{
+    b64, jpeg, offset_becomes, offset_of, patch_begun, restarted, sha_hex, tus, Tus,
+};
 
 /// Writes a PATCH's headers (announcing `total` body bytes) and only `body`, then closes the
 /// connection: a phone losing its signal mid-chunk.
@@ -18,31 +19,47 @@ async fn patch_cut_off(
     body: &[u8],
     total: usize,
 ) {
-    let addr = base.strip_prefix("http://").unwrap();
-    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let head = format!(
-        "PATCH {loc} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\n\
-         Tus-Resumable: 1.0.0\r\nUpload-Offset: {offset}\r\n\
-         Content-Type: application/offset+octet-stream\r\nContent-Length: {total}\r\n\r\n"
-    );
-    stream.write_all(head.as_bytes()).await.unwrap();
-    stream.write_all(body).await.unwrap();
-    stream.flush().await.unwrap();
-    drop(stream);
+    drop(patch_begun(base, token, loc, offset, body, total).await);
 }
 
-/// Asks HEAD until the offset is `want` (the server keeps a cut-off chunk's bytes when it notices
-/// the connection is gone, a moment after), or gives up after 10 s with the last offset.
-async fn offset_becomes(t: &Tus<'_>, loc: &str, want: u64) -> u64 {
-    let mut last = 0;
-    for _ in 0..200 {
-        last = t.offset(loc).await;
-        if last == want {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    last
+/// A chunked PATCH (no Content-Length) whose one chunk carries every remaining byte, cut before
+/// the body's end: all the bytes arrived, so the upload completes and the photo is recorded. An
+/// upload never stands at its length without its photo (tus clients take that offset as done).
+#[tokio::test]
+async fn a_body_cut_after_its_last_byte_still_completes_the_photo() {
+    use tokio::io::AsyncWriteExt;
+    let s = TestServer::start().await;
+    let t = tus(&s, "worker-0001").await;
+    let photo = jpeg(640, 480, 3);
+    let sha = sha_hex(&photo);
+    let loc = t.create(&photo).await;
+    let first = 100_000;
+    assert_eq!(t.patch(&loc, 0, &photo[..first]).await.status(), 204);
+    let rest = &photo[first..];
+    let addr = s.base.strip_prefix("http://").unwrap();
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head = format!(
+        "PATCH {loc} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {}\r\n\
+         Tus-Resumable: 1.0.0\r\nUpload-Offset: {first}\r\n\
+         Content-Type: application/offset+octet-stream\r\nTransfer-Encoding: chunked\r\n\r\n\
+         {:x}\r\n",
+        t.token,
+        rest.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(rest).await.unwrap();
+    stream.write_all(b"\r\n").await.unwrap();
+    stream.flush().await.unwrap();
+    drop(stream); // no closing zero-length chunk: the body is cut
+    let kept = offset_becomes(&t, &loc, photo.len() as u64).await;
+    assert_eq!(kept, photo.len() as u64, "every byte arrived");
+    let got = t.by_hash(Method::GET, &sha, "").await;
+    assert_eq!(
+        got.status(),
+        200,
+        "and the upload at its length is a stored photo"
+    );
+    assert_eq!(got.bytes().await.unwrap().as_ref(), &photo[..]);
 }
 
 #[tokio::test]
@@ -58,7 +75,7 @@ async fn a_connection_broken_mid_chunk_keeps_the_bytes_that_arrived() {
         photo.len()
     );
 
-    // Three cuts: one byte in, at an odd byte mid-file (inside a 256 KiB write buffer), and one
+    // Three cuts: one byte in, at an odd byte mid-file (inside a 1 MiB part), and one
     // byte short of the end (the completion must not run on a short file).
     let cuts = [1usize, 70_001, photo.len() - 1];
     let mut at = 0;

@@ -109,8 +109,9 @@ pub trait PhotoStore: Send + Sync + std::fmt::Debug {
     fn local_root(&self) -> Option<std::path::PathBuf> {
         None
     }
-    /// Whether the store can be written and read now: asked at start-up (a clear error instead
-    /// of serving without a photo store) and by `/healthz`.
+    /// Whether the store can be listed, written and read now: asked at start-up (a clear error
+    /// instead of serving without a photo store). `/healthz` does not ask: records sync while
+    /// the store is down.
     async fn check(&self) -> Result<(), StoreError>;
 
     /// Stores a photo and its thumbnail under `hash`, after checking that `bytes` hash to it.

@@ -268,10 +268,13 @@ pub(super) async fn write_leased(
         (End::Store(_), _) => stored,
         _ => written,
     };
-    if matches!(end, End::Whole) && upload.offset + kept == upload.length {
-        // The last byte arrived: the rest of the body goes straight to completion, which
-        // stores the whole photo (a part of it would only be written, read back and deleted).
-        // Should completion fail, the offset stays and the client sends this chunk again.
+    if upload.offset + kept == upload.length {
+        // The last byte arrived (whether or not the body then ended cleanly: a chunked body
+        // cut after its last byte has them all): the rest of the body goes straight to
+        // completion, which stores the whole photo (a part of it would only be written, read
+        // back and deleted). Should completion fail, the offset stays and the client sends
+        // this chunk again. Nothing else moves the offset to the length, so an upload at its
+        // length is always a recorded photo.
         let tail = buffer.split().freeze();
         drop(buffer);
         return complete(state, upload, token, upload.offset + stored, tail).await;
