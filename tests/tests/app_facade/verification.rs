@@ -199,10 +199,12 @@ async fn a_report_becomes_a_case_and_an_offline_verification_closes_it() {
     assert!(closed.pending.is_empty(), "nothing waits any more");
     assert!(!closed.can_verify, "a closed case needs no verification");
     assert!(closed.chain_verified, "the chain still verifies");
-    assert!(
-        app.home().expect("home").online,
-        "the device is online again"
-    );
+    // The agent marks itself online when its sync round ends, a moment after the pull that
+    // brought the closed case: wait for it rather than race it.
+    until(&app, "the device is online again", |a| {
+        a.home().is_ok_and(|h| h.online)
+    })
+    .await;
     let on_server = server.case_detail(&center, case_id.as_str()).await;
     assert_eq!(
         on_server["case"]["state"], "closed",
