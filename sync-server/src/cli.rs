@@ -473,6 +473,9 @@ pub async fn serve_on(
     // Expired uploads and photos no record names, swept while the server runs.
     let sweeper = crate::photos::sweep::spawn(state.clone());
     let _stop_sweeper = AbortOnDrop(sweeper);
+    // Stored photos' whole decode and thumbnails, after their uploads were acknowledged.
+    let checker = crate::photos::check::spawn(state.clone());
+    let _stop_checker = AbortOnDrop(checker);
     let scheme = if tls.is_some() { "https" } else { "http" };
     tracing::info!(%addr, backend = state.ledger.kind(), demo = state.settings.demo_mode, scheme, "serving");
     let app = crate::app::app_with_console(state, console);

@@ -116,6 +116,9 @@ pub struct Metrics {
     pub ops_rejected: AtomicU64,
     pub photo_bytes_received: AtomicU64,
     pub photos_stored: AtomicU64,
+    /// Stored photos that failed their whole decode and were quarantined
+    /// ([`crate::photos::check`]).
+    pub photos_quarantined: AtomicU64,
     pub logins: AtomicU64,
     pub login_failures: AtomicU64,
     pub logins_throttled: AtomicU64,
@@ -194,6 +197,11 @@ impl Metrics {
             "yiwang_photos_stored_total",
             "Photos verified and stored.",
             &self.photos_stored,
+        );
+        s += &c(
+            "yiwang_photos_quarantined_total",
+            "Stored photos that failed their whole decode after upload: kept, quarantined.",
+            &self.photos_quarantined,
         );
         s += &c("yiwang_logins_total", "Successful sign-ins.", &self.logins);
         s += &c(

@@ -20,6 +20,7 @@ seed=${SEED:-20261202}
 examples=${MAX_EXAMPLES:-20}
 out=${CONTRACT_OUT:-target-e2e/contract}
 mkdir -p "$out"
+out=$(cd "$out" && pwd)
 dir=$(mktemp -d)
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 base="http://127.0.0.1:$port"
@@ -40,6 +41,8 @@ token=$(curl -sf -X POST "$base/api/v1/auth/login" -H 'content-type: application
   -d '{"username":"admin","password":"demo","device_id":"contract","device_name":"schemathesis"}' |
   python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])')
 echo "contract: schemathesis against $base (seed $seed, $examples examples per operation)"
+# From the throwaway folder: schemathesis keeps a cache (`.schemathesis/`) where it runs.
+cd "$dir"
 PYTHONPATH="$here" "$venv/bin/schemathesis" --no-color --config-file "$here/schemathesis.toml" run "$base/api/v1/openapi.json" \
   -H "Authorization: Bearer $token" --seed "$seed" --max-examples "$examples" --workers 1 \
   --exclude-path /api/v1/auth/logout --exclude-path /api/v1/auth/password \

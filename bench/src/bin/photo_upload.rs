@@ -5,14 +5,21 @@
 //! both throughputs and their ratio (target ≥ 0.8×, goal 1.0×).
 //!
 //! The two do different work per photo. The reference writes the bytes to a file and answers;
-//! it never fsyncs. yiwang-server checks the whole file's SHA-256, inspects and decodes the
-//! picture, makes its thumbnail, fsyncs the photo and thumbnail, and records the photo in the
-//! ledger (one more fsync) before it acknowledges the last byte.
+//! it never fsyncs. yiwang-server checks the whole file's SHA-256 and the picture's header
+//! (format, dimensions, a JPEG's completeness and metadata), fsyncs the photo and records it in
+//! the ledger (one more fsync) before it acknowledges the last byte; the whole decode and the
+//! thumbnail follow in the background (`photos::check`), and the bench also prints how long
+//! after the last acknowledgement every thumbnail was made.
+//!
+//! The machine is shared and the reference's figure varies by a third from run to run, so the
+//! two take turns: each round uploads its own set of files to the reference, then to
+//! yiwang-server, and the median of the rounds' ratios is the figure (`--rounds`, 3 by
+//! default).
 //!
 //! Run: `make bench` (after `npm ci` in bench/photo-upload), or
 //!   cargo build --release -p yiwang-server -p yiwang-bench --bin yiwang-server --bin photo_upload
 //!   (cd bench/photo-upload && npm ci)
-//!   $CARGO_TARGET_DIR/release/photo_upload [--files N]
+//!   $CARGO_TARGET_DIR/release/photo_upload [--files N] [--rounds N]
 
 use anyhow::{bail, Context};
 use image::codecs::jpeg::JpegEncoder;
@@ -27,14 +34,19 @@ const TARGET: f64 = 0.8;
 const GOAL: f64 = 1.0;
 
 fn main() -> anyhow::Result<()> {
-    let mut files = 200usize;
+    let (mut files, mut rounds) = (200usize, 3usize);
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--files" => files = args.next().context("--files takes a number")?.parse()?,
-            other => bail!("unknown argument {other}: --files N"),
+            "--rounds" => rounds = args.next().context("--rounds takes a number")?.parse()?,
+            other => bail!("unknown argument {other}: --files N --rounds N"),
         }
     }
+    anyhow::ensure!(
+        files > 0 && rounds > 0,
+        "--files and --rounds take numbers above 0"
+    );
     let here = std::env::current_exe()?
         .parent()
         .context("the benchmark's folder")?
@@ -45,43 +57,40 @@ fn main() -> anyhow::Result<()> {
         bail!("run `npm ci` in {} first", node_dir.display());
     }
 
+    // Distinct files for every round (a photo sent twice would be a cheap duplicate).
     let dir = tempfile::tempdir()?;
-    let photos = dir.path().join("photos");
-    std::fs::create_dir_all(&photos)?;
     let mut total = 0usize;
-    for i in 0..files {
-        let bytes = photo(i as u32);
-        total += bytes.len();
-        std::fs::write(photos.join(format!("{i:04}.jpg")), bytes)?;
+    let mut sets = vec![];
+    for r in 0..rounds {
+        let set = dir.path().join(format!("photos-{r}"));
+        std::fs::create_dir_all(&set)?;
+        for i in 0..files {
+            let bytes = photo((r * files + i) as u32);
+            total += bytes.len();
+            std::fs::write(set.join(format!("{i:04}.jpg")), bytes)?;
+        }
+        sets.push(set);
     }
     println!(
-        "{files} distinct JPEGs, {:.2} MB each on average; one after another, each in one PATCH",
-        total as f64 / files as f64 / 1e6
+        "{rounds} rounds of {files} distinct JPEGs, {:.2} MB each on average; one after another, \
+         each in one PATCH; each round to the reference, then to yiwang-server",
+        total as f64 / (files * rounds) as f64 / 1e6
     );
 
     // The reference.
-    let port = free_port()?;
+    let ref_port = free_port()?;
     let store = dir.path().join("reference");
     std::fs::create_dir_all(&store)?;
     let mut reference = Command::new("node")
         .arg(node_dir.join("reference.mjs"))
-        .arg(port.to_string())
+        .arg(ref_port.to_string())
         .arg(&store)
         .current_dir(&node_dir)
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()
         .context("starting the reference tus server (node)")?;
-    wait_for_port(port)?;
-    let theirs = upload(
-        &node_dir,
-        &format!("http://127.0.0.1:{port}/files"),
-        &photos,
-        None,
-    );
-    let _ = reference.kill();
-    let _ = reference.wait();
-    let theirs = theirs?;
+    wait_for_port(ref_port)?;
 
     // yiwang-server: the demo county (the first start seeds it), a grid worker's token.
     let port = free_port()?;
@@ -89,36 +98,59 @@ fn main() -> anyhow::Result<()> {
     let seed = start(&server_bin, &data, port, Duration::from_secs(600))?;
     stop(seed)?;
     let server = start(&server_bin, &data, port, Duration::from_secs(60))?;
-    let token = login(port);
-    let ours = token.and_then(|t| {
-        upload(
-            &node_dir,
-            &format!("http://127.0.0.1:{port}/api/v1/photos"),
-            &photos,
-            Some(&t),
-        )
-    });
-    let rss = yiwang_server::state::peak_rss_kib(server.id());
-    stop(server)?;
-    let ours = ours?;
-    let stored = count_files(&data.join("photos"), ".thumb.jpg");
-    if stored != files {
-        bail!("yiwang-server stored {stored} photos of {files}");
-    }
+    let token = login(port)?;
 
-    let ratio = ours.mb_per_s / theirs.mb_per_s;
+    let runs = sets
+        .iter()
+        .map(|set| {
+            let theirs = upload(
+                &node_dir,
+                &format!("http://127.0.0.1:{ref_port}/files"),
+                set,
+                None,
+            )?;
+            let ours = upload(
+                &node_dir,
+                &format!("http://127.0.0.1:{port}/api/v1/photos"),
+                set,
+                Some(&token),
+            )?;
+            Ok((theirs, ours))
+        })
+        .collect::<anyhow::Result<Vec<_>>>();
+    let _ = reference.kill();
+    let _ = reference.wait();
+    let runs = match runs {
+        Ok(r) => r,
+        Err(e) => {
+            stop(server)?;
+            return Err(e);
+        }
+    };
+
     println!(
-        "  reference (@tus/server 2.4.5, file store, no fsync)  {:7.1} MB/s  {:6.2} s",
-        theirs.mb_per_s, theirs.seconds
+        "  round  reference (@tus/server 2.4.5, file store, no fsync)  yiwang-server (hash, \
+         header check, fsync, ledger)  ratio"
     );
+    let mut ratios = vec![];
+    for (i, (theirs, ours)) in runs.iter().enumerate() {
+        let ratio = ours.mb_per_s / theirs.mb_per_s;
+        ratios.push(ratio);
+        println!(
+            "  {:>5}  {:7.1} MB/s  {:6.2} s{:28}{:7.1} MB/s  {:6.2} s{:20}{ratio:.2}×",
+            i + 1,
+            theirs.mb_per_s,
+            theirs.seconds,
+            "",
+            ours.mb_per_s,
+            ours.seconds,
+            ""
+        );
+    }
+    ratios.sort_by(f64::total_cmp);
+    let ratio = ratios[ratios.len() / 2];
     println!(
-        "  yiwang-server (hash, decode, thumbnail, fsync, ledger) {:7.1} MB/s  {:6.2} s  peak RSS {} MB",
-        ours.mb_per_s,
-        ours.seconds,
-        rss.map_or("?".into(), |k| (k / 1024).to_string())
-    );
-    println!(
-        "  ratio {ratio:.2}× the reference (target ≥ {TARGET:.1}×, goal {GOAL:.1}×): {}",
+        "  median ratio {ratio:.2}× the reference (target ≥ {TARGET:.1}×, goal {GOAL:.1}×): {}",
         if ratio >= GOAL {
             "goal met"
         } else if ratio >= TARGET {
@@ -127,6 +159,29 @@ fn main() -> anyhow::Result<()> {
             "below target"
         }
     );
+
+    // The whole decode and thumbnails follow the acknowledgements, in the background: how long
+    // after the last one until every photo has its thumbnail.
+    let uploaded = Instant::now();
+    let until = uploaded + Duration::from_secs(600);
+    let want = files * rounds;
+    let mut thumbnails = 0;
+    while thumbnails < want && Instant::now() < until {
+        std::thread::sleep(Duration::from_millis(50));
+        thumbnails = count_files(&data.join("photos"), ".thumb.jpg");
+    }
+    let checked_after = uploaded.elapsed().as_secs_f64();
+    let rss = yiwang_server::state::peak_rss_kib(server.id());
+    stop(server)?;
+    let stored = count_files(&data.join("photos"), ".jpg") - thumbnails;
+    println!(
+        "  every photo decoded whole with its thumbnail {checked_after:.2} s after the last \
+         acknowledgement (in the background, nice 19); server peak RSS {} MB",
+        rss.map_or("?".into(), |k| (k / 1024).to_string())
+    );
+    if stored != want || thumbnails != want {
+        bail!("yiwang-server stored {stored} photos and {thumbnails} thumbnails of {want}");
+    }
     Ok(())
 }
 

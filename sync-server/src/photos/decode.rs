@@ -115,60 +115,34 @@ pub fn jpeg_metadata(bytes: &[u8]) -> Option<&'static str> {
     None
 }
 
+/// What a file's header says, once the checks that need no decoding passed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Header {
+    pub kind: PhotoKind,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// The checks that need no decoding: size, format, the header's dimensions, a JPEG's
+/// completeness (SOI to EOI) and metadata. What an upload's acknowledgement waits for; the
+/// whole decode and the thumbnail ([`inspect`]) may follow it (`crate::photos::check`).
+pub fn precheck(bytes: &[u8]) -> Result<Header, ImageRefusal> {
+    opened(bytes).map(|(header, _)| header)
+}
+
 /// Decodes `bytes` within the limits and makes the thumbnail.
 pub fn inspect(bytes: &[u8]) -> Result<Inspected, ImageRefusal> {
-    let size = bytes.len() as u64;
-    if size > MAX_PHOTO_BYTES {
-        return Err(ImageRefusal::FileTooLarge {
-            bytes: size,
-            max: MAX_PHOTO_BYTES,
-        });
-    }
-    let mut reader = ImageReader::new(Cursor::new(bytes))
-        .with_guessed_format()
-        .map_err(|e| ImageRefusal::Corrupt(e.to_string()))?;
-    let (format, kind) = match reader.format() {
-        Some(f @ ImageFormat::Jpeg) => (f, PhotoKind::Jpeg),
-        Some(f @ ImageFormat::Png) => (f, PhotoKind::Png),
-        Some(f @ ImageFormat::WebP) => (f, PhotoKind::Webp),
-        _ => return Err(ImageRefusal::NotAnImage),
-    };
-
-    // Room for the decoded frame at 4 bytes a pixel plus what decoders keep on the side. The
-    // header pass sets only this allocation cap: with dimension caps set, the PNG decoder would
-    // refuse in its constructor without saying what size it saw.
-    let max_alloc = MAX_PIXELS.saturating_mul(4).saturating_add(64 << 20);
-    let mut header_limits = image::Limits::default();
-    header_limits.max_image_width = None;
-    header_limits.max_image_height = None;
-    header_limits.max_alloc = Some(max_alloc);
-    reader.limits(header_limits);
-    let mut decoder = reader.into_decoder().map_err(|e| refusal(e, None))?;
-
-    // Header dimensions first: a PNG declaring 100000×100000 stops here.
-    let (width, height) = decoder.dimensions();
+    let (header, mut decoder) = opened(bytes)?;
+    let Header {
+        kind,
+        width,
+        height,
+    } = header;
     let too_many = ImageRefusal::TooManyPixels { width, height };
-    if width > MAX_EDGE || height > MAX_EDGE || u64::from(width) * u64::from(height) > MAX_PIXELS {
-        return Err(too_many);
-    }
-    if width == 0 || height == 0 {
-        return Err(ImageRefusal::Corrupt("the picture has no pixels".into()));
-    }
-    // The JPEG decoder paints a cut-off file grey to the bottom rather than failing; half a
-    // photo must not become evidence.
-    if format == ImageFormat::Jpeg {
-        check_jpeg_complete(bytes).map_err(ImageRefusal::Corrupt)?;
-        // Photos are addressed by their bytes, so the server cannot strip what they carry: it
-        // refuses them instead (the device re-encodes, the console strips before hashing).
-        if let Some(kind) = jpeg_metadata(bytes) {
-            return Err(ImageRefusal::Metadata(kind));
-        }
-    }
-
     let mut decode_limits = image::Limits::default();
     decode_limits.max_image_width = Some(MAX_EDGE);
     decode_limits.max_image_height = Some(MAX_EDGE);
-    decode_limits.max_alloc = Some(max_alloc);
+    decode_limits.max_alloc = Some(max_alloc());
     decoder
         .set_limits(decode_limits)
         .map_err(|e| refusal(e, Some(too_many.clone())))?;
@@ -195,6 +169,67 @@ pub fn inspect(bytes: &[u8]) -> Result<Inspected, ImageRefusal> {
         height,
         thumbnail,
     })
+}
+
+/// Room for the decoded frame at 4 bytes a pixel plus what decoders keep on the side.
+fn max_alloc() -> u64 {
+    MAX_PIXELS.saturating_mul(4).saturating_add(64 << 20)
+}
+
+/// [`precheck`]'s checks, and the decoder they leave positioned after the header.
+fn opened(bytes: &[u8]) -> Result<(Header, Box<dyn ImageDecoder + '_>), ImageRefusal> {
+    let size = bytes.len() as u64;
+    if size > MAX_PHOTO_BYTES {
+        return Err(ImageRefusal::FileTooLarge {
+            bytes: size,
+            max: MAX_PHOTO_BYTES,
+        });
+    }
+    let mut reader = ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| ImageRefusal::Corrupt(e.to_string()))?;
+    let (format, kind) = match reader.format() {
+        Some(f @ ImageFormat::Jpeg) => (f, PhotoKind::Jpeg),
+        Some(f @ ImageFormat::Png) => (f, PhotoKind::Png),
+        Some(f @ ImageFormat::WebP) => (f, PhotoKind::Webp),
+        _ => return Err(ImageRefusal::NotAnImage),
+    };
+
+    // The header pass sets only the allocation cap: with dimension caps set, the PNG decoder
+    // would refuse in its constructor without saying what size it saw.
+    let mut header_limits = image::Limits::default();
+    header_limits.max_image_width = None;
+    header_limits.max_image_height = None;
+    header_limits.max_alloc = Some(max_alloc());
+    reader.limits(header_limits);
+    let decoder = reader.into_decoder().map_err(|e| refusal(e, None))?;
+
+    // Header dimensions first: a PNG declaring 100000×100000 stops here.
+    let (width, height) = decoder.dimensions();
+    if width > MAX_EDGE || height > MAX_EDGE || u64::from(width) * u64::from(height) > MAX_PIXELS {
+        return Err(ImageRefusal::TooManyPixels { width, height });
+    }
+    if width == 0 || height == 0 {
+        return Err(ImageRefusal::Corrupt("the picture has no pixels".into()));
+    }
+    // The JPEG decoder paints a cut-off file grey to the bottom rather than failing; half a
+    // photo must not become evidence.
+    if format == ImageFormat::Jpeg {
+        check_jpeg_complete(bytes).map_err(ImageRefusal::Corrupt)?;
+        // Photos are addressed by their bytes, so the server cannot strip what they carry: it
+        // refuses them instead (the device re-encodes, the console strips before hashing).
+        if let Some(kind) = jpeg_metadata(bytes) {
+            return Err(ImageRefusal::Metadata(kind));
+        }
+    }
+    Ok((
+        Header {
+            kind,
+            width,
+            height,
+        },
+        Box::new(decoder),
+    ))
 }
 
 fn refusal(e: ImageError, too_many: Option<ImageRefusal>) -> ImageRefusal {

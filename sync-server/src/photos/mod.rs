@@ -13,9 +13,12 @@
 //!   cached for a year (privately: the answer depends on who asks).
 //! - The photo's metadata reaches the pull log through `storage::photo_log::log_photo`, scoped
 //!   like the record that shows it.
+//! - [`check`]: the whole decode and thumbnail of each stored photo, after its upload was
+//!   acknowledged; a photo that fails it is quarantined (kept, reported), never dropped.
 //! - [`sweep`]: the background task that deletes expired uploads and, after a grace, photos
 //!   no record names; [`space`]: the free-space probe behind the upload guard (507).
 
+pub mod check;
 pub mod decode;
 pub mod space;
 pub mod store;
@@ -28,6 +31,7 @@ use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult};
 use crate::state::{AppState, Reference};
 use crate::storage::auth::StoredUser;
+use crate::storage::photos::PhotoCheck;
 use crate::storage::LedgerTx;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
@@ -188,7 +192,7 @@ pub(crate) async fn photo_exists(
 ) -> ApiResult<Response> {
     let hash = parse_hash(&raw)?;
     let stored = visible(&state, &me, &hash).await?;
-    let Some(mime) = stored else {
+    let Some((mime, _)) = stored else {
         let mut resp = StatusCode::NOT_FOUND.into_response();
         resp.headers_mut()
             .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
@@ -204,9 +208,13 @@ pub(crate) async fn photo_exists(
     Ok(resp)
 }
 
-/// The stored photo's type, if it is stored and `me` may see it: `None` either way otherwise,
-/// so an answer never tells a stranger that a hash is stored.
-async fn visible(state: &AppState, me: &AuthUser, hash: &PhotoHash) -> ApiResult<Option<String>> {
+/// The stored photo's type and check, if it is stored and `me` may see it: `None` either way
+/// otherwise, so an answer never tells a stranger that a hash is stored.
+async fn visible(
+    state: &AppState,
+    me: &AuthUser,
+    hash: &PhotoHash,
+) -> ApiResult<Option<(String, PhotoCheck)>> {
     let (h, s, user) = (hash.clone(), state.clone(), me.user.clone());
     Ok(state
         .ledger
@@ -215,7 +223,7 @@ async fn visible(state: &AppState, me: &AuthUser, hash: &PhotoHash) -> ApiResult
                 return Ok(None);
             };
             let reference = s.reference(tx)?;
-            Ok(may_see(tx, &reference, &user, &h)?.then_some(photo.mime))
+            Ok(may_see(tx, &reference, &user, &h)?.then_some((photo.mime, photo.check)))
         })
         .await?)
 }
@@ -259,8 +267,23 @@ async fn serve(
 ) -> ApiResult<Response> {
     let hash = parse_hash(raw)?;
     // Unknown and not yours look the same: 404, so a hash's existence is not given away.
-    if visible(&state, &me, &hash).await?.is_none() {
+    let Some((_, mut check)) = visible(&state, &me, &hash).await? else {
         return Err(ApiError::NotFound { what: "photo" });
+    };
+    if matches!(variant, Variant::Thumbnail) {
+        if check == PhotoCheck::Pending {
+            // Asked for before the checker got to it: made now.
+            check = check::ensure_checked(&state, &hash, check::Lane::Now).await?;
+        }
+        if let PhotoCheck::Quarantined(why) = check {
+            return Err(ApiError::unprocessable(
+                ErrorCode::CorruptImage,
+                format!(
+                    "the photo failed to decode after it was uploaded ({why}); it is kept in \
+                     quarantine as the device sent it, and has no thumbnail"
+                ),
+            ));
+        }
     }
     let etag = format!(
         "\"{}{}\"",

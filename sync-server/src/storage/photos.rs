@@ -28,6 +28,39 @@ pub struct PhotoRecord {
     pub uploaded_by: UserId,
     /// The finding the first upload named (a hint; see the schema).
     pub finding_id: Option<FindingId>,
+    /// Where its whole decode stands (`crate::photos::check`).
+    pub check: PhotoCheck,
+}
+
+/// Where a stored photo's whole decode stands. Its upload was acknowledged after the checks
+/// that need no decoding; decoding it whole and making its thumbnail follow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PhotoCheck {
+    /// Not decoded yet.
+    Pending,
+    /// Decoded whole; its thumbnail is stored.
+    Passed,
+    /// It failed to decode (`code: message`): kept, logged, counted and shown as damaged.
+    Quarantined(String),
+}
+
+impl PhotoCheck {
+    /// From the `photos` row: whether `checked_at` is set, and `quarantine`.
+    pub(crate) fn from_columns(checked: bool, quarantine: Option<String>) -> PhotoCheck {
+        match (checked, quarantine) {
+            (false, _) => PhotoCheck::Pending,
+            (true, None) => PhotoCheck::Passed,
+            (true, Some(why)) => PhotoCheck::Quarantined(why),
+        }
+    }
+
+    /// Why it is quarantined, if it is.
+    pub fn quarantine(&self) -> Option<&str> {
+        match self {
+            PhotoCheck::Quarantined(why) => Some(why),
+            _ => None,
+        }
+    }
 }
 
 /// A tus upload's persisted state.
@@ -111,6 +144,16 @@ pub trait PhotoTx {
     /// Records a stored photo unless it is already recorded (true when new), and `uploader` as
     /// one of its uploaders either way.
     fn insert_photo(&mut self, photo: &PhotoRecord, uploader: &UserId) -> Result<bool>;
+    /// Up to `limit` photos whose whole decode has not run, oldest first.
+    fn unchecked_photos(&mut self, limit: u32) -> Result<Vec<PhotoHash>>;
+    /// Records that a photo's whole decode ended at `at`: passed, or failed for `quarantine`
+    /// (`code: message`). Only a photo still [`PhotoCheck::Pending`]; false otherwise.
+    fn record_photo_check(
+        &mut self,
+        sha256: &PhotoHash,
+        at: DateTime<Utc>,
+        quarantine: Option<&str>,
+    ) -> Result<bool>;
     /// Whether `user` uploaded the photo's bytes.
     fn photo_uploaded_by(&mut self, sha256: &PhotoHash, user: &UserId) -> Result<bool>;
     /// The findings that list the photo, in the order they arrived.

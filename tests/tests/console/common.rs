@@ -9,7 +9,7 @@ use yiwang_core::case::Case;
 use yiwang_core::field::{Disposition, Finding, Patrol, TrackPoint};
 use yiwang_core::ids::{CaseId, CategoryCode, FindingId, GridId, PatrolId, PhotoHash, UserId};
 use yiwang_server::app::{app_with_console, ConsoleFiles};
-use yiwang_server::storage::photos::PhotoRecord;
+use yiwang_server::storage::photos::{PhotoCheck, PhotoRecord};
 use yiwang_tests::kit::TestServer;
 
 /// Grids of the small county, in grid order (worker-0001 … worker-0008).
@@ -200,6 +200,7 @@ pub fn put_photo(s: &TestServer, sha: &str, uploader: &str, stored: &str) {
         stored_at: at(stored),
         uploaded_by: uploader.clone(),
         finding_id: None,
+        check: PhotoCheck::Passed,
     };
     let inserted = s
         .state

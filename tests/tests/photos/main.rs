@@ -12,6 +12,8 @@
 //! - the background sweeper of expired uploads and unreferenced photos ([`sweeper`]);
 //! - the free-space guard: 507 for uploads while pushes go on ([`disk`]);
 //! - image checks when the last byte arrives ([`refusals`]);
+//! - the whole decode after the acknowledgement: thumbnails made in the background or when asked
+//!   for, and a photo that fails to decode quarantined, never dropped ([`quarantine`]);
 //! - `by-hash` lookups and who may fetch a photo ([`by_hash`]);
 //! - the photo naming rule: who may list a photo in a record ([`naming`]);
 //! - the real tus-js-client, run by Node from `tests/tus-node` ([`node_client`]).
@@ -27,6 +29,7 @@ mod expiry;
 mod limits;
 mod naming;
 mod node_client;
+mod quarantine;
 mod refusals;
 mod resume;
 mod sweeper;

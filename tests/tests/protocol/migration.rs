@@ -77,6 +77,10 @@ async fn a_ledger_from_before_the_lean_change_log_migrates_and_pulls_the_same() 
              ALTER TABLE cases DROP COLUMN facts;
              ALTER TABLE cases DROP COLUMN facts_until;
              DELETE FROM meta WHERE key = 'case_facts';
+             -- And the photos' whole-decode check (0008_photo_checks.sql).
+             DROP INDEX photos_unchecked;
+             ALTER TABLE photos DROP COLUMN checked_at;
+             ALTER TABLE photos DROP COLUMN quarantine;
              PRAGMA user_version = 1;",
         )
         .unwrap();

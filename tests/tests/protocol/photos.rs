@@ -9,7 +9,7 @@ use yiwang_tests::kit::TestServer;
 #[tokio::test]
 async fn a_photo_that_landed_first_is_seen_where_its_finding_is() {
     use yiwang_core::ids::PhotoHash;
-    use yiwang_server::storage::photos::PhotoRecord;
+    use yiwang_server::storage::photos::{PhotoCheck, PhotoRecord};
     let s = TestServer::start().await;
     let hash = PhotoHash::of(b"a photo uploaded before its finding was pushed");
     let (found, case) = (new_id(), new_id());
@@ -28,6 +28,7 @@ async fn a_photo_that_landed_first_is_seen_where_its_finding_is() {
                     stored_at: now,
                     uploaded_by: "worker-0001".into(),
                     finding_id: Some(f.as_str().into()),
+                    check: PhotoCheck::Passed,
                 },
                 &"worker-0001".into(),
             )?;

@@ -6,7 +6,7 @@
 //! content's hash, writing a photo that is already there changes nothing. The blocking file work
 //! runs on tokio's blocking pool.
 
-use super::{check_hash, part_name, part_start, Part, PhotoKind, PhotoStore, StoreError};
+use super::{part_name, part_start, Hashed, Part, PhotoKind, PhotoStore, StoreError};
 use async_trait::async_trait;
 use bytes::Bytes;
 use std::fs::{self, File};
@@ -68,20 +68,11 @@ impl LocalPhotoStore {
             .find(|(_, p)| p.is_file())
     }
 
-    fn put_blocking(
-        &self,
-        hash: &PhotoHash,
-        kind: PhotoKind,
-        bytes: &[u8],
-        thumbnail: &[u8],
-    ) -> Result<(), StoreError> {
-        check_hash(hash, bytes)?;
-        if self.find(hash).is_some() {
+    fn put_blocking(&self, photo: &Hashed, kind: PhotoKind) -> Result<(), StoreError> {
+        if self.find(photo.hash()).is_some() {
             return Ok(());
         }
-        // Thumbnail first: once the photo file exists, its thumbnail does too.
-        write_atomic(&self.thumbnail_path(hash), thumbnail)?;
-        write_atomic(&self.photo_path(hash, kind), bytes)?;
+        write_atomic(&self.photo_path(photo.hash(), kind), photo.bytes())?;
         Ok(())
     }
 
@@ -95,8 +86,8 @@ impl LocalPhotoStore {
     }
 
     fn delete_blocking(&self, hash: &PhotoHash) -> Result<(), StoreError> {
-        // The photo before its thumbnail: the reverse of `put`, so a photo file never stands
-        // without its thumbnail.
+        // The photo before its thumbnail: a thumbnail alone is made again from nothing, but
+        // is never served (the ledger no longer knows the photo).
         let paths = PhotoKind::ALL
             .into_iter()
             .map(|k| self.photo_path(hash, k))
@@ -242,15 +233,14 @@ impl PhotoStore for LocalPhotoStore {
         .await
     }
 
-    async fn put(
-        &self,
-        hash: &PhotoHash,
-        kind: PhotoKind,
-        bytes: Bytes,
-        thumbnail: Bytes,
-    ) -> Result<(), StoreError> {
-        let (s, hash) = (self.clone(), hash.clone());
-        blocking(move || s.put_blocking(&hash, kind, &bytes, &thumbnail)).await
+    async fn put(&self, photo: &Hashed, kind: PhotoKind) -> Result<(), StoreError> {
+        let (s, photo) = (self.clone(), photo.clone());
+        blocking(move || s.put_blocking(&photo, kind)).await
+    }
+
+    async fn put_thumbnail(&self, hash: &PhotoHash, thumbnail: Bytes) -> Result<(), StoreError> {
+        let path = self.thumbnail_path(hash);
+        blocking(move || Ok(write_atomic(&path, &thumbnail)?)).await
     }
 
     async fn get(&self, hash: &PhotoHash) -> Result<Option<(PhotoKind, Bytes)>, StoreError> {
@@ -312,12 +302,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = LocalPhotoStore::in_data_dir(dir.path());
         let bytes = b"not really a jpeg, but the store does not look".to_vec();
-        let hash = PhotoHash::of(&bytes);
+        let photo = Hashed::new(b(&bytes));
+        let hash = photo.hash().clone();
         assert!(!store.exists(&hash).await.unwrap(), "nothing before put");
-        store
-            .put(&hash, PhotoKind::Jpeg, b(&bytes), b(b"thumb"))
-            .await
-            .unwrap();
+        store.put(&photo, PhotoKind::Jpeg).await.unwrap();
+        assert_eq!(store.thumbnail(&hash).await.unwrap(), None, "none made yet");
+        store.put_thumbnail(&hash, b(b"thumb")).await.unwrap();
         assert!(store.exists(&hash).await.unwrap());
         assert_eq!(
             store.get(&hash).await.unwrap(),
@@ -343,30 +333,13 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn put_refuses_bytes_that_are_not_the_named_photo() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = LocalPhotoStore::in_data_dir(dir.path());
-        let hash = PhotoHash::of(b"one");
-        let err = store
-            .put(&hash, PhotoKind::Jpeg, b(b"two"), b(b"t"))
-            .await
-            .unwrap_err();
-        assert!(
-            matches!(err, StoreError::HashMismatch { .. }),
-            "a content address never names other content, got {err:?}"
-        );
-        assert!(!store.exists(&hash).await.unwrap(), "nothing was written");
-    }
-
-    #[tokio::test]
     async fn a_deleted_photo_is_gone_with_its_thumbnail() {
         let dir = tempfile::tempdir().unwrap();
         let store = LocalPhotoStore::in_data_dir(dir.path());
-        let hash = PhotoHash::of(b"gone");
-        store
-            .put(&hash, PhotoKind::Webp, b(b"gone"), b(b"t"))
-            .await
-            .unwrap();
+        let photo = Hashed::new(b(b"gone"));
+        let hash = photo.hash().clone();
+        store.put(&photo, PhotoKind::Webp).await.unwrap();
+        store.put_thumbnail(&hash, b(b"t")).await.unwrap();
         store.delete(&hash).await.unwrap();
         assert!(!store.exists(&hash).await.unwrap(), "the photo is gone");
         assert_eq!(
@@ -384,23 +357,14 @@ mod tests {
     async fn putting_a_stored_photo_again_changes_nothing() {
         let dir = tempfile::tempdir().unwrap();
         let store = LocalPhotoStore::in_data_dir(dir.path());
-        let hash = PhotoHash::of(b"same");
-        store
-            .put(&hash, PhotoKind::Png, b(b"same"), b(b"t1"))
-            .await
-            .unwrap();
-        store
-            .put(&hash, PhotoKind::Jpeg, b(b"same"), b(b"t2"))
-            .await
-            .unwrap();
+        let photo = Hashed::new(b(b"same"));
+        let hash = photo.hash().clone();
+        store.put(&photo, PhotoKind::Png).await.unwrap();
+        store.put(&photo, PhotoKind::Jpeg).await.unwrap();
         assert_eq!(
             store.get(&hash).await.unwrap(),
             Some((PhotoKind::Png, b("same"))),
             "the first copy stays"
-        );
-        assert_eq!(
-            store.thumbnail(&hash).await.unwrap().as_deref(),
-            Some(&b"t1"[..])
         );
     }
 }

@@ -78,13 +78,6 @@ pub enum StoreError {
     /// timeout, a missing bucket, refused credentials): nothing was stored; try again later.
     #[error("the photo store is unavailable: {0}")]
     Unavailable(String),
-    /// The bytes handed to `put` are not the photo they claim to be: a bug upstream, refused
-    /// so that a content address never names the wrong content.
-    #[error("the bytes hash to {found}, not to {expected}")]
-    HashMismatch {
-        expected: PhotoHash,
-        found: PhotoHash,
-    },
     /// An upload's acknowledged parts are not all in the store (a wiped folder, another host's
     /// disk, a bucket restored from an older copy): the upload cannot be continued.
     #[error("the upload's bytes are not all in the photo store: {0}")]
@@ -114,18 +107,15 @@ pub trait PhotoStore: Send + Sync + std::fmt::Debug {
     /// the store is down.
     async fn check(&self) -> Result<(), StoreError>;
 
-    /// Stores a photo and its thumbnail under `hash`, after checking that `bytes` hash to it.
-    /// Returns once both are durably stored. A photo already stored is left as it is.
-    async fn put(
-        &self,
-        hash: &PhotoHash,
-        kind: PhotoKind,
-        bytes: Bytes,
-        thumbnail: Bytes,
-    ) -> Result<(), StoreError>;
+    /// Stores a photo under its hash. Returns once it is durably stored. A photo already stored
+    /// is left as it is.
+    async fn put(&self, photo: &Hashed, kind: PhotoKind) -> Result<(), StoreError>;
+    /// Stores the photo's thumbnail, made once the photo passed its check
+    /// (`crate::photos::check`), replacing one stored before.
+    async fn put_thumbnail(&self, hash: &PhotoHash, thumbnail: Bytes) -> Result<(), StoreError>;
     /// The photo's bytes and format, if stored.
     async fn get(&self, hash: &PhotoHash) -> Result<Option<(PhotoKind, Bytes)>, StoreError>;
-    /// The photo's 320 px JPEG thumbnail, if stored.
+    /// The photo's 320 px JPEG thumbnail, if made yet.
     async fn thumbnail(&self, hash: &PhotoHash) -> Result<Option<Bytes>, StoreError>;
     async fn exists(&self, hash: &PhotoHash) -> Result<bool, StoreError>;
     /// Deletes the photo and its thumbnail, whatever its format; nothing stored is no error.
@@ -202,15 +192,30 @@ pub(crate) fn part_start(name: &str) -> Option<u64> {
         .flatten()
 }
 
-pub(crate) fn check_hash(hash: &PhotoHash, bytes: &[u8]) -> Result<(), StoreError> {
-    let found = PhotoHash::of(bytes);
-    if &found != hash {
-        return Err(StoreError::HashMismatch {
-            expected: hash.clone(),
-            found,
-        });
+/// A file's bytes with the SHA-256 computed from them: what [`PhotoStore::put`] takes, so a
+/// content address never names other content and nobody hashes a file twice.
+#[derive(Debug, Clone)]
+pub struct Hashed {
+    hash: PhotoHash,
+    bytes: Bytes,
+}
+
+impl Hashed {
+    /// Hashes `bytes` (about 2 ms for a phone photo).
+    pub fn new(bytes: Bytes) -> Hashed {
+        Hashed {
+            hash: PhotoHash::of(&bytes),
+            bytes,
+        }
     }
-    Ok(())
+
+    pub fn hash(&self) -> &PhotoHash {
+        &self.hash
+    }
+
+    pub fn bytes(&self) -> &Bytes {
+        &self.bytes
+    }
 }
 
 /// The parts that make up the first `length` bytes of `upload`, in order: from byte 0, each

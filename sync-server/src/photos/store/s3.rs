@@ -13,7 +13,7 @@
 //! acknowledgement of bytes the store does not hold.
 
 use super::{
-    check_hash, part_name, part_start, photo_name, thumbnail_name, upload_dir, Part, PhotoKind,
+    part_name, part_start, photo_name, thumbnail_name, upload_dir, Hashed, Part, PhotoKind,
     PhotoStore, StoreError,
 };
 use anyhow::Context as _;
@@ -210,20 +210,16 @@ impl PhotoStore for S3PhotoStore {
         }
     }
 
-    async fn put(
-        &self,
-        hash: &PhotoHash,
-        kind: PhotoKind,
-        bytes: Bytes,
-        thumbnail: Bytes,
-    ) -> Result<(), StoreError> {
-        check_hash(hash, &bytes)?;
-        if self.exists(hash).await? {
+    async fn put(&self, photo: &Hashed, kind: PhotoKind) -> Result<(), StoreError> {
+        if self.exists(photo.hash()).await? {
             return Ok(());
         }
-        // Thumbnail first: once the photo exists, its thumbnail does too.
-        self.put_object(&thumbnail_name(hash), thumbnail).await?;
-        self.put_object(&photo_name(hash, kind), bytes).await
+        self.put_object(&photo_name(photo.hash(), kind), photo.bytes().clone())
+            .await
+    }
+
+    async fn put_thumbnail(&self, hash: &PhotoHash, thumbnail: Bytes) -> Result<(), StoreError> {
+        self.put_object(&thumbnail_name(hash), thumbnail).await
     }
 
     async fn get(&self, hash: &PhotoHash) -> Result<Option<(PhotoKind, Bytes)>, StoreError> {

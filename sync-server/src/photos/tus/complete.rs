@@ -1,12 +1,13 @@
-//! The end of an upload: the whole file hashed and inspected, stored, and the photo recorded in
-//! the same ledger transaction that moves the offset to the length.
+//! The end of an upload: the whole file hashed and prechecked, stored, and the photo recorded in
+//! the same ledger transaction that moves the offset to the length. Its whole decode and
+//! thumbnail follow ([`crate::photos::check`]).
 
 use super::*;
 use crate::error::{ApiError, ApiResult};
 use crate::photos::decode::{self, ImageRefusal};
-use crate::photos::store::{assemble, StoreError};
+use crate::photos::store::{assemble, Hashed, StoreError};
 use crate::state::{AppState, Metrics};
-use crate::storage::photos::{PhotoRecord, Upload};
+use crate::storage::photos::{PhotoCheck, PhotoRecord, Upload};
 use axum::response::Response;
 use bytes::Bytes;
 use yiwang_core::error::ErrorCode;
@@ -36,53 +37,50 @@ pub(super) async fn complete(
     // photo's files (and no sweeper deletes a photo an upload row names: `storage::photos`).
     let _files = crate::photos::sweep::PHOTO_FILES.read().await;
     let store = crate::photos::photo_store(state);
-    let bytes = match assemble(store.as_ref(), &upload.id, stored).await {
-        Ok(mut b) if stored + tail.len() as u64 == upload.length => {
-            b.extend_from_slice(&tail);
-            drop(tail);
-            b
+    let bytes = if stored == 0 && tail.len() as u64 == upload.length {
+        // The whole photo came in this PATCH: no part to read back, nothing to copy.
+        tail
+    } else {
+        match assemble(store.as_ref(), &upload.id, stored).await {
+            Ok(mut b) if stored + tail.len() as u64 == upload.length => {
+                b.extend_from_slice(&tail);
+                drop(tail);
+                Bytes::from(b)
+            }
+            Ok(_) => {
+                return Err(ApiError::Internal(anyhow::anyhow!(
+                    "upload {} completes with {stored} stored and {} more bytes, not {}",
+                    upload.id,
+                    tail.len(),
+                    upload.length
+                )))
+            }
+            Err(StoreError::PartsMissing(why)) => return Err(lost(state, upload, &why).await),
+            Err(e) => return Err(e.into()),
         }
-        Ok(_) => {
-            return Err(ApiError::Internal(anyhow::anyhow!(
-                "upload {} completes with {stored} stored and {} more bytes, not {}",
-                upload.id,
-                tail.len(),
-                upload.length
-            )))
-        }
-        Err(StoreError::PartsMissing(why)) => return Err(lost(state, upload, &why).await),
-        Err(e) => return Err(e.into()),
     };
     let expected = upload.sha256.clone();
     let checked = tokio::task::spawn_blocking(move || {
-        let found = PhotoHash::of(&bytes);
-        if found != expected {
-            return Err(Refused::Hash(found));
+        let photo = Hashed::new(bytes);
+        if photo.hash() != &expected {
+            return Err(Refused::Hash(photo.hash().clone()));
         }
-        match decode::inspect(&bytes) {
-            Ok(i) => Ok((i, bytes)),
+        match decode::precheck(photo.bytes()) {
+            Ok(header) => Ok((header, photo)),
             Err(r) => Err(Refused::Image(r)),
         }
     })
     .await
     .map_err(|e| ApiError::Internal(e.into()))?;
     let checked = match checked {
-        Ok((mut inspected, bytes)) => {
-            let thumbnail = std::mem::take(&mut inspected.thumbnail);
-            store
-                .put(
-                    &upload.sha256,
-                    inspected.kind,
-                    Bytes::from(bytes),
-                    Bytes::from(thumbnail),
-                )
-                .await?;
-            Ok(inspected)
+        Ok((header, photo)) => {
+            store.put(&photo, header.kind).await?;
+            Ok(header)
         }
         Err(refused) => Err(refused),
     };
 
-    let inspected = match checked {
+    let header = match checked {
         Ok(i) => i,
         Err(refused) => {
             // The upload is over: nothing of it is kept.
@@ -110,12 +108,13 @@ pub(super) async fn complete(
     let record = PhotoRecord {
         sha256: upload.sha256.clone(),
         bytes: upload.length,
-        width: inspected.width,
-        height: inspected.height,
-        mime: inspected.kind.mime().to_owned(),
+        width: header.width,
+        height: header.height,
+        mime: header.kind.mime().to_owned(),
         stored_at: now,
         uploaded_by: upload.user_id.clone(),
         finding_id: upload.finding_id.clone(),
+        check: PhotoCheck::Pending,
     };
     let (id, token, from, to) = (
         upload.id.clone(),
@@ -142,6 +141,7 @@ pub(super) async fn complete(
     remove_part(state, &upload.id).await;
     if new {
         Metrics::add(&state.metrics.photos_stored, 1);
+        crate::photos::check::WAKE.notify_one();
     }
     tracing::info!(upload = %upload.id, sha256 = %upload.sha256, bytes = upload.length, new, "photo stored");
     Ok(progress(upload.length, expires_at))

@@ -37,12 +37,15 @@
 //! insufficient_storage` while the disk is nearly full ([`crate::photos::space`]). The sweeper
 //! ([`crate::photos::sweep`]) deletes what expired.
 //!
-//! When the offset would reach the length, the parts are assembled, and the whole file is hashed and inspected first
-//! (`decode::inspect`), stored, and only then is the offset moved and the photo recorded, in one
-//! ledger transaction: an upload whose offset equals its length is always a stored photo. A
-//! wrong whole-file hash (`422 hash_mismatch`) or bytes that are not a picture within limits
-//! (`422 not_an_image | image_too_large | corrupt_image`) end the upload: it and its bytes are
-//! deleted and nothing is stored.
+//! When the offset would reach the length, the parts are assembled, the whole file is hashed and
+//! prechecked (`decode::precheck`: format, size, header dimensions, a JPEG's completeness and
+//! metadata), stored, and only then is the offset moved and the photo recorded, in one ledger
+//! transaction: an upload whose offset equals its length is always a stored photo. A wrong
+//! whole-file hash (`422 hash_mismatch`) or bytes that are not a picture within limits (`422
+//! not_an_image | image_too_large | corrupt_image | photo_has_metadata`) end the upload: it and
+//! its bytes are deleted and nothing is stored. The whole decode and the thumbnail follow the
+//! acknowledgement ([`crate::photos::check`]); a photo that then fails to decode is
+//! quarantined, never dropped.
 
 mod complete;
 pub(crate) mod create;
@@ -106,8 +109,9 @@ pub(super) fn lease() -> Duration {
 pub(super) const MAX_METADATA_BYTES: usize = 4096;
 /// Expired uploads cleaned up by each creation.
 pub(super) const SWEEP: u32 = 32;
-/// Completing an upload decodes the picture (up to 120 megapixels, ~480 MB): a few at a time.
-static DECODES: Semaphore = Semaphore::const_new(2);
+/// Completing an upload hashes and prechecks the whole file, and a thumbnail someone waits for
+/// decodes the picture (up to 120 megapixels, ~480 MB): a few at a time.
+pub(crate) static DECODES: Semaphore = Semaphore::const_new(2);
 
 pub(super) const TUS_RESUMABLE: HeaderName = HeaderName::from_static("tus-resumable");
 pub(super) const TUS_VERSION_H: HeaderName = HeaderName::from_static("tus-version");

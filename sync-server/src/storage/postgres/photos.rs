@@ -3,7 +3,7 @@
 
 use super::util::{json, parse_ts, ts};
 use super::PgTx;
-use crate::storage::photos::{OpenUploads, PhotoFinding, PhotoRecord, PhotoTx, Upload};
+use crate::storage::photos::{OpenUploads, PhotoCheck, PhotoFinding, PhotoRecord, PhotoTx, Upload};
 use crate::storage::{Result, StorageError};
 use ::postgres::Row;
 use chrono::{DateTime, Utc};
@@ -214,7 +214,8 @@ impl PhotoTx for PgTx<'_> {
 
     fn photo(&mut self, sha256: &PhotoHash) -> Result<Option<PhotoRecord>> {
         let Some(r) = self.opt_row(
-            "SELECT sha256, bytes, width, height, mime, stored_at, uploaded_by, finding_id
+            "SELECT sha256, bytes, width, height, mime, stored_at, uploaded_by, finding_id,
+                    checked_at IS NOT NULL, quarantine
              FROM photos WHERE sha256 = $1",
             &[&sha256.as_str()],
         )?
@@ -230,14 +231,15 @@ impl PhotoTx for PgTx<'_> {
             stored_at: ts_col(&r, 5)?,
             uploaded_by: UserId(r.get(6)),
             finding_id: r.get::<_, Option<String>>(7).map(FindingId::from),
+            check: PhotoCheck::from_columns(r.get(8), r.get(9)),
         }))
     }
 
     fn insert_photo(&mut self, p: &PhotoRecord, uploader: &UserId) -> Result<bool> {
         let n = self.exec(
             "INSERT INTO photos(sha256, bytes, width, height, mime, stored_at, uploaded_by,
-                                finding_id)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                                finding_id, checked_at, quarantine)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
              ON CONFLICT (sha256) DO NOTHING",
             &[
                 &p.sha256.as_str(),
@@ -248,12 +250,36 @@ impl PhotoTx for PgTx<'_> {
                 &ts(p.stored_at),
                 &p.uploaded_by.0,
                 &p.finding_id.as_ref().map(|f| f.as_str()),
+                &(p.check != PhotoCheck::Pending).then(|| ts(p.stored_at)),
+                &p.check.quarantine(),
             ],
         )?;
         self.exec(
             "INSERT INTO photo_uploaders(sha256, user_id) VALUES ($1, $2)
              ON CONFLICT DO NOTHING",
             &[&p.sha256.as_str(), &uploader.0],
+        )?;
+        Ok(n == 1)
+    }
+
+    fn unchecked_photos(&mut self, limit: u32) -> Result<Vec<PhotoHash>> {
+        let rows = self.rows(
+            "SELECT sha256 FROM photos WHERE checked_at IS NULL ORDER BY stored_at LIMIT $1",
+            &[&i64::from(limit)],
+        )?;
+        rows.iter().map(|r| hash_col(r, 0)).collect()
+    }
+
+    fn record_photo_check(
+        &mut self,
+        sha256: &PhotoHash,
+        at: DateTime<Utc>,
+        quarantine: Option<&str>,
+    ) -> Result<bool> {
+        let n = self.exec(
+            "UPDATE photos SET checked_at = $2, quarantine = $3
+             WHERE sha256 = $1 AND checked_at IS NULL",
+            &[&sha256.as_str(), &ts(at), &quarantine],
         )?;
         Ok(n == 1)
     }

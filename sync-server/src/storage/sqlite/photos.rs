@@ -1,6 +1,6 @@
 use super::util::{json, parse_ts, ts};
 use super::SqliteTx;
-use crate::storage::photos::{OpenUploads, PhotoFinding, PhotoRecord, PhotoTx, Upload};
+use crate::storage::photos::{OpenUploads, PhotoCheck, PhotoFinding, PhotoRecord, PhotoTx, Upload};
 use crate::storage::{Result, StorageError};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Row};
@@ -198,7 +198,8 @@ impl PhotoTx for SqliteTx<'_> {
         Ok(self
             .tx
             .prepare_cached(
-                "SELECT sha256, bytes, width, height, mime, stored_at, uploaded_by, finding_id
+                "SELECT sha256, bytes, width, height, mime, stored_at, uploaded_by, finding_id,
+                        checked_at IS NOT NULL, quarantine
                  FROM photos WHERE sha256 = ?1",
             )?
             .query_row([sha256.as_str()], |r| {
@@ -211,6 +212,7 @@ impl PhotoTx for SqliteTx<'_> {
                     stored_at: ts_col(r, 5)?,
                     uploaded_by: UserId(r.get(6)?),
                     finding_id: r.get::<_, Option<String>>(7)?.map(FindingId::from),
+                    check: PhotoCheck::from_columns(r.get(8)?, r.get(9)?),
                 })
             })
             .optional()?)
@@ -221,8 +223,8 @@ impl PhotoTx for SqliteTx<'_> {
             .tx
             .prepare_cached(
                 "INSERT INTO photos(sha256, bytes, width, height, mime, stored_at, uploaded_by,
-                                    finding_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                                    finding_id, checked_at, quarantine)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
                  ON CONFLICT(sha256) DO NOTHING",
             )?
             .execute(params![
@@ -234,12 +236,38 @@ impl PhotoTx for SqliteTx<'_> {
                 ts(p.stored_at),
                 p.uploaded_by.0,
                 p.finding_id.as_ref().map(|f| f.as_str()),
+                (p.check != PhotoCheck::Pending).then(|| ts(p.stored_at)),
+                p.check.quarantine(),
             ])?;
         self.tx
             .prepare_cached(
                 "INSERT OR IGNORE INTO photo_uploaders(sha256, user_id) VALUES (?1, ?2)",
             )?
             .execute(params![p.sha256.as_str(), uploader.0])?;
+        Ok(n == 1)
+    }
+
+    fn unchecked_photos(&mut self, limit: u32) -> Result<Vec<PhotoHash>> {
+        let mut st = self.tx.prepare_cached(
+            "SELECT sha256 FROM photos WHERE checked_at IS NULL ORDER BY stored_at LIMIT ?1",
+        )?;
+        let rows = st.query_map([limit], |r| hash_col(r, 0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn record_photo_check(
+        &mut self,
+        sha256: &PhotoHash,
+        at: DateTime<Utc>,
+        quarantine: Option<&str>,
+    ) -> Result<bool> {
+        let n = self
+            .tx
+            .prepare_cached(
+                "UPDATE photos SET checked_at = ?2, quarantine = ?3
+                 WHERE sha256 = ?1 AND checked_at IS NULL",
+            )?
+            .execute(params![sha256.as_str(), ts(at), quarantine])?;
         Ok(n == 1)
     }
 
@@ -338,7 +366,7 @@ const UNREFERENCED: &str = "NOT EXISTS (SELECT 1 FROM finding_photos fp WHERE fp
 
 #[cfg(test)]
 mod tests {
-    use crate::storage::photos::{PhotoRecord, Upload};
+    use crate::storage::photos::{PhotoCheck, PhotoRecord, Upload};
     use crate::storage::Ledger;
     use chrono::{DateTime, Duration, Utc};
     use yiwang_core::ids::{PhotoHash, UserId};
@@ -460,6 +488,7 @@ mod tests {
                     stored_at: now,
                     uploaded_by: UserId("a".into()),
                     finding_id: None,
+                    check: PhotoCheck::Pending,
                 };
                 assert!(tx.insert_photo(&p, &UserId("a".into()))?, "first time: new");
                 assert!(
@@ -473,6 +502,20 @@ mod tests {
                 );
                 assert!(tx.photo_uploaded_by(&p.sha256, &UserId("b".into()))?);
                 assert!(!tx.photo_uploaded_by(&p.sha256, &UserId("c".into()))?);
+
+                // Its whole decode is pending until recorded, once.
+                assert_eq!(tx.unchecked_photos(10)?, vec![p.sha256.clone()]);
+                let later = now + Duration::seconds(5);
+                assert!(tx.record_photo_check(&p.sha256, later, Some("corrupt_image: cut"))?);
+                assert!(
+                    !tx.record_photo_check(&p.sha256, later, None)?,
+                    "the first outcome stays"
+                );
+                assert_eq!(
+                    tx.photo(&p.sha256)?.map(|r| r.check),
+                    Some(PhotoCheck::Quarantined("corrupt_image: cut".into()))
+                );
+                assert!(tx.unchecked_photos(10)?.is_empty());
                 Ok(())
             })
             .unwrap();
