@@ -245,17 +245,21 @@ core-purity:
 
 # app_start needs the app binary and a display (Xvfb): it measures the window's cold start.
 # console_load and ingest run on SQLite and again on PostgreSQL: a throwaway cluster started for
-# them (tests/pg/cluster.sh), stopped and removed afterwards, whether they pass or fail.
-bench: app
+# them (tests/pg/cluster.sh), stopped and removed afterwards, whether they pass or fail. load runs
+# one county's 1,798 devices on SQLite, then 20,000 devices through HAProxy to three processes on
+# that PostgreSQL with photos in s3s-fs.
+bench: app s3s-fs haproxy
 	$(CARGO) build --release --locked -p yiwang-server -p yiwang-tests -p yiwang-bench \
-	  --bin yiwang-server --bin yiwang-sim --bin county_morning --bin photo_upload
+	  --bin yiwang-server --bin yiwang-sim --bin county_morning --bin photo_upload --bin load
 	$(CARGO_TARGET_DIR)/release/county_morning
+	$(CARGO_TARGET_DIR)/release/load
 	@cluster=$$(mktemp -d /tmp/yiwang-bench-pg.XXXXXX); \
 	trap 'tests/pg/cluster.sh stop '"$$cluster"'' EXIT INT TERM; \
 	server=$$(tests/pg/cluster.sh start $$cluster); \
 	echo "bench: PostgreSQL at $$server (a throwaway cluster)"; \
 	$(MAKE) --no-print-directory console-bench CONSOLE_BENCH_POSTGRES=$$server; \
-	$(CARGO) run --release --locked -p yiwang-bench --bin ingest -- --postgres $$server
+	$(CARGO) run --release --locked -p yiwang-bench --bin ingest -- --postgres $$server; \
+	$(CARGO_TARGET_DIR)/release/load --cluster --postgres $$server --devices 20000
 	$(CARGO) run --release --locked -p yiwang-bench --bin photo_pipeline
 	cd bench/photo-upload && $(NPM_CI)
 	$(CARGO) run --release --locked -p yiwang-bench --bin photo_upload

@@ -1,4 +1,5 @@
 //! What more than one benchmark needs.
 
 pub mod demo_server;
+pub mod jpeg;
 pub mod pg;

@@ -27,8 +27,6 @@
 
 use base64::Engine;
 use chrono::Utc;
-use image::codecs::jpeg::JpegEncoder;
-use image::{ExtendedColorType, RgbImage};
 use rand::{Rng, SeedableRng};
 use rusqlite::params;
 use sha2::{Digest, Sha256};
@@ -383,39 +381,6 @@ fn sqlite_reference(
     Ok(started.elapsed())
 }
 
-/// One noisy ~1 MB JPEG; `variant` writes a distinct comment segment after SOI so every copy
-/// has its own SHA-256 and is still a valid JPEG the server decodes.
-fn photo_bytes(base: &[u8], variant: usize) -> Vec<u8> {
-    let comment = format!("yiwang-bench photo {variant:06}");
-    let len = u16::try_from(comment.len() + 2).unwrap_or(u16::MAX);
-    let mut out = Vec::with_capacity(base.len() + comment.len() + 4);
-    out.extend_from_slice(&base[..2]);
-    out.extend_from_slice(&[0xFF, 0xFE]);
-    out.extend_from_slice(&len.to_be_bytes());
-    out.extend_from_slice(comment.as_bytes());
-    out.extend_from_slice(&base[2..]);
-    out
-}
-
-fn noisy_jpeg() -> Res<Vec<u8>> {
-    // Smooth colour with sensor-like noise at quality 90: about 1 MB at this size.
-    let mut rng = rand::rngs::StdRng::seed_from_u64(7);
-    let (w, h) = (1600u32, 1100u32);
-    let img = RgbImage::from_fn(w, h, |x, y| {
-        let n: i32 = rng.gen_range(-40..=40);
-        let c = |v: u32| (v as i32 + n).clamp(0, 255) as u8;
-        image::Rgb([c(x * 255 / w), c(y * 255 / h), c(128)])
-    });
-    let mut out = Vec::new();
-    JpegEncoder::new_with_quality(&mut out, 90).encode(
-        img.as_raw(),
-        w,
-        h,
-        ExtendedColorType::Rgb8,
-    )?;
-    Ok(out)
-}
-
 /// A minimal tus client: create the upload, send the whole file in one PATCH.
 async fn upload(http: &reqwest::Client, base: &str, token: &str, bytes: Vec<u8>) -> Res<()> {
     let sha = hex::encode(Sha256::digest(&bytes));
@@ -641,8 +606,10 @@ async fn main() -> Res<()> {
 
     // 4. Photos over tus.
     if args.photos > 0 {
-        let jpeg = noisy_jpeg()?;
-        let photos: Vec<Vec<u8>> = (0..args.photos).map(|i| photo_bytes(&jpeg, i)).collect();
+        let jpeg = yiwang_bench::jpeg::noisy(1600, 1100, 90, 40)?;
+        let photos: Vec<Vec<u8>> = (0..args.photos)
+            .map(|i| yiwang_bench::jpeg::variant(&jpeg, i))
+            .collect();
         let total: usize = photos.iter().map(Vec::len).sum();
         let queue = Arc::new(tokio::sync::Mutex::new(photos));
         let started = Instant::now();

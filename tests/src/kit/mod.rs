@@ -11,12 +11,14 @@
 //!   servers' photos in S3 with `YIWANG_TEST_PHOTO_STORE=s3`.
 //! - [`ops`]: sync ops as JSON, for the protocol tests.
 //! - [`sim`]: the `yiwang-sim` command.
+//! - [`haproxy`]: HAProxy in front of server processes.
 //!
 //! The backend is one constructor argument ([`Backend`]): every suite built on the kit runs on
 //! another backend by changing it (or `YIWANG_TEST_DATABASE` for a whole run).
 
 mod backend;
 mod device;
+pub mod haproxy;
 mod ledger;
 pub mod ops;
 mod process;

@@ -16,7 +16,7 @@ use tokio::process::Command;
 use yiwang_core::ids::PhotoHash;
 use yiwang_server::storage::Ledger;
 use yiwang_tests::kit::{
-    free_port, sim, verify_ledger, DeviceRecords, LedgerView, S3Server, ServerProcess, PASSWORD,
+    free_port, haproxy, sim, verify_ledger, DeviceRecords, LedgerView, S3Server, PASSWORD,
 };
 
 use crate::processes::{cluster_available, processes, seed};
@@ -30,73 +30,6 @@ const KILLS: usize = 10;
 const MAX_RUNS: usize = 15;
 const FIRST_FINDINGS: usize = 4;
 const SEED: u64 = 15;
-
-/// HAProxy, from the distribution's package.
-fn haproxy_bin() -> Option<&'static str> {
-    ["/usr/sbin/haproxy", "/usr/local/sbin/haproxy"]
-        .into_iter()
-        .find(|p| Path::new(p).is_file())
-}
-
-/// HAProxy in the foreground on `port`, in front of `servers`: health checks on `/healthz`
-/// every 200 ms (a killed process is out of rotation at its first failed check), a request
-/// whose connection failed or got no answer is tried on another process.
-fn haproxy(dir: &Path, port: u16, servers: &[ServerProcess]) -> std::process::Child {
-    let backends: String = servers
-        .iter()
-        .enumerate()
-        .map(|(i, s)| format!("    server s{i} 127.0.0.1:{} check\n", s.port))
-        .collect();
-    let cfg = format!(
-        "global\n    maxconn 2000\n\
-         defaults\n    mode http\n    option redispatch\n    retries 3\n\
-         \x20   retry-on conn-failure empty-response\n\
-         \x20   timeout connect 1s\n    timeout client 60s\n    timeout server 60s\n\
-         \x20   timeout http-request 10s\n\
-         frontend devices\n    bind 127.0.0.1:{port}\n    option forwardfor\n\
-         \x20   default_backend yiwang\n\
-         backend yiwang\n    balance roundrobin\n    option httpchk GET /healthz\n\
-         \x20   http-check expect status 200\n\
-         \x20   default-server inter 200ms fall 1 rise 1\n{backends}"
-    );
-    let path = dir.join("haproxy.cfg");
-    std::fs::write(&path, cfg).expect("the HAProxy configuration is written");
-    let bin = haproxy_bin().expect("haproxy is installed");
-    let check = std::process::Command::new(bin)
-        .args(["-c", "-q", "-f"])
-        .arg(&path)
-        .output()
-        .expect("haproxy -c runs");
-    assert!(
-        check.status.success(),
-        "HAProxy accepts the configuration: {}",
-        String::from_utf8_lossy(&check.stderr)
-    );
-    let child = std::process::Command::new(bin)
-        .args(["-db", "-f"])
-        .arg(&path)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("haproxy starts");
-    let until = Instant::now() + Duration::from_secs(10);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < until, "HAProxy listens within 10 s");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child
-}
-
-/// Kills HAProxy when the test ends, however it ends.
-struct Reaped(std::process::Child);
-
-impl Drop for Reaped {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 fn sim_process(base: &str, data_dir: &Path, findings: usize, extra: &[&str]) -> Command {
     let mut args = vec!["--password", PASSWORD];
@@ -126,7 +59,7 @@ async fn three_processes_behind_haproxy_lose_and_double_nothing_through_ten_kill
     let Some(backend) = cluster_available(test) else {
         return;
     };
-    if haproxy_bin().is_none() {
+    if haproxy::bin().is_none() {
         println!("{test}: skipped, haproxy is not installed (apt-get install haproxy)");
         return;
     }
@@ -146,7 +79,8 @@ async fn three_processes_behind_haproxy_lose_and_double_nothing_through_ten_kill
         s.start().await;
     }
     let port = free_port();
-    let _haproxy = Reaped(haproxy(root.path(), port, &servers));
+    let ports: Vec<u16> = servers.iter().map(|s| s.port).collect();
+    let _haproxy = haproxy::start(root.path(), port, &ports);
     let base = format!("http://127.0.0.1:{port}");
     let http = reqwest::Client::new();
     balanced_healthy(&http, &base).await;
@@ -238,7 +172,7 @@ async fn three_processes_behind_haproxy_lose_and_double_nothing_through_ten_kill
 /// photo paths and lists the three processes.
 #[test]
 fn the_shipped_haproxy_configuration_is_valid() {
-    let Some(bin) = haproxy_bin() else {
+    let Some(bin) = haproxy::bin() else {
         println!("the_shipped_haproxy_configuration_is_valid: skipped, haproxy is not installed");
         return;
     };
