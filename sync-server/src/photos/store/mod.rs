@@ -108,7 +108,8 @@ pub trait PhotoStore: Send + Sync + std::fmt::Debug {
     async fn check(&self) -> Result<(), StoreError>;
 
     /// Stores a photo under its hash. Returns once it is durably stored. A photo already stored
-    /// is left as it is.
+    /// keeps its bytes (the same bytes: its name is their hash); whether it is written again is
+    /// the store's choice.
     async fn put(&self, photo: &Hashed, kind: PhotoKind) -> Result<(), StoreError>;
     /// Stores the photo's thumbnail, made once the photo passed its check
     /// (`crate::photos::check`), replacing one stored before.

@@ -138,7 +138,12 @@ pub(super) async fn complete(
     let Some(new) = recorded else {
         return Err(lost_race(state, &upload.id).await);
     };
-    remove_part(state, &upload.id).await;
+    if upload.offset > 0 || stored > 0 {
+        // Its parts are done with. A photo that came whole in this PATCH has none to remove (a
+        // part an earlier PATCH wrote but never had acknowledged goes when the upload's row
+        // expires: the sweeper deletes its parts with it), which spares a bucket a listing.
+        remove_part(state, &upload.id).await;
+    }
     if new {
         Metrics::add(&state.metrics.photos_stored, 1);
         crate::photos::check::WAKE.notify_one();
