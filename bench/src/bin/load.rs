@@ -39,7 +39,6 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tokio::sync::Semaphore;
 use yiwang_bench::demo_server::{beside, start, stop};
 use yiwang_client::sync::{SyncClient, SyncError};
 use yiwang_core::category::CategoryTree;
@@ -399,7 +398,6 @@ async fn run(
 ) -> anyhow::Result<Outcome> {
     let timings = Arc::new(Timings::default());
     let retries = Arc::new(std::sync::atomic::AtomicU64::new(0));
-    let gate = Arc::new(Semaphore::new(in_flight));
     let category = CategoryTree::builtin()
         .leaves()
         .next()
@@ -408,39 +406,56 @@ async fn run(
     // A noisy 800×600 JPEG of about 200 KB.
     let base_photo = Arc::new(yiwang_bench::jpeg::noisy(800, 600, 85, 30)?);
     let started = Instant::now();
+    let total = fleet.len();
     let mut tasks = tokio::task::JoinSet::new();
-    for (i, device) in fleet.into_iter().enumerate() {
-        let permit = gate.clone().acquire_owned().await?;
-        let (timings, retries, category, base_photo) = (
-            timings.clone(),
-            retries.clone(),
-            category.clone(),
-            base_photo.clone(),
-        );
-        let (base, photo_path) = (base.to_owned(), photos.join(format!("{i:05}.jpg")));
-        tasks.spawn(async move {
-            let r = one_device(
-                &base,
-                &device,
-                &category,
-                &yiwang_bench::jpeg::variant(&base_photo, i),
-                &photo_path,
-                &timings,
-                &retries,
-            )
-            .await;
-            let _ = std::fs::remove_file(&photo_path);
-            drop(permit);
-            r.map_err(|e| format!("device {}: {e:#}", device.id.as_str()))
-        });
-    }
-    let mut failed = 0;
-    while let Some(r) = tasks.join_next().await {
+    let mut fleet = fleet.into_iter().enumerate();
+    let (mut failed, mut done) = (0, 0usize);
+    // Progress as it goes, so a run stopped early still says how far it got and how fast.
+    let every = (total / 20).max(100);
+    loop {
+        // At most `in_flight` devices at once: the next starts when one ends.
+        while tasks.len() < in_flight {
+            let Some((i, device)) = fleet.next() else {
+                break;
+            };
+            let (timings, retries, category, base_photo) = (
+                timings.clone(),
+                retries.clone(),
+                category.clone(),
+                base_photo.clone(),
+            );
+            let (base, photo_path) = (base.to_owned(), photos.join(format!("{i:05}.jpg")));
+            tasks.spawn(async move {
+                let r = one_device(
+                    &base,
+                    &device,
+                    &category,
+                    &yiwang_bench::jpeg::variant(&base_photo, i),
+                    &photo_path,
+                    &timings,
+                    &retries,
+                )
+                .await;
+                let _ = std::fs::remove_file(&photo_path);
+                r.map_err(|e| format!("device {}: {e:#}", device.id.as_str()))
+            });
+        }
+        let Some(r) = tasks.join_next().await else {
+            break;
+        };
+        done += 1;
         if let Err(e) = r? {
             if failed < 5 {
                 eprintln!("load: {e}");
             }
             failed += 1;
+        }
+        if done % every == 0 && done < total {
+            let s = started.elapsed().as_secs_f64();
+            println!(
+                "  … {done} devices done in {s:.0} s ({:.1}/s), {failed} failed",
+                done as f64 / s
+            );
         }
     }
     let seconds = started.elapsed().as_secs_f64();
