@@ -31,6 +31,16 @@ pub struct Viewer {
     pub user: UserId,
 }
 
+/// The end of the range of org paths under `path` (exclusive), in byte order: every path that
+/// starts with `path` sorts at or after `path` and before this. A pull walks that range of the
+/// change log's path index instead of testing every row's prefix.
+pub fn subtree_end(path: &str) -> String {
+    let mut end = String::with_capacity(path.len() + 4);
+    end.push_str(path);
+    end.push(char::MAX);
+    end
+}
+
 pub trait ChangeLogTx {
     /// Logs the current form of a record; returns its new sequence number.
     fn record_change(
@@ -55,4 +65,26 @@ pub trait ChangeLogTx {
     /// the previous call, if any; the next call starts afresh. Lets an op learn the seq its writes
     /// ended at without asking the database before and after.
     fn take_recorded_seq(&mut self) -> Option<i64>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::subtree_end;
+
+    #[test]
+    fn a_subtree_is_one_byte_range() {
+        let end = subtree_end("/c/t1/");
+        for inside in ["/c/t1/", "/c/t1/m3/", "/c/t1/\u{4e00}/", "/c/t1/~~~/"] {
+            assert!(
+                inside >= "/c/t1/" && inside < end.as_str(),
+                "{inside} lies in the subtree's range"
+            );
+        }
+        for outside in ["/c/t10/", "/c/t2/", "/c/t1", "/c/", "/d/t1/"] {
+            assert!(
+                !(outside >= "/c/t1/" && outside < end.as_str()),
+                "{outside} lies outside it"
+            );
+        }
+    }
 }

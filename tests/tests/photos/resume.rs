@@ -227,3 +227,69 @@ async fn an_upload_resumes_on_a_restarted_server() {
         "half from each process make the exact file"
     );
 }
+
+/// A photo sent whole in one PATCH is read before any lease is taken and completed by one ledger
+/// transaction that takes the lease and moves the offset together (`patch::whole_photo`). That
+/// transaction still yields to a lease another request holds, a bad checksum still keeps
+/// nothing, and two such PATCHes at once record the photo once.
+#[tokio::test]
+async fn a_whole_photo_in_one_patch_respects_a_held_lease_and_its_checksum() {
+    let s = TestServer::start().await;
+    let t = tus(&s, "worker-0001").await;
+    let photo = jpeg(640, 480, 7);
+    let sha = sha_hex(&photo);
+    let loc = t.create(&photo).await;
+
+    // A chunk of the first 5,000 bytes, of which 1,000 have arrived: it holds the lease.
+    let held = patch_begun(&s.base, &t.token, &loc, 0, &photo[..1000], 5000).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let whole = t.patch(&loc, 0, &photo).await;
+    assert_eq!(whole.status(), 409, "the whole photo waits for the lease");
+    assert_eq!(error_code(whole).await, "upload_busy");
+    assert_eq!(
+        t.by_hash(Method::HEAD, &sha, "").await.status(),
+        404,
+        "and no photo was recorded around the lease"
+    );
+    drop(held);
+    assert_eq!(
+        offset_becomes(&t, &loc, 1000).await,
+        1000,
+        "the lease holder's bytes are kept"
+    );
+
+    // A fresh upload of another photo: a whole body with a wrong checksum keeps nothing.
+    let other = jpeg(640, 480, 8);
+    let other_sha = sha_hex(&other);
+    let loc2 = t.create(&other).await;
+    let mut flipped = other.clone();
+    flipped[500] ^= 0x01;
+    let bad = t.patch_checked(&loc2, 0, &flipped, &other).await;
+    assert_eq!(bad.status().as_u16(), 460);
+    assert_eq!(error_code(bad).await, "checksum_mismatch");
+    assert_eq!(t.offset(&loc2).await, 0, "the bad body moved nothing");
+
+    // The same whole body twice at once: one completes, the other is told the upload moved.
+    let (a, b) = tokio::join!(
+        t.patch_checked(&loc2, 0, &other, &other),
+        t.patch_checked(&loc2, 0, &other, &other)
+    );
+    let statuses = [a.status().as_u16(), b.status().as_u16()];
+    assert!(
+        statuses.contains(&204) && statuses.iter().all(|s| [204, 409].contains(s)),
+        "one of two racing whole bodies completes, the other is a conflict: {statuses:?}"
+    );
+    assert_eq!(t.offset(&loc2).await, other.len() as u64);
+    let got = t.by_hash(Method::GET, &other_sha, "").await;
+    assert_eq!(got.status(), 200);
+    assert_eq!(sha_hex(&got.bytes().await.unwrap()), other_sha);
+    let photos = s.ledger_number(&format!(
+        "SELECT count(*) FROM photos WHERE sha256 = '{other_sha}'"
+    ));
+    assert_eq!(photos, 1, "recorded once");
+
+    // And the first upload completes from where the lease holder left it.
+    let done = t.patch(&loc, 1000, &photo[1000..]).await;
+    assert_eq!(done.status(), 204);
+    assert_eq!(t.by_hash(Method::HEAD, &sha, "").await.status(), 200);
+}

@@ -2,7 +2,7 @@
 //! ledger's write lock, so they become visible in order (see the module docs of `postgres`).
 
 use super::PgTx;
-use crate::storage::changes::{ChangeLogTx, Scope, Viewer};
+use crate::storage::changes::{subtree_end, ChangeLogTx, Scope, Viewer};
 use crate::storage::sqlite::entity_str;
 use crate::storage::{Result, StorageError};
 use yiwang_core::sync::{Change, Entity};
@@ -96,19 +96,40 @@ impl ChangeLogTx for PgTx<'_> {
     ) -> Result<(Vec<Change>, bool)> {
         let grids: Vec<&str> = viewer.grids.iter().map(|g| g.0.as_str()).collect();
         let dept = viewer.department.as_ref().map(|d| d.0.as_str());
+        let path_end = viewer.path.as_deref().map(subtree_end);
+        // Each scope the viewer has is one walk of its own index (migration 0009) for the first
+        // `limit + 1` seqs after the cursor; the page is the smallest of those, in seq order. A
+        // row can match more than one scope, so the walks are merged with UNION.
         let rows = self.rows(
-            "SELECT seq, entity, id, deleted,
+            "WITH picked AS (
+                 (SELECT seq FROM changes WHERE scope_all AND seq > $1 ORDER BY seq LIMIT $6)
+                 UNION
+                 (SELECT seq FROM changes
+                  WHERE $2::text IS NOT NULL AND scope_path IS NOT NULL
+                    AND (scope_path COLLATE \"C\") >= ($2::text COLLATE \"C\")
+                    AND (scope_path COLLATE \"C\") < ($7::text COLLATE \"C\")
+                    AND seq > $1
+                  ORDER BY seq LIMIT $6)
+                 UNION
+                 (SELECT seq FROM changes
+                  WHERE scope_grid IS NOT NULL AND scope_grid = ANY($3::text[]) AND seq > $1
+                  ORDER BY seq LIMIT $6)
+                 UNION
+                 (SELECT seq FROM changes
+                  WHERE $4::text IS NOT NULL AND scope_depts IS NOT NULL AND seq > $1
+                    AND strpos(scope_depts, ',' || $4::text || ',') > 0
+                  ORDER BY seq LIMIT $6)
+                 UNION
+                 (SELECT seq FROM changes
+                  WHERE scope_user IS NOT NULL AND scope_user = $5 AND seq > $1
+                  ORDER BY seq LIMIT $6))
+             SELECT seq, entity, id, deleted,
                     coalesce(data, CASE WHEN entity = 'finding'
                                         THEN (SELECT f.data FROM findings f WHERE f.id = changes.id)
                                    END)
              FROM changes
-             WHERE seq > $1 AND (
-                   scope_all
-                OR ($2::text IS NOT NULL AND left(scope_path, length($2::text)) = $2::text)
-                OR (scope_grid IS NOT NULL AND scope_grid = ANY($3::text[]))
-                OR ($4::text IS NOT NULL AND strpos(scope_depts, ',' || $4::text || ',') > 0)
-                OR scope_user = $5)
-             ORDER BY seq LIMIT $6",
+             WHERE seq IN (SELECT seq FROM picked ORDER BY seq LIMIT $6)
+             ORDER BY seq",
             &[
                 &after,
                 &viewer.path,
@@ -116,6 +137,7 @@ impl ChangeLogTx for PgTx<'_> {
                 &dept,
                 &viewer.user.0,
                 &(i64::from(limit) + 1),
+                &path_end,
             ],
         )?;
         let mut changes = Vec::with_capacity(rows.len());

@@ -57,6 +57,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/postgres/0006_patrol_receipt.sql"),
     include_str!("../../../migrations/postgres/0007_case_facts.sql"),
     include_str!("../../../migrations/postgres/0008_photo_checks.sql"),
+    include_str!("../../../migrations/postgres/0009_pull_by_scope.sql"),
 ];
 
 // Both backends know the same schema versions.

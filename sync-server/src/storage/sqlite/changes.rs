@@ -1,5 +1,5 @@
 use super::SqliteTx;
-use crate::storage::changes::{ChangeLogTx, Scope, Viewer};
+use crate::storage::changes::{subtree_end, ChangeLogTx, Scope, Viewer};
 use crate::storage::Result;
 use rusqlite::params;
 use yiwang_core::sync::{Change, Entity};
@@ -112,19 +112,41 @@ impl ChangeLogTx for SqliteTx<'_> {
         limit: u32,
     ) -> Result<(Vec<Change>, bool)> {
         let grids = serde_json::to_string(&viewer.grids)?;
+        let path_end = viewer.path.as_deref().map(subtree_end);
+        // Each scope the viewer has is one walk of its own index (migration 0009) for the first
+        // `limit + 1` seqs after the cursor; the page is the smallest of those, in seq order. A
+        // row can match more than one scope, so the walks are merged with UNION.
         let mut st = self.tx.prepare_cached(
-            "SELECT seq, entity, id, deleted,
+            "WITH picked(seq) AS (
+                 SELECT seq FROM (SELECT seq FROM changes
+                                  WHERE scope_all = 1 AND seq > ?1 ORDER BY seq LIMIT ?6)
+                 UNION
+                 SELECT seq FROM (SELECT seq FROM changes
+                                  WHERE ?2 IS NOT NULL AND scope_path IS NOT NULL
+                                    AND scope_path >= ?2 AND scope_path < ?7 AND seq > ?1
+                                  ORDER BY seq LIMIT ?6)
+                 UNION
+                 SELECT seq FROM (SELECT seq FROM changes
+                                  WHERE scope_grid IS NOT NULL
+                                    AND scope_grid IN (SELECT value FROM json_each(?3))
+                                    AND seq > ?1
+                                  ORDER BY seq LIMIT ?6)
+                 UNION
+                 SELECT seq FROM (SELECT seq FROM changes
+                                  WHERE ?4 IS NOT NULL AND scope_depts IS NOT NULL AND seq > ?1
+                                    AND instr(scope_depts, ',' || ?4 || ',') > 0
+                                  ORDER BY seq LIMIT ?6)
+                 UNION
+                 SELECT seq FROM (SELECT seq FROM changes
+                                  WHERE scope_user IS NOT NULL AND scope_user = ?5 AND seq > ?1
+                                  ORDER BY seq LIMIT ?6))
+             SELECT seq, entity, id, deleted,
                     coalesce(data, CASE WHEN entity = 'finding'
                                         THEN (SELECT f.data FROM findings f WHERE f.id = changes.id)
                                    END)
              FROM changes
-             WHERE seq > ?1 AND (
-                   scope_all = 1
-                OR (?2 IS NOT NULL AND substr(scope_path, 1, length(?2)) = ?2)
-                OR (scope_grid IS NOT NULL AND scope_grid IN (SELECT value FROM json_each(?3)))
-                OR (?4 IS NOT NULL AND instr(scope_depts, ',' || ?4 || ',') > 0)
-                OR scope_user = ?5)
-             ORDER BY seq LIMIT ?6",
+             WHERE seq IN (SELECT seq FROM picked ORDER BY seq LIMIT ?6)
+             ORDER BY seq",
         )?;
         let rows = st.query_map(
             params![
@@ -133,7 +155,8 @@ impl ChangeLogTx for SqliteTx<'_> {
                 grids,
                 viewer.department.as_ref().map(|d| &d.0),
                 viewer.user.0,
-                i64::from(limit) + 1
+                i64::from(limit) + 1,
+                path_end
             ],
             |r| {
                 let data: String = r.get(4)?;

@@ -47,6 +47,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/sqlite/0006_patrol_receipt.sql"),
     include_str!("../../../migrations/sqlite/0007_case_facts.sql"),
     include_str!("../../../migrations/sqlite/0008_photo_checks.sql"),
+    include_str!("../../../migrations/sqlite/0009_pull_by_scope.sql"),
 ];
 /// Reader connections kept open, and read transactions run at once.
 const READERS: usize = 8;
