@@ -1,7 +1,9 @@
 //! The org tree and who may see what.
 //!
 //! Vocabulary: the county (县/市) holds townships and streets (乡镇/街道), which hold villages and
-//! communities (村/社区), which hold grids (网格). Departments (职能部门) sit beside the tree and
+//! communities (村/社区), which hold grids (网格). A province's ledger may put several counties
+//! under one city (地市): the city watches (its leader and admin see every county below), while
+//! each county's command centre stays the top of the case workflow. Departments (职能部门) sit beside the tree and
 //! receive dispatched cases. A user belongs to one org unit or one department and sees that
 //! subtree: this is their *jurisdiction*.
 
@@ -15,6 +17,8 @@ use std::collections::BTreeMap;
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum OrgLevel {
+    /// Above the counties of a province's ledger; never holds a case.
+    City,
     County,
     Township,
     Community,
@@ -210,7 +214,7 @@ pub enum OrgError {
     DuplicateUnit(OrgUnitId),
     #[error("org unit {unit} names parent {parent}, which does not exist")]
     UnknownParent { unit: OrgUnitId, parent: OrgUnitId },
-    #[error("the tree needs exactly one county at its root, found {0}")]
+    #[error("the tree needs exactly one root, a county or a city, found {0}")]
     RootCount(usize),
     #[error("org unit {unit}: a {level:?} cannot sit under a {parent_level:?}")]
     BadLevel {
@@ -255,7 +259,7 @@ impl OrgTree {
             .values()
             .filter(|u| u.parent_id.is_none())
             .collect();
-        if roots.len() != 1 || roots[0].level != OrgLevel::County {
+        if roots.len() != 1 || !matches!(roots[0].level, OrgLevel::County | OrgLevel::City) {
             return Err(OrgError::RootCount(roots.len()));
         }
         tree.root = Some(roots[0].id.clone());
@@ -267,7 +271,8 @@ impl OrgTree {
                 })?;
                 let ok = matches!(
                     (parent.level, u.level),
-                    (OrgLevel::County, OrgLevel::Township)
+                    (OrgLevel::City, OrgLevel::County)
+                        | (OrgLevel::County, OrgLevel::Township)
                         | (OrgLevel::Township, OrgLevel::Community)
                 );
                 if !ok {
@@ -277,7 +282,7 @@ impl OrgTree {
                         parent_level: parent.level,
                     });
                 }
-            } else if u.level != OrgLevel::County {
+            } else if !matches!(u.level, OrgLevel::County | OrgLevel::City) {
                 return Err(OrgError::RootCount(0));
             }
         }
@@ -305,7 +310,7 @@ impl OrgTree {
         Ok(tree)
     }
 
-    /// The county.
+    /// The root: the county, or the city above a province's counties.
     pub fn root(&self) -> Option<&OrgUnit> {
         self.root.as_ref().and_then(|r| self.units.get(r))
     }
@@ -350,6 +355,15 @@ impl OrgTree {
             next = cur.parent_id.as_ref().and_then(|p| self.units.get(p));
             Some(cur)
         })
+    }
+
+    /// Where a case held by `unit` escalates to: its parent, unless `unit` is a county (its
+    /// command centre is the top of the case workflow; a city above it only watches).
+    pub fn escalation_target(&self, unit: &OrgUnitId) -> Option<&OrgUnit> {
+        if self.units.get(unit)?.level == OrgLevel::County {
+            return None;
+        }
+        self.parent(unit)
     }
 
     /// True when `unit` is `ancestor` or lies below it.
@@ -455,6 +469,61 @@ mod tests {
                 .as_str(),
             "t1"
         );
+    }
+
+    #[test]
+    fn a_city_holds_counties_and_a_county_is_the_top_of_escalation() {
+        let t = OrgTree::new(
+            [
+                unit("y", None, OrgLevel::City),
+                unit("c1", Some("y"), OrgLevel::County),
+                unit("c2", Some("y"), OrgLevel::County),
+                unit("t1", Some("c1"), OrgLevel::Township),
+                unit("t2", Some("c2"), OrgLevel::Township),
+            ],
+            [],
+            [],
+        )
+        .expect("a city over two counties is a tree");
+        assert_eq!(t.root().unwrap().id.as_str(), "y");
+        assert_eq!(
+            t.escalation_target(&"t1".into()).unwrap().id.as_str(),
+            "c1",
+            "a township escalates to its own county"
+        );
+        assert!(
+            t.escalation_target(&"c1".into()).is_none(),
+            "a county centre escalates nowhere, not to the city"
+        );
+        assert!(
+            t.is_within(&"t2".into(), &"y".into()),
+            "the city sees below"
+        );
+        assert!(
+            !t.is_within(&"t2".into(), &"c1".into()),
+            "counties are apart"
+        );
+        for (bad, why) in [
+            (
+                vec![
+                    unit("y", None, OrgLevel::City),
+                    unit("t", Some("y"), OrgLevel::Township),
+                ],
+                "a township cannot hang under the city",
+            ),
+            (
+                vec![
+                    unit("c", None, OrgLevel::County),
+                    unit("y", Some("c"), OrgLevel::City),
+                ],
+                "a city cannot hang under a county",
+            ),
+        ] {
+            assert!(
+                matches!(OrgTree::new(bad, [], []), Err(OrgError::BadLevel { .. })),
+                "{why}"
+            );
+        }
     }
 
     #[test]

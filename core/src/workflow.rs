@@ -226,7 +226,9 @@ pub fn permits(case: &Case, kind: ActionKind, actor: &Actor, org: &OrgTree) -> R
         return Err(Refusal::NotHolder);
     }
     match kind {
-        A::Escalate if org.parent(&case.holder_unit).is_none() => Err(Refusal::NoParentUnit),
+        A::Escalate if org.escalation_target(&case.holder_unit).is_none() => {
+            Err(Refusal::NoParentUnit)
+        }
         // Nobody rates a case they registered themselves.
         A::Rate if case.reported_by == actor.user_id => Err(Refusal::RatingNotAllowed),
         // Offered while either rating (resident, operator) is still missing; `decide` checks
@@ -465,7 +467,7 @@ fn decide_on_case(
             check_text("note", note.as_deref(), true)?;
             let parent = ctx
                 .org
-                .parent(&c.holder_unit)
+                .escalation_target(&c.holder_unit)
                 .ok_or(Refusal::NoParentUnit)?;
             next.state = CaseState::Pending;
             next.holder_unit = parent.id.clone();

@@ -81,6 +81,26 @@ async fn a_ledger_from_before_the_lean_change_log_migrates_and_pulls_the_same() 
              DROP INDEX photos_unchecked;
              ALTER TABLE photos DROP COLUMN checked_at;
              ALTER TABLE photos DROP COLUMN quarantine;
+             -- And the change log's scope indexes (0009_pull_by_scope.sql).
+             DROP INDEX changes_all;
+             DROP INDEX changes_path;
+             DROP INDEX changes_grid;
+             DROP INDEX changes_depts;
+             DROP INDEX changes_user;
+             -- And the city level (0010_city_level.sql): the old CHECK, by SQLite's only way
+             -- (foreign keys off on this connection, so the references keep their name).
+             PRAGMA foreign_keys = OFF;
+             CREATE TABLE org_units_old (
+                 id        TEXT PRIMARY KEY,
+                 parent_id TEXT REFERENCES org_units(id),
+                 name      TEXT NOT NULL,
+                 level     TEXT NOT NULL CHECK (level IN ('county', 'township', 'community')),
+                 path      TEXT NOT NULL
+             );
+             INSERT INTO org_units_old SELECT id, parent_id, name, level, path FROM org_units;
+             DROP TABLE org_units;
+             ALTER TABLE org_units_old RENAME TO org_units;
+             CREATE INDEX org_units_parent ON org_units(parent_id);
              PRAGMA user_version = 1;",
         )
         .unwrap();
@@ -100,8 +120,41 @@ async fn a_ledger_from_before_the_lean_change_log_migrates_and_pulls_the_same() 
         .unwrap()
     };
 
+    let units = {
+        let c = rusqlite::Connection::open(&old_file).unwrap();
+        let n: i64 = c
+            .query_row("SELECT count(*) FROM org_units", [], |r| r.get(0))
+            .unwrap();
+        let refused = c.execute(
+            "INSERT INTO org_units(id, parent_id, name, level, path)
+             VALUES ('probe', NULL, 'probe', 'city', '/probe/')",
+            [],
+        );
+        assert!(refused.is_err(), "the old schema knows no city");
+        n
+    };
+
     // A server of this build opens it: the migration runs.
     let m = TestServer::over(old, s.seeded.clone()).await;
+    assert_eq!(
+        count(&m, "SELECT count(*) FROM org_units"),
+        units,
+        "the org units survive the rebuild of their table (0010)"
+    );
+    assert_eq!(
+        count(&m, "SELECT count(*) FROM pragma_foreign_key_check"),
+        0,
+        "grids and users still name existing units"
+    );
+    assert_eq!(
+        count(
+            &m,
+            "SELECT count(*) FROM sqlite_master WHERE name IN ('org_units_next', 'changes_all',
+                 'changes_path', 'changes_grid', 'changes_depts', 'changes_user')"
+        ),
+        5,
+        "the scope indexes are back and the rebuild's table is gone"
+    );
     assert_eq!(
         count(&m, "PRAGMA user_version"),
         yiwang_server::storage::sqlite::SCHEMA_VERSION,

@@ -3,4 +3,4 @@
 /**
  * The level of an org unit in the three-level command platform.
  */
-export type OrgLevel = "county" | "township" | "community";
+export type OrgLevel = "city" | "county" | "township" | "community";

@@ -1512,7 +1512,7 @@ export interface components {
          * @description The level of an org unit in the three-level command platform.
          * @enum {string}
          */
-        OrgLevel: "county" | "township" | "community";
+        OrgLevel: "city" | "county" | "township" | "community";
         /** @description Answer to `GET /api/v1/org`. */
         OrgResponse: {
             /** @description Flat, in tree order: each class followed by its leaves (`parent` names the class). */

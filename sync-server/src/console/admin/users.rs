@@ -74,9 +74,10 @@ fn unit_level_for(role: Role) -> Option<OrgLevel> {
     match role {
         Role::GridWorker | Role::Community => Some(OrgLevel::Community),
         Role::Township => Some(OrgLevel::Township),
-        Role::Center | Role::Admin => Some(OrgLevel::County),
-        // A leader reads the subtree of whichever unit they lead.
-        Role::Leader | Role::Department => None,
+        Role::Center => Some(OrgLevel::County),
+        // A leader reads the subtree of whichever unit they lead; an admin belongs to the root
+        // (the county, or the city above a province's counties), checked by the caller.
+        Role::Leader | Role::Department | Role::Admin => None,
     }
 }
 
@@ -110,6 +111,11 @@ fn check_affiliation(req: &CreateUser, role: Role, org: &OrgTree) -> ApiResult<(
         let unit = org
             .unit(unit_id)
             .ok_or_else(|| invalid_input(format!("org_unit_id: there is no unit {unit_id}")))?;
+        if role == Role::Admin && org.root().map(|r| &r.id) != Some(unit_id) {
+            return Err(invalid_input(format!(
+                "org_unit_id: an admin belongs to the root unit, and {unit_id} is below it"
+            )));
+        }
         if let Some(level) = unit_level_for(role) {
             if unit.level != level {
                 return Err(invalid_input(format!(

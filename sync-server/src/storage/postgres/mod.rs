@@ -58,6 +58,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/postgres/0007_case_facts.sql"),
     include_str!("../../../migrations/postgres/0008_photo_checks.sql"),
     include_str!("../../../migrations/postgres/0009_pull_by_scope.sql"),
+    include_str!("../../../migrations/postgres/0010_city_level.sql"),
 ];
 
 // Both backends know the same schema versions.

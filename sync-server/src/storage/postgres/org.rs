@@ -13,6 +13,7 @@ use yiwang_core::sync::Entity;
 
 fn level_str(l: OrgLevel) -> &'static str {
     match l {
+        OrgLevel::City => "city",
         OrgLevel::County => "county",
         OrgLevel::Township => "township",
         OrgLevel::Community => "community",
@@ -146,6 +147,7 @@ impl OrgTx for PgTx<'_> {
             .iter()
             .map(|r| {
                 let level = match r.get::<_, &str>(3) {
+                    "city" => OrgLevel::City,
                     "county" => OrgLevel::County,
                     "township" => OrgLevel::Township,
                     _ => OrgLevel::Community,

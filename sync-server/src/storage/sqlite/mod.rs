@@ -48,6 +48,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/sqlite/0007_case_facts.sql"),
     include_str!("../../../migrations/sqlite/0008_photo_checks.sql"),
     include_str!("../../../migrations/sqlite/0009_pull_by_scope.sql"),
+    include_str!("../../../migrations/sqlite/0010_city_level.sql"),
 ];
 /// Reader connections kept open, and read transactions run at once.
 const READERS: usize = 8;
@@ -321,6 +322,16 @@ impl SqliteLedger {
 }
 
 fn migrate(conn: &mut Connection) -> Result<()> {
+    // A migration may rebuild a table others reference (SQLite changes a CHECK only that way):
+    // foreign keys are off while migrations run, as SQLite's own procedure for it says (the
+    // pragma is a no-op inside a transaction), and checked before the commit instead.
+    conn.pragma_update(None, "foreign_keys", "OFF")?;
+    let migrated = migrate_unchecked(conn);
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    migrated
+}
+
+fn migrate_unchecked(conn: &mut Connection) -> Result<()> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let found: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
     if found > MIGRATIONS.len() as i64 {
@@ -345,6 +356,14 @@ fn migrate(conn: &mut Connection) -> Result<()> {
             "INSERT OR IGNORE INTO meta(key, value) VALUES ('org_version', '0')",
             [],
         )?;
+    }
+    let broken: i64 = tx.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+        r.get(0)
+    })?;
+    if broken > 0 {
+        return Err(StorageError::Invalid(format!(
+            "migrating the ledger would leave {broken} rows naming rows that do not exist"
+        )));
     }
     tx.commit()?;
     Ok(())

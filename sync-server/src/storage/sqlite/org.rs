@@ -11,6 +11,7 @@ use yiwang_core::sync::Entity;
 
 fn level_str(l: OrgLevel) -> &'static str {
     match l {
+        OrgLevel::City => "city",
         OrgLevel::County => "county",
         OrgLevel::Township => "township",
         OrgLevel::Community => "community",
@@ -150,6 +151,7 @@ impl OrgTx for SqliteTx<'_> {
             for row in rows {
                 let (id, parent, name, level) = row?;
                 let level = match level.as_str() {
+                    "city" => OrgLevel::City,
                     "county" => OrgLevel::County,
                     "township" => OrgLevel::Township,
                     _ => OrgLevel::Community,
