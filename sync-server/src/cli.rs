@@ -59,7 +59,7 @@ pub enum Command {
     /// Create or upgrade the ledger schema, then exit.
     Migrate,
     /// Seed the reference county (if the ledger is empty) and serve it in demo mode.
-    Demo(ServeArgs),
+    Demo(DemoArgs),
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
@@ -92,6 +92,19 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    #[command(flatten)]
+    pub serve: ServeArgs,
+    /// Counties to seed into an empty ledger: 1 is the reference county alone; more puts that
+    /// many under one city (营口市), each drawn by the same generator with its own code, place,
+    /// history and users (`c001-center`, `c002-worker-0001`, …; the city's `admin` and
+    /// `leader` read them all). Ignored when the ledger already holds a county.
+    #[arg(long, default_value_t = 1,
+          value_parser = clap::value_parser!(u16).range(1..=crate::demo::MAX_COUNTIES as i64))]
+    pub counties: u16,
 }
 
 #[derive(Debug, Args)]
@@ -530,7 +543,9 @@ pub const DEMO_LOGINS: [(&str, &str); 7] = [
 ];
 
 /// `demo`: seeds the reference county into an empty ledger, then serves it in demo mode.
-async fn demo(global: &Global, args: &ServeArgs) -> anyhow::Result<()> {
+async fn demo(global: &Global, demo_args: &DemoArgs) -> anyhow::Result<()> {
+    let args = &demo_args.serve;
+    let counties = usize::from(demo_args.counties);
     let started = Instant::now();
     let _lock = global.serving_lock()?;
     let ledger = global.open_ledger()?;
@@ -542,10 +557,18 @@ async fn demo(global: &Global, args: &ServeArgs) -> anyhow::Result<()> {
             global.database_shown()
         );
     } else {
-        println!(
-            "seeding the reference county into {} (one transaction)…",
-            global.database_shown()
-        );
+        if counties == 1 {
+            println!(
+                "seeding the reference county into {} (one transaction)…",
+                global.database_shown()
+            );
+        } else {
+            println!(
+                "seeding {counties} counties under {} into {} (one transaction)…",
+                crate::demo::CITY_NAME,
+                global.database_shown()
+            );
+        }
         let l = ledger.clone();
         let summary = tokio::task::spawn_blocking(move || {
             let progress = |line: &str| {
@@ -555,6 +578,7 @@ async fn demo(global: &Global, args: &ServeArgs) -> anyhow::Result<()> {
                 &l,
                 chrono::Utc::now(),
                 &crate::demo::HistorySpec::default(),
+                counties,
                 &progress,
             )
         })
@@ -618,10 +642,48 @@ async fn demo(global: &Global, args: &ServeArgs) -> anyhow::Result<()> {
             "  sign in with any of these (password {:?}, demo mode only):",
             crate::demo::DEMO_PASSWORD
         );
-        for (user, what) in DEMO_LOGINS {
-            println!("    {user:<14} {what}");
+        let l = ledger.clone();
+        let city = tokio::task::spawn_blocking(move || {
+            l.read_blocking(|tx| {
+                let org = tx.load_org()?;
+                Ok(org
+                    .root()
+                    .filter(|r| r.level == yiwang_core::org::OrgLevel::City)
+                    .map(|r| {
+                        let counties = org.units().filter(|u| u.parent_id == Some(r.id.clone()));
+                        (r.name.clone(), counties.count())
+                    }))
+            })
+        })
+        .await??;
+        match city {
+            None => {
+                for (user, what) in DEMO_LOGINS {
+                    println!("    {user:<14} {what}");
+                }
+                println!(
+                    "    also township-01…17, community-001…283, worker-0001…1798, dept-01…16"
+                );
+            }
+            Some((name, counties)) => {
+                println!(
+                    "    {:<18} administrator of {name} and its counties",
+                    "admin"
+                );
+                println!("    {:<18} {name}'s leader: reads every county", "leader");
+                for (user, what) in DEMO_LOGINS.iter().take(4) {
+                    println!("    c001-{user:<13} {what}");
+                }
+                println!(
+                    "    {:<18} department handler, every county's 供电公司",
+                    "dept-01"
+                );
+                println!(
+                    "    each county c001…c{counties:03} has its own -center, -leader, \
+                     -township-NN, -community-NNN, -worker-NNNN"
+                );
+            }
         }
-        println!("    also township-01…17, community-001…283, worker-0001…1798, dept-01…16");
     } else {
         println!("  this ledger was not seeded by `demo`: sign in with its own users");
     }

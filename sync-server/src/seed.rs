@@ -156,100 +156,226 @@ pub fn seed_county(
     now: DateTime<Utc>,
 ) -> Result<Seeded> {
     let mut seeded = Seeded::default();
-    tx.replace_categories(&CategoryTree::builtin())?;
-    let departments = builtin_departments();
-    for d in &departments {
-        tx.upsert_department(d)?;
-    }
-    tx.upsert_unit(&OrgUnit {
-        id: plan.id.clone(),
-        parent_id: None,
-        name: plan.name.clone(),
-        level: OrgLevel::County,
-    })?;
+    let departments = seed_reference_data(tx)?;
+    let county = Users {
+        prefix: "",
+        password_hash,
+        demo,
+    };
     for (name, display, role) in [
         ("admin", "系统管理员", Role::Admin),
         ("center", "市指挥中心调度员", Role::Center),
         ("leader", "市领导", Role::Leader),
     ] {
-        seeded.users.push(user(
-            name.into(),
-            display.into(),
-            role,
-            Some(&plan.id),
-            password_hash,
-            demo,
-        ));
+        seeded
+            .users
+            .push(county.user(name, display.into(), role, Some(&plan.id)));
     }
-    let mut community_no = 0;
-    for (ti, t) in plan.townships.iter().enumerate() {
-        tx.upsert_unit(&OrgUnit {
-            id: t.id.clone(),
-            parent_id: Some(plan.id.clone()),
-            name: t.name.clone(),
-            level: OrgLevel::Township,
-        })?;
-        seeded.users.push(user(
-            format!("township-{:02}", ti + 1),
-            format!("{}调度员", t.name),
-            Role::Township,
-            Some(&t.id),
-            password_hash,
-            demo,
-        ));
-        for c in &t.communities {
-            community_no += 1;
-            tx.upsert_unit(&OrgUnit {
-                id: c.id.clone(),
-                parent_id: Some(t.id.clone()),
-                name: c.name.clone(),
-                level: OrgLevel::Community,
-            })?;
-            seeded.users.push(user(
-                format!("community-{community_no:03}"),
-                format!("{}网格管理员", c.name),
-                Role::Community,
-                Some(&c.id),
-                password_hash,
-                demo,
-            ));
-        }
-    }
-    for (i, (_, c, g)) in plan.grids().enumerate() {
-        let username = format!("worker-{:04}", i + 1);
-        tx.upsert_grid(&Grid {
-            id: g.id.clone(),
-            name: format!("{}{}", c.name, g.name),
-            kind: g.kind,
-            community_id: c.id.clone(),
-            polygon: g.polygon.clone(),
-            worker_id: Some(UserId(username.clone())),
-        })?;
-        let mut w = user(
-            username,
-            format!("网格员{:04}", i + 1),
-            Role::GridWorker,
-            Some(&c.id),
-            password_hash,
-            demo,
-        );
-        w.grid_ids = vec![g.id.clone()];
-        seeded.users.push(w);
-    }
-    for (i, d) in departments.iter().enumerate() {
-        let mut u = user(
-            format!("dept-{:02}", i + 1),
-            format!("{}办理员", d.name),
-            Role::Department,
-            None,
-            password_hash,
-            demo,
-        );
-        u.department_id = Some(d.id.clone());
-        seeded.users.push(u);
-    }
+    county.seed_units(tx, plan, None, &mut seeded)?;
+    county.seed_department_users(&departments, &mut seeded);
     for u in &seeded.users {
         tx.insert_user(u, now)?;
     }
     Ok(seeded)
+}
+
+/// A city above several counties: a province's ledger.
+#[derive(Debug, Clone)]
+pub struct CityPlan {
+    pub id: OrgUnitId,
+    pub name: String,
+    pub counties: Vec<CountyPlan>,
+}
+
+/// The user-name prefix of county `k` (0-based) in a province: `c001-`, `c002-`, …
+pub fn county_prefix(k: usize) -> String {
+    format!("c{:03}-", k + 1)
+}
+
+/// Creates the city of `plan` with its counties below it, the built-in departments and
+/// categories once, and users: the city's `admin` and `leader` (who read every county), then
+/// for each county its centre and leader and one user per township, community and grid, named
+/// as [`seed_county`] names them behind the county's prefix ([`county_prefix`]: `c002-center`,
+/// `c002-worker-0001`). The departments (and their users `dept-01`…) serve every county. Returns
+/// each county's people (its own users and the department users), in county order.
+pub fn seed_city(
+    tx: &mut dyn LedgerTx,
+    plan: &CityPlan,
+    password_hash: &str,
+    demo: bool,
+    now: DateTime<Utc>,
+) -> Result<Vec<Seeded>> {
+    let departments = seed_reference_data(tx)?;
+    tx.upsert_unit(&OrgUnit {
+        id: plan.id.clone(),
+        parent_id: None,
+        name: plan.name.clone(),
+        level: OrgLevel::City,
+    })?;
+    let city = Users {
+        prefix: "",
+        password_hash,
+        demo,
+    };
+    let mut everyone = vec![
+        city.user("admin", "系统管理员".into(), Role::Admin, Some(&plan.id)),
+        city.user(
+            "leader",
+            format!("{}领导", plan.name),
+            Role::Leader,
+            Some(&plan.id),
+        ),
+    ];
+    let mut shared = Seeded::default();
+    city.seed_department_users(&departments, &mut shared);
+    everyone.extend(shared.users.iter().cloned());
+    let mut counties = vec![];
+    for (k, county) in plan.counties.iter().enumerate() {
+        let prefix = county_prefix(k);
+        let users = Users {
+            prefix: &prefix,
+            password_hash,
+            demo,
+        };
+        let mut seeded = Seeded::default();
+        seeded.users.push(users.user(
+            "center",
+            format!("{}指挥中心调度员", county.name),
+            Role::Center,
+            Some(&county.id),
+        ));
+        seeded.users.push(users.user(
+            "leader",
+            format!("{}领导", county.name),
+            Role::Leader,
+            Some(&county.id),
+        ));
+        users.seed_units(tx, county, Some(&plan.id), &mut seeded)?;
+        everyone.extend(seeded.users.iter().cloned());
+        seeded.users.extend(shared.users.iter().cloned());
+        counties.push(seeded);
+    }
+    for u in &everyone {
+        tx.insert_user(u, now)?;
+    }
+    Ok(counties)
+}
+
+/// The built-in categories and departments, written once per ledger.
+fn seed_reference_data(tx: &mut dyn LedgerTx) -> Result<Vec<yiwang_core::org::Department>> {
+    tx.replace_categories(&CategoryTree::builtin())?;
+    let departments = builtin_departments();
+    for d in &departments {
+        tx.upsert_department(d)?;
+    }
+    Ok(departments)
+}
+
+/// How the users of one county are made: their names' prefix and their password.
+struct Users<'a> {
+    prefix: &'a str,
+    password_hash: &'a str,
+    demo: bool,
+}
+
+impl Users<'_> {
+    fn user(
+        &self,
+        name: &str,
+        display_name: String,
+        role: Role,
+        unit: Option<&OrgUnitId>,
+    ) -> StoredUser {
+        user(
+            format!("{}{name}", self.prefix),
+            display_name,
+            role,
+            unit,
+            self.password_hash,
+            self.demo,
+        )
+    }
+
+    /// The county of `plan` (under `parent`, or the root), its townships, communities and
+    /// grids, and a user for each township, community and grid, added to `seeded`.
+    fn seed_units(
+        &self,
+        tx: &mut dyn LedgerTx,
+        plan: &CountyPlan,
+        parent: Option<&OrgUnitId>,
+        seeded: &mut Seeded,
+    ) -> Result<()> {
+        tx.upsert_unit(&OrgUnit {
+            id: plan.id.clone(),
+            parent_id: parent.cloned(),
+            name: plan.name.clone(),
+            level: OrgLevel::County,
+        })?;
+        let mut community_no = 0;
+        for (ti, t) in plan.townships.iter().enumerate() {
+            tx.upsert_unit(&OrgUnit {
+                id: t.id.clone(),
+                parent_id: Some(plan.id.clone()),
+                name: t.name.clone(),
+                level: OrgLevel::Township,
+            })?;
+            seeded.users.push(self.user(
+                &format!("township-{:02}", ti + 1),
+                format!("{}调度员", t.name),
+                Role::Township,
+                Some(&t.id),
+            ));
+            for c in &t.communities {
+                community_no += 1;
+                tx.upsert_unit(&OrgUnit {
+                    id: c.id.clone(),
+                    parent_id: Some(t.id.clone()),
+                    name: c.name.clone(),
+                    level: OrgLevel::Community,
+                })?;
+                seeded.users.push(self.user(
+                    &format!("community-{community_no:03}"),
+                    format!("{}网格管理员", c.name),
+                    Role::Community,
+                    Some(&c.id),
+                ));
+            }
+        }
+        for (i, (_, c, g)) in plan.grids().enumerate() {
+            let mut w = self.user(
+                &format!("worker-{:04}", i + 1),
+                format!("网格员{:04}", i + 1),
+                Role::GridWorker,
+                Some(&c.id),
+            );
+            tx.upsert_grid(&Grid {
+                id: g.id.clone(),
+                name: format!("{}{}", c.name, g.name),
+                kind: g.kind,
+                community_id: c.id.clone(),
+                polygon: g.polygon.clone(),
+                worker_id: Some(w.id.clone()),
+            })?;
+            w.grid_ids = vec![g.id.clone()];
+            seeded.users.push(w);
+        }
+        Ok(())
+    }
+
+    fn seed_department_users(
+        &self,
+        departments: &[yiwang_core::org::Department],
+        seeded: &mut Seeded,
+    ) {
+        for (i, d) in departments.iter().enumerate() {
+            let mut u = self.user(
+                &format!("dept-{:02}", i + 1),
+                format!("{}办理员", d.name),
+                Role::Department,
+                None,
+            );
+            u.department_id = Some(d.id.clone());
+            seeded.users.push(u);
+        }
+    }
 }

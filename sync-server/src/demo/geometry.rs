@@ -45,8 +45,9 @@ pub(super) fn spiral(n: usize) -> Vec<(i32, i32)> {
     cells
 }
 
-/// A lattice with irregular column widths and row heights (300–500 m), centred on [`CENTRE`]:
-/// cells never overlap, and neighbours share an edge.
+/// A lattice with irregular column widths and row heights (300–500 m), centred on a county's
+/// centre ([`CENTRE`] for the reference county): cells never overlap, and neighbours share an
+/// edge.
 pub(super) struct Lattice {
     pub(super) radius: i32,
     /// West edges of columns -radius..=radius+1, in degrees of longitude.
@@ -56,7 +57,7 @@ pub(super) struct Lattice {
 }
 
 impl Lattice {
-    pub(super) fn new(rng: &mut StdRng, radius: i32) -> Lattice {
+    pub(super) fn new(rng: &mut StdRng, radius: i32, (lat, lon): (f64, f64)) -> Lattice {
         let n = (2 * radius + 1) as usize;
         let edges = |rng: &mut StdRng, origin: f64, per_m: f64| {
             let sizes: Vec<f64> = (0..n)
@@ -71,8 +72,8 @@ impl Lattice {
             }
             e
         };
-        let xs = edges(rng, CENTRE.1, m_per_deg_lon());
-        let ys = edges(rng, CENTRE.0, M_PER_DEG_LAT);
+        let xs = edges(rng, lon, m_per_deg_lon());
+        let ys = edges(rng, lat, M_PER_DEG_LAT);
         Lattice { radius, xs, ys }
     }
 

@@ -63,6 +63,27 @@ pub struct HistoryReport {
     pub first_refusal: Option<String>,
 }
 
+impl HistoryReport {
+    /// Adds another county's history to this one.
+    pub fn absorb(&mut self, other: HistoryReport) {
+        self.cases += other.cases;
+        self.events += other.events;
+        for (state, n) in other.states {
+            *self.states.entry(state).or_default() += n;
+        }
+        self.reworked += other.reworked;
+        self.rated += other.rated;
+        self.supervised += other.supervised;
+        self.findings += other.findings;
+        self.patrols += other.patrols;
+        self.ops += other.ops;
+        self.refused += other.refused;
+        if self.first_refusal.is_none() {
+            self.first_refusal = other.first_refusal;
+        }
+    }
+}
+
 /// The people who act on cases, by where they sit.
 pub(super) struct People {
     pub(super) workers: HashMap<GridId, Actor>,
@@ -308,5 +329,102 @@ mod tests {
             report.findings >= 320 && report.patrols > 20,
             "grid cases open with findings, and grids are patrolled: {report:?}"
         );
+    }
+
+    /// Two counties under a city (`seed_city`): each county's history is drawn from its own
+    /// seed, stays in its own grids and is worked by its own people, and a county centre never
+    /// escalates to the city.
+    #[test]
+    fn a_province_history_keeps_each_county_to_itself() {
+        use crate::seed::{county_prefix, seed_city, CityPlan, CountyPlan};
+        use yiwang_core::org::OrgLevel;
+        let dir = tempfile::tempdir().unwrap();
+        let ledger = Ledger::open(&format!(
+            "sqlite:{}",
+            dir.path().join("ledger.sqlite").display()
+        ))
+        .unwrap();
+        let now = DateTime::parse_from_rfc3339("2026-11-26T15:00:00+08:00")
+            .unwrap()
+            .with_timezone(&Utc);
+        // The small plan again under another code: every id renamed.
+        let other = |p: &CountyPlan| -> CountyPlan {
+            let mut q = p.clone();
+            q.id = "210883".into();
+            q.name = "示范县002".into();
+            for t in &mut q.townships {
+                t.id = t.id.0.replacen("210882", "210883", 1).into();
+                for c in &mut t.communities {
+                    c.id = c.id.0.replacen("210882", "210883", 1).into();
+                    for g in &mut c.grids {
+                        g.id = g.id.0.replacen("210882", "210883", 1).into();
+                    }
+                }
+            }
+            q
+        };
+        let first = small_plan();
+        let city = CityPlan {
+            id: "2108".into(),
+            name: "营口市".into(),
+            counties: vec![first.clone(), other(&first)],
+        };
+        let (reports, cases) = ledger
+            .write_blocking(move |tx| {
+                let people = seed_city(tx, &city, "not a real hash", true, now)?;
+                let reference = Reference::load(tx, WorkingCalendar::china())?;
+                let mut reports = vec![];
+                for (k, seeded) in people.iter().enumerate() {
+                    let spec = HistorySpec {
+                        cases: 120,
+                        days: 30,
+                        on_spot_findings: 5,
+                        patrol_days: 1,
+                        seed: 7 + k as u64,
+                    };
+                    reports.push(seed_history(tx, &reference, seeded, &spec, now, &|_| {})?);
+                }
+                let mut cases = vec![];
+                for id in tx.case_ids()? {
+                    cases.push(tx.case(&id)?.expect("listed cases exist"));
+                }
+                Ok((reports, (cases, reference)))
+            })
+            .unwrap();
+        let (cases, reference) = cases;
+        assert_eq!(reference.org.root().unwrap().level, OrgLevel::City);
+        for r in &reports {
+            assert_eq!((r.refused, r.cases), (0, 120), "{r:?}");
+        }
+        assert_eq!(cases.len(), 240, "two histories, no id drawn twice");
+        for c in &cases {
+            let county = reference
+                .org
+                .ancestor_at(&c.origin_unit, OrgLevel::County)
+                .expect("every case starts in a county");
+            let holder = reference
+                .org
+                .ancestor_at(&c.holder_unit, OrgLevel::County)
+                .expect("and is held inside one");
+            assert_eq!(county.id, holder.id, "case {} stays in its county", c.id);
+            let grid_county = c.grid_id.as_ref().map(|g| {
+                let community = reference.org.community_of(g).unwrap();
+                reference
+                    .org
+                    .ancestor_at(community, OrgLevel::County)
+                    .unwrap()
+                    .id
+                    .clone()
+            });
+            assert!(grid_county.is_none_or(|g| g == county.id));
+            let reporter = c.reported_by.as_str();
+            let prefix = county_prefix(usize::from(county.id.as_str() == "210883"));
+            assert!(
+                !reporter.starts_with('c') || reporter.starts_with(&prefix),
+                "case {} in {} reported by {reporter}",
+                c.id,
+                county.id
+            );
+        }
     }
 }

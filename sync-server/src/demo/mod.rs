@@ -20,7 +20,7 @@ mod history;
 mod plan;
 
 pub use history::{HistoryReport, HistorySpec};
-pub use plan::reference_plan;
+pub use plan::{county_centre, county_id, county_name, county_plan, reference_plan};
 
 use driver::Sim;
 use history::{class_weight, People, Weighted};
@@ -29,7 +29,7 @@ use yiwang_core::category::Category;
 use yiwang_core::ids::GridId;
 use yiwang_core::org::GridKind;
 
-use crate::seed::{seed_county, Seeded};
+use crate::seed::{seed_city, seed_county, CityPlan, Seeded};
 use crate::state::Reference;
 use crate::storage::{Ledger, LedgerTx, Result, StorageError};
 use chrono::{DateTime, Utc};
@@ -39,6 +39,11 @@ use yiwang_core::calendar::WorkingCalendar;
 
 /// The county's administrative code (大石桥市).
 pub const COUNTY_ID: &str = "210882";
+/// The city above a demo province's counties (营口市), and its code.
+pub const CITY_ID: &str = "2108";
+pub const CITY_NAME: &str = "营口市";
+/// Counties `demo --counties` seeds at most (their codes stay six digits).
+pub const MAX_COUNTIES: usize = 100;
 /// Where the county's grids are tiled around (latitude, longitude).
 pub const CENTRE: (f64, f64) = (40.63, 122.50);
 /// The demo users' password. It works only while the server runs in demo mode.
@@ -74,10 +79,14 @@ pub fn seed_demo(
     ledger: &Ledger,
     now: DateTime<Utc>,
     spec: &HistorySpec,
+    counties: usize,
     progress: &(dyn Fn(&str) + Sync),
 ) -> anyhow::Result<DemoSummary> {
+    anyhow::ensure!(
+        (1..=MAX_COUNTIES).contains(&counties),
+        "--counties takes 1 to {MAX_COUNTIES}"
+    );
     let hash = crate::auth::hash_password(DEMO_PASSWORD)?;
-    let plan = reference_plan();
     let spec = spec.clone();
     let summary = ledger.write_blocking(move |tx| {
         if tx.load_org()?.root().is_some() {
@@ -85,23 +94,61 @@ pub fn seed_demo(
                 "the ledger already holds a county; the demo seeds only an empty ledger".into(),
             ));
         }
-        let seeded = seed_county(tx, &plan, &hash, true, now)?;
+        let plans: Vec<_> = (0..counties).map(county_plan).collect();
+        let people = if counties == 1 {
+            vec![seed_county(tx, &plans[0], &hash, true, now)?]
+        } else {
+            let city = CityPlan {
+                id: CITY_ID.into(),
+                name: CITY_NAME.into(),
+                counties: plans.clone(),
+            };
+            seed_city(tx, &city, &hash, true, now)?
+        };
         let reference = Reference::load(tx, WorkingCalendar::china())?;
-        let communities = plan.townships.iter().map(|t| t.communities.len()).sum();
+        let townships = plans.iter().map(|p| p.townships.len()).sum();
+        let communities = plans
+            .iter()
+            .flat_map(|p| &p.townships)
+            .map(|t| t.communities.len())
+            .sum();
+        let users = tx.users()?.len();
         progress(&format!(
-            "county: {} townships, {communities} communities, {} grids, {} users",
-            plan.townships.len(),
+            "{counties} {}: {townships} townships, {communities} communities, {} grids, \
+             {users} users",
+            if counties == 1 { "county" } else { "counties" },
             reference.org.grids().count(),
-            seeded.users.len()
         ));
-        let history = seed_history(tx, &reference, &seeded, &spec, now, progress)?;
+        let mut history = HistoryReport::default();
+        for (k, seeded) in people.iter().enumerate() {
+            // Each county draws its own history (and its own ids) from its own seed.
+            let spec = HistorySpec {
+                seed: spec.seed + k as u64,
+                ..spec.clone()
+            };
+            let report = seed_history(tx, &reference, seeded, &spec, now, &|line| {
+                if counties == 1 {
+                    progress(line);
+                }
+            })?;
+            if counties > 1 {
+                progress(&format!(
+                    "county {} of {counties} ({}): {} cases, {} events",
+                    k + 1,
+                    plans[k].name,
+                    report.cases,
+                    report.events
+                ));
+            }
+            history.absorb(report);
+        }
         tx.meta_set(SEEDED_META_KEY, &now.to_rfc3339())?;
         progress("committing");
         Ok(DemoSummary {
-            townships: plan.townships.len(),
+            townships,
             communities,
             grids: reference.org.grids().count(),
-            users: seeded.users.len(),
+            users,
             history,
         })
     })?;
@@ -147,7 +194,17 @@ pub fn seed_history(
         }
         leaves.insert(kind, v);
     }
-    let grids: Vec<GridId> = reference.org.grids().map(|g| g.id.clone()).collect();
+    // The grids of this county's workers: in a province's ledger the org tree holds every
+    // county, and each county's history is its own.
+    let mut grids: Vec<GridId> = seeded
+        .users
+        .iter()
+        .filter(|u| u.role == yiwang_core::org::Role::GridWorker)
+        .flat_map(|u| u.grid_ids.iter().cloned())
+        .filter(|g| reference.org.grid(g).is_some())
+        .collect();
+    grids.sort();
+    grids.dedup();
     if grids.is_empty() {
         return Err(StorageError::Invalid(
             "the county has no grids to report from".into(),

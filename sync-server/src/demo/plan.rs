@@ -144,7 +144,16 @@ pub(super) fn scatter(rng: &mut StdRng, count: usize, weights: &[f64], cap: usiz
 /// Ids follow the county code: township `210882001`, community `210882001001`, grid
 /// `210882001001-01`. The same plan every time.
 pub fn reference_plan() -> CountyPlan {
-    let mut rng = StdRng::seed_from_u64(PLAN_SEED);
+    county_plan(0)
+}
+
+/// County `k` of a demo province (`demo --counties N`): county 0 is the reference county itself;
+/// every other is drawn by the same generator from its own seed, with its own code (`county_id`)
+/// and name, tiled beside the others (`county_centre`: ten to a row, about 25 km apart, so no
+/// two counties' grids overlap).
+pub fn county_plan(k: usize) -> CountyPlan {
+    let county_id = county_id(k);
+    let mut rng = StdRng::seed_from_u64(PLAN_SEED + k as u64);
     let mut villages: Vec<String> = VILLAGE_FAMILIES
         .split_whitespace()
         .flat_map(|f| {
@@ -228,14 +237,14 @@ pub fn reference_plan() -> CountyPlan {
         .map(|(x, y)| x.abs().max(y.abs()))
         .max()
         .unwrap_or(0);
-    let lattice = Lattice::new(&mut rng, radius);
+    let lattice = Lattice::new(&mut rng, radius, county_centre(k));
     let mut cell = cells.into_iter();
 
     let mut townships: Vec<TownshipPlan> = TOWNSHIPS
         .iter()
         .enumerate()
         .map(|(t, (name, _, _))| TownshipPlan {
-            id: format!("{COUNTY_ID}{:03}", t + 1).into(),
+            id: format!("{county_id}{:03}", t + 1).into(),
             name: (*name).to_owned(),
             communities: vec![],
         })
@@ -273,10 +282,36 @@ pub fn reference_plan() -> CountyPlan {
         });
     }
     CountyPlan {
-        id: COUNTY_ID.into(),
-        name: "大石桥市".into(),
+        id: county_id.into(),
+        name: county_name(k),
         townships,
     }
+}
+
+/// The administrative code of county `k`: the reference county's for 0, the codes after it for
+/// the others (six digits up to k = 117).
+pub fn county_id(k: usize) -> String {
+    if k == 0 {
+        COUNTY_ID.to_owned()
+    } else {
+        (210_882 + k).to_string()
+    }
+}
+
+/// The name of county `k`.
+pub fn county_name(k: usize) -> String {
+    if k == 0 {
+        "大石桥市".to_owned()
+    } else {
+        format!("示范县{:03}", k + 1)
+    }
+}
+
+/// Where county `k`'s grids are tiled around: the reference county's [`CENTRE`] for 0, then ten
+/// to a row eastwards, rows southwards.
+pub fn county_centre(k: usize) -> (f64, f64) {
+    let (row, col) = ((k / 10) as f64, (k % 10) as f64);
+    (CENTRE.0 - 0.25 * row, CENTRE.1 + 0.3 * col)
 }
 
 #[cfg(test)]
@@ -406,6 +441,53 @@ mod tests {
                 "the grids of {} form one contiguous area",
                 t.name
             );
+        }
+    }
+
+    #[test]
+    fn a_provinces_counties_have_their_own_codes_and_places_and_the_same_shape() {
+        let plans: Vec<CountyPlan> = [0, 1, 9, 10, 99].into_iter().map(county_plan).collect();
+        assert_eq!(
+            plans[0].grids().count(),
+            reference_plan().grids().count(),
+            "county 0 is the reference county"
+        );
+        let mut ids = BTreeSet::new();
+        let mut boxes = vec![];
+        for p in &plans {
+            assert_eq!(p.id.as_str().len(), 6, "{} is a six-digit code", p.id);
+            assert_eq!(p.townships.len(), 17);
+            assert_eq!(
+                p.grids().count(),
+                URBAN_RURAL_GRIDS + SCHOOL_GRIDS + ENTERPRISE_GRIDS
+            );
+            for (t, c, g) in p.grids() {
+                assert!(
+                    g.id.as_str().starts_with(c.id.as_str())
+                        && c.id.as_str().starts_with(t.id.as_str())
+                        && t.id.as_str().starts_with(p.id.as_str()),
+                    "ids nest under county {}",
+                    p.id
+                );
+                assert!(ids.insert(g.id.clone()), "grid {} is unique", g.id);
+            }
+            let all = rects(p)
+                .into_iter()
+                .map(|r| r.2)
+                .reduce(|a, b| (a.0.min(b.0), a.1.min(b.1), a.2.max(b.2), a.3.max(b.3)))
+                .unwrap();
+            boxes.push((p.id.clone(), all));
+        }
+        for i in 0..boxes.len() {
+            for j in i + 1..boxes.len() {
+                let (a, b) = (boxes[i].1, boxes[j].1);
+                assert!(
+                    a.2 <= b.0 || b.2 <= a.0 || a.3 <= b.1 || b.3 <= a.1,
+                    "counties {} and {} lie apart",
+                    boxes[i].0,
+                    boxes[j].0
+                );
+            }
         }
     }
 

@@ -73,7 +73,7 @@ const consoleEn: ConsoleMessages = {
   },
   dashboard: {
     title: 'Dashboard', period: 'Period', days: 'Last {n} days', trend: 'Intake and closures by day', intakeSeries: 'Intake',
-    closedSeries: 'Closed', byTownship: 'By township', byDepartment: 'By department', byCommunity: 'By community', byGrid: 'By grid', dispatchedSeries: 'Dispatched', overdueSeries: 'Overdue now', byCategory: 'By category class',
+    closedSeries: 'Closed', byCounty: 'By county', byTownship: 'By township', byDepartment: 'By department', byCommunity: 'By community', byGrid: 'By grid', dispatchedSeries: 'Dispatched', overdueSeries: 'Overdue now', byCategory: 'By category class',
     coverage: 'Patrol coverage today', coverageRate: 'Coverage {rate} ({covered}/{grids})', coverageDate: '{date}',
     covered: 'Patrolled twice', partial: 'Patrolled once', noneCovered: 'Not patrolled', grid: 'Grid', worker: 'Worker',
     windows: 'Patrols', community: 'Community', township: 'Township', linkHint: 'Click a figure to see its cases',

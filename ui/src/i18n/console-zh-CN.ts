@@ -72,7 +72,7 @@ const consoleZhCN = {
   },
   dashboard: {
     title: '统计分析', period: '统计期', days: '近 {n} 天', trend: '每日立案与结案', intakeSeries: '立案',
-    closedSeries: '结案', byTownship: '按乡镇/街道', byDepartment: '按责任部门', byCommunity: '按村/社区', byGrid: '按网格', dispatchedSeries: '分派', overdueSeries: '当前超期', byCategory: '按问题大类',
+    closedSeries: '结案', byCounty: '按县(市)', byTownship: '按乡镇/街道', byDepartment: '按责任部门', byCommunity: '按村/社区', byGrid: '按网格', dispatchedSeries: '分派', overdueSeries: '当前超期', byCategory: '按问题大类',
     coverage: '今日巡查覆盖', coverageRate: '巡查率 {rate}（{covered}/{grids}）', coverageDate: '{date}',
     covered: '已巡查 2 次', partial: '巡查 1 次', noneCovered: '未巡查', grid: '网格', worker: '网格员',
     windows: '巡查次数', community: '村/社区', township: '乡镇/街道', linkHint: '点击数字查看对应案件',
