@@ -551,6 +551,16 @@ async fn demo(global: &Global, demo_args: &DemoArgs) -> anyhow::Result<()> {
     let ledger = global.open_ledger()?;
     let l = ledger.clone();
     let has_county = tokio::task::spawn_blocking(move || crate::demo::has_county(&l)).await??;
+    let l = ledger.clone();
+    let interrupted =
+        tokio::task::spawn_blocking(move || crate::demo::province_seeding_interrupted(&l))
+            .await??;
+    anyhow::ensure!(
+        !interrupted,
+        "the ledger at {} holds a province whose seeding (demo --counties) was interrupted; \
+         delete it (the folder, or the database) and run demo again",
+        global.database_shown()
+    );
     if has_county {
         println!(
             "the ledger at {} already holds a county: serving it as it is",
@@ -564,7 +574,7 @@ async fn demo(global: &Global, demo_args: &DemoArgs) -> anyhow::Result<()> {
             );
         } else {
             println!(
-                "seeding {counties} counties under {} into {} (one transaction)…",
+                "seeding {counties} counties under {} into {} (a transaction per county)…",
                 crate::demo::CITY_NAME,
                 global.database_shown()
             );

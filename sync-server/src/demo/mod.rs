@@ -29,7 +29,7 @@ use yiwang_core::category::Category;
 use yiwang_core::ids::GridId;
 use yiwang_core::org::GridKind;
 
-use crate::seed::{seed_city, seed_county, CityPlan, Seeded};
+use crate::seed::{seed_city, seed_county, CityPlan, CountyPlan, Seeded};
 use crate::state::Reference;
 use crate::storage::{Ledger, LedgerTx, Result, StorageError};
 use chrono::{DateTime, Utc};
@@ -50,6 +50,8 @@ pub const CENTRE: (f64, f64) = (40.63, 122.50);
 pub const DEMO_PASSWORD: &str = "demo";
 /// Meta key set when a demo county has been seeded completely.
 pub const SEEDED_META_KEY: &str = "demo_seeded_at";
+/// Meta key of a province's seeding (`demo --counties N`): `started`, then `complete`.
+pub const PROVINCE_SEEDING_META_KEY: &str = "demo_province_seeding";
 
 /// Grid counts the reference county must have, by kind (docs/DESIGN.md §1).
 pub const URBAN_RURAL_GRIDS: usize = 1480;
@@ -75,6 +77,12 @@ pub fn has_county(ledger: &Ledger) -> Result<bool> {
 /// Seeds the reference county and its history into an empty ledger in ONE write transaction:
 /// the folder holds the whole demo or nothing. The password "demo" is hashed once (argon2id is
 /// slow on purpose) and shared by every demo user, who are marked as demo users.
+///
+/// With `counties` > 1 it seeds a province (see [`county_plan`], [`seed_city`]): the org tree and
+/// the users in one transaction, then each county's history in one transaction of its own (a
+/// hundred counties are tens of gigabytes: in one transaction SQLite's write-ahead log would
+/// hold them all before the ledger does). [`PROVINCE_SEEDING_META_KEY`] says `started` until
+/// the last county is in; `demo` refuses to serve a province whose seeding was interrupted.
 pub fn seed_demo(
     ledger: &Ledger,
     now: DateTime<Utc>,
@@ -87,72 +95,99 @@ pub fn seed_demo(
         "--counties takes 1 to {MAX_COUNTIES}"
     );
     let hash = crate::auth::hash_password(DEMO_PASSWORD)?;
-    let spec = spec.clone();
-    let summary = ledger.write_blocking(move |tx| {
+    let plans: Vec<CountyPlan> = (0..counties).map(county_plan).collect();
+    let townships = plans.iter().map(|p| p.townships.len()).sum();
+    let communities = plans
+        .iter()
+        .flat_map(|p| &p.townships)
+        .map(|t| t.communities.len())
+        .sum();
+    let empty = |tx: &mut dyn LedgerTx| -> Result<()> {
         if tx.load_org()?.root().is_some() {
             return Err(StorageError::Invalid(
                 "the ledger already holds a county; the demo seeds only an empty ledger".into(),
             ));
         }
-        let plans: Vec<_> = (0..counties).map(county_plan).collect();
-        let people = if counties == 1 {
-            vec![seed_county(tx, &plans[0], &hash, true, now)?]
-        } else {
-            let city = CityPlan {
-                id: CITY_ID.into(),
-                name: CITY_NAME.into(),
-                counties: plans.clone(),
-            };
-            seed_city(tx, &city, &hash, true, now)?
-        };
-        let reference = Reference::load(tx, WorkingCalendar::china())?;
-        let townships = plans.iter().map(|p| p.townships.len()).sum();
-        let communities = plans
-            .iter()
-            .flat_map(|p| &p.townships)
-            .map(|t| t.communities.len())
-            .sum();
-        let users = tx.users()?.len();
-        progress(&format!(
-            "{counties} {}: {townships} townships, {communities} communities, {} grids, \
-             {users} users",
-            if counties == 1 { "county" } else { "counties" },
-            reference.org.grids().count(),
-        ));
-        let mut history = HistoryReport::default();
-        for (k, seeded) in people.iter().enumerate() {
-            // Each county draws its own history (and its own ids) from its own seed.
-            let spec = HistorySpec {
-                seed: spec.seed + k as u64,
-                ..spec.clone()
-            };
-            let report = seed_history(tx, &reference, seeded, &spec, now, &|line| {
-                if counties == 1 {
-                    progress(line);
-                }
-            })?;
-            if counties > 1 {
-                progress(&format!(
-                    "county {} of {counties} ({}): {} cases, {} events",
-                    k + 1,
-                    plans[k].name,
-                    report.cases,
-                    report.events
-                ));
-            }
-            history.absorb(report);
-        }
-        tx.meta_set(SEEDED_META_KEY, &now.to_rfc3339())?;
-        progress("committing");
-        Ok(DemoSummary {
-            townships,
-            communities,
-            grids: reference.org.grids().count(),
-            users,
-            history,
-        })
+        Ok(())
+    };
+    if counties == 1 {
+        let (spec, plan) = (spec.clone(), plans[0].clone());
+        let summary = ledger.write_blocking(move |tx| {
+            empty(tx)?;
+            let seeded = seed_county(tx, &plan, &hash, true, now)?;
+            let reference = Reference::load(tx, WorkingCalendar::china())?;
+            progress(&format!(
+                "county: {townships} townships, {communities} communities, {} grids, {} users",
+                reference.org.grids().count(),
+                seeded.users.len()
+            ));
+            let history = seed_history(tx, &reference, &seeded, &spec, now, progress)?;
+            tx.meta_set(SEEDED_META_KEY, &now.to_rfc3339())?;
+            progress("committing");
+            Ok(DemoSummary {
+                townships,
+                communities,
+                grids: reference.org.grids().count(),
+                users: seeded.users.len(),
+                history,
+            })
+        })?;
+        return Ok(summary);
+    }
+    let city = CityPlan {
+        id: CITY_ID.into(),
+        name: CITY_NAME.into(),
+        counties: plans.clone(),
+    };
+    let (people, grids, users) = ledger.write_blocking(move |tx| {
+        empty(tx)?;
+        tx.meta_set(PROVINCE_SEEDING_META_KEY, "started")?;
+        let people = seed_city(tx, &city, &hash, true, now)?;
+        let grids = tx.load_org()?.grids().count();
+        Ok((people, grids, tx.users()?.len()))
     })?;
-    Ok(summary)
+    progress(&format!(
+        "{counties} counties: {townships} townships, {communities} communities, {grids} grids, \
+         {users} users"
+    ));
+    let mut history = HistoryReport::default();
+    for (k, seeded) in people.into_iter().enumerate() {
+        // Each county draws its own history (and its own ids) from its own seed.
+        let spec = HistorySpec {
+            seed: spec.seed + k as u64,
+            ..spec.clone()
+        };
+        let report = ledger.write_blocking(move |tx| {
+            let reference = Reference::load(tx, WorkingCalendar::china())?;
+            seed_history(tx, &reference, &seeded, &spec, now, &|_| {})
+        })?;
+        progress(&format!(
+            "county {} of {counties} ({}): {} cases, {} events",
+            k + 1,
+            plans[k].name,
+            report.cases,
+            report.events
+        ));
+        history.absorb(report);
+    }
+    ledger.write_blocking(move |tx| {
+        tx.meta_set(SEEDED_META_KEY, &now.to_rfc3339())?;
+        tx.meta_set(PROVINCE_SEEDING_META_KEY, "complete")
+    })?;
+    Ok(DemoSummary {
+        townships,
+        communities,
+        grids,
+        users,
+        history,
+    })
+}
+
+/// Whether a province's seeding was interrupted: `demo` then refuses to serve the ledger.
+pub fn province_seeding_interrupted(ledger: &Ledger) -> Result<bool> {
+    ledger.read_blocking(|tx| {
+        Ok(tx.meta_get(PROVINCE_SEEDING_META_KEY)?.as_deref() == Some("started"))
+    })
 }
 
 /// Makes a history of cases in `tx` over the `spec.days` before `now`, each driven through the
