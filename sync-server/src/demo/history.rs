@@ -266,8 +266,9 @@ mod tests {
     use std::collections::BTreeSet;
     use yiwang_core::calendar::WorkingCalendar;
 
-    #[test]
-    fn the_history_drives_the_real_workflow_without_a_refusal() {
+    /// An empty ledger in a folder of its own (kept alive by the first value), and the moment the
+    /// histories are drawn up to.
+    fn fresh_ledger() -> (tempfile::TempDir, Ledger, DateTime<Utc>) {
         let dir = tempfile::tempdir().unwrap();
         let ledger = Ledger::open(&format!(
             "sqlite:{}",
@@ -277,6 +278,12 @@ mod tests {
         let now = DateTime::parse_from_rfc3339("2026-11-26T15:00:00+08:00")
             .unwrap()
             .with_timezone(&Utc);
+        (dir, ledger, now)
+    }
+
+    #[test]
+    fn the_history_drives_the_real_workflow_without_a_refusal() {
+        let (_dir, ledger, now) = fresh_ledger();
         let spec = HistorySpec {
             cases: 400,
             days: 40,
@@ -332,21 +339,13 @@ mod tests {
     }
 
     /// Two counties under a city (`seed_city`): each county's history is drawn from its own
-    /// seed, stays in its own grids and is worked by its own people, and a county centre never
-    /// escalates to the city.
+    /// seed, stays in its own grids and is worked by its own people. (That a county centre never
+    /// escalates to the city is `OrgTree::escalation_target`'s test in core.)
     #[test]
     fn a_province_history_keeps_each_county_to_itself() {
         use crate::seed::{county_prefix, seed_city, CityPlan, CountyPlan};
         use yiwang_core::org::OrgLevel;
-        let dir = tempfile::tempdir().unwrap();
-        let ledger = Ledger::open(&format!(
-            "sqlite:{}",
-            dir.path().join("ledger.sqlite").display()
-        ))
-        .unwrap();
-        let now = DateTime::parse_from_rfc3339("2026-11-26T15:00:00+08:00")
-            .unwrap()
-            .with_timezone(&Utc);
+        let (_dir, ledger, now) = fresh_ledger();
         // The small plan again under another code: every id renamed.
         let other = |p: &CountyPlan| -> CountyPlan {
             let mut q = p.clone();

@@ -226,17 +226,10 @@ async fn whole_photo(
     let deadline = tokio::time::Instant::now() + REQUEST_TIMEOUT;
     let mut buffer = BytesMut::with_capacity(usize::try_from(length).unwrap_or(PART_BYTES));
     let end = loop {
-        let next = std::future::poll_fn(|cx| Pin::new(&mut body).poll_frame(cx));
-        let frame = match tokio::time::timeout_at(deadline, next).await {
-            Err(_) => break End::TimedOut,
-            Ok(None) => break End::Whole,
-            Ok(Some(Err(e))) => break End::Broken(e.to_string()),
-            Ok(Some(Ok(frame))) => frame,
+        let data = match next_data(state, &mut body, deadline).await {
+            Ok(data) => data,
+            Err(end) => break end,
         };
-        let Ok(data) = frame.into_data() else {
-            continue;
-        };
-        Metrics::add(&state.metrics.photo_bytes_received, data.len() as u64);
         if buffer.len() as u64 + data.len() as u64 > length {
             break End::Overflow;
         }
@@ -261,6 +254,28 @@ async fn whole_photo(
         )),
         // Cut short: what arrived is kept under the lease, as any chunk's would be.
         _ => Ok(Received::Leased(Body::from(bytes))),
+    }
+}
+
+/// The next bytes of a PATCH body (counted as received), or how the body ended: whole, cut,
+/// or past `deadline`. Trailers carry nothing we use and are skipped.
+async fn next_data(
+    state: &AppState,
+    body: &mut Body,
+    deadline: tokio::time::Instant,
+) -> Result<bytes::Bytes, End> {
+    loop {
+        let next = std::future::poll_fn(|cx| Pin::new(&mut *body).poll_frame(cx));
+        let frame = match tokio::time::timeout_at(deadline, next).await {
+            Err(_) => return Err(End::TimedOut),
+            Ok(None) => return Err(End::Whole),
+            Ok(Some(Err(e))) => return Err(End::Broken(e.to_string())),
+            Ok(Some(Ok(frame))) => frame,
+        };
+        if let Ok(data) = frame.into_data() {
+            Metrics::add(&state.metrics.photo_bytes_received, data.len() as u64);
+            return Ok(data);
+        }
     }
 }
 
@@ -304,17 +319,10 @@ pub(super) async fn write_leased(
     // Bytes of this chunk in the store, from the upload's offset on.
     let mut stored = 0u64;
     let end = 'body: loop {
-        let next = std::future::poll_fn(|cx| Pin::new(&mut body).poll_frame(cx));
-        let frame = match tokio::time::timeout_at(deadline, next).await {
-            Err(_) => break End::TimedOut,
-            Ok(None) => break End::Whole,
-            Ok(Some(Err(e))) => break End::Broken(e.to_string()),
-            Ok(Some(Ok(frame))) => frame,
+        let data = match next_data(state, &mut body, deadline).await {
+            Ok(data) => data,
+            Err(end) => break end,
         };
-        let Ok(data) = frame.into_data() else {
-            continue; // trailers carry nothing we use
-        };
-        Metrics::add(&state.metrics.photo_bytes_received, data.len() as u64);
         if written + data.len() as u64 > remaining {
             break End::Overflow;
         }
