@@ -16,7 +16,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 TOOLS_DIR ?= /var/tmp/yiwang-tools
 export YIWANG_TEST_S3FS ?= $(TOOLS_DIR)/bin/s3s-fs
 
-.PHONY: demo demo-pg test-pg s3s-fs haproxy story test deps build-deps lint fmt-check clippy unit core-purity bench help \
+.PHONY: demo demo-pg test-pg s3s-fs haproxy story test deps build-deps lint fmt-check clippy unit core-purity bench province-bench help \
 	app-deps tauri-driver ui ui-dist app e2e-app package screenshots
 
 help:
@@ -27,6 +27,8 @@ help:
 	@echo "make test        — everything: lint, unit, component and property tests, the UI's tests,"
 	@echo "                   the app build and the app's end-to-end run in a real window (Xvfb)"
 	@echo "make bench       — benchmarks (prints figures)"
+	@echo "make province-bench — 100 counties on PostgreSQL: queues, dashboards, a first pull"
+	@echo "                   (built once into /var/tmp/yiwang-bench-province: ~60 GB free needed)"
 	@echo "make package     — the desktop app as a Debian package (.deb)"
 	@echo "make screenshots — copy the last e2e run's screenshots into docs/screenshots/"
 
@@ -242,6 +244,14 @@ core-purity:
 	  | grep -Eio '^(rusqlite|libsqlite3-sys|tokio|reqwest|hyper|axum|mio|postgres|tokio-postgres|sqlx|ureq|async-std)[ -]' || true); \
 	if [ -n "$$bad" ]; then echo "yiwang-core depends on I/O crates: $$bad"; exit 1; fi; \
 	echo "core-purity: yiwang-core has no database, network or async runtime crate"
+
+# The province (issue 16): 100 counties under a city on PostgreSQL, built once into
+# PROVINCE_CACHE (SQLite seeding, then migrate-to; about 30 GB kept, 60 GB free while building)
+# and reused by every later run. Not part of `make bench`: the first build takes most of an hour.
+PROVINCE_CACHE ?= /var/tmp/yiwang-bench-province
+province-bench:
+	$(CARGO) build --release --locked -p yiwang-server -p yiwang-bench --bin yiwang-server --bin province
+	$(CARGO_TARGET_DIR)/release/province --cache $(PROVINCE_CACHE)
 
 # app_start needs the app binary and a display (Xvfb): it measures the window's cold start.
 # console_load and ingest run on SQLite and again on PostgreSQL: a throwaway cluster started for

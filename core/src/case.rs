@@ -688,6 +688,15 @@ impl Case {
         }
     }
 
+    /// Whether the holder is the origin unit or one of its ancestors. Every move of the workflow
+    /// keeps this (a report starts at the origin; claiming, escalating and reopening only go up
+    /// the origin's path), and the ledger's visibility SQL relies on it: "held in my subtree"
+    /// then implies "lodged in my subtree", so one range of origin paths is `can_see` for a
+    /// unit member (`storage/*/console.rs`). Tested over the design table and the demo history.
+    pub fn holder_on_origin_path(&self, org: &crate::org::OrgTree) -> bool {
+        org.is_within(&self.origin_unit, &self.holder_unit)
+    }
+
     /// Whether the case is overdue at `now` (see [`is_overdue`]).
     pub fn is_overdue(&self, now: DateTime<Utc>) -> bool {
         is_overdue(self.state, self.deadline, now)

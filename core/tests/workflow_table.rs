@@ -372,6 +372,14 @@ fn every_state_action_role_triple_matches_the_design_table() {
                             fx.run.case.version + 1,
                             "{what}: version moves by one"
                         );
+                        let next = Case::apply(Some(fx.run.case.clone()), e)
+                            .expect("a decided event applies");
+                        assert!(
+                            next.holder_on_origin_path(&w.org),
+                            "{what}: the holder {} stays on the origin {}'s path",
+                            next.holder_unit,
+                            next.origin_unit
+                        );
                         allowed += 1;
                     }
                     (Err(code), Err(r)) => assert_eq!(r.code(), *code, "{what}: refusal reason"),

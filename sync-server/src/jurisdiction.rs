@@ -5,7 +5,7 @@
 //! grids. A department sees the cases ever dispatched to it. Reference data is for everyone.
 
 use crate::storage::auth::StoredUser;
-use crate::storage::changes::Viewer;
+use crate::storage::changes::{Scope, Viewer};
 use crate::storage::{LedgerTx, Result};
 use yiwang_core::org::{Actor, Role};
 
@@ -20,6 +20,30 @@ pub fn viewer_of(tx: &mut dyn LedgerTx, actor: &Actor) -> Result<Viewer> {
         (Role::GridWorker | Role::Department, _) | (_, None) => None,
         (_, Some(unit)) => tx.unit_path(unit)?,
     };
+    let region = match actor.role {
+        // A department serves every county.
+        Role::Department => Some("/".to_owned()),
+        Role::GridWorker => {
+            // The county of the worker's grids (the nearest common ancestor of their counties,
+            // in the rare case they span two).
+            let mut common: Option<String> = None;
+            for grid in &actor.grid_ids {
+                let Some(Scope::Area { path, .. }) = tx.grid_scope(grid)? else {
+                    continue;
+                };
+                let region = tx.region_of_path(&path)?;
+                common = Some(match common {
+                    None => region,
+                    Some(c) => common_path(&c, &region),
+                });
+            }
+            common
+        }
+        _ => match &path {
+            Some(p) => Some(tx.region_of_path(p)?),
+            None => None,
+        },
+    };
     Ok(Viewer {
         path,
         grids: if actor.role == Role::GridWorker {
@@ -32,6 +56,40 @@ pub fn viewer_of(tx: &mut dyn LedgerTx, actor: &Actor) -> Result<Viewer> {
         } else {
             None
         },
+        region,
         user: actor.user_id.clone(),
     })
+}
+
+/// The longest org path both `a` and `b` lie under (`/` when they share no unit).
+fn common_path(a: &str, b: &str) -> String {
+    let mut out = String::from("/");
+    for (x, y) in a
+        .trim_matches('/')
+        .split('/')
+        .zip(b.trim_matches('/').split('/'))
+    {
+        if x != y || x.is_empty() {
+            break;
+        }
+        out.push_str(x);
+        out.push('/');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::common_path;
+
+    #[test]
+    fn the_common_path_is_the_shared_ancestors() {
+        assert_eq!(
+            common_path("/2108/210883/", "/2108/210883/"),
+            "/2108/210883/"
+        );
+        assert_eq!(common_path("/2108/210883/", "/2108/210884/"), "/2108/");
+        assert_eq!(common_path("/a/", "/b/"), "/");
+        assert_eq!(common_path("/a/bc/", "/a/b/"), "/a/");
+    }
 }

@@ -32,10 +32,13 @@
 use anyhow::{bail, Context as _};
 use std::io::{BufRead as _, Write as _};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use yiwang_bench::console::{
+    dashboard, free_port, login, median, timed_dashboard, timed_get, Server,
+};
 use yiwang_bench::pg::PgDatabase;
 
 const TARGET: Duration = Duration::from_secs(1);
@@ -116,71 +119,6 @@ fn redact(url: &str) -> String {
     }
 }
 
-/// The server process; killed when dropped, whatever happened.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> anyhow::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port())
-}
-
-async fn login(http: &reqwest::Client, base: &str, user: &str) -> anyhow::Result<String> {
-    let r = http
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&serde_json::json!({
-            "username": user, "password": PASSWORD,
-            "device_id": format!("bench-{user}"), "device_name": "console_load"
-        }))
-        .send()
-        .await?;
-    if !r.status().is_success() {
-        bail!("signing in {user}: HTTP {}", r.status());
-    }
-    let body: serde_json::Value = r.json().await?;
-    body["token"]
-        .as_str()
-        .map(str::to_owned)
-        .context("the login answer has a token")
-}
-
-/// One GET, timed until the whole body has arrived; fails on anything but 200.
-async fn timed_get(
-    http: &reqwest::Client,
-    base: &str,
-    token: &str,
-    path: &str,
-) -> anyhow::Result<(Duration, usize)> {
-    let t = Instant::now();
-    let r = http
-        .get(format!("{base}{path}"))
-        .bearer_auth(token)
-        .send()
-        .await?;
-    let status = r.status();
-    let body = r.bytes().await?;
-    let took = t.elapsed();
-    if !status.is_success() {
-        bail!(
-            "GET {path}: HTTP {status}: {}",
-            String::from_utf8_lossy(&body)
-        );
-    }
-    Ok((took, body.len()))
-}
-
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
-
 fn line(what: &str, med: Duration, max: Duration, extra: &str) {
     println!(
         "  {what:<44} median {:>8.1} ms  max {:>8.1} ms  {:>6.3} of the 1 s target{extra}",
@@ -190,16 +128,6 @@ fn line(what: &str, med: Duration, max: Duration, extra: &str) {
     );
 }
 
-/// The dashboard's requests (ui/src/console/screens/DashboardScreen.vue): the first alone, for
-/// the figures and the unit breakdown, then the other three at once.
-fn dashboard(unit_dimension: &str) -> [String; 4] {
-    [
-        format!("/api/v1/stats?dimension={unit_dimension}"),
-        "/api/v1/stats?dimension=department".into(),
-        "/api/v1/stats?dimension=category_class".into(),
-        "/api/v1/coverage".into(),
-    ]
-}
 const QUEUE: &str = "/api/v1/cases?page=1&page_size=50";
 
 /// One timed figure of a pass: whose, what, median and slowest run.
@@ -218,7 +146,7 @@ async fn measure(
     unit_dimension: &str,
     runs: usize,
 ) -> anyhow::Result<Vec<Figure>> {
-    let token = login(http, base, user).await?;
+    let token = login(http, base, user, PASSWORD).await?;
     let board = dashboard(unit_dimension);
     // One warm-up of each: the first request also loads the org tree into the cache.
     timed_get(http, base, &token, QUEUE).await?;
@@ -233,17 +161,10 @@ async fn measure(
         let (d, n) = timed_get(http, base, &token, QUEUE).await?;
         queue.push(d);
         queue_bytes = n;
-        let t = Instant::now();
-        let (first, _) = timed_get(http, base, &token, &board[0]).await?;
-        let (a, b, c) = tokio::join!(
-            timed_get(http, base, &token, &board[1]),
-            timed_get(http, base, &token, &board[2]),
-            timed_get(http, base, &token, &board[3]),
-        );
-        dash.push(t.elapsed());
-        per[0].push(first);
-        for (i, r) in [a, b, c].into_iter().enumerate() {
-            per[i + 1].push(r?.0);
+        let (screen, each) = timed_dashboard(http, base, &token, &board).await?;
+        dash.push(screen);
+        for (p, t) in per.iter_mut().zip(each) {
+            p.push(t);
         }
     }
     println!("{user} ({runs} runs):");
@@ -405,7 +326,7 @@ async fn run_pass(
         .timeout(Duration::from_secs(120))
         .build()?;
     let (server, base) = start_demo(a, &http, data_dir, database, log).await?;
-    let center = login(&http, &base, "center").await?;
+    let center = login(&http, &base, "center", PASSWORD).await?;
     let (_, n) = timed_get(&http, &base, &center, "/api/v1/cases?page_size=1").await?;
     let list: serde_json::Value = http
         .get(format!("{base}/api/v1/cases?page_size=1"))

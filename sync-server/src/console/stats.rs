@@ -20,7 +20,7 @@ use axum::extract::State;
 use axum::Json;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use yiwang_core::case::CaseState;
 use yiwang_core::field::PatrolWindows;
 use yiwang_core::ids::{GridId, UserId};
@@ -308,21 +308,32 @@ pub async fn coverage(
             .grids()
             .filter(|g| org.grid_in_jurisdiction(&actor, &g.id))
             .collect();
-        let patrols = tx.patrols_started_between(local_midnight(date), local_midnight(next))?;
+        // Only the patrols of the caller's own part of the tree (none for a department).
+        let viewer = viewer(tx, &me.user)?;
+        let patrols = if grids.is_empty() {
+            vec![]
+        } else {
+            // The root's subtree is every grid: no test.
+            let within = viewer
+                .path
+                .as_deref()
+                .or(viewer.region.as_deref())
+                .filter(|p| !crate::storage::console::is_root_path(p));
+            tx.patrols_started_between(local_midnight(date), local_midnight(next), within)?
+        };
         let cov = patrol_coverage(
             grids.iter().map(|g| &g.id),
             patrols.iter(),
             date,
             &PatrolWindows::default(),
         );
-        let names: BTreeMap<UserId, String> = if grids.is_empty() {
-            BTreeMap::new()
-        } else {
-            tx.users()?
-                .into_iter()
-                .map(|u| (u.id, u.display_name))
-                .collect()
-        };
+        let workers: Vec<UserId> = grids
+            .iter()
+            .filter_map(|g| g.worker_id.clone())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let names = tx.display_names(&workers)?;
         let mut rows = vec![];
         let mut by_township: BTreeMap<String, CoverageTotals> = BTreeMap::new();
         let mut by_community: BTreeMap<String, CoverageTotals> = BTreeMap::new();

@@ -300,6 +300,13 @@ mod tests {
                 let mut recent = BTreeSet::new();
                 for id in tx.case_ids()? {
                     let c = tx.case(&id)?.expect("listed cases exist");
+                    assert!(
+                        c.holder_on_origin_path(&reference.org),
+                        "case {}: held by {} off its origin {}'s path",
+                        c.id,
+                        c.holder_unit,
+                        c.origin_unit
+                    );
                     if c.reported_at > now - Duration::days(3) {
                         recent.insert(c.state);
                     }
@@ -387,10 +394,84 @@ mod tests {
                 for id in tx.case_ids()? {
                     cases.push(tx.case(&id)?.expect("listed cases exist"));
                 }
-                Ok((reports, (cases, reference)))
+                // What each kind of user pulls and lists: the org units and the case ids.
+                let mut seen = vec![];
+                for name in [
+                    "leader",
+                    "dept-01",
+                    "c001-center",
+                    "c002-township-01",
+                    "c001-community-001",
+                    "c002-worker-0001",
+                ] {
+                    let user = tx.user_by_name(name)?.expect("seeded user");
+                    let viewer = crate::jurisdiction::viewer(tx, &user)?;
+                    let mut units = BTreeSet::new();
+                    let mut after = 0;
+                    loop {
+                        let (page, more) = tx.changes_since(&viewer, after, 500)?;
+                        after = page.last().map_or(after, |c| c.seq);
+                        units.extend(
+                            page.iter()
+                                .filter(|c| c.entity == yiwang_core::sync::Entity::OrgUnit)
+                                .map(|c| c.id.clone()),
+                        );
+                        if !more {
+                            break;
+                        }
+                    }
+                    let listed: BTreeSet<String> = tx
+                        .find_case_ids(&viewer, &Default::default(), Default::default())?
+                        .into_iter()
+                        .map(|c| c.0)
+                        .collect();
+                    seen.push((user, units, listed));
+                }
+                Ok((reports, (cases, reference, seen)))
             })
             .unwrap();
-        let (cases, reference) = cases;
+        let (cases, reference, seen) = cases;
+        // Pulls carry the user's county's units (and the city), never the other county's; the
+        // console lists exactly the cases the workflow lets them see.
+        let county_of = |unit: &yiwang_core::ids::OrgUnitId| {
+            reference
+                .org
+                .ancestor_at(unit, OrgLevel::County)
+                .map(|c| c.id.clone())
+        };
+        let all_units: BTreeSet<String> = reference.org.units().map(|u| u.id.0.clone()).collect();
+        for (user, units, listed) in &seen {
+            let actor = user.actor();
+            let home = match (actor.unit(), actor.grid_ids.first()) {
+                (Some(u), _) => county_of(u),
+                (None, Some(g)) => county_of(reference.org.community_of(g).unwrap()),
+                (None, None) => None,
+            };
+            let want: BTreeSet<String> = match home {
+                Some(county) => reference
+                    .org
+                    .units()
+                    .filter(|u| {
+                        u.level == OrgLevel::City || county_of(&u.id) == Some(county.clone())
+                    })
+                    .map(|u| u.id.0.clone())
+                    .collect(),
+                // The city's people and the departments serve every county.
+                None => all_units.clone(),
+            };
+            assert_eq!(units, &want, "{} pulls their region's units", user.username);
+            let can: BTreeSet<String> = cases
+                .iter()
+                .filter(|c| yiwang_core::workflow::can_see(c, &actor, &reference.org))
+                .map(|c| c.id.0.clone())
+                .collect();
+            assert_eq!(listed, &can, "{} lists what can_see allows", user.username);
+            assert!(!can.is_empty(), "{} sees some case", user.username);
+        }
+        assert!(
+            seen[4].1.len() < all_units.len() / 2 + 2,
+            "a county's user pulls about half the units of two counties"
+        );
         assert_eq!(reference.org.root().unwrap().level, OrgLevel::City);
         for r in &reports {
             assert_eq!((r.refused, r.cases), (0, 120), "{r:?}");

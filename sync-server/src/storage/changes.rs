@@ -8,8 +8,13 @@ use yiwang_core::sync::{Change, Entity};
 /// Who may see a logged record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Scope {
-    /// Every signed-in user (reference data: units, departments, categories).
+    /// Every signed-in user (reference data: departments, categories, the units above the
+    /// counties).
     All,
+    /// Everyone in the county at this org path, and everyone above it: a county's own reference
+    /// data (its org units). A worker in a province pulls their county's three hundred units,
+    /// not the province's thirty thousand.
+    Region(String),
     /// Users whose unit is on `path` (an org path `/c/t/m/`) or above it; and the workers of
     /// `grid`; and the given departments.
     Area {
@@ -28,6 +33,11 @@ pub struct Viewer {
     pub path: Option<String>,
     pub grids: Vec<GridId>,
     pub department: Option<DepartmentId>,
+    /// Where the user's region starts: `Scope::Region` records whose county path lies in the
+    /// subtree of this path are theirs. The user's own unit path at or above a county (a city's
+    /// user sees every county's), the county's path below it, the county (or the common
+    /// ancestor) of a worker's grids, the root for a department (it serves every county).
+    pub region: Option<String>,
     pub user: UserId,
 }
 

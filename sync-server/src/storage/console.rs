@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use yiwang_core::case::{Case, CaseState, Channel};
 use yiwang_core::field::Patrol;
 use yiwang_core::ids::{
-    CaseId, CategoryCode, DepartmentId, FindingId, GridId, OrgUnitId, PatrolId, PhotoHash,
+    CaseId, CategoryCode, DepartmentId, FindingId, GridId, OrgUnitId, PatrolId, PhotoHash, UserId,
 };
 use yiwang_core::measures::PatrolFacts;
 
@@ -52,6 +52,26 @@ pub struct CaseFilter {
     pub now: DateTime<Utc>,
     /// Only these cases (the cases behind a dashboard figure); `None`: no such limit.
     pub ids: Option<Vec<CaseId>>,
+}
+
+/// Whether `path` is the root unit's (one segment, `/id/`). The org tree has exactly one root
+/// (`OrgTree::new` refuses anything else), so its subtree holds every case: a viewer there needs
+/// no test at all.
+pub fn is_root_path(path: &str) -> bool {
+    path.strip_prefix('/')
+        .and_then(|p| p.strip_suffix('/'))
+        .is_some_and(|id| !id.is_empty() && !id.contains('/'))
+}
+
+/// Every state but closed, as a list of SQL literals (`'reported', 'claimed', …`): the states
+/// a case is still worked in, spelled so that an index on `state` can serve the test.
+pub fn open_states_sql() -> String {
+    CaseState::ALL
+        .into_iter()
+        .filter(|s| *s != CaseState::Closed)
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A patrol as the console lists it: the stored patrol with its track size and findings.
@@ -163,13 +183,16 @@ pub trait ConsoleTx {
     ) -> Result<Option<serde_json::Value>>;
     /// Which of `hashes` are in the photo store's index (uploaded and verified).
     fn stored_photos(&mut self, hashes: &[PhotoHash]) -> Result<BTreeSet<PhotoHash>>;
-    /// Patrols that started in `[from, to)`, with their receipt time and track length: what
-    /// coverage counts them by.
+    /// Patrols that started in `[from, to)` on the grids under the org path `within` (all grids
+    /// when `None`), with their receipt time and track length: what coverage counts them by.
     fn patrols_started_between(
         &mut self,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
+        within: Option<&str>,
     ) -> Result<Vec<PatrolFacts>>;
+    /// The display names of these users (those that exist).
+    fn display_names(&mut self, users: &[UserId]) -> Result<BTreeMap<UserId, String>>;
     /// Patrols of `grids` that started in `[from, to)`, in start order, with their counts.
     fn patrol_rows(
         &mut self,
@@ -184,4 +207,26 @@ pub trait ConsoleTx {
     /// The categories of cases that are not closed: a category tree without them would strand
     /// those cases (their deadline and default department come from the category).
     fn categories_of_open_cases(&mut self) -> Result<BTreeSet<CategoryCode>>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{is_root_path, open_states_sql};
+
+    #[test]
+    fn only_a_one_segment_path_is_the_root() {
+        assert!(is_root_path("/2108/"));
+        assert!(is_root_path("/210882/"));
+        for not_root in ["/2108/210883/", "/", "//", "2108/", "/2108", ""] {
+            assert!(!is_root_path(not_root), "{not_root:?}");
+        }
+    }
+
+    #[test]
+    fn the_open_states_are_every_state_but_closed() {
+        let list = open_states_sql();
+        assert!(list.contains("'pending'") && list.contains("'verifying'"));
+        assert!(!list.contains("closed"), "{list}");
+        assert_eq!(list.matches('\'').count(), 2 * 6, "{list}");
+    }
 }

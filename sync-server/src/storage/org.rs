@@ -17,6 +17,21 @@ pub trait OrgTx {
     fn load_categories(&mut self) -> Result<CategoryTree>;
     /// `/county/township/community/` for a unit.
     fn unit_path(&mut self, id: &OrgUnitId) -> Result<Option<String>>;
+    /// Whether the unit exists and is a county.
+    fn unit_is_county(&mut self, id: &OrgUnitId) -> Result<bool>;
+    /// The region (`changes::Scope::Region`) of the unit at org path `path`: the path of its
+    /// county (itself or an ancestor), or `path` itself for a unit above every county.
+    fn region_of_path(&mut self, path: &str) -> Result<String> {
+        let mut prefix = String::from("/");
+        for id in path.trim_matches('/').split('/').filter(|s| !s.is_empty()) {
+            prefix.push_str(id);
+            prefix.push('/');
+            if self.unit_is_county(&OrgUnitId(id.to_owned()))? {
+                return Ok(prefix);
+            }
+        }
+        Ok(path.to_owned())
+    }
     /// Moves on whenever org units, grids, departments or categories change, so that every
     /// server process knows when to reload its cached tree.
     fn org_version(&mut self) -> Result<i64>;

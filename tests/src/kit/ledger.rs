@@ -37,6 +37,7 @@ impl LedgerView {
                     path: Some("/".into()),
                     grids: vec![],
                     department: None,
+                    region: Some("/".into()),
                     user: UserId::new("ledger-view"),
                 };
                 let mut all = vec![];

@@ -56,6 +56,7 @@ async fn refused_at_completion(bytes: &[u8], claimed_sha: &str, code: &str) {
                 path: Some("/".into()),
                 grids: vec![],
                 department: None,
+                region: Some("/".into()),
                 user: "worker-0001".into(),
             };
             tx.changes_since(&viewer, 0, 10_000)

@@ -134,13 +134,19 @@ pub async fn list_cases(
         let reference = st.reference(tx)?;
         let viewer = viewer(tx, &me.user)?;
         let filter = spec.resolve(tx, &reference, &viewer, now)?;
-        let total = tx.count_cases(&viewer, &filter)?;
         let window = Window {
             offset: (page - 1).saturating_mul(page_size),
             limit: page_size,
         };
         let cases = tx.find_cases(&viewer, &filter, spec.sort, Some(window))?;
         let by_state = tx.count_cases_by_state(&viewer, &filter.without_states())?;
+        // The filter is the tabs' filter plus its states: its total is their sum, without a
+        // second count over the same cases (a city's queue counts a province).
+        let total = by_state
+            .iter()
+            .filter(|(s, _)| filter.states.is_empty() || filter.states.contains(s))
+            .map(|(_, n)| n)
+            .sum();
         let counts_by_state = CaseState::ALL
             .into_iter()
             .map(|s| (s.as_str(), by_state.get(&s).copied().unwrap_or(0)))

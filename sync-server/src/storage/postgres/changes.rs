@@ -22,8 +22,9 @@ impl PgTx<'_> {
             data.is_some() || (entity == Entity::Finding && !deleted),
             "only a finding's record may stay in its own table"
         );
-        let (all, path, grid, depts, user) = match scope {
-            Scope::All => (true, None, None, None, None),
+        let (all, path, grid, depts, user, region) = match scope {
+            Scope::All => (true, None, None, None, None, None),
+            Scope::Region(county) => (false, None, None, None, None, Some(county.as_str())),
             Scope::Area {
                 path,
                 grid,
@@ -45,25 +46,26 @@ impl PgTx<'_> {
                     grid.as_ref().map(|g| g.0.as_str()),
                     depts,
                     None,
+                    None,
                 )
             }
-            Scope::User(u) => (false, None, None, None, Some(u.0.as_str())),
+            Scope::User(u) => (false, None, None, None, Some(u.0.as_str()), None),
         };
         let entity = entity_str(entity);
         // One row per record: a record logged again takes the next seq (its old row is
         // replaced in place), as SQLite's REPLACE does.
         let row = self.one(
             "INSERT INTO changes(seq, entity, id, deleted, scope_all, scope_path, scope_grid,
-                                 scope_depts, scope_user, data)
-             VALUES (nextval('changes_seq'), $1, $2, $3, $4, $5, $6, $7, $8, $9)
+                                 scope_depts, scope_user, scope_region, data)
+             VALUES (nextval('changes_seq'), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
              ON CONFLICT (entity, id) DO UPDATE SET
                  seq = excluded.seq, deleted = excluded.deleted, scope_all = excluded.scope_all,
                  scope_path = excluded.scope_path, scope_grid = excluded.scope_grid,
                  scope_depts = excluded.scope_depts, scope_user = excluded.scope_user,
-                 data = excluded.data
+                 scope_region = excluded.scope_region, data = excluded.data
              RETURNING seq",
             &[
-                &entity, &id, &deleted, &all, &path, &grid, &depts, &user, &data,
+                &entity, &id, &deleted, &all, &path, &grid, &depts, &user, &region, &data,
             ],
         )?;
         self.writes += 1;
@@ -97,6 +99,7 @@ impl ChangeLogTx for PgTx<'_> {
         let grids: Vec<&str> = viewer.grids.iter().map(|g| g.0.as_str()).collect();
         let dept = viewer.department.as_ref().map(|d| d.0.as_str());
         let path_end = viewer.path.as_deref().map(subtree_end);
+        let region_end = viewer.region.as_deref().map(subtree_end);
         // Each scope the viewer has is one walk of its own index (migration 0009) for the first
         // `limit + 1` seqs after the cursor; the page is the smallest of those, in seq order. A
         // row can match more than one scope, so the walks are merged with UNION.
@@ -122,6 +125,13 @@ impl ChangeLogTx for PgTx<'_> {
                  UNION
                  (SELECT seq FROM changes
                   WHERE scope_user IS NOT NULL AND scope_user = $5 AND seq > $1
+                  ORDER BY seq LIMIT $6)
+                 UNION
+                 (SELECT seq FROM changes
+                  WHERE $8::text IS NOT NULL AND scope_region IS NOT NULL
+                    AND (scope_region COLLATE \"C\") >= ($8::text COLLATE \"C\")
+                    AND (scope_region COLLATE \"C\") < ($9::text COLLATE \"C\")
+                    AND seq > $1
                   ORDER BY seq LIMIT $6))
              SELECT seq, entity, id, deleted,
                     coalesce(data, CASE WHEN entity = 'finding'
@@ -138,6 +148,8 @@ impl ChangeLogTx for PgTx<'_> {
                 &viewer.user.0,
                 &(i64::from(limit) + 1),
                 &path_end,
+                &viewer.region,
+                &region_end,
             ],
         )?;
         let mut changes = Vec::with_capacity(rows.len());

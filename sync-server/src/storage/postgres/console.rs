@@ -11,7 +11,9 @@ use super::util::{parse_ts, ts};
 use super::PgTx;
 use crate::storage::cases::StoredFacts;
 use crate::storage::changes::Viewer;
-use crate::storage::console::{CaseFilter, CaseSort, ConsoleTx, PatrolRow, SortKey, Window};
+use crate::storage::console::{
+    is_root_path, open_states_sql, CaseFilter, CaseSort, ConsoleTx, PatrolRow, SortKey, Window,
+};
 use crate::storage::{Result, StorageError};
 use ::postgres::types::ToSql;
 use ::postgres::Row;
@@ -19,7 +21,7 @@ use chrono::{DateTime, Duration, Utc};
 use std::collections::{BTreeMap, BTreeSet};
 use yiwang_core::case::{Case, CaseState};
 use yiwang_core::field::Patrol;
-use yiwang_core::ids::{CaseId, CategoryCode, FindingId, GridId, PatrolId, PhotoHash};
+use yiwang_core::ids::{CaseId, CategoryCode, FindingId, GridId, PatrolId, PhotoHash, UserId};
 use yiwang_core::measures::PatrolFacts;
 
 /// The first string after every string that starts with `prefix`: org paths end in `/`, and
@@ -79,20 +81,29 @@ impl Where {
     }
 
     /// The `can_see` rule of yiwang-core, in SQL.
+    /// The origin unit lies under `path`: one byte range of the `cases_origin_state` index
+    /// (compared in the C collation the index has, whatever the database's).
+    fn origin_within(&mut self, path: &str) -> String {
+        let lo = self.param(path.to_owned());
+        let hi = self.param(prefix_end(path));
+        format!(
+            "((cases.origin_path COLLATE \"C\") >= ({lo}::text COLLATE \"C\")
+              AND (cases.origin_path COLLATE \"C\") < ({hi}::text COLLATE \"C\"))"
+        )
+    }
+
     fn visible_to(&mut self, v: &Viewer) {
         let mut any = vec![];
         if let Some(path) = &v.path {
-            let lo = self.param(path.clone());
-            let hi = self.param(prefix_end(path));
-            any.push(format!(
-                "(cases.origin_path >= {lo} AND cases.origin_path < {hi})"
-            ));
-            // The holder always lies on the origin's path up to the county, so the origin test
-            // already covers it; this keeps the SQL the same rule as `can_see` regardless.
-            any.push(format!(
-                "EXISTS (SELECT 1 FROM org_units hu WHERE hu.id = cases.holder_unit
-                         AND hu.path >= {lo} AND hu.path < {hi})"
-            ));
+            if is_root_path(path) {
+                // The root unit's subtree is every case: no test at all, so a city's or a
+                // county's queue reads the index its order or state wants, not the path's.
+                return;
+            }
+            // `can_see` also admits a case whose holder lies in the subtree, but a holder is
+            // always the origin unit or one of its ancestors (`Case::holder_on_origin_path`),
+            // so the origin's range is the whole rule: one range of `cases_origin_state`.
+            any.push(self.origin_within(path));
         }
         if !v.grids.is_empty() {
             let grids: Vec<String> = v.grids.iter().map(|g| g.0.clone()).collect();
@@ -121,11 +132,8 @@ impl Where {
             self.push(format!("cases.holder_unit = {p}"));
         }
         for path in &f.origin_within {
-            let lo = self.param(path.clone());
-            let hi = self.param(prefix_end(path));
-            self.push(format!(
-                "(cases.origin_path >= {lo} AND cases.origin_path < {hi})"
-            ));
+            let within = self.origin_within(path);
+            self.push(within);
         }
         if let Some(g) = &f.grid {
             let p = self.param(g.0.clone());
@@ -200,8 +208,11 @@ impl Where {
         }
         if let Some(t) = f.active_since {
             let p = self.param(ts(t));
+            // The open states by name rather than `<> 'closed'`, so each side of the OR can be
+            // read from an index.
             self.push(format!(
-                "(cases.state != 'closed' OR cases.updated_at >= {p})"
+                "(cases.state IN ({}) OR cases.updated_at >= {p})",
+                open_states_sql()
             ));
         }
     }
@@ -413,17 +424,26 @@ impl ConsoleTx for PgTx<'_> {
         &mut self,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
+        within: Option<&str>,
     ) -> Result<Vec<PatrolFacts>> {
         // Compare on a day wider than asked, as text, and then exactly on parsed instants: the
         // text form of a stored time need not be the fixed-width one this module writes.
         let lo = (from - Duration::days(1)).format("%Y-%m-%d").to_string();
         let hi = (to + Duration::days(2)).format("%Y-%m-%d").to_string();
         // `id` breaks ties in start time, which SQLite leaves in insertion order.
+        // A subtree's grids, each read through `patrols_grid_started`: a county in a province
+        // reads its own patrols, not the province's.
+        let end = within.map(prefix_end);
         let rows = self.rows(
             "SELECT id, grid_id, worker_id, started_at, ended_at,
                     COALESCE(received_at, started_at), points FROM patrols
-             WHERE started_at >= $1 AND started_at < $2 ORDER BY started_at, id",
-            &[&lo, &hi],
+             WHERE started_at >= $1 AND started_at < $2
+               AND ($3::text IS NULL OR grid_id IN (
+                    SELECT g.id FROM grids g JOIN org_units o ON o.id = g.community_id
+                    WHERE (o.path COLLATE \"C\") >= ($3::text COLLATE \"C\")
+                      AND (o.path COLLATE \"C\") < ($4::text COLLATE \"C\")))
+             ORDER BY started_at, id",
+            &[&lo, &hi, &within, &end],
         )?;
         let mut out = vec![];
         for r in rows {
@@ -445,6 +465,21 @@ impl ConsoleTx for PgTx<'_> {
             });
         }
         Ok(out)
+    }
+
+    fn display_names(&mut self, users: &[UserId]) -> Result<BTreeMap<UserId, String>> {
+        if users.is_empty() {
+            return Ok(BTreeMap::new());
+        }
+        let list: Vec<&str> = users.iter().map(|u| u.0.as_str()).collect();
+        let rows = self.rows(
+            "SELECT id, display_name FROM users WHERE id = ANY($1::text[])",
+            &[&list],
+        )?;
+        Ok(rows
+            .into_iter()
+            .map(|r| (UserId::from(r.get::<_, String>(0)), r.get::<_, String>(1)))
+            .collect())
     }
 
     fn patrol_rows(
@@ -563,6 +598,7 @@ mod tests {
             path: Some("/1/2/".into()),
             grids: vec![GridId::from("g1"), GridId::from("g2")],
             department: Some(DepartmentId::from("power")),
+            region: Some("/1/".into()),
             user: UserId::from("u"),
         };
         let filter = CaseFilter {

@@ -59,6 +59,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/postgres/0008_photo_checks.sql"),
     include_str!("../../../migrations/postgres/0009_pull_by_scope.sql"),
     include_str!("../../../migrations/postgres/0010_city_level.sql"),
+    include_str!("../../../migrations/postgres/0011_county_share.sql"),
 ];
 
 // Both backends know the same schema versions.

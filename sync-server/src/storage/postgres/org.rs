@@ -58,12 +58,14 @@ impl OrgTx for PgTx<'_> {
                 &path,
             ],
         )?;
-        self.record_change(
-            Entity::OrgUnit,
-            &u.id.0,
-            &Scope::All,
-            &serde_json::to_value(u)?,
-        )?;
+        // A county's units are its own reference data (`Scope::Region`); the city above them
+        // is everyone's.
+        let scope = if u.level == OrgLevel::City {
+            Scope::All
+        } else {
+            Scope::Region(self.region_of_path(&path)?)
+        };
+        self.record_change(Entity::OrgUnit, &u.id.0, &scope, &serde_json::to_value(u)?)?;
         self.bump_org_version()
     }
 
@@ -211,6 +213,15 @@ impl OrgTx for PgTx<'_> {
         Ok(self
             .opt_row("SELECT path FROM org_units WHERE id = $1", &[&id.0])?
             .map(|r| r.get(0)))
+    }
+
+    fn unit_is_county(&mut self, id: &OrgUnitId) -> Result<bool> {
+        Ok(self
+            .opt_row(
+                "SELECT 1 FROM org_units WHERE id = $1 AND level = 'county'",
+                &[&id.0],
+            )?
+            .is_some())
     }
 
     fn org_version(&mut self) -> Result<i64> {

@@ -42,8 +42,9 @@ impl SqliteTx<'_> {
             data.is_some() || (entity == Entity::Finding && !deleted),
             "only a finding's record may stay in its own table"
         );
-        let (all, path, grid, depts, user) = match scope {
-            Scope::All => (true, None, None, None, None),
+        let (all, path, grid, depts, user, region) = match scope {
+            Scope::All => (true, None, None, None, None, None),
+            Scope::Region(county) => (false, None, None, None, None, Some(county.as_str())),
             Scope::Area {
                 path,
                 grid,
@@ -67,9 +68,10 @@ impl SqliteTx<'_> {
                     grid.as_ref().map(|g| g.0.as_str()),
                     depts,
                     None,
+                    None,
                 )
             }
-            Scope::User(u) => (false, None, None, None, Some(u.0.as_str())),
+            Scope::User(u) => (false, None, None, None, Some(u.0.as_str()), None),
         };
         let entity = entity_str(entity);
         // Replace the record's row: `REPLACE` deletes the row holding (entity, id), if any, and
@@ -78,11 +80,11 @@ impl SqliteTx<'_> {
         self.tx
             .prepare_cached(
                 "REPLACE INTO changes(entity, id, deleted, scope_all, scope_path, scope_grid,
-                                      scope_depts, scope_user, data)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                                      scope_depts, scope_user, scope_region, data)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             )?
             .execute(params![
-                entity, id, deleted, all, path, grid, depts, user, data
+                entity, id, deleted, all, path, grid, depts, user, region, data
             ])?;
         let seq = self.tx.last_insert_rowid();
         self.recorded_seq = Some(seq);
@@ -113,6 +115,7 @@ impl ChangeLogTx for SqliteTx<'_> {
     ) -> Result<(Vec<Change>, bool)> {
         let grids = serde_json::to_string(&viewer.grids)?;
         let path_end = viewer.path.as_deref().map(subtree_end);
+        let region_end = viewer.region.as_deref().map(subtree_end);
         // Each scope the viewer has is one walk of its own index (migration 0009) for the first
         // `limit + 1` seqs after the cursor; the page is the smallest of those, in seq order. A
         // row can match more than one scope, so the walks are merged with UNION.
@@ -139,6 +142,11 @@ impl ChangeLogTx for SqliteTx<'_> {
                  UNION
                  SELECT seq FROM (SELECT seq FROM changes
                                   WHERE scope_user IS NOT NULL AND scope_user = ?5 AND seq > ?1
+                                  ORDER BY seq LIMIT ?6)
+                 UNION
+                 SELECT seq FROM (SELECT seq FROM changes
+                                  WHERE ?8 IS NOT NULL AND scope_region IS NOT NULL
+                                    AND scope_region >= ?8 AND scope_region < ?9 AND seq > ?1
                                   ORDER BY seq LIMIT ?6))
              SELECT seq, entity, id, deleted,
                     coalesce(data, CASE WHEN entity = 'finding'
@@ -156,7 +164,9 @@ impl ChangeLogTx for SqliteTx<'_> {
                 viewer.department.as_ref().map(|d| &d.0),
                 viewer.user.0,
                 i64::from(limit) + 1,
-                path_end
+                path_end,
+                viewer.region,
+                region_end
             ],
             |r| {
                 let data: String = r.get(4)?;

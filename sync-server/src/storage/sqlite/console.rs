@@ -9,7 +9,9 @@ use super::util::{parse_ts, ts};
 use super::SqliteTx;
 use crate::storage::cases::StoredFacts;
 use crate::storage::changes::Viewer;
-use crate::storage::console::{CaseFilter, CaseSort, ConsoleTx, PatrolRow, SortKey, Window};
+use crate::storage::console::{
+    is_root_path, open_states_sql, CaseFilter, CaseSort, ConsoleTx, PatrolRow, SortKey, Window,
+};
 use crate::storage::{Result, StorageError};
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::types::Value as Sql;
@@ -17,7 +19,7 @@ use rusqlite::OptionalExtension;
 use std::collections::{BTreeMap, BTreeSet};
 use yiwang_core::case::{Case, CaseState};
 use yiwang_core::field::Patrol;
-use yiwang_core::ids::{CaseId, CategoryCode, FindingId, GridId, PatrolId, PhotoHash};
+use yiwang_core::ids::{CaseId, CategoryCode, FindingId, GridId, PatrolId, PhotoHash, UserId};
 use yiwang_core::measures::PatrolFacts;
 
 /// The first string after every string that starts with `prefix`: org paths end in `/`, and
@@ -74,16 +76,17 @@ impl Where {
         let mut any = vec![];
         let mut params = vec![];
         if let Some(path) = &v.path {
-            let end = prefix_end(path);
+            if is_root_path(path) {
+                // The root unit's subtree is every case: no test at all, so a city's or a
+                // county's queue walks the index its order or state wants, not the path's.
+                return;
+            }
+            // `can_see` also admits a case whose holder lies in the subtree, but a holder is
+            // always the origin unit or one of its ancestors (`Case::holder_on_origin_path`),
+            // so a holder inside the subtree puts the origin there too: the origin's range is
+            // the whole rule, and one range of the `cases_origin_state` index.
             any.push("(cases.origin_path >= ? AND cases.origin_path < ?)");
-            params.extend([Sql::Text(path.clone()), Sql::Text(end.clone())]);
-            // The holder always lies on the origin's path up to the county, so the origin test
-            // already covers it; this keeps the SQL the same rule as `can_see` regardless.
-            any.push(
-                "EXISTS (SELECT 1 FROM org_units hu WHERE hu.id = cases.holder_unit
-                         AND hu.path >= ? AND hu.path < ?)",
-            );
-            params.extend([Sql::Text(path.clone()), Sql::Text(end)]);
+            params.extend([Sql::Text(path.clone()), Sql::Text(prefix_end(path))]);
         }
         if !v.grids.is_empty() {
             any.push("cases.grid_id IN (SELECT value FROM json_each(?))");
@@ -192,8 +195,13 @@ impl Where {
             );
         }
         if let Some(t) = f.active_since {
+            // The open states by name rather than `!= 'closed'`, so each side of the OR can be
+            // read from an index.
             self.push(
-                "(cases.state != 'closed' OR cases.updated_at >= ?)",
+                format!(
+                    "(cases.state IN ({}) OR cases.updated_at >= ?)",
+                    open_states_sql()
+                ),
                 [Sql::Text(ts(t))],
             );
         }
@@ -439,20 +447,31 @@ impl ConsoleTx for SqliteTx<'_> {
         &mut self,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
+        within: Option<&str>,
     ) -> Result<Vec<PatrolFacts>> {
         // Compare on a day wider than asked, as text, and then exactly on parsed instants: the
         // text form of a stored time need not be the fixed-width one this module writes.
         let lo = (from - Duration::days(1)).format("%Y-%m-%d").to_string();
         let hi = (to + Duration::days(2)).format("%Y-%m-%d").to_string();
+        // A subtree's grids, each read through `patrols_grid_started`: a county in a province
+        // reads its own patrols, not the province's.
+        let (path, end) = match within {
+            Some(p) => (Some(p.to_owned()), Some(prefix_end(p))),
+            None => (None, None),
+        };
         let rows = self
             .tx
             .prepare_cached(
                 "SELECT id, grid_id, worker_id, started_at, ended_at,
                         COALESCE(received_at, started_at), points FROM patrols
-                 WHERE started_at >= ?1 AND started_at < ?2 ORDER BY started_at",
+                 WHERE started_at >= ?1 AND started_at < ?2
+                   AND (?3 IS NULL OR grid_id IN (
+                        SELECT g.id FROM grids g JOIN org_units o ON o.id = g.community_id
+                        WHERE o.path >= ?3 AND o.path < ?4))
+                 ORDER BY started_at",
             )
             .and_then(|mut st| {
-                st.query_map([&lo, &hi], |r| {
+                st.query_map(rusqlite::params![lo, hi, path, end], |r| {
                     Ok((
                         r.get::<_, String>(0)?,
                         r.get::<_, String>(1)?,
@@ -489,6 +508,20 @@ impl ConsoleTx for SqliteTx<'_> {
             });
         }
         Ok(out)
+    }
+
+    fn display_names(&mut self, users: &[UserId]) -> Result<BTreeMap<UserId, String>> {
+        if users.is_empty() {
+            return Ok(BTreeMap::new());
+        }
+        let list = serde_json::to_string(users)?;
+        let mut st = self.tx.prepare_cached(
+            "SELECT id, display_name FROM users WHERE id IN (SELECT value FROM json_each(?1))",
+        )?;
+        let rows = st.query_map([&list], |r| {
+            Ok((UserId::from(r.get::<_, String>(0)?), r.get::<_, String>(1)?))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     fn patrol_rows(

@@ -49,6 +49,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/sqlite/0008_photo_checks.sql"),
     include_str!("../../../migrations/sqlite/0009_pull_by_scope.sql"),
     include_str!("../../../migrations/sqlite/0010_city_level.sql"),
+    include_str!("../../../migrations/sqlite/0011_county_share.sql"),
 ];
 /// Reader connections kept open, and read transactions run at once.
 const READERS: usize = 8;

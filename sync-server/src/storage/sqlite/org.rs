@@ -51,12 +51,14 @@ impl OrgTx for SqliteTx<'_> {
                  ON CONFLICT(id) DO UPDATE SET parent_id = ?2, name = ?3, level = ?4, path = ?5",
             )?
             .execute(params![u.id.0, u.parent_id.as_ref().map(|p| &p.0), u.name, level_str(u.level), path])?;
-        self.record_change(
-            Entity::OrgUnit,
-            &u.id.0,
-            &Scope::All,
-            &serde_json::to_value(u)?,
-        )?;
+        // A county's units are its own reference data (`Scope::Region`); the city above them
+        // is everyone's.
+        let scope = if u.level == OrgLevel::City {
+            Scope::All
+        } else {
+            Scope::Region(self.region_of_path(&path)?)
+        };
+        self.record_change(Entity::OrgUnit, &u.id.0, &scope, &serde_json::to_value(u)?)?;
         self.bump_org_version()
     }
 
@@ -231,6 +233,13 @@ impl OrgTx for SqliteTx<'_> {
             .prepare_cached("SELECT path FROM org_units WHERE id = ?1")?
             .query_row([&id.0], |r| r.get(0))
             .optional()?)
+    }
+
+    fn unit_is_county(&mut self, id: &OrgUnitId) -> Result<bool> {
+        Ok(self
+            .tx
+            .prepare_cached("SELECT 1 FROM org_units WHERE id = ?1 AND level = 'county'")?
+            .exists([&id.0])?)
     }
 
     fn org_version(&mut self) -> Result<i64> {
