@@ -220,7 +220,7 @@ impl Cluster {
         let mut options = format!(
             "-p {port} -k {} -c listen_addresses=127.0.0.1 -c max_connections=200 \
              -c shared_buffers=2GB -c effective_cache_size=12GB -c work_mem=32MB \
-             -c maintenance_work_mem=1GB -c max_wal_size=8GB",
+             -c maintenance_work_mem=1GB -c max_wal_size=2GB",
             dir.display()
         );
         if loading {

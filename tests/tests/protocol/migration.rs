@@ -87,6 +87,13 @@ async fn a_ledger_from_before_the_lean_change_log_migrates_and_pulls_the_same() 
              DROP INDEX changes_grid;
              DROP INDEX changes_depts;
              DROP INDEX changes_user;
+             -- And the county share (0011_county_share.sql): the old origin index, every org
+             -- unit everyone's.
+             DROP INDEX cases_origin_state;
+             CREATE INDEX cases_origin_path ON cases(origin_path);
+             DROP INDEX changes_region;
+             UPDATE changes SET scope_all = 1 WHERE entity = 'org_unit';
+             ALTER TABLE changes DROP COLUMN scope_region;
              -- And the city level (0010_city_level.sql): the old CHECK, by SQLite's only way
              -- (foreign keys off on this connection, so the references keep their name).
              PRAGMA foreign_keys = OFF;
@@ -154,6 +161,25 @@ async fn a_ledger_from_before_the_lean_change_log_migrates_and_pulls_the_same() 
         ),
         5,
         "the scope indexes are back and the rebuild's table is gone"
+    );
+    assert_eq!(
+        count(
+            &m,
+            "SELECT count(*) FROM sqlite_master WHERE name IN ('cases_origin_state',
+                 'changes_region', 'cases_origin_path')"
+        ),
+        2,
+        "the county-share indexes replace the old origin index"
+    );
+    assert_eq!(
+        count(
+            &m,
+            "SELECT count(*) FROM changes c JOIN org_units u ON u.id = c.id
+             WHERE c.entity = 'org_unit' AND c.scope_all = 0
+               AND c.scope_region = (SELECT path FROM org_units WHERE level = 'county')"
+        ),
+        count(&m, "SELECT count(*) FROM org_units"),
+        "every unit of the county is logged as the county's own"
     );
     assert_eq!(
         count(&m, "PRAGMA user_version"),
