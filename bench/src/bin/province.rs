@@ -45,6 +45,8 @@ const PASSWORD: &str = "demo";
 /// The disk a county takes while the province is built: its SQLite ledger (0.26 GB) and its
 /// PostgreSQL copy (0.29 GB) exist side by side until the copy is done.
 const BYTES_PER_COUNTY: u64 = 600 * 1024 * 1024;
+/// The disk a county takes in PostgreSQL (measured: 285 MB for the reference county).
+const PG_BYTES_PER_COUNTY: u64 = 320 * 1024 * 1024;
 /// Room left over for the WAL and everything else on the disk.
 const MARGIN: u64 = 4 * 1024 * 1024 * 1024;
 /// The queue as the console opens it (`OPEN_QUEUE_ROUTE`, `DEFAULT_PAGE_SIZE`).
@@ -410,6 +412,18 @@ fn build(a: &Args, pg: &Path) -> anyhow::Result<()> {
         );
     }
 
+    // The copy needs room for the PostgreSQL database beside the SQLite ledger.
+    let need = u64::from(a.counties) * PG_BYTES_PER_COUNTY + MARGIN;
+    let free = free_bytes(cache)?;
+    if free < need && !cache.join("pg").exists() {
+        bail!(
+            "copying {} counties into PostgreSQL needs {:.1} GiB free at {}; {:.1} GiB are free",
+            a.counties,
+            gib(need),
+            cache.display(),
+            gib(free)
+        );
+    }
     let copy_started = Instant::now();
     {
         let cluster = Cluster::start(pg, &cache.join("pg"), true)?;
