@@ -42,10 +42,21 @@ impl Drop for PgDatabase {
     }
 }
 
-/// Runs one SQL command on `server` with `psql`.
-fn psql(server: &str, sql: &str) -> anyhow::Result<()> {
+/// Runs one SQL command on `url` with `psql`; returns what it printed (unaligned, tuples only).
+pub fn psql(url: &str, sql: &str) -> anyhow::Result<String> {
     let out = Command::new("psql")
-        .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", server, "-c", sql])
+        .args([
+            "-X",
+            "-q",
+            "-A",
+            "-t",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-d",
+            url,
+            "-c",
+            sql,
+        ])
         .output()
         .context("psql did not start: install the PostgreSQL client")?;
     if !out.status.success() {
@@ -54,7 +65,7 @@ fn psql(server: &str, sql: &str) -> anyhow::Result<()> {
             String::from_utf8_lossy(&out.stderr).trim()
         );
     }
-    Ok(())
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
 }
 
 /// `server`'s URL with its database replaced by `name`.

@@ -251,28 +251,7 @@ impl Cluster {
     }
 
     fn psql(&self, url: &str, sql: &str) -> anyhow::Result<String> {
-        let out = Command::new("psql")
-            .args([
-                "-X",
-                "-q",
-                "-A",
-                "-t",
-                "-v",
-                "ON_ERROR_STOP=1",
-                "-d",
-                url,
-                "-c",
-                sql,
-            ])
-            .output()
-            .context("psql did not start: install the PostgreSQL client")?;
-        if !out.status.success() {
-            bail!(
-                "psql {sql:?}: {}",
-                String::from_utf8_lossy(&out.stderr).trim()
-            );
-        }
-        Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+        yiwang_bench::pg::psql(url, sql)
     }
 }
 
