@@ -86,6 +86,16 @@ pub enum PatrolWindow {
     Afternoon,
 }
 
+impl PatrolWindow {
+    /// The window as one bit of a set of windows (morning 1, afternoon 2).
+    pub fn bit(self) -> u8 {
+        match self {
+            PatrolWindow::Morning => 1,
+            PatrolWindow::Afternoon => 2,
+        }
+    }
+}
+
 /// Local-time bounds of the patrol windows: a patrol counts for the window its start falls in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

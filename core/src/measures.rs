@@ -30,7 +30,7 @@ use crate::org::{OrgLevel, OrgTree};
 use crate::rating::{Rating, RatingSource};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, HashMap};
 
 /// A half-open time range `[from, to)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -199,72 +199,139 @@ impl Measures {
         now: DateTime<Utc>,
         calendar: &WorkingCalendar,
     ) -> Measures {
-        let mut m = Measures::default();
-        let mut hours_to_close = 0.0;
+        let mut t = Tally::default();
         for f in facts {
-            if period.contains(f.reported_at) {
-                m.reported += 1;
-                if f.is_real_case() {
-                    m.intake += 1;
-                }
-            }
-            if !f.is_real_case() {
-                continue;
-            }
-            if f.closed_in(&period) {
-                let closed_at = f.closed_at.expect("closed_in checks it");
-                m.closed += 1;
-                m.due += 1;
-                if f.deadline.is_none_or(|d| closed_at <= d) {
-                    m.closed_on_time += 1;
-                }
-                hours_to_close += calendar
-                    .working_time_between(f.reported_at, closed_at)
-                    .num_seconds() as f64
-                    / 3600.0;
-            } else if let Some(d) = f.deadline {
-                let closed_before = f.closed_at.is_some_and(|c| c < period.from);
-                if period.contains(d) && d <= now && !closed_before {
-                    m.due += 1;
-                }
-            }
-            let verified: Vec<bool> = f
-                .verifications
-                .iter()
-                .filter(|(t, _)| period.contains(*t))
-                .map(|(_, pass)| *pass)
-                .collect();
-            if !verified.is_empty() {
-                m.verified += 1;
-                if verified.contains(&false) {
-                    m.reworked += 1;
-                }
-            }
-            if f.dispatched_at.is_some_and(|t| period.contains(t)) {
-                m.dispatched += 1;
-                if f.extended {
-                    m.extended += 1;
-                }
-            }
-            if let Some((r, t)) = f.counted_rating() {
-                if period.contains(t) {
-                    m.rated += 1;
-                    if r.is_satisfied() {
-                        m.satisfied += 1;
-                    }
-                }
-            }
-            if crate::case::is_overdue(f.state, f.deadline, now) {
-                m.overdue_now += 1;
+            t.add(&Tally::of(f, period, now, calendar));
+        }
+        t.measures()
+    }
+}
+
+/// What one case adds to the figures of a period, or a set of cases' sum of it: every figure
+/// is a sum over cases (then a ratio of sums), so a case's part is computed once and added to
+/// the total and to each breakdown it falls in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tally {
+    reported: u64,
+    intake: u64,
+    due: u64,
+    closed: u64,
+    closed_on_time: u64,
+    verified: u64,
+    reworked: u64,
+    dispatched: u64,
+    extended: u64,
+    rated: u64,
+    satisfied: u64,
+    overdue_now: u64,
+    /// Working seconds from report to closure, over the cases closed in the period (whole
+    /// seconds, so a sum does not depend on the order it was added in).
+    seconds_to_close: i64,
+}
+
+impl Tally {
+    /// One case's part in the figures of `period`, as of `now`.
+    pub fn of(
+        f: &CaseFacts,
+        period: Period,
+        now: DateTime<Utc>,
+        calendar: &WorkingCalendar,
+    ) -> Tally {
+        let mut t = Tally::default();
+        if period.contains(f.reported_at) {
+            t.reported = 1;
+            if f.is_real_case() {
+                t.intake = 1;
             }
         }
-        m.closure_rate = ratio(m.closed, m.due);
-        m.on_time_rate = ratio(m.closed_on_time, m.due);
-        m.rework_rate = ratio(m.reworked, m.verified);
-        m.extension_rate = ratio(m.extended, m.dispatched);
-        m.satisfaction_rate = ratio(m.satisfied, m.rated);
-        m.mean_hours_to_close = (m.closed > 0).then(|| hours_to_close / m.closed as f64);
-        m
+        if !f.is_real_case() {
+            return t;
+        }
+        if f.closed_in(&period) {
+            let closed_at = f.closed_at.expect("closed_in checks it");
+            t.closed = 1;
+            t.due = 1;
+            if f.deadline.is_none_or(|d| closed_at <= d) {
+                t.closed_on_time = 1;
+            }
+            t.seconds_to_close = calendar
+                .working_time_between(f.reported_at, closed_at)
+                .num_seconds();
+        } else if let Some(d) = f.deadline {
+            let closed_before = f.closed_at.is_some_and(|c| c < period.from);
+            if period.contains(d) && d <= now && !closed_before {
+                t.due = 1;
+            }
+        }
+        let mut verified = f
+            .verifications
+            .iter()
+            .filter(|(at, _)| period.contains(*at));
+        if let Some(first) = verified.next() {
+            t.verified = 1;
+            if !first.1 || verified.any(|(_, pass)| !pass) {
+                t.reworked = 1;
+            }
+        }
+        if f.dispatched_at.is_some_and(|at| period.contains(at)) {
+            t.dispatched = 1;
+            if f.extended {
+                t.extended = 1;
+            }
+        }
+        if let Some((r, at)) = f.counted_rating() {
+            if period.contains(at) {
+                t.rated = 1;
+                if r.is_satisfied() {
+                    t.satisfied = 1;
+                }
+            }
+        }
+        if crate::case::is_overdue(f.state, f.deadline, now) {
+            t.overdue_now = 1;
+        }
+        t
+    }
+
+    pub fn add(&mut self, o: &Tally) {
+        self.reported += o.reported;
+        self.intake += o.intake;
+        self.due += o.due;
+        self.closed += o.closed;
+        self.closed_on_time += o.closed_on_time;
+        self.verified += o.verified;
+        self.reworked += o.reworked;
+        self.dispatched += o.dispatched;
+        self.extended += o.extended;
+        self.rated += o.rated;
+        self.satisfied += o.satisfied;
+        self.overdue_now += o.overdue_now;
+        self.seconds_to_close += o.seconds_to_close;
+    }
+
+    /// The figures of the cases summed.
+    pub fn measures(&self) -> Measures {
+        Measures {
+            reported: self.reported,
+            intake: self.intake,
+            due: self.due,
+            closed: self.closed,
+            closed_on_time: self.closed_on_time,
+            closure_rate: ratio(self.closed, self.due),
+            on_time_rate: ratio(self.closed_on_time, self.due),
+            verified: self.verified,
+            reworked: self.reworked,
+            rework_rate: ratio(self.reworked, self.verified),
+            dispatched: self.dispatched,
+            extended: self.extended,
+            extension_rate: ratio(self.extended, self.dispatched),
+            rated: self.rated,
+            satisfied: self.satisfied,
+            satisfaction_rate: ratio(self.satisfied, self.rated),
+            overdue_now: self.overdue_now,
+            mean_hours_to_close: (self.closed > 0)
+                .then(|| self.seconds_to_close as f64 / 3600.0 / self.closed as f64),
+        }
     }
 }
 
@@ -285,22 +352,20 @@ pub enum Dimension {
 
 /// The key a case falls under for `dim`, if any (a case never dispatched has no department).
 pub fn key_of(f: &CaseFacts, dim: Dimension, org: &OrgTree) -> Option<String> {
-    let level = |l: OrgLevel| org.ancestor_at(&f.origin_unit, l).map(|u| u.id.0.clone());
+    key_ref(f, dim, org).map(str::to_owned)
+}
+
+/// [`key_of`], borrowed from the case's facts or the tree.
+fn key_ref<'a>(f: &'a CaseFacts, dim: Dimension, org: &'a OrgTree) -> Option<&'a str> {
+    let level = |l: OrgLevel| org.ancestor_at(&f.origin_unit, l).map(|u| u.id.0.as_str());
     match dim {
         Dimension::County => level(OrgLevel::County),
         Dimension::Township => level(OrgLevel::Township),
         Dimension::Community => level(OrgLevel::Community),
-        Dimension::Grid => f.grid_id.as_ref().map(|g| g.0.clone()),
-        Dimension::Department => f.department.as_ref().map(|d| d.0.clone()),
-        Dimension::Category => Some(f.category.0.clone()),
-        Dimension::CategoryClass => Some(
-            f.category
-                .0
-                .split('.')
-                .next()
-                .unwrap_or(&f.category.0)
-                .to_owned(),
-        ),
+        Dimension::Grid => f.grid_id.as_ref().map(|g| g.0.as_str()),
+        Dimension::Department => f.department.as_ref().map(|d| d.0.as_str()),
+        Dimension::Category => Some(f.category.0.as_str()),
+        Dimension::CategoryClass => f.category.0.split('.').next(),
     }
 }
 
@@ -313,16 +378,49 @@ pub fn breakdown(
     now: DateTime<Utc>,
     calendar: &WorkingCalendar,
 ) -> BTreeMap<String, Measures> {
-    let mut groups: BTreeMap<String, Vec<&CaseFacts>> = BTreeMap::new();
+    let (_, mut by) = figures(facts, &[dim], org, period, now, calendar);
+    by.pop().unwrap_or_default()
+}
+
+/// The figures over all of `facts`, and for each key of each of `dims` (in their order): each
+/// case's part is computed once, however many breakdowns it is added to.
+pub fn figures(
+    facts: &[CaseFacts],
+    dims: &[Dimension],
+    org: &OrgTree,
+    period: Period,
+    now: DateTime<Utc>,
+    calendar: &WorkingCalendar,
+) -> (Measures, Vec<BTreeMap<String, Measures>>) {
+    let mut total = Tally::default();
+    let mut groups: Vec<HashMap<&str, Tally>> = vec![HashMap::new(); dims.len()];
+    // A unit level's key is the origin unit's ancestor: looked up once per origin unit, not
+    // once per case (a province's half a million cases come from 30,000 units).
+    let mut ancestors: Vec<HashMap<&str, Option<&str>>> = vec![HashMap::new(); dims.len()];
     for f in facts {
-        if let Some(k) = key_of(f, dim, org) {
-            groups.entry(k).or_default().push(f);
+        let t = Tally::of(f, period, now, calendar);
+        total.add(&t);
+        for ((dim, group), memo) in dims.iter().zip(groups.iter_mut()).zip(ancestors.iter_mut()) {
+            let key = match dim {
+                Dimension::County | Dimension::Township | Dimension::Community => *memo
+                    .entry(f.origin_unit.0.as_str())
+                    .or_insert_with(|| key_ref(f, *dim, org)),
+                _ => key_ref(f, *dim, org),
+            };
+            if let Some(k) = key {
+                group.entry(k).or_default().add(&t);
+            }
         }
     }
-    groups
+    let by = groups
         .into_iter()
-        .map(|(k, fs)| (k, Measures::compute(fs, period, now, calendar)))
-        .collect()
+        .map(|g| {
+            g.into_iter()
+                .map(|(k, t)| (k.to_owned(), t.measures()))
+                .collect()
+        })
+        .collect();
+    (total.measures(), by)
 }
 
 /// Patrol coverage of a set of grids on one local day.
@@ -365,6 +463,19 @@ impl PatrolFacts {
     }
 }
 
+/// The local day and window a patrol counts for (none when it does not
+/// [count](PatrolFacts::counts), or starts outside both windows). The server keeps each grid's
+/// windows per day as patrols come to count (`grid_windows`), with this same rule.
+pub fn counted_window(
+    f: &PatrolFacts,
+    windows: &PatrolWindows,
+) -> Option<(NaiveDate, PatrolWindow)> {
+    if !f.counts() {
+        return None;
+    }
+    windows.classify(f.patrol.started_at)
+}
+
 /// 巡查率 of `grids` on `day`: a grid counts when patrols that [count](PatrolFacts::counts)
 /// started in both the morning and the afternoon window of that local day.
 pub fn patrol_coverage<'a>(
@@ -373,17 +484,26 @@ pub fn patrol_coverage<'a>(
     day: NaiveDate,
     windows: &PatrolWindows,
 ) -> Coverage {
-    let mut seen: BTreeMap<&GridId, BTreeSet<PatrolWindow>> = BTreeMap::new();
-    for f in patrols.into_iter().filter(|f| f.counts()) {
-        if let Some((d, w)) = windows.classify(f.patrol.started_at) {
+    // The windows seen per grid, one bit each.
+    let mut seen: HashMap<&GridId, u8> = HashMap::new();
+    for f in patrols {
+        if let Some((d, w)) = counted_window(f, windows) {
             if d == day {
-                seen.entry(&f.patrol.grid_id).or_default().insert(w);
+                *seen.entry(&f.patrol.grid_id).or_default() |= w.bit();
             }
         }
     }
+    coverage_of_windows(grids, |g| seen.get(g).copied().unwrap_or(0))
+}
+
+/// 巡查率 of `grids` from the windows patrolled on each (a set of [`PatrolWindow::bit`]s).
+pub fn coverage_of_windows<'a>(
+    grids: impl IntoIterator<Item = &'a GridId>,
+    windows_of: impl Fn(&GridId) -> u8,
+) -> Coverage {
     let mut c = Coverage::default();
     for g in grids {
-        let n = seen.get(g).map_or(0, |s| s.len()) as u8;
+        let n = windows_of(g).count_ones() as u8;
         c.grids += 1;
         match n {
             2 => c.covered += 1,

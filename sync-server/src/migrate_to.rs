@@ -43,6 +43,7 @@ const TABLES: &[(&str, Order)] = &[
     ("ops", Order::Rowid),
     ("patrols", Order::Rowid),
     ("track_points", Order::Rowid),
+    ("grid_windows", Order::Rowid),
     ("findings", Order::Rowid),
     ("finding_photos", Order::Rowid),
     ("photos", Order::Rowid),

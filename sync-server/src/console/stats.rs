@@ -7,7 +7,7 @@
 
 use super::figures::{parse_dimension, period_of};
 use super::query::{invalid_query, QueryParams};
-use super::time::{local_day, local_midnight, parse_day};
+use super::time::{local_day, parse_day};
 use super::tx::read;
 use crate::auth::AuthUser;
 use crate::error::ApiResult;
@@ -20,12 +20,11 @@ use axum::extract::State;
 use axum::Json;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use yiwang_core::case::CaseState;
-use yiwang_core::field::PatrolWindows;
 use yiwang_core::ids::{GridId, UserId};
-use yiwang_core::measures::{breakdown, patrol_coverage, CaseFacts, Dimension, Measures, Period};
-use yiwang_core::org::{GridKind, OrgLevel};
+use yiwang_core::measures::{coverage_of_windows, figures, CaseFacts, Dimension, Measures, Period};
+use yiwang_core::org::{GridKind, OrgLevel, OrgUnit};
 use yiwang_core::sync::ErrorBody;
 
 pub use super::figures::{DEFAULT_PERIOD_DAYS, MAX_PERIOD_DAYS};
@@ -46,6 +45,13 @@ pub struct DayRow {
     pub closed: u64,
 }
 
+/// One dimension's breakdown.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct StatsBreakdown {
+    pub dimension: Dimension,
+    pub rows: Vec<StatsRow>,
+}
+
 /// Answer to `GET /api/v1/stats`.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct StatsResponse {
@@ -53,10 +59,15 @@ pub struct StatsResponse {
     pub to: DateTime<Utc>,
     /// The instant the figures were computed at ("overdue now" is judged at it).
     pub now: DateTime<Utc>,
+    /// The first dimension asked for.
     pub dimension: Option<Dimension>,
     /// Over every case the caller may see.
     pub total: Measures,
+    /// The breakdown by the first dimension asked for.
     pub breakdown: Vec<StatsRow>,
+    /// The breakdown by each dimension asked for, in the order asked: a screen showing several
+    /// breakdowns asks once, and the cases' facts are read once.
+    pub breakdowns: Vec<StatsBreakdown>,
     /// Intake and closed per Beijing-time day of the period; they add up to the totals.
     pub by_day: Vec<DayRow>,
 }
@@ -116,6 +127,19 @@ pub fn by_day(facts: &[CaseFacts], period: Period) -> Vec<DayRow> {
     days.into_values().collect()
 }
 
+/// `dimension=a,b,…`: one or more dimensions, each once.
+fn parse_dimensions(list: &str) -> ApiResult<Vec<Dimension>> {
+    let mut out: Vec<Dimension> = vec![];
+    for d in list.split(',') {
+        let dim = parse_dimension(d)?;
+        if out.contains(&dim) {
+            return Err(invalid_query(format!("dimension: {d} is asked for twice")));
+        }
+        out.push(dim);
+    }
+    Ok(out)
+}
+
 /// The facts of every case `viewer` may see that can add to a figure of `period`: the input of
 /// `/stats` and of the case lists behind its figures alike.
 pub fn case_facts(
@@ -157,8 +181,11 @@ pub struct StatsQuery {
         pattern = r"^2[01][0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])(T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,9})?(Z|[+-](0[0-9]|1[0-4]):[0-5][0-9]))?$"
     )]
     to: Option<String>,
-    /// county, township, community, grid, department, category or category_class.
-    #[param(pattern = r"^(county|township|community|grid|department|category|category_class)$")]
+    /// county, township, community, grid, department, category or category_class; or several,
+    /// separated by commas (each once), for a breakdown by each (`breakdowns`).
+    #[param(
+        pattern = r"^(county|township|community|grid|department|category|category_class)(,(county|township|community|grid|department|category|category_class)){0,6}$"
+    )]
     dimension: Option<String>,
 }
 
@@ -176,38 +203,49 @@ pub async fn stats(
     let now = state.now();
     let period = period_of(&q, now)?;
     let (from, to) = (period.from, period.to);
-    let dimension: Option<Dimension> = q.get("dimension").map(parse_dimension).transpose()?;
+    let dimensions = match q.get("dimension") {
+        None => vec![],
+        Some(list) => parse_dimensions(list)?,
+    };
     let st = state.clone();
     let out = read(&state, move |tx| {
         let reference = st.reference(tx)?;
         let viewer = viewer(tx, &me.user)?;
         let facts = case_facts(tx, &viewer, period, now)?;
-        let total = Measures::compute(&facts, period, now, &reference.calendar);
-        let rows = match dimension {
-            None => vec![],
-            Some(dim) => breakdown(
-                &facts,
-                dim,
-                &reference.org,
-                period,
-                now,
-                &reference.calendar,
-            )
-            .into_iter()
-            .map(|(key, measures)| StatsRow {
-                name: key_name(&reference, dim, &key),
-                key,
-                measures,
+        let (total, by) = figures(
+            &facts,
+            &dimensions,
+            &reference.org,
+            period,
+            now,
+            &reference.calendar,
+        );
+        let breakdowns: Vec<StatsBreakdown> = dimensions
+            .iter()
+            .zip(by)
+            .map(|(&dim, rows)| StatsBreakdown {
+                dimension: dim,
+                rows: rows
+                    .into_iter()
+                    .map(|(key, measures)| StatsRow {
+                        name: key_name(&reference, dim, &key),
+                        key,
+                        measures,
+                    })
+                    .collect(),
             })
-            .collect(),
-        };
+            .collect();
         Ok(StatsResponse {
             from,
             to,
             now,
-            dimension,
+            dimension: dimensions.first().copied(),
             total,
-            breakdown: rows,
+            breakdown: breakdowns
+                .first()
+                .map(|b| b.rows.clone())
+                .unwrap_or_default(),
+            breakdowns,
             by_day: by_day(&facts, period),
         })
     })
@@ -265,8 +303,12 @@ pub struct CoverageResponse {
     pub partial: u64,
     pub none: u64,
     pub rate: Option<f64>,
+    /// Each grid (empty when asked with `rows=false`).
     pub rows: Vec<CoverageRow>,
+    /// Totalled by county: one row in a county's own ledger, a row per county in a province's.
+    pub by_county: Vec<CoverageTotals>,
     pub by_township: Vec<CoverageTotals>,
+    /// Totalled by community (empty when asked with `rows=false`).
     pub by_community: Vec<CoverageTotals>,
 }
 
@@ -278,10 +320,14 @@ pub struct CoverageQuery {
     /// The Beijing-time day, YYYY-MM-DD. Default: today.
     #[param(pattern = r"^2[01][0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$")]
     date: Option<String>,
+    /// `false`: the totals only, without a row per grid or community (a city's dashboard: a
+    /// province has 180,000 grids). Default `true`.
+    #[param(pattern = r"^(true|false)$")]
+    rows: Option<String>,
 }
 
 /// `GET /api/v1/coverage`: patrol coverage (巡查率) of the caller's grids on a local day, per
-/// grid and totalled by township and community.
+/// grid and totalled by county, township and community.
 #[utoipa::path(get, path = "/api/v1/coverage", tag = "console", params(CoverageQuery),
     responses((status = 200, body = CoverageResponse), (status = 401, body = ErrorBody, description = "unauthenticated"),
               (status = 400, body = ErrorBody, description = "invalid_query")))]
@@ -290,14 +336,22 @@ pub async fn coverage(
     me: AuthUser,
     q: QueryParams,
 ) -> ApiResult<Json<CoverageResponse>> {
-    q.only(&["date"])?;
+    q.only(&["date", "rows"])?;
+    let with_rows = match q.get("rows") {
+        None | Some("true") => true,
+        Some("false") => false,
+        Some(other) => {
+            return Err(invalid_query(format!(
+                "rows: {other:?} is not true or false"
+            )))
+        }
+    };
     let now = state.now();
     let date = match q.get("date") {
         None => local_day(now),
         Some(d) => parse_day("date", d)?,
     };
-    let next = date
-        .succ_opt()
+    date.succ_opt()
         .ok_or_else(|| invalid_query("date: out of range"))?;
     let st = state.clone();
     let out = read(&state, move |tx| {
@@ -310,8 +364,8 @@ pub async fn coverage(
             .collect();
         // Only the patrols of the caller's own part of the tree (none for a department).
         let viewer = viewer(tx, &me.user)?;
-        let patrols = if grids.is_empty() {
-            vec![]
+        let patrolled: HashMap<GridId, u8> = if grids.is_empty() {
+            HashMap::new()
         } else {
             // The root's subtree is every grid: no test.
             let within = viewer
@@ -319,28 +373,43 @@ pub async fn coverage(
                 .as_deref()
                 .or(viewer.region.as_deref())
                 .filter(|p| !crate::storage::console::is_root_path(p));
-            tx.patrols_started_between(local_midnight(date), local_midnight(next), within)?
+            tx.grid_windows_on(date, within)?.into_iter().collect()
         };
-        let cov = patrol_coverage(
-            grids.iter().map(|g| &g.id),
-            patrols.iter(),
-            date,
-            &PatrolWindows::default(),
-        );
-        let workers: Vec<UserId> = grids
-            .iter()
-            .filter_map(|g| g.worker_id.clone())
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
+        let cov = coverage_of_windows(grids.iter().map(|g| &g.id), |g| {
+            patrolled.get(g).copied().unwrap_or(0)
+        });
+        let workers: Vec<UserId> = if with_rows {
+            grids
+                .iter()
+                .filter_map(|g| g.worker_id.clone())
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect()
+        } else {
+            vec![]
+        };
         let names = tx.display_names(&workers)?;
         let mut rows = vec![];
+        let mut by_county: BTreeMap<String, CoverageTotals> = BTreeMap::new();
+        type Units<'a> = (
+            Option<&'a OrgUnit>,
+            Option<&'a OrgUnit>,
+            Option<&'a OrgUnit>,
+        );
+        let mut units: HashMap<&str, Units<'_>> = HashMap::new();
         let mut by_township: BTreeMap<String, CoverageTotals> = BTreeMap::new();
         let mut by_community: BTreeMap<String, CoverageTotals> = BTreeMap::new();
         for g in &grids {
             let windows = cov.by_grid.get(&g.id).copied().unwrap_or(0);
-            let community = org.unit(&g.community_id);
-            let township = org.ancestor_at(&g.community_id, OrgLevel::Township);
+            // A community's units looked up once, not once per grid (a province has 180,000).
+            let &mut (community, township, county) =
+                units.entry(g.community_id.0.as_str()).or_insert_with(|| {
+                    (
+                        org.unit(&g.community_id),
+                        org.ancestor_at(&g.community_id, OrgLevel::Township),
+                        org.ancestor_at(&g.community_id, OrgLevel::County),
+                    )
+                });
             let entry =
                 |map: &mut BTreeMap<String, CoverageTotals>, id: &str, name: Option<&str>| {
                     map.entry(id.to_owned())
@@ -351,14 +420,20 @@ pub async fn coverage(
                         })
                         .add(windows);
                 };
+            if let Some(c) = county {
+                entry(&mut by_county, &c.id.0, Some(c.name.as_str()));
+            }
+            if let Some(t) = township {
+                entry(&mut by_township, &t.id.0, Some(t.name.as_str()));
+            }
+            if !with_rows {
+                continue;
+            }
             entry(
                 &mut by_community,
                 &g.community_id.0,
                 community.map(|c| c.name.as_str()),
             );
-            if let Some(t) = township {
-                entry(&mut by_township, &t.id.0, Some(t.name.as_str()));
-            }
             rows.push(CoverageRow {
                 grid_id: g.id.clone(),
                 grid_name: g.name.clone(),
@@ -380,6 +455,7 @@ pub async fn coverage(
             none: cov.none,
             rate: cov.rate,
             rows,
+            by_county: by_county.into_values().collect(),
             by_township: by_township.into_values().collect(),
             by_community: by_community.into_values().collect(),
         })

@@ -10,7 +10,7 @@
 use super::cases::StoredFacts;
 use super::changes::Viewer;
 use super::Result;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::{BTreeMap, BTreeSet};
 use yiwang_core::case::{Case, CaseState, Channel};
 use yiwang_core::field::Patrol;
@@ -167,8 +167,8 @@ pub trait ConsoleTx {
         viewer: &Viewer,
         filter: &CaseFilter,
     ) -> Result<BTreeMap<CaseState, u64>>;
-    /// Every matching case, in id order, with the figures' facts stored with it (`None` where
-    /// the row has none that read).
+    /// Every matching case, in no particular order, with the figures' facts stored with it
+    /// (`None` where the row has none that read).
     fn facts_of_cases(
         &mut self,
         viewer: &Viewer,
@@ -191,6 +191,15 @@ pub trait ConsoleTx {
         to: DateTime<Utc>,
         within: Option<&str>,
     ) -> Result<Vec<PatrolFacts>>;
+    /// The windows (`PatrolWindow::bit`s) each grid under the org path `within` (every grid
+    /// when `None`) was patrolled in on the local day `day`; grids not patrolled are absent.
+    fn grid_windows_on(
+        &mut self,
+        day: NaiveDate,
+        within: Option<&str>,
+    ) -> Result<Vec<(GridId, u8)>>;
+    /// The earliest and the latest start of a stored patrol (`None` when there is none).
+    fn patrol_start_range(&mut self) -> Result<Option<(DateTime<Utc>, DateTime<Utc>)>>;
     /// The display names of these users (those that exist).
     fn display_names(&mut self, users: &[UserId]) -> Result<BTreeMap<UserId, String>>;
     /// Patrols of `grids` that started in `[from, to)`, in start order, with their counts.

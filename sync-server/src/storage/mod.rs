@@ -29,6 +29,7 @@ pub mod auth;
 pub mod cases;
 pub mod changes;
 pub mod console;
+pub mod coverage;
 pub mod org;
 pub mod photo_log;
 pub mod photos;
@@ -223,6 +224,13 @@ impl Ledger {
         let filled = ledger.write_blocking(cases::fill_case_facts)?;
         if filled > 0 {
             tracing::info!(cases = filled, "the figures' facts of every case computed");
+        }
+        let days = ledger.write_blocking(coverage::fill_grid_windows)?;
+        if days > 0 {
+            tracing::info!(
+                grid_days = days,
+                "each grid's patrolled windows per day computed from the patrols"
+            );
         }
         Ok(ledger)
     }

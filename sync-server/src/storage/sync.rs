@@ -7,7 +7,7 @@
 
 use super::changes::Scope;
 use super::Result;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::HashMap;
 use yiwang_core::error::ReceivedCode;
 use yiwang_core::field::{Finding, Patrol, TrackPoint};
@@ -98,6 +98,11 @@ pub trait SyncTx {
     fn insert_patrol(&mut self, patrol: &Patrol, received_at: DateTime<Utc>) -> Result<()>;
     /// Appends points to a patrol's track; returns how many points the track has now.
     fn append_track(&mut self, id: &PatrolId, points: &[TrackPoint]) -> Result<u64>;
+    /// When the server received a patrol's start (its start time where that was not kept).
+    fn patrol_received_at(&mut self, id: &PatrolId) -> Result<Option<DateTime<Utc>>>;
+    /// Adds `windows` (`PatrolWindow::bit`s) to the windows `grid` was patrolled in on the
+    /// local day `day` (table `grid_windows`).
+    fn add_grid_windows(&mut self, grid: &GridId, day: NaiveDate, windows: u8) -> Result<()>;
     /// A patrol's track in time order.
     fn track(&mut self, id: &PatrolId) -> Result<Vec<TrackPoint>>;
     /// Up to `limit` points of a patrol's track in time order, after skipping `offset`.

@@ -118,18 +118,55 @@ async fn stats_are_recomputed_from_the_ledger_every_time() {
         later["total"]["reported"], 0,
         "nothing was reported the next day"
     );
+    let mut singles = vec![];
     for dim in [
+        "township",
         "community",
         "grid",
         "department",
         "category",
         "category_class",
     ] {
-        s.get_json(&center, &format!("/api/v1/stats?dimension={dim}"))
+        let one = s
+            .get_json(
+                &center,
+                &format!("/api/v1/stats?dimension={dim}&from=2026-11-01&to=2026-11-26"),
+            )
             .await;
+        singles.push((dim, one["breakdown"].clone()));
     }
+    // Several breakdowns from one read: each the same as asked alone, in the order asked.
+    let all = singles
+        .iter()
+        .map(|(d, _)| *d)
+        .collect::<Vec<_>>()
+        .join(",");
+    let several = s
+        .get_json(
+            &center,
+            &format!("/api/v1/stats?dimension={all}&from=2026-11-01&to=2026-11-26"),
+        )
+        .await;
+    let breakdowns = several["breakdowns"].as_array().unwrap();
+    assert_eq!(
+        breakdowns.len(),
+        singles.len(),
+        "one breakdown per dimension"
+    );
+    for ((dim, rows), b) in singles.iter().zip(breakdowns) {
+        assert_eq!(b["dimension"], *dim, "in the order asked");
+        assert_eq!(&b["rows"], rows, "{dim}: the same rows as asked alone");
+    }
+    assert_eq!(several["dimension"], "township", "the first dimension");
+    assert_eq!(
+        several["breakdown"], singles[0].1,
+        "`breakdown` is the first dimension's"
+    );
     for q in [
         "dimension=weather",
+        "dimension=township,township",
+        "dimension=township,",
+        "dimension=township,weather",
         "from=2026-11-27&to=2026-11-26",
         "from=2020-01-01&to=2026-01-01",
     ] {
@@ -226,6 +263,62 @@ async fn coverage_counts_both_patrol_windows_per_grid() {
     let r = s.get(&center, "/api/v1/coverage?date=26.11.2026").await;
     assert_eq!(r.status(), 400, "a date is YYYY-MM-DD");
     assert_eq!(error_code(r).await, "invalid_query");
+
+    // The totals alone (a city's dashboard): the same figures, no row per grid or community.
+    let totals = s
+        .get_json(&center, "/api/v1/coverage?date=2026-11-26&rows=false")
+        .await;
+    for k in ["grids", "covered", "partial", "none", "rate", "by_township"] {
+        assert_eq!(totals[k], c[k], "{k} is the same without the rows");
+    }
+    assert_eq!(
+        (totals["rows"].clone(), totals["by_community"].clone()),
+        (json!([]), json!([])),
+        "no row per grid or community"
+    );
+    let county = &totals["by_county"];
+    assert_eq!(county.as_array().unwrap().len(), 1, "one county: {county}");
+    assert_eq!(
+        (county[0]["grids"].clone(), county[0]["covered"].clone()),
+        (json!(8), json!(1)),
+        "the county's totals are the whole"
+    );
+    assert_eq!(c["by_county"], totals["by_county"], "with or without rows");
+    let r = s.get(&center, "/api/v1/coverage?rows=no").await;
+    assert_eq!(r.status(), 400, "rows is true or false");
+    assert_eq!(error_code(r).await, "invalid_query");
+    same_as_recounted(&s, "2026-11-26");
+    same_as_recounted(&s, "2026-11-25");
+}
+
+/// The coverage the console reads (`grid_windows`, kept as patrols come to count) is the one
+/// yiwang-core's rule gives over the day's patrols, recounted from the ledger.
+fn same_as_recounted(s: &TestServer, day: &str) {
+    use yiwang_core::field::PatrolWindows;
+    use yiwang_core::ids::GridId;
+    use yiwang_core::measures::{coverage_of_windows, patrol_coverage};
+    let date = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").unwrap();
+    // Beijing midnight to midnight.
+    let from = date.and_hms_opt(0, 0, 0).unwrap().and_utc() - Duration::hours(8);
+    let (recounted, kept) = s
+        .state
+        .ledger
+        .read_blocking(move |tx| {
+            let patrols = tx.patrols_started_between(from, from + Duration::days(1), None)?;
+            let kept: std::collections::HashMap<GridId, u8> =
+                tx.grid_windows_on(date, None)?.into_iter().collect();
+            let grids: Vec<GridId> = [G1, G2, G5].iter().map(|g| GridId::from(*g)).collect();
+            let recounted = patrol_coverage(
+                grids.iter(),
+                patrols.iter(),
+                date,
+                &PatrolWindows::default(),
+            );
+            let kept = coverage_of_windows(grids.iter(), |g| kept.get(g).copied().unwrap_or(0));
+            Ok((recounted, kept))
+        })
+        .unwrap();
+    assert_eq!(kept, recounted, "{day}: the kept windows are the recount");
 }
 
 /// Pushes `ops` from `user`'s device through `/api/v1/sync/push`; every op must apply.
@@ -353,6 +446,7 @@ async fn coverage_counts_no_future_dated_or_trackless_patrol() {
         "a proper afternoon patrol covers G1; G2's morning counts once it has a track"
     );
     assert_eq!(c["covered"], 1, "G1 covered by its honest patrols only");
+    same_as_recounted(&s, "2026-11-26");
 }
 
 /// The id of the one patrol of `grid` on 2026-11-26.

@@ -50,6 +50,7 @@ const TABLES: &[&str] = &[
     "ops",
     "patrols",
     "track_points",
+    "grid_windows",
     "findings",
     "finding_photos",
     "photos",

@@ -47,6 +47,22 @@ async fn a_ledger_from_before_the_lean_change_log_migrates_and_pulls_the_same() 
         "the worker pulls both findings"
     );
 
+    // The patrol counts for its grid's morning (its first points arrived with it).
+    let windows = |c: &rusqlite::Connection| -> String {
+        c.query_row(
+            "SELECT COALESCE(group_concat(day || ' ' || grid_id || ' ' || windows, '; '), '')
+             FROM (SELECT * FROM grid_windows ORDER BY day, grid_id)",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    let windows_before = windows(&db(&s));
+    assert!(
+        windows_before.contains(W1_GRID),
+        "the patrol is in its grid's windows: {windows_before:?}"
+    );
+
     // The same ledger as a version-1 server left it: findings copied into the log, the old
     // indexes, user_version 1, and a high-water mark above the newest row (a replaced row).
     let old = tempfile::tempdir().unwrap();
@@ -87,6 +103,9 @@ async fn a_ledger_from_before_the_lean_change_log_migrates_and_pulls_the_same() 
              DROP INDEX changes_grid;
              DROP INDEX changes_depts;
              DROP INDEX changes_user;
+             -- And each grid's windows per day (0012_grid_windows.sql).
+             DROP TABLE grid_windows;
+             DELETE FROM meta WHERE key = 'grid_windows';
              -- And the county share (0011_county_share.sql): the old origin index, every org
              -- unit everyone's.
              DROP INDEX cases_origin_state;
@@ -215,6 +234,11 @@ async fn a_ledger_from_before_the_lean_change_log_migrates_and_pulls_the_same() 
         ),
         0,
         "no finding is copied into the log any more"
+    );
+    assert_eq!(
+        windows(&db(&m)),
+        windows_before,
+        "each grid's windows per day are filled from the patrols as the ledger opens"
     );
     assert_eq!(
         count(

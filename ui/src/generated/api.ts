@@ -362,7 +362,7 @@ export interface paths {
         };
         /**
          * `GET /api/v1/coverage`: patrol coverage (巡查率) of the caller's grids on a local day, per
-         *     grid and totalled by township and community.
+         *     grid and totalled by county, township and community.
          */
         get: operations["coverage"];
         put?: never;
@@ -1093,7 +1093,10 @@ export interface components {
         ClientKind: "console" | "device";
         /** @description Answer to `GET /api/v1/coverage`. */
         CoverageResponse: {
+            /** @description Totalled by community (empty when asked with `rows=false`). */
             by_community: components["schemas"]["CoverageTotals"][];
+            /** @description Totalled by county: one row in a county's own ledger, a row per county in a province's. */
+            by_county: components["schemas"]["CoverageTotals"][];
             by_township: components["schemas"]["CoverageTotals"][];
             /** Format: int64 */
             covered: number;
@@ -1107,6 +1110,7 @@ export interface components {
             partial: number;
             /** Format: double */
             rate?: number | null;
+            /** @description Each grid (empty when asked with `rows=false`). */
             rows: components["schemas"]["CoverageRow"][];
         };
         /** @description One grid's patrols on the day. */
@@ -1730,9 +1734,20 @@ export interface components {
              */
             signed_in_at: string;
         };
+        /** @description One dimension's breakdown. */
+        StatsBreakdown: {
+            dimension: components["schemas"]["Dimension"];
+            rows: components["schemas"]["StatsRow"][];
+        };
         /** @description Answer to `GET /api/v1/stats`. */
         StatsResponse: {
+            /** @description The breakdown by the first dimension asked for. */
             breakdown: components["schemas"]["StatsRow"][];
+            /**
+             * @description The breakdown by each dimension asked for, in the order asked: a screen showing several
+             *     breakdowns asks once, and the cases' facts are read once.
+             */
+            breakdowns: components["schemas"]["StatsBreakdown"][];
             /** @description Intake and closed per Beijing-time day of the period; they add up to the totals. */
             by_day: components["schemas"]["DayRow"][];
             dimension?: null | components["schemas"]["Dimension"];
@@ -3800,6 +3815,11 @@ export interface operations {
             query?: {
                 /** @description The Beijing-time day, YYYY-MM-DD. Default: today. */
                 date?: string;
+                /**
+                 * @description `false`: the totals only, without a row per grid or community (a city's dashboard: a
+                 *     province has 180,000 grids). Default `true`.
+                 */
+                rows?: string;
             };
             header?: never;
             path?: never;
@@ -5109,7 +5129,10 @@ export interface operations {
     stats: {
         parameters: {
             query?: {
-                /** @description county, township, community, grid, department, category or category_class. */
+                /**
+                 * @description county, township, community, grid, department, category or category_class; or several,
+                 *     separated by commas (each once), for a breakdown by each (`breakdowns`).
+                 */
                 dimension?: string;
                 /** @description Start of the period: RFC 3339 or YYYY-MM-DD (Beijing time). Default: 30 days before `to`. */
                 from?: string;

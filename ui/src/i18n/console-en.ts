@@ -77,7 +77,7 @@ const consoleEn: ConsoleMessages = {
     coverage: 'Patrol coverage today', coverageRate: 'Coverage {rate} ({covered}/{grids})', coverageDate: '{date}',
     covered: 'Patrolled twice', partial: 'Patrolled once', noneCovered: 'Not patrolled', grid: 'Grid', worker: 'Worker',
     windows: 'Patrols', community: 'Community', township: 'Township', linkHint: 'Click a figure to see its cases',
-    showing: 'Showing {n} of {total} grids', onlyMissing: 'Incomplete only',
+    showing: 'Showing {n} of {total} grids', onlyMissing: 'Incomplete only', county: 'County', grids: 'Grids', rate: 'Coverage',
     measures: {
       closed: 'Closed', intake: 'Intake', closure_rate: 'Closure rate', on_time_rate: 'On-time rate', rework_rate: 'Rework rate',
       extension_rate: 'Extension rate', satisfaction_rate: 'Satisfaction', overdue_now: 'Overdue now', mean_hours_to_close: 'Mean time to close',

@@ -76,7 +76,7 @@ const consoleZhCN = {
     coverage: '今日巡查覆盖', coverageRate: '巡查率 {rate}（{covered}/{grids}）', coverageDate: '{date}',
     covered: '已巡查 2 次', partial: '巡查 1 次', noneCovered: '未巡查', grid: '网格', worker: '网格员',
     windows: '巡查次数', community: '村/社区', township: '乡镇/街道', linkHint: '点击数字查看对应案件',
-    showing: '显示 {n} / {total} 个网格', onlyMissing: '只看未完成',
+    showing: '显示 {n} / {total} 个网格', onlyMissing: '只看未完成', county: '县(市)', grids: '网格数', rate: '巡查率',
     measures: {
       closed: '结案数', intake: '立案数', closure_rate: '结案率', on_time_rate: '按期结案率', rework_rate: '返工率',
       extension_rate: '延期率', satisfaction_rate: '满意率', overdue_now: '当前超期', mean_hours_to_close: '平均结案用时',

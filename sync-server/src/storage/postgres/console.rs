@@ -17,7 +17,7 @@ use crate::storage::console::{
 use crate::storage::{Result, StorageError};
 use ::postgres::types::ToSql;
 use ::postgres::Row;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::{BTreeMap, BTreeSet};
 use yiwang_core::case::{Case, CaseState};
 use yiwang_core::field::Patrol;
@@ -350,24 +350,23 @@ impl ConsoleTx for PgTx<'_> {
         viewer: &Viewer,
         filter: &CaseFilter,
     ) -> Result<Vec<(CaseId, Option<StoredFacts>)>> {
+        use postgres::fallible_iterator::FallibleIterator;
         let w = Where::new(viewer, filter);
-        let rows = self.rows_dynamic(
-            &format!(
-                "SELECT cases.id, cases.facts, cases.facts_until FROM cases WHERE {}
-                 ORDER BY cases.id",
-                w.sql()
-            ),
-            &w.refs(),
-        )?;
-        Ok(rows
-            .iter()
-            .map(|r| {
-                (
-                    CaseId(r.get(0)),
-                    StoredFacts::from_columns(r.get(1), r.get(2)),
-                )
-            })
-            .collect())
+        let sql = format!(
+            "SELECT cases.id, cases.facts, cases.facts_until FROM cases WHERE {}",
+            w.sql()
+        );
+        // Row by row as they arrive: a city's figures read half a million cases, and holding
+        // every row before decoding any would double what the request takes in memory.
+        let mut rows = self.tx.query_raw(sql.as_str(), w.refs().iter().copied())?;
+        let mut out = vec![];
+        while let Some(r) = rows.next()? {
+            out.push((
+                CaseId(r.get(0)),
+                StoredFacts::from_columns(r.get(1), r.get(2)),
+            ));
+        }
+        Ok(out)
     }
 
     fn finding_of_case(
@@ -426,10 +425,9 @@ impl ConsoleTx for PgTx<'_> {
         to: DateTime<Utc>,
         within: Option<&str>,
     ) -> Result<Vec<PatrolFacts>> {
-        // Compare on a day wider than asked, as text, and then exactly on parsed instants: the
-        // text form of a stored time need not be the fixed-width one this module writes.
-        let lo = (from - Duration::days(1)).format("%Y-%m-%d").to_string();
-        let hi = (to + Duration::days(2)).format("%Y-%m-%d").to_string();
+        // Compare as text on a range a little wider than asked (an index range), and then
+        // exactly on parsed instants.
+        let (lo, hi) = crate::storage::sqlite::util::ts_window(from, to);
         // `id` breaks ties in start time, which SQLite leaves in insertion order.
         // A subtree's grids, each read through `patrols_grid_started`: a county in a province
         // reads its own patrols, not the province's.
@@ -467,6 +465,38 @@ impl ConsoleTx for PgTx<'_> {
         Ok(out)
     }
 
+    fn grid_windows_on(
+        &mut self,
+        day: NaiveDate,
+        within: Option<&str>,
+    ) -> Result<Vec<(GridId, u8)>> {
+        let end = within.map(prefix_end);
+        let rows = self.rows(
+            "SELECT w.grid_id, w.windows FROM grid_windows w
+             WHERE w.day = $1 AND ($2::text IS NULL OR w.grid_id IN (
+                   SELECT g.id FROM grids g JOIN org_units o ON o.id = g.community_id
+                   WHERE (o.path COLLATE \"C\") >= ($2::text COLLATE \"C\")
+                     AND (o.path COLLATE \"C\") < ($3::text COLLATE \"C\")))",
+            &[&day.format("%Y-%m-%d").to_string(), &within, &end],
+        )?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                let windows: i64 = r.get(1);
+                (GridId::from(r.get::<_, String>(0)), (windows & 3) as u8)
+            })
+            .collect())
+    }
+
+    fn patrol_start_range(&mut self) -> Result<Option<(DateTime<Utc>, DateTime<Utc>)>> {
+        let r = self.one("SELECT min(started_at), max(started_at) FROM patrols", &[])?;
+        let (first, last): (Option<String>, Option<String>) = (r.get(0), r.get(1));
+        match (first, last) {
+            (Some(a), Some(b)) => Ok(Some((parse_ts(&a)?, parse_ts(&b)?))),
+            _ => Ok(None),
+        }
+    }
+
     fn display_names(&mut self, users: &[UserId]) -> Result<BTreeMap<UserId, String>> {
         if users.is_empty() {
             return Ok(BTreeMap::new());
@@ -491,9 +521,8 @@ impl ConsoleTx for PgTx<'_> {
         if grids.is_empty() {
             return Ok(vec![]);
         }
-        // As in `patrols_started_between`: a wide text range, then exact instants.
-        let lo = (from - Duration::days(1)).format("%Y-%m-%d").to_string();
-        let hi = (to + Duration::days(2)).format("%Y-%m-%d").to_string();
+        // As in `patrols_started_between`: a text range a little wider, then exact instants.
+        let (lo, hi) = crate::storage::sqlite::util::ts_window(from, to);
         let list: Vec<&str> = grids.iter().map(GridId::as_str).collect();
         let rows = self.rows(
             &format!(

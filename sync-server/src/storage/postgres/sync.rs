@@ -8,7 +8,7 @@ use crate::storage::changes::{ChangeLogTx, Scope};
 use crate::storage::sync::{OpFate, OpRecord, RejectedFilter, SyncTx};
 use crate::storage::{Result, StorageError};
 use ::postgres::Row;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::HashMap;
 use yiwang_core::error::{ErrorCode, ReceivedCode};
 use yiwang_core::field::{Finding, Patrol, TrackPoint};
@@ -299,7 +299,34 @@ impl SyncTx for PgTx<'_> {
             .get(0);
         // `one` does not count: the UPDATE wrote the one row it returned.
         self.writes += 1;
-        Ok(u64::try_from(total).unwrap_or(0))
+        let total = u64::try_from(total).unwrap_or(0);
+        if total == points.len() as u64 {
+            crate::storage::coverage::count_patrol(self, id, total)?;
+        }
+        Ok(total)
+    }
+
+    fn patrol_received_at(&mut self, id: &PatrolId) -> Result<Option<DateTime<Utc>>> {
+        self.opt_row(
+            "SELECT COALESCE(received_at, started_at) FROM patrols WHERE id = $1",
+            &[&id.0],
+        )?
+        .map(|r| parse_ts(&r.get::<_, String>(0)))
+        .transpose()
+    }
+
+    fn add_grid_windows(&mut self, grid: &GridId, day: NaiveDate, windows: u8) -> Result<()> {
+        self.exec(
+            "INSERT INTO grid_windows(day, grid_id, windows) VALUES ($1, $2, $3)
+             ON CONFLICT (day, grid_id)
+             DO UPDATE SET windows = grid_windows.windows | excluded.windows",
+            &[
+                &day.format("%Y-%m-%d").to_string(),
+                &grid.0,
+                &i64::from(windows),
+            ],
+        )?;
+        Ok(())
     }
 
     fn track(&mut self, id: &PatrolId) -> Result<Vec<TrackPoint>> {

@@ -13,7 +13,7 @@ use crate::storage::console::{
     is_root_path, open_states_sql, CaseFilter, CaseSort, ConsoleTx, PatrolRow, SortKey, Window,
 };
 use crate::storage::{Result, StorageError};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::types::Value as Sql;
 use rusqlite::OptionalExtension;
 use std::collections::{BTreeMap, BTreeSet};
@@ -362,7 +362,7 @@ impl ConsoleTx for SqliteTx<'_> {
     ) -> Result<Vec<(CaseId, Option<StoredFacts>)>> {
         let w = Where::new(viewer, filter);
         let mut st = self.tx.prepare(&format!(
-            "SELECT cases.id, cases.facts, cases.facts_until FROM cases WHERE {} ORDER BY cases.id",
+            "SELECT cases.id, cases.facts, cases.facts_until FROM cases WHERE {}",
             w.sql()
         ))?;
         let rows = st.query_map(rusqlite::params_from_iter(w.params.iter()), |r| {
@@ -449,10 +449,9 @@ impl ConsoleTx for SqliteTx<'_> {
         to: DateTime<Utc>,
         within: Option<&str>,
     ) -> Result<Vec<PatrolFacts>> {
-        // Compare on a day wider than asked, as text, and then exactly on parsed instants: the
-        // text form of a stored time need not be the fixed-width one this module writes.
-        let lo = (from - Duration::days(1)).format("%Y-%m-%d").to_string();
-        let hi = (to + Duration::days(2)).format("%Y-%m-%d").to_string();
+        // Compare as text on a range a little wider than asked (an index range), and then
+        // exactly on parsed instants.
+        let (lo, hi) = crate::storage::sqlite::util::ts_window(from, to);
         // A subtree's grids, each read through `patrols_grid_started`: a county in a province
         // reads its own patrols, not the province's.
         let (path, end) = match within {
@@ -510,6 +509,43 @@ impl ConsoleTx for SqliteTx<'_> {
         Ok(out)
     }
 
+    fn grid_windows_on(
+        &mut self,
+        day: NaiveDate,
+        within: Option<&str>,
+    ) -> Result<Vec<(GridId, u8)>> {
+        let (path, end) = match within {
+            Some(p) => (Some(p.to_owned()), Some(prefix_end(p))),
+            None => (None, None),
+        };
+        let mut st = self.tx.prepare_cached(
+            "SELECT w.grid_id, w.windows FROM grid_windows w
+             WHERE w.day = ?1 AND (?2 IS NULL OR w.grid_id IN (
+                   SELECT g.id FROM grids g JOIN org_units o ON o.id = g.community_id
+                   WHERE o.path >= ?2 AND o.path < ?3))",
+        )?;
+        let rows = st.query_map(
+            rusqlite::params![day.format("%Y-%m-%d").to_string(), path, end],
+            |r| {
+                let windows: i64 = r.get(1)?;
+                Ok((GridId::from(r.get::<_, String>(0)?), (windows & 3) as u8))
+            },
+        )?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn patrol_start_range(&mut self) -> Result<Option<(DateTime<Utc>, DateTime<Utc>)>> {
+        let (first, last): (Option<String>, Option<String>) = self.tx.query_row(
+            "SELECT min(started_at), max(started_at) FROM patrols",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        match (first, last) {
+            (Some(a), Some(b)) => Ok(Some((parse_ts(&a)?, parse_ts(&b)?))),
+            _ => Ok(None),
+        }
+    }
+
     fn display_names(&mut self, users: &[UserId]) -> Result<BTreeMap<UserId, String>> {
         if users.is_empty() {
             return Ok(BTreeMap::new());
@@ -533,9 +569,8 @@ impl ConsoleTx for SqliteTx<'_> {
         if grids.is_empty() {
             return Ok(vec![]);
         }
-        // As in `patrols_started_between`: a wide text range, then exact instants.
-        let lo = (from - Duration::days(1)).format("%Y-%m-%d").to_string();
-        let hi = (to + Duration::days(2)).format("%Y-%m-%d").to_string();
+        // As in `patrols_started_between`: a text range a little wider, then exact instants.
+        let (lo, hi) = crate::storage::sqlite::util::ts_window(from, to);
         let list = serde_json::to_string(grids)?;
         let rows = self
             .tx

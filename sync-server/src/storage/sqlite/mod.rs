@@ -50,6 +50,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/sqlite/0009_pull_by_scope.sql"),
     include_str!("../../../migrations/sqlite/0010_city_level.sql"),
     include_str!("../../../migrations/sqlite/0011_county_share.sql"),
+    include_str!("../../../migrations/sqlite/0012_grid_windows.sql"),
 ];
 /// Reader connections kept open, and read transactions run at once.
 const READERS: usize = 8;
@@ -440,6 +441,16 @@ pub(crate) mod util {
     /// RFC 3339 with microseconds and `Z`: fixed width, so text order is time order.
     pub fn ts(t: DateTime<Utc>) -> String {
         t.to_rfc3339_opts(SecondsFormat::Micros, true)
+    }
+
+    /// Text bounds taking in every time of `[from, to)` as stored, to compare a text column
+    /// against (an index range) before comparing the parsed instants exactly. Times are stored
+    /// by [`ts`] (UTC); the minute either side also takes in the same instant written with
+    /// another precision, or with `+00:00` for `Z`.
+    pub fn ts_window(from: DateTime<Utc>, to: DateTime<Utc>) -> (String, String) {
+        let minute = chrono::Duration::minutes(1);
+        let text = |t: DateTime<Utc>| t.format("%Y-%m-%dT%H:%M").to_string();
+        (text(from - minute), text(to + minute))
     }
 
     pub fn parse_ts(s: &str) -> rusqlite::Result<DateTime<Utc>> {

@@ -3,7 +3,7 @@ use super::SqliteTx;
 use crate::storage::changes::{ChangeLogTx, Scope};
 use crate::storage::sync::{OpFate, OpRecord, RejectedFilter, SyncTx};
 use crate::storage::{Result, StorageError};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{params, OptionalExtension, Row};
 use std::collections::HashMap;
 use yiwang_core::error::{ErrorCode, ReceivedCode};
@@ -305,7 +305,34 @@ impl SyncTx for SqliteTx<'_> {
             params![id.0, points.len() as i64],
             |r| r.get(0),
         )?;
-        Ok(u64::try_from(total).unwrap_or(0))
+        let total = u64::try_from(total).unwrap_or(0);
+        if total == points.len() as u64 {
+            crate::storage::coverage::count_patrol(self, id, total)?;
+        }
+        Ok(total)
+    }
+
+    fn patrol_received_at(&mut self, id: &PatrolId) -> Result<Option<DateTime<Utc>>> {
+        let at: Option<String> = self
+            .tx
+            .prepare_cached("SELECT COALESCE(received_at, started_at) FROM patrols WHERE id = ?1")?
+            .query_row([&id.0], |r| r.get(0))
+            .optional()?;
+        Ok(at.as_deref().map(parse_ts).transpose()?)
+    }
+
+    fn add_grid_windows(&mut self, grid: &GridId, day: NaiveDate, windows: u8) -> Result<()> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO grid_windows(day, grid_id, windows) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(day, grid_id) DO UPDATE SET windows = windows | excluded.windows",
+            )?
+            .execute(rusqlite::params![
+                day.format("%Y-%m-%d").to_string(),
+                grid.0,
+                i64::from(windows)
+            ])?;
+        Ok(())
     }
 
     fn track(&mut self, id: &PatrolId) -> Result<Vec<TrackPoint>> {
