@@ -188,11 +188,7 @@ async fn measure(
     for (p, times) in board.iter().zip(per) {
         figure(format!("  {p}"), times, "");
     }
-    figure(
-        "dashboard: both requests at once".into(),
-        dash,
-        "",
-    );
+    figure("dashboard: both requests at once".into(), dash, "");
     Ok(figures)
 }
 
