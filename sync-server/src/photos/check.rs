@@ -99,6 +99,8 @@ pub async fn check_pending(state: &AppState, limit: u32) -> anyhow::Result<Round
         match ensure_checked(state, hash, Lane::Background).await {
             Ok(PhotoCheck::Quarantined(_)) => round.quarantined += 1,
             Ok(_) => round.passed += 1,
+            // Swept meanwhile: nothing left to check.
+            Err(ApiError::NotFound { .. }) => {}
             Err(e) => {
                 tracing::warn!(sha256 = %hash, error = %e, "a stored photo could not be checked");
                 round.failed += 1;
@@ -142,6 +144,15 @@ pub async fn ensure_checked(
         .ledger
         .write(move |tx| tx.record_photo_check(&h, at, why.as_deref()))
         .await?;
+    // The sweeper may have forgotten the photo while it was being decoded (no record named it
+    // within its grace) and deleted its files before the thumbnail above was stored. Whichever
+    // of the two deletes last, nothing of a swept photo stays: the sweeper forgets the row and
+    // then deletes, this stores the thumbnail and then looks for the row.
+    let h = hash.clone();
+    if state.ledger.read(move |tx| tx.photo(&h)).await?.is_none() {
+        store.delete(hash).await?;
+        return Err(ApiError::NotFound { what: "photo" });
+    }
     match quarantine {
         None => Ok(PhotoCheck::Passed),
         Some(why) => {
