@@ -44,6 +44,8 @@ import { closeBrowser, failureShot, openBrowser } from './lib/pages.mjs'
 import { stopServer } from './lib/processes.mjs'
 import { check, CheckFailed, log, report, step } from './lib/report.mjs'
 import { dashboardFigures } from './steps/dashboard.mjs'
+import { dashboardPeriods } from './steps/dashboard-periods.mjs'
+import { sessionTabs } from './steps/session-tabs.mjs'
 import { supervisorDispatches } from './steps/dispatch.mjs'
 import { otherDepartmentForbidden } from './steps/forbidden.mjs'
 import { departmentHandles } from './steps/handle.mjs'
@@ -91,6 +93,12 @@ async function main() {
   await step(`${WORKER}'s device verifies it on site (case.action push)`, () => workerVerifies(ctx))
   await step(`${SUPERVISOR} sees it closed, its chain verified`, () => supervisorSeesClosed(ctx))
   await step("the dashboard's figures moved, and equal /stats and the ledger's recount", () => dashboardFigures(ctx))
+  await step('the dashboard by month: 上月 equals the recount, Back and a refresh keep the period, the ranking', () =>
+    dashboardPeriods(ctx),
+  )
+  if (!API_ONLY) {
+    await step('the filtered queue survives ‹ 返回, Back and a new tab; signing out there signs out here', () => sessionTabs(ctx))
+  }
   await step('a leader reads the closed case with no workflow button, and urges one still being worked', () =>
     leaderReadsAndUrges(ctx),
   )

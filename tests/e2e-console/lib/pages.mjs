@@ -17,7 +17,7 @@ const ACTION_KINDS = [
   'reopen', 'supervise', 'comment', 'request_extension', 'extend_deadline', 'refuse_extension', 'rate',
 ]
 
-let context = null
+let browser = null
 let lastPage = null
 /** Every dialog (alert, confirm, prompt) any tab opened: the console opens none. */
 export const dialogs = []
@@ -52,18 +52,24 @@ function pageHooks() {
 }
 
 export async function openBrowser() {
-  context = await chromium.launchPersistentContext(path.join(tmp, 'chromium-profile'), {
+  browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
     args: [
       '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
       '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
     ],
-    viewport: VIEWPORT,
-    locale: 'zh-CN',
-    timezoneId: 'Asia/Shanghai',
   })
+}
+
+/**
+ * A browser profile of its own (a fresh, isolated context): the console keeps one sign-in per
+ * browser, shared by its tabs, so each user the run signs in gets a profile.
+ */
+export async function newProfile() {
+  const context = await browser.newContext({ viewport: VIEWPORT, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' })
   await context.addInitScript(pageHooks)
+  return context
 }
 
 /** The tab a failure screenshot should show from now on. */
@@ -72,8 +78,8 @@ export function focus(page) {
 }
 
 export async function closeBrowser() {
-  if (context) await context.close().catch(() => {})
-  context = null
+  if (browser) await browser.close().catch(() => {})
+  browser = null
 }
 
 export async function shot(page, name) {
@@ -96,20 +102,26 @@ export async function failureShot() {
   }
 }
 
-/** A fresh tab signed in as `username` (the console keeps its token in sessionStorage, per tab). */
-export async function signIn(base, username, password = PASSWORD) {
+/** A tab of `context`; what it says in its console (errors, warnings, uncaught errors) and every
+ *  dialog go to the browser log as `who`'s, for the failure report. */
+export async function newTab(context, who) {
   const page = await context.newPage()
   lastPage = page
-  // What the page says in its console goes to the browser log, for the failure report.
   page.on('console', (m) => {
-    if (m.type() === 'error' || m.type() === 'warning') browserLog(`${username} ${m.type()}: ${m.text()}`)
+    if (m.type() === 'error' || m.type() === 'warning') browserLog(`${who} ${m.type()}: ${m.text()}`)
   })
-  page.on('pageerror', (e) => browserLog(`${username} uncaught: ${e.message}`))
+  page.on('pageerror', (e) => browserLog(`${who} uncaught: ${e.message}`))
   page.on('dialog', (d) => {
-    dialogs.push(`${username}: ${d.type()} "${d.message()}"`)
-    browserLog(`${username} dialog ${d.type()}: ${d.message()}`)
+    dialogs.push(`${who}: ${d.type()} "${d.message()}"`)
+    browserLog(`${who} dialog ${d.type()}: ${d.message()}`)
     d.dismiss().catch(() => {})
   })
+  return page
+}
+
+/** A tab signed in as `username`, in a browser profile of its own. */
+export async function signIn(base, username, password = PASSWORD) {
+  const page = await newTab(await newProfile(), username)
   await page.goto(`${base}/#/login`)
   await page.locator(tid('login-username')).fill(username)
   await page.locator(tid('login-password')).fill(password)

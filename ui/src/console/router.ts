@@ -5,7 +5,7 @@ import { mayOpen, type NavItem } from '@/logic/console/roles'
 import { homeFor } from '@/logic/console/roles'
 import { session } from './session'
 import { setUnauthorizedHandler } from './http'
-import { clear } from './session'
+import { clear, sessionReady, setSignedOutElsewhereHandler } from './session'
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -31,11 +31,18 @@ export const router = createRouter({
   ],
 })
 
-router.beforeEach((to) => {
+router.beforeEach(async (to) => {
+  // A new tab may be handed the browser's sign-in by another tab first.
+  await sessionReady
   if (to.meta.public) return session.user && to.path === '/login' ? homeFor(session.user.role) : true
   if (!session.user) return { path: '/login', query: to.fullPath !== '/' ? { next: to.fullPath } : {} }
   if (to.meta.nav && !mayOpen(session.user.role, to.meta.nav)) return '/forbidden'
   return true
+})
+
+setSignedOutElsewhereHandler(() => {
+  const here = router.currentRoute.value
+  if (!here.meta.public) void router.replace('/login')
 })
 
 setUnauthorizedHandler(() => {

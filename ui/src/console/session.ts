@@ -24,6 +24,55 @@ function restore(): void {
 }
 restore()
 
+// One sign-in per browser: the token stays in each tab's sessionStorage (never localStorage, so
+// it is gone once the browser's last console tab closes), and a tab opened without one asks the
+// others for theirs over a BroadcastChannel (same origin only; nothing the CSP has to allow).
+// Signing out in one tab signs out every tab.
+type Message = { type: 'ask' } | { type: 'session'; token: string; user: User } | { type: 'logout' }
+const channel: BroadcastChannel | null = typeof BroadcastChannel === 'function' ? new BroadcastChannel('yiwang.console.session') : null
+let onSignedOutElsewhere: () => void = () => {}
+/** What this tab does when another tab signs out (the router sends it to the login page). */
+export function setSignedOutElsewhereHandler(f: () => void): void {
+  onSignedOutElsewhere = f
+}
+channel?.addEventListener('message', (e: MessageEvent<Message>) => {
+  const m = e.data
+  const mine = token()
+  // A plain copy of the user: a reactive proxy cannot be posted (structured clone).
+  if (m?.type === 'ask' && mine && session.user) channel.postMessage({ type: 'session', token: mine, user: JSON.parse(JSON.stringify(session.user)) as User } satisfies Message)
+  else if (m?.type === 'logout' && session.user) {
+    clear()
+    onSignedOutElsewhere()
+  }
+})
+
+/** How long a new tab waits for another tab's answer before showing the login page. */
+const ASK_MS = 250
+/**
+ * Settles once this tab knows whether it is signed in: at once when it holds a session, else
+ * when another tab hands it one or nobody answers within `ASK_MS`. The router waits for it.
+ */
+export const sessionReady: Promise<void> =
+  session.user || !channel
+    ? Promise.resolve()
+    : new Promise((resolve) => {
+        const done = () => {
+          channel.removeEventListener('message', take)
+          resolve()
+        }
+        const take = (e: MessageEvent<Message>) => {
+          const m = e.data
+          if (m?.type !== 'session' || session.user || typeof m.token !== 'string') return
+          setToken(m.token)
+          session.user = m.user
+          sessionStorage.setItem(USER_KEY, JSON.stringify(m.user))
+          done()
+        }
+        channel.addEventListener('message', take)
+        channel.postMessage({ type: 'ask' } satisfies Message)
+        setTimeout(done, ASK_MS)
+      })
+
 /** A stable id for this browser: the server keys tokens by device. */
 function deviceId(): string {
   let id = localStorage.getItem(DEVICE_KEY)
@@ -50,7 +99,7 @@ export async function login(username: string, password: string): Promise<User> {
   return r.user
 }
 
-/** Forgets the session here; tells the server when it can. */
+/** Forgets the session here and in the browser's other tabs; tells the server when it can. */
 export async function logout(): Promise<void> {
   const had = token()
   if (had) {
@@ -61,6 +110,7 @@ export async function logout(): Promise<void> {
     }
   }
   clear()
+  channel?.postMessage({ type: 'logout' } satisfies Message)
 }
 
 export function clear(): void {

@@ -78,6 +78,9 @@ const consoleEn: ConsoleMessages = {
     covered: 'Patrolled twice', partial: 'Patrolled once', noneCovered: 'Not patrolled', grid: 'Grid', worker: 'Worker',
     windows: 'Patrols', community: 'Community', township: 'Township', linkHint: 'Click a figure to see its cases',
     showing: 'Showing {n} of {total} grids', onlyMissing: 'Incomplete only', county: 'County', grids: 'Grids', rate: 'Coverage',
+    thisMonth: 'This month', lastMonth: 'Last month', customRange: 'Custom', rangeFrom: 'From', rangeTo: 'To', rangeTo2: 'to',
+    periodSpan: '{from} to {to}', rangeProblem: { order: 'The start date must not be after the end date', too_long: 'A period is at most 731 days' },
+    ranking: 'Ranking', rankingHint: 'Click a column heading to rank by it', rank: 'Rank', rankName: 'Unit',
     measures: {
       closed: 'Closed', intake: 'Intake', closure_rate: 'Closure rate', on_time_rate: 'On-time rate', rework_rate: 'Rework rate',
       extension_rate: 'Extension rate', satisfaction_rate: 'Satisfaction', overdue_now: 'Overdue now', mean_hours_to_close: 'Mean time to close',

@@ -77,6 +77,9 @@ const consoleZhCN = {
     covered: '已巡查 2 次', partial: '巡查 1 次', noneCovered: '未巡查', grid: '网格', worker: '网格员',
     windows: '巡查次数', community: '村/社区', township: '乡镇/街道', linkHint: '点击数字查看对应案件',
     showing: '显示 {n} / {total} 个网格', onlyMissing: '只看未完成', county: '县(市)', grids: '网格数', rate: '巡查率',
+    thisMonth: '本月', lastMonth: '上月', customRange: '自定义', rangeFrom: '开始日期', rangeTo: '结束日期', rangeTo2: '至',
+    periodSpan: '{from} 至 {to}', rangeProblem: { order: '开始日期不能晚于结束日期', too_long: '统计期最长 731 天' },
+    ranking: '排名', rankingHint: '点击列标题按该指标排序', rank: '名次', rankName: '单位',
     measures: {
       closed: '结案数', intake: '立案数', closure_rate: '结案率', on_time_rate: '按期结案率', rework_rate: '返工率',
       extension_rate: '延期率', satisfaction_rate: '满意率', overdue_now: '当前超期', mean_hours_to_close: '平均结案用时',

@@ -1,0 +1,73 @@
+// The dashboard's periods as assessments use them (issue 17, item 10): 上月 (last month, Beijing
+// time) asks the server for exactly that month and shows its figures, which the ledger's own
+// recount confirms; the period is in the URL, so Back and a refresh restore it; the ranking lists
+// every unit of the breakdown, the best on-time rate first.
+
+import { API_ONLY, SUPERVISOR, UI_MS } from '../lib/config.mjs'
+import { focus, shot, tid } from '../lib/pages.mjs'
+import { checkRecount, recount, same } from '../lib/recount.mjs'
+import { check } from '../lib/report.mjs'
+
+/** Beijing-time `YYYY-MM-DD` of an instant. */
+const beijing = (t) => new Date(t.getTime() + 8 * 3600_000).toISOString().slice(0, 10)
+
+/** The first and last day of the Beijing month before the one `now` falls in. */
+function lastMonth(now) {
+  const [y, m] = beijing(now).split('-').map(Number)
+  const first = new Date(Date.UTC(y, m - 2, 1))
+  const last = new Date(Date.UTC(y, m - 1, 0))
+  return [first.toISOString().slice(0, 10), last.toISOString().slice(0, 10)]
+}
+
+async function shownFigures(page, span) {
+  await page.locator(tid('dashboard-period-span')).filter({ hasText: span }).waitFor({ timeout: UI_MS })
+  const raw = await page.locator(tid('stat-intake')).getAttribute('data-value')
+  return Number(raw)
+}
+
+export async function dashboardPeriods({ api, supervisor, ledgerFile, page }) {
+  if (API_ONLY) return
+  focus(page)
+  await page.locator(tid('nav-dashboard')).click()
+  await page.locator(tid('screen-dashboard')).waitFor({ timeout: UI_MS })
+
+  // 本月, then 上月: each a URL of its own, each the server's figures for that month.
+  await page.locator(tid('period-this-month')).click()
+  await page.waitForURL(/period=this_month/, { timeout: UI_MS })
+  const thisMonthFrom = `${beijing(new Date()).slice(0, 7)}-01`
+  const thisMonth = await shownFigures(page, thisMonthFrom)
+  const asked = page.waitForResponse((r) => r.url().includes('/api/v1/stats') && r.ok(), { timeout: UI_MS })
+  await page.locator(tid('period-last-month')).click()
+  await page.waitForURL(/period=last_month/, { timeout: UI_MS })
+  const [from, to] = lastMonth(new Date())
+  const statsUrl = new URL((await asked).url())
+  check(statsUrl.searchParams.get('from') === from && statsUrl.searchParams.get('to') === to,
+    `上月 asks for ${from} to ${to} (asked ${statsUrl.search})`)
+  const shown = await shownFigures(page, from)
+  const month = await api.json(supervisor, `/api/v1/stats?from=${from}&to=${to}`)
+  check(same(shown, month.total.intake), `上月 shows the month's intake ${month.total.intake} (shows ${shown})`)
+  checkRecount(month, recount(ledgerFile, supervisor.user.org_unit_id, month), `${SUPERVISOR}, last month`)
+  await shot(page, 'dashboard-last-month')
+
+  // Back is 本月 again, with its own figures; a refresh keeps 上月 after going forward.
+  await page.goBack()
+  await page.waitForURL(/period=this_month/, { timeout: UI_MS })
+  check((await shownFigures(page, thisMonthFrom)) === thisMonth, 'Back shows 本月 and its figures again')
+  await page.goForward()
+  await page.waitForURL(/period=last_month/, { timeout: UI_MS })
+  await page.reload()
+  check(same(await shownFigures(page, from), month.total.intake), 'a refresh keeps 上月 and its figures')
+
+  // The ranking: every unit of the breakdown, the best on-time rate first.
+  // The unit breakdown the screen asked for (a township's is by community), as the API gives it.
+  const unitDim = (statsUrl.searchParams.get('dimension') ?? '').split(',')[0]
+  const unitRows = (await api.json(supervisor, `/api/v1/stats?dimension=${unitDim}&from=${from}&to=${to}`)).breakdown
+  const ranking = page.locator(tid('ranking-table'))
+  await ranking.scrollIntoViewIfNeeded()
+  const rows = Number(await ranking.getAttribute('data-rows'))
+  check(unitRows.length > 1 && rows === unitRows.length, `the ranking lists every ${unitDim} (${rows} of ${unitRows.length})`)
+  const rates = await ranking.locator(`tbody ${tid('rank-on_time_rate')}`).evaluateAll((els) => els.map((e) => e.getAttribute('data-value')))
+  const values = rates.map((r) => (r === '' ? -1 : Number(r)))
+  check(values.every((v, i) => i === 0 || values[i - 1] >= v), `the ranking puts the best 按期结案率 first: ${rates.slice(0, 5).join(', ')}…`)
+  await shot(page, 'dashboard-ranking')
+}
