@@ -46,6 +46,7 @@ import { check, CheckFailed, log, report, step } from './lib/report.mjs'
 import { dashboardFigures } from './steps/dashboard.mjs'
 import { dashboardPeriods } from './steps/dashboard-periods.mjs'
 import { sessionTabs } from './steps/session-tabs.mjs'
+import { extensionDecided } from './steps/extension.mjs'
 import { supervisorDispatches } from './steps/dispatch.mjs'
 import { otherDepartmentForbidden } from './steps/forbidden.mjs'
 import { departmentHandles } from './steps/handle.mjs'
@@ -95,6 +96,9 @@ async function main() {
   await step("the dashboard's figures moved, and equal /stats and the ledger's recount", () => dashboardFigures(ctx))
   await step('the dashboard by month: 上月 equals the recount, Back and a refresh keep the period, the ranking', () =>
     dashboardPeriods(ctx),
+  )
+  await step(`${ctx.dept.who.user.username} asks for a later deadline; ${SUPERVISOR} sees the date asked for and approves it`, () =>
+    extensionDecided(ctx),
   )
   if (!API_ONLY) {
     await step('the filtered queue survives ‹ 返回, Back and a new tab; signing out there signs out here', () => sessionTabs(ctx))

@@ -27,8 +27,16 @@ pub struct CaseLabels {
 
 impl CaseLabels {
     pub fn of(case: &Case, r: &Reference) -> CaseLabels {
+        // Where the case is: its grid's community when it has a grid (a township's own intake on
+        // a grid is lodged at the township, yet lies in the grid's community), else where it was
+        // lodged.
+        let place = case
+            .grid_id
+            .as_ref()
+            .and_then(|g| r.org.community_of(g))
+            .unwrap_or(&case.origin_unit);
         let level = |l: OrgLevel| {
-            r.org.ancestor_at(&case.origin_unit, l).map(|u| Named {
+            r.org.ancestor_at(place, l).map(|u| Named {
                 id: u.id.0.clone(),
                 name: u.name.clone(),
             })

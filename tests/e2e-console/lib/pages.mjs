@@ -154,7 +154,7 @@ export async function takeAction(page, kind, next, fill = async () => {}) {
   await page.locator(tid('action-form')).waitFor({ timeout: UI_MS })
   await fill(page)
   await page.locator(tid('action-submit')).click()
-  await page.locator(`${tid('case-version')}:not([data-version="${version}"])`).waitFor({ timeout: UI_MS })
+  await page.locator(`${tid('case-version')}:not([data-version="${version}"])`).waitFor({ state: 'attached', timeout: UI_MS })
   await waitState(page, next)
 }
 

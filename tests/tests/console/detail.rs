@@ -174,3 +174,22 @@ async fn detail_shows_timeline_chain_photos_and_the_callers_actions() {
         "the working day ended at 17:30: 30 working minutes over"
     );
 }
+
+#[tokio::test]
+async fn a_case_lodged_at_the_township_on_a_grid_names_the_grids_community() {
+    let s = TestServer::start().await;
+    let t1 = s.login("township-01").await;
+    // The township keeps the case itself (unit_id), yet it lies in G1's community.
+    let mut body = hotline(G1, "03.01", "暴露垃圾");
+    body["unit_id"] = json!("210882001");
+    let case = intake(&s, &t1, body).await;
+    assert_eq!(case["holder_unit"], "210882001", "it waits at the township");
+    let id = case["id"].as_str().unwrap();
+    let d = s.get_json(&t1, &format!("/api/v1/cases/{id}")).await;
+    assert_eq!(
+        d["labels"]["community"]["id"], "210882001001",
+        "the community is the grid's: {}",
+        d["labels"]
+    );
+    assert_eq!(d["labels"]["township"]["id"], "210882001");
+}

@@ -15,7 +15,7 @@ const consoleEn: ConsoleMessages = {
   nav: { cases: 'Cases', intake: 'Intake', dashboard: 'Dashboard', grids: 'Grids & patrols', logout: 'Sign out' },
   login: {
     title: 'Console sign-in', username: 'User name', password: 'Password', submit: 'Sign in',
-    usernamePlaceholder: 'e.g. township-01', hint: 'Demo users: township-01, center, leader, dept-01; password demo',
+    usernamePlaceholder: 'e.g. township-01', hint: 'Demo users: township-01, center, leader, dept-01, admin; password demo',
   },
   states: {
     pending: 'Pending', claimed: 'Claimed', dispatched: 'Dispatched', in_progress: 'In progress', handled: 'Handled',
@@ -43,7 +43,7 @@ const consoleEn: ConsoleMessages = {
     title: 'Case', id: 'Case id', state: 'State', category: 'Category', channel: 'Channel', urgent: 'Urgent',
     description: 'Description', address: 'Address', contact: 'Contact', grid: 'Grid', community: 'Community',
     township: 'Township', holder: 'Held by', dispatcher: 'Dispatched by', department: 'Department', reported: 'Reported',
-    version: 'Version', photos: 'Photos', noPhotos: 'No photos', photoPending: 'Photo not uploaded yet', map: 'Place',
+    version: 'Version', askedUntil: 'asks for {time}', photoSource: { report: 'taken with the report', finding: 'from the patrol finding', event: '{action} ({at})' }, photos: 'Photos', noPhotos: 'No photos', photoPending: 'Photo not uploaded yet', map: 'Place',
     noLocation: 'No location', timeline: 'Timeline', chainVerified: 'Hash chain verified', chainBroken: 'Hash chain broken: {error}',
     deadline: 'Deadline', deadlineAt: 'Due {time}', noDeadline: 'Not dispatched: no deadline yet', closedAt: 'Closed {time}',
     workingLeft: '{h} h {m} min of working time left', workingPast: '{h} h {m} min of working time past the deadline',
@@ -63,11 +63,11 @@ const consoleEn: ConsoleMessages = {
   form: {
     note: 'Note', reason: 'Reason', supervision: 'What to urge', department: 'Department', departmentDefault: '{name} (category default)',
     deadlineAt: 'Deadline it will get: {time}', deadlineWill: 'Deadline it will get: {amount} {unit}', outcome: 'Outcome', rating: 'Rating', ratingSource: 'Whose rating', until: 'New deadline',
-    untilHint: 'Beijing time', untilOptional: 'Leave empty to grant the department\'s request', photos: 'Photos', addPhotos: 'Choose photos',
+    untilHint: 'Beijing time', untilPlaceholder: 'Pick a date and time', untilOptional: 'Change it if needed; as it is, the requested date is approved', currentDeadline: 'Current deadline: {time}', requestedUntil: 'The department asks for: {time}', photos: 'Photos', addPhotos: 'Choose photos',
     uploading: 'Uploading {n} photos…', duplicateOf: 'Duplicate of (case id)', unit: { working_hours: 'working hours', working_days: 'working days' },
     problems: {
       note_required: 'Give a reason (at least 2 characters)', note_or_photo: 'Say what was done, or attach a photo of it', note_too_long: 'The note is too long (at most 1000 characters)', rating_required: 'Choose a rating', rating_source_required: "Choose whether it is the resident's rating (follow-up call) or your own",
-      until_required: 'Choose the new deadline', until_invalid: 'That time is not valid', until_past: 'The new deadline must be in the future',
+      until_required: 'Choose the new deadline', until_invalid: 'That time is not valid', until_past: 'The new deadline must be in the future', until_not_after_deadline: 'The new deadline must be later than the current one ({deadline})',
       duplicate_required: 'Give the id of the case this duplicates',
     },
   },

@@ -14,7 +14,7 @@ const consoleZhCN = {
   nav: { cases: '案件', intake: '受理登记', dashboard: '统计分析', grids: '网格与巡查', logout: '退出' },
   login: {
     title: '指挥平台登录', username: '用户名', password: '密码', submit: '登录',
-    usernamePlaceholder: '如 township-01', hint: '演示账号：township-01、center、leader、dept-01，密码 demo',
+    usernamePlaceholder: '如 township-01', hint: '演示账号：township-01、center、leader、dept-01、admin，密码 demo',
   },
   states: {
     pending: '待受理', claimed: '已认领', dispatched: '已分派', in_progress: '办理中', handled: '已处置',
@@ -42,7 +42,7 @@ const consoleZhCN = {
     title: '案件详情', id: '案件编号', state: '状态', category: '类别', channel: '来源', urgent: '紧急',
     description: '描述', address: '地址', contact: '联系人', grid: '网格', community: '村/社区',
     township: '乡镇/街道', holder: '当前承办', dispatcher: '派遣单位', department: '责任部门', reported: '上报时间',
-    version: '版本', photos: '照片', noPhotos: '没有照片', photoPending: '照片待上传', map: '位置',
+    version: '版本', askedUntil: '申请延期至 {time}', photoSource: { report: '上报时拍摄', finding: '巡查发现', event: '{action}（{at}）' }, photos: '照片', noPhotos: '没有照片', photoPending: '照片待上传', map: '位置',
     noLocation: '没有位置信息', timeline: '处置过程', chainVerified: '哈希链已校验', chainBroken: '哈希链校验失败：{error}',
     deadline: '处置时限', deadlineAt: '截止 {time}', noDeadline: '未分派，暂无时限', closedAt: '结案于 {time}',
     workingLeft: '剩余工作时间 {h} 小时 {m} 分', workingPast: '已超出工作时间 {h} 小时 {m} 分',
@@ -62,11 +62,11 @@ const consoleZhCN = {
   form: {
     note: '说明', reason: '原因', supervision: '督办意见', department: '责任部门', departmentDefault: '{name}（类别默认）',
     deadlineAt: '将获得时限：截止 {time}', deadlineWill: '将获得时限：{amount} {unit}', outcome: '结案结果', rating: '评价', ratingSource: '评价来源', until: '新的截止时间',
-    untilHint: '北京时间', untilOptional: '不填则批准部门的延期申请', photos: '照片', addPhotos: '选择照片',
+    untilHint: '北京时间', untilPlaceholder: '选择日期和时间', untilOptional: '可修改；不改则按申请的时间批准', currentDeadline: '当前时限：{time}', requestedUntil: '部门申请延期至：{time}', photos: '照片', addPhotos: '选择照片',
     uploading: '正在上传 {n} 张照片…', duplicateOf: '重复于（案件编号）', unit: { working_hours: '工作小时', working_days: '工作日' },
     problems: {
       note_required: '请填写原因（至少 2 个字）', note_or_photo: '请填写处理情况，或上传处理后的照片', note_too_long: '说明太长（最多 1000 字）', rating_required: '请选择评价', rating_source_required: '请选择是群众评价（回访）还是办理人员评价',
-      until_required: '请选择新的截止时间', until_invalid: '时间格式不对', until_past: '新的截止时间必须晚于现在',
+      until_required: '请选择新的截止时间', until_invalid: '时间格式不对', until_past: '新的截止时间必须晚于现在', until_not_after_deadline: '新的截止时间必须晚于当前时限（{deadline}）',
       duplicate_required: '请填写重复的案件编号',
     },
   },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { actionButtons, buildActionBody, dispatchDeadline, emptyInput, formFor, summarizeBatch, untilToRfc3339 } from './actions'
+import { actionButtons, buildActionBody, dispatchDeadline, emptyInput, formFor, rfc3339ToLocalInput, summarizeBatch, untilToRfc3339 } from './actions'
 import { countdown, formatSpan, split, workingHoursMinutes } from './countdown'
 import { actionsFor, canBatchClaim, canIntake, homeFor, navFor } from './roles'
 
@@ -69,7 +69,17 @@ describe('action bodies', () => {
     expect(untilToRfc3339('tomorrow')).toBeNull()
     expect(buildActionBody('request_extension', 4, { ...emptyInput(), note: '材料未到' }, now)).toEqual({ ok: false, problem: 'until_required' })
     expect(buildActionBody('extend_deadline', 4, { ...emptyInput(), until: '2026-11-26T08:59' }, now)).toEqual({ ok: false, problem: 'until_past' })
-    expect(buildActionBody('extend_deadline', 4, emptyInput(), now)).toEqual({ ok: true, body: { base_version: 4, action: 'extend_deadline' } })
+    // Approving without a date takes the requested one, and needs one (core's rule).
+    const requested = { deadline: '2026-11-28T09:00:00Z', requested: '2026-11-30T09:00:00Z' }
+    expect(buildActionBody('extend_deadline', 4, emptyInput(), now, requested)).toEqual({ ok: true, body: { base_version: 4, action: 'extend_deadline' } })
+    expect(buildActionBody('extend_deadline', 4, emptyInput(), now, { deadline: requested.deadline })).toEqual({ ok: false, problem: 'until_required' })
+    // Later than now is not enough: later than the current deadline, as the server checks.
+    expect(buildActionBody('request_extension', 4, { ...emptyInput(), until: '2026-11-28T12:00', note: '材料未到' }, now, requested))
+      .toEqual({ ok: false, problem: 'until_not_after_deadline' })
+    expect(buildActionBody('request_extension', 4, { ...emptyInput(), until: '2026-11-28T18:00', note: '材料未到' }, now, requested))
+      .toEqual({ ok: true, body: { base_version: 4, action: 'request_extension', note: '材料未到', until: '2026-11-28T18:00:00+08:00' } })
+    expect(rfc3339ToLocalInput('2026-11-30T09:00:00Z')).toBe('2026-11-30T17:00')
+    expect(rfc3339ToLocalInput(null)).toBe('')
     expect(buildActionBody('extend_deadline', 4, { ...emptyInput(), until: '2026-12-01T09:00' }, now))
       .toEqual({ ok: true, body: { base_version: 4, action: 'extend_deadline', until: '2026-12-01T09:00:00+08:00' } })
   })

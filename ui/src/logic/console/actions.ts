@@ -115,7 +115,7 @@ export function emptyInput(): ActionInput {
   return { note: '', department: '', photos: [], outcome: '', rating: '', ratingSource: '', until: '', duplicateOf: '' }
 }
 
-export type InputProblem = 'note_required' | 'note_or_photo' | 'note_too_long' | 'rating_required' | 'rating_source_required' | 'until_required' | 'until_invalid' | 'until_past' | 'duplicate_required'
+export type InputProblem = 'note_required' | 'note_or_photo' | 'note_too_long' | 'rating_required' | 'rating_source_required' | 'until_required' | 'until_invalid' | 'until_past' | 'until_not_after_deadline' | 'duplicate_required'
 
 export const MAX_NOTE = 1000
 
@@ -129,8 +129,24 @@ export function untilToRfc3339(s: string): string | null {
 
 export type Built = { ok: true; body: Record<string, unknown> } | { ok: false; problem: InputProblem }
 
-/** The request body for an action, or the first problem with the input. */
-export function buildActionBody(kind: ActionKind, baseVersion: number, input: ActionInput, now: Date): Built {
+/** `2026-11-30T09:00:00Z` → `2026-11-30T17:00`, the Beijing time a date-time field shows. */
+export function rfc3339ToLocalInput(s: string | null | undefined): string {
+  const t = s ? Date.parse(s) : NaN
+  return Number.isNaN(t) ? '' : new Date(t + 8 * 3600_000).toISOString().slice(0, 16)
+}
+
+/** What a new deadline is held to: the case's current deadline, and a requested one. */
+export interface UntilContext {
+  /** The case's deadline now (a new one must be later, as the server's rule says). */
+  deadline?: string | null
+  /** The date a department asked for (`extension_requested`): approving takes it when none is given. */
+  requested?: string | null
+}
+
+/** The request body for an action, or the first problem with the input. The deadline rules are
+ *  core's (`workflow::decide`, request_extension and extend_deadline): later than the current
+ *  deadline and than now; an approval without a date takes the requested one, and needs one. */
+export function buildActionBody(kind: ActionKind, baseVersion: number, input: ActionInput, now: Date, ctx: UntilContext = {}): Built {
   const form = formFor(kind)
   const body: Record<string, unknown> = { base_version: baseVersion, action: kind }
   const note = input.note.trim()
@@ -150,10 +166,11 @@ export function buildActionBody(kind: ActionKind, baseVersion: number, input: Ac
   }
   if (form.until) {
     if (!input.until.trim()) {
-      if (form.until === 'required') return { ok: false, problem: 'until_required' }
+      if (form.until === 'required' || !ctx.requested) return { ok: false, problem: 'until_required' }
     } else {
       const until = untilToRfc3339(input.until)
       if (!until) return { ok: false, problem: 'until_invalid' }
+      if (ctx.deadline && Date.parse(until) <= Date.parse(ctx.deadline)) return { ok: false, problem: 'until_not_after_deadline' }
       if (Date.parse(until) <= now.getTime()) return { ok: false, problem: 'until_past' }
       body.until = until
     }
