@@ -25,7 +25,7 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use yiwang_core::case::{Outcome, Rating};
+use yiwang_core::case::{Channel, Outcome, Rating};
 use yiwang_core::ids::CaseId;
 use yiwang_core::sync::ErrorBody;
 
@@ -35,8 +35,9 @@ pub const EXPORT_LIMIT: u64 = 200_000;
 /// The UTF-8 byte-order mark.
 pub const BOM: &[u8] = b"\xEF\xBB\xBF";
 
-/// The CSV columns, in order.
-pub const CSV_HEADERS: [&str; 16] = [
+/// The CSV columns, in order (columns are only ever added at the end, so a sheet built on the
+/// export keeps working).
+pub const CSV_HEADERS: [&str; 21] = [
     "案件编号",
     "状态",
     "类别",
@@ -53,7 +54,29 @@ pub const CSV_HEADERS: [&str; 16] = [
     "结果",
     "群众评价",
     "办理人员评价",
+    "来源渠道",
+    "地址",
+    "联系人",
+    "超期",
+    "督办次数",
 ];
+
+fn channel_label(c: Channel) -> &'static str {
+    match c {
+        Channel::Grid => "网格上报",
+        Channel::Hotline8890 => "8890热线",
+        Channel::ServiceHall => "服务大厅",
+        Channel::Wechat => "微信",
+        Channel::Open311 => "Open311",
+    }
+}
+
+/// A case as an export writes it: its summary, and the caller's contact (the CSV's 联系人,
+/// which the list's summaries do not carry).
+struct ExportRow {
+    summary: CaseSummary,
+    contact: Option<String>,
+}
 
 fn outcome_label(o: Outcome) -> &'static str {
     match o {
@@ -85,7 +108,8 @@ fn cell(text: &str) -> String {
 }
 
 /// One case's row, every cell guarded by [`cell`] (ids too: a device chooses its case ids).
-fn csv_row(s: &CaseSummary) -> [String; 16] {
+fn csv_row(row: &ExportRow) -> [String; 21] {
+    let s = &row.summary;
     let l: &CaseLabels = &s.labels;
     let name =
         |n: &Option<super::labels::Named>| n.as_ref().map(|n| n.name.clone()).unwrap_or_default();
@@ -114,6 +138,11 @@ fn csv_row(s: &CaseSummary) -> [String; 16] {
             .map(rating_label)
             .unwrap_or_default()
             .to_owned(),
+        channel_label(s.channel).to_owned(),
+        s.address.clone().unwrap_or_default(),
+        row.contact.clone().unwrap_or_default(),
+        if s.overdue { "是" } else { "否" }.to_owned(),
+        s.supervisions.to_string(),
     ]
     .map(|text| cell(&text))
 }
@@ -129,7 +158,7 @@ fn streamed(
     ids: Vec<CaseId>,
     prologue: Vec<u8>,
     epilogue: Vec<u8>,
-    render: fn(&[CaseSummary], bool) -> Result<Vec<u8>, ApiError>,
+    render: fn(&[ExportRow], bool) -> Result<Vec<u8>, ApiError>,
 ) -> Body {
     let pages: Vec<Vec<CaseId>> = ids.chunks(EXPORT_PAGE).map(<[CaseId]>::to_vec).collect();
     let parts = Streaming {
@@ -172,7 +201,7 @@ struct Streaming {
 }
 
 /// One page of an export: the cases of `ids` as they are now, in the order given.
-async fn page_of(state: &AppState, ids: Vec<CaseId>) -> ApiResult<Vec<CaseSummary>> {
+async fn page_of(state: &AppState, ids: Vec<CaseId>) -> ApiResult<Vec<ExportRow>> {
     let st = state.clone();
     let now = state.now();
     read(state, move |tx| {
@@ -180,7 +209,10 @@ async fn page_of(state: &AppState, ids: Vec<CaseId>) -> ApiResult<Vec<CaseSummar
         let mut out = Vec::with_capacity(ids.len());
         for id in &ids {
             if let Some(c) = tx.case(id)? {
-                out.push(CaseSummary::of(&c, &reference, now));
+                out.push(ExportRow {
+                    summary: CaseSummary::of(&c, &reference, now),
+                    contact: c.contact.clone(),
+                });
             }
         }
         Ok(out)
@@ -239,7 +271,7 @@ async fn matching_ids(
     Ok(rows)
 }
 
-fn csv_page(rows: &[CaseSummary], _first: bool) -> Result<Vec<u8>, ApiError> {
+fn csv_page(rows: &[ExportRow], _first: bool) -> Result<Vec<u8>, ApiError> {
     let fail = |e: csv::Error| ApiError::Internal(anyhow::anyhow!("writing CSV: {e}"));
     // CRLF line ends, as RFC 4180 and Excel expect (the csv crate writes LF by default).
     let mut w = csv::WriterBuilder::new()
@@ -285,9 +317,10 @@ pub async fn cases_csv(
     ))
 }
 
-fn geojson_page(rows: &[CaseSummary], first: bool) -> Result<Vec<u8>, ApiError> {
+fn geojson_page(rows: &[ExportRow], first: bool) -> Result<Vec<u8>, ApiError> {
     let mut out = Vec::with_capacity(rows.len() * 512);
-    for (i, s) in rows.iter().enumerate() {
+    for (i, row) in rows.iter().enumerate() {
+        let s = &row.summary;
         if !(first && i == 0) {
             out.push(b',');
         }

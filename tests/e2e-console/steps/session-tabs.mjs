@@ -3,6 +3,7 @@
 // same browser opens a shared queue link signed in (one sign-in per browser, handed over between
 // tabs, the CSP unchanged); signing out in one tab signs out the other.
 
+import fs from 'node:fs'
 import { PASSWORD, SUPERVISOR, UI_MS } from '../lib/config.mjs'
 import { focus, newTab, shot, tid } from '../lib/pages.mjs'
 import { check } from '../lib/report.mjs'
@@ -35,6 +36,16 @@ export async function sessionTabs({ base, page, supervisor }) {
   await page.locator(tid('screen-case')).waitFor({ timeout: UI_MS })
   await page.goBack()
   await onFilteredQueue(page, "the browser's Back")
+
+  // The export of this list: a file named in words, with the columns a clerk calls back from.
+  const saving = page.waitForEvent('download', { timeout: UI_MS })
+  await page.locator(tid('queue-export-csv')).click()
+  const file = await saving
+  const name = file.suggestedFilename()
+  check(/^案件清单_已结案_\d{8}-\d{4}\.csv$/.test(name), `the CSV is saved as ${name}`)
+  const text = fs.readFileSync(await file.path(), 'utf8').replace(/^\uFEFF/, '')
+  const headers = text.split('\r\n')[0].split(',')
+  for (const h of ['来源渠道', '地址', '联系人', '超期', '督办次数']) check(headers.includes(h), `the CSV has the column ${h}`)
 
   // A second tab of the same browser: the shared link opens signed in, as the same user.
   const tab = await newTab(page.context(), `${SUPERVISOR} (second tab)`)

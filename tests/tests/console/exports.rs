@@ -77,7 +77,12 @@ async fn csv_export_opens_in_excel_and_geojson_parses() {
             "结案时间",
             "结果",
             "群众评价",
-            "办理人员评价"
+            "办理人员评价",
+            "来源渠道",
+            "地址",
+            "联系人",
+            "超期",
+            "督办次数"
         ],
         "the Chinese headers, in order"
     );
@@ -95,6 +100,13 @@ async fn csv_export_opens_in_excel_and_geojson_parses() {
     assert_eq!(&first[5], "社区1-1第1网格");
     assert_eq!((&first[6], &first[7]), ("社区1-1", "街道1"));
     assert_eq!(&first[10], "2026-11-26 09:00:00", "times are Beijing time");
+    assert_eq!(&first[16], "8890热线", "the channel it came in by");
+    assert_eq!(&first[18], "张先生 13800000000", "the caller, to call back");
+    assert_eq!(
+        (&first[19], &first[20]),
+        ("否", "0"),
+        "not overdue, never urged"
+    );
     assert_eq!(&rows[1][1], "已认领");
     assert_eq!(&rows[1][8], "社区1-1", "the unit holding it now");
 

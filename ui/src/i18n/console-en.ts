@@ -31,7 +31,7 @@ const consoleEn: ConsoleMessages = {
     holderUnit: 'Holder unit', grid: 'Grid', category: 'Category', department: 'Department', overdue: 'Overdue',
     supervised: 'Urged', channel: 'Channel', dates: 'Reported', more: 'More filters', less: 'Fewer filters',
     openStates: 'Open', allStates: 'All', total: '{n} cases', selected: '{n} selected', batchClaim: 'Claim selected',
-    exportCsv: 'Export CSV', exportGeojson: 'Export GeoJSON', exporting: 'Exporting…', exported: 'Saved {name}',
+    exportCsv: 'Export CSV', exportTitle: 'Cases', exportGeojson: 'Export GeoJSON', exporting: 'Exporting…', exported: 'Saved {name}',
     colId: 'Id', colState: 'State', colCategory: 'Category', colDescription: 'Description', colPlace: 'Place',
     colHolder: 'Holder', colReported: 'Reported', colUpdated: 'Updated', colDeadline: 'Deadline', colChannel: 'Channel',
     overdueMark: 'Overdue', handledLateMark: 'Handled late', urgedMark: 'Urged ×{n}', urgentMark: 'Urgent', reworkMark: 'Rework ×{n}',

@@ -30,7 +30,7 @@ const consoleZhCN = {
     holderUnit: '当前承办单位', grid: '网格', category: '类别', department: '责任部门', overdue: '超期',
     supervised: '督办', channel: '来源', dates: '上报日期', more: '更多条件', less: '收起',
     openStates: '未办结', allStates: '全部', total: '共 {n} 件', selected: '已选 {n} 件', batchClaim: '批量认领',
-    exportCsv: '导出 CSV', exportGeojson: '导出 GeoJSON', exporting: '正在导出…', exported: '已保存 {name}',
+    exportCsv: '导出 CSV', exportTitle: '案件清单', exportGeojson: '导出 GeoJSON', exporting: '正在导出…', exported: '已保存 {name}',
     colId: '编号', colState: '状态', colCategory: '类别', colDescription: '描述', colPlace: '位置',
     colHolder: '承办', colReported: '上报时间', colUpdated: '更新时间', colDeadline: '处置时限', colChannel: '来源',
     overdueMark: '超期', handledLateMark: '超期办结', urgedMark: '督办 ×{n}', urgentMark: '紧急', reworkMark: '返工 ×{n}',

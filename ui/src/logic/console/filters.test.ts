@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { OPEN_QUEUE_ROUTE, activeFilterCount, casesQuery, defaultView, exportQuery, filterProblem, fromRouteQuery, isOpenQueue, sortFromTable, toRouteQuery } from './filters'
-import { exportFileName } from './exportName'
+import { exportFileName, readableExportName } from './exportName'
 import { unitsInScope } from './scope'
 import { homeFor } from './roles'
 
@@ -90,6 +90,18 @@ describe('export file names', () => {
     v.filter.category = '01.02'
     v.filter.from = '2026-11-01'
     expect(exportFileName('geojson', v, now)).toBe('yiwang-cases-pending+claimed-overdue-210882001-01.02-2026-11-01_now-20261126-0905.geojson')
+  })
+  it('reads as words when the screen gives them', () => {
+    const v = defaultView()
+    const words = { title: '案件清单', state: (s: string) => ({ pending: '待受理', claimed: '已认领' })[s] ?? s, overdue: '超期', supervised: '督办', name: (id: string) => ({ '210882001': '街道1' })[id] ?? id }
+    expect(readableExportName('csv', v, now, words)).toBe('案件清单_20261126-0905.csv')
+    v.filter.states = ['claimed', 'pending']
+    v.filter.overdue = true
+    v.filter.township = '210882001'
+    v.filter.from = '2026-11-01'
+    expect(readableExportName('csv', v, now, words)).toBe('案件清单_待受理、已认领_超期_街道1_2026-11-01~…_20261126-0905.csv')
+    v.filter.grid = '../../etc/网格 1'
+    expect(readableExportName('csv', v, now, words)).toBe('案件清单_待受理、已认领_超期_街道1_etc_网格 1_2026-11-01~…_20261126-0905.csv')
   })
   it('never lets a value break out of the name', () => {
     const v = defaultView()
