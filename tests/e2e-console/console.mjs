@@ -94,7 +94,7 @@ async function main() {
   await step(`${WORKER}'s device verifies it on site (case.action push)`, () => workerVerifies(ctx))
   await step(`${SUPERVISOR} sees it closed, its chain verified`, () => supervisorSeesClosed(ctx))
   await step("the dashboard's figures moved, and equal /stats and the ledger's recount", () => dashboardFigures(ctx))
-  await step('the dashboard by month: 上月 equals the recount, Back and a refresh keep the period, the ranking', () =>
+  await step('the dashboard by month: 上月 equals the recount, Back and a refresh keep the period, the ranking, the failures behind 按期结案率 and 满意率, a 不满意 case sent for 重办', () =>
     dashboardPeriods(ctx),
   )
   await step(`${ctx.dept.who.user.username} asks for a later deadline; ${SUPERVISOR} sees the date asked for and approves it`, () =>

@@ -66,6 +66,10 @@ pub enum Figure {
     Rated,
     Satisfied,
     OverdueNow,
+    /// Due in the period and not closed on time: the cases 按期结案率 misses.
+    NotOnTime,
+    /// Rated in the period and not satisfied: the cases 满意率 misses.
+    Dissatisfied,
 }
 
 /// Every name `measure=` takes: the counts of `Measures`, and its rates and mean, which list the
@@ -90,6 +94,8 @@ pub const FIGURE_NAMES: &[(&str, Figure)] = &[
     ("satisfied", Figure::Satisfied),
     ("satisfaction_rate", Figure::Satisfied),
     ("overdue_now", Figure::OverdueNow),
+    ("not_on_time", Figure::NotOnTime),
+    ("dissatisfied", Figure::Dissatisfied),
 ];
 
 impl Figure {
@@ -141,6 +147,12 @@ impl Figure {
                 .counted_rating()
                 .is_some_and(|(r, t)| in_p(t) && r.is_satisfied()),
             Figure::OverdueNow => yiwang_core::case::is_overdue(f.state, f.deadline, now),
+            Figure::NotOnTime => {
+                Figure::Due.counts(f, p, now) && !Figure::ClosedOnTime.counts(f, p, now)
+            }
+            Figure::Dissatisfied => {
+                Figure::Rated.counts(f, p, now) && !Figure::Satisfied.counts(f, p, now)
+            }
         }
     }
 }

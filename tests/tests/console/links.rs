@@ -179,6 +179,39 @@ async fn each_figure_lists_exactly_the_cases_it_counts() {
         COUNTS.len() as u64,
         "the history gives every figure something to count, so every check above can fail"
     );
+    // The failures a leader chases: due and not closed on time, rated and not satisfied.
+    for (name, missed, of) in [
+        ("not_on_time", "closed_on_time", "due"),
+        ("dissatisfied", "satisfied", "rated"),
+    ] {
+        let list = s
+            .get_json(
+                &center,
+                &format!("/api/v1/cases?measure={name}&{period}&page_size=200"),
+            )
+            .await;
+        let want = total[of].as_u64().unwrap() - total[missed].as_u64().unwrap();
+        assert!(want > 0, "{name}: the history has some, so this can fail");
+        assert_eq!(
+            list["total"], want,
+            "measure={name} lists the {of} cases not {missed}"
+        );
+        for row in stats["breakdown"].as_array().unwrap() {
+            let key = row["key"].as_str().unwrap();
+            let rows = s
+                .get_json(
+                    &center,
+                    &format!("/api/v1/cases?measure={name}&{period}&dimension=township&key={key}"),
+                )
+                .await;
+            let m = &row["measures"];
+            assert_eq!(
+                rows["total"].as_u64().unwrap(),
+                m[of].as_u64().unwrap() - m[missed].as_u64().unwrap(),
+                "measure={name} in township {key}"
+            );
+        }
+    }
     let overdue = s
         .get_json(
             &center,

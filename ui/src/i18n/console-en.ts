@@ -43,7 +43,7 @@ const consoleEn: ConsoleMessages = {
     title: 'Case', id: 'Case id', state: 'State', category: 'Category', channel: 'Channel', urgent: 'Urgent',
     description: 'Description', address: 'Address', contact: 'Contact', grid: 'Grid', community: 'Community',
     township: 'Township', holder: 'Held by', dispatcher: 'Dispatched by', department: 'Department', reported: 'Reported',
-    version: 'Version', askedUntil: 'asks for {time}', photoSource: { report: 'taken with the report', finding: 'from the patrol finding', event: '{action} ({at})' }, photos: 'Photos', noPhotos: 'No photos', photoPending: 'Photo not uploaded yet', map: 'Place',
+    version: 'Version', dissatisfiedReopen: 'Rated dissatisfied: reopen it (重办) with what must be done.', dissatisfiedAsk: 'Rated dissatisfied: only the county centre reopens a case. Ask for it in a comment (备注) saying why; the centre sees it.', askedUntil: 'asks for {time}', photoSource: { report: 'taken with the report', finding: 'from the patrol finding', event: '{action} ({at})' }, photos: 'Photos', noPhotos: 'No photos', photoPending: 'Photo not uploaded yet', map: 'Place',
     noLocation: 'No location', timeline: 'Timeline', chainVerified: 'Hash chain verified', chainBroken: 'Hash chain broken: {error}',
     deadline: 'Deadline', deadlineAt: 'Due {time}', noDeadline: 'Not dispatched: no deadline yet', closedAt: 'Closed {time}',
     workingLeft: '{h} h {m} min of working time left', workingPast: '{h} h {m} min of working time past the deadline',
@@ -83,12 +83,12 @@ const consoleEn: ConsoleMessages = {
     ranking: 'Ranking', rankingHint: 'Click a column heading to rank by it', rank: 'Rank', rankName: 'Unit',
     measures: {
       closed: 'Closed', intake: 'Intake', closure_rate: 'Closure rate', on_time_rate: 'On-time rate', rework_rate: 'Rework rate',
-      extension_rate: 'Extension rate', satisfaction_rate: 'Satisfaction', overdue_now: 'Overdue now', mean_hours_to_close: 'Mean time to close',
+      extension_rate: 'Extension rate', satisfaction_rate: 'Satisfaction', overdue_now: 'Overdue now', not_on_time: 'Not closed on time', dissatisfied: 'Dissatisfied', mean_hours_to_close: 'Mean time to close',
     },
     details: {
-      intake: '{n} reported in the period', closure_rate: '{closed} of {due} due', on_time_rate: '{n} on time',
+      intake: '{n} reported in the period', closure_rate: '{closed} of {due} due', on_time_rate: '{n} on time · click for the late ones',
       rework_rate: '{reworked} of {verified} verified', extension_rate: '{extended} of {dispatched} dispatched',
-      satisfaction_rate: '{satisfied} of {rated} rated', overdue_now: 'past the deadline at a department', mean_hours_to_close: 'working hours',
+      satisfaction_rate: '{satisfied} of {rated} rated · click for the dissatisfied', overdue_now: 'past the deadline at a department', mean_hours_to_close: 'working hours',
     },
   },
   intake: {

@@ -42,7 +42,7 @@ const consoleZhCN = {
     title: '案件详情', id: '案件编号', state: '状态', category: '类别', channel: '来源', urgent: '紧急',
     description: '描述', address: '地址', contact: '联系人', grid: '网格', community: '村/社区',
     township: '乡镇/街道', holder: '当前承办', dispatcher: '派遣单位', department: '责任部门', reported: '上报时间',
-    version: '版本', askedUntil: '申请延期至 {time}', photoSource: { report: '上报时拍摄', finding: '巡查发现', event: '{action}（{at}）' }, photos: '照片', noPhotos: '没有照片', photoPending: '照片待上传', map: '位置',
+    version: '版本', dissatisfiedReopen: '评价为不满意：可点「重办」重新办理，并写明要求。', dissatisfiedAsk: '评价为不满意：重办由县指挥中心发起。请用「备注」写明情况并申请重办，指挥中心会看到。', askedUntil: '申请延期至 {time}', photoSource: { report: '上报时拍摄', finding: '巡查发现', event: '{action}（{at}）' }, photos: '照片', noPhotos: '没有照片', photoPending: '照片待上传', map: '位置',
     noLocation: '没有位置信息', timeline: '处置过程', chainVerified: '哈希链已校验', chainBroken: '哈希链校验失败：{error}',
     deadline: '处置时限', deadlineAt: '截止 {time}', noDeadline: '未分派，暂无时限', closedAt: '结案于 {time}',
     workingLeft: '剩余工作时间 {h} 小时 {m} 分', workingPast: '已超出工作时间 {h} 小时 {m} 分',
@@ -82,12 +82,12 @@ const consoleZhCN = {
     ranking: '排名', rankingHint: '点击列标题按该指标排序', rank: '名次', rankName: '单位',
     measures: {
       closed: '结案数', intake: '立案数', closure_rate: '结案率', on_time_rate: '按期结案率', rework_rate: '返工率',
-      extension_rate: '延期率', satisfaction_rate: '满意率', overdue_now: '当前超期', mean_hours_to_close: '平均结案用时',
+      extension_rate: '延期率', satisfaction_rate: '满意率', overdue_now: '当前超期', not_on_time: '未按期结案', dissatisfied: '不满意', mean_hours_to_close: '平均结案用时',
     },
     details: {
-      intake: '期内上报 {n} 件', closure_rate: '{closed} / {due} 件到期', on_time_rate: '{n} 件按期',
+      intake: '期内上报 {n} 件', closure_rate: '{closed} / {due} 件到期', on_time_rate: '{n} 件按期 · 点击看未按期',
       rework_rate: '{reworked} / {verified} 件核查', extension_rate: '{extended} / {dispatched} 件分派',
-      satisfaction_rate: '{satisfied} / {rated} 件评价', overdue_now: '在办超过时限', mean_hours_to_close: '工作时间',
+      satisfaction_rate: '{satisfied} / {rated} 件评价 · 点击看不满意', overdue_now: '在办超过时限', mean_hours_to_close: '工作时间',
     },
   },
   intake: {

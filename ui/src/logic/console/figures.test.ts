@@ -37,6 +37,9 @@ describe('figure links', () => {
   })
   it('link each figure to the cases the server counted for it, over the same period', () => {
     expect(figureQuery('closure_rate', from, to)).toEqual({ measure: 'closure_rate', from, to })
+    // The rates a leader chases link to their failures.
+    expect(figureQuery('on_time_rate', from, to)).toEqual({ measure: 'not_on_time', from, to })
+    expect(figureQuery('satisfaction_rate', from, to)).toEqual({ measure: 'dissatisfied', from, to })
     expect(breakdownQuery('category_class', '01', from, to)).toEqual({ measure: 'intake', dimension: 'category_class', key: '01', from, to })
     expect(dayQuery('2026-11-20', 'closed')).toEqual({ measure: 'closed', from: '2026-11-20', to: '2026-11-20' })
   })

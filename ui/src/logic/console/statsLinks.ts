@@ -14,12 +14,16 @@ export function lastDayOf(to: string): string {
   return beijingDay(new Date(Date.parse(to) - 1))
 }
 
+/** The rates whose figure links to the cases they miss, the ones a leader chases. */
+export const FAILURES: Partial<Record<MeasureKey, string>> = { on_time_rate: 'not_on_time', satisfaction_rate: 'dissatisfied' }
+
 /**
  * The queue route query behind a figure over the stats period [from, to): the server lists
- * exactly the cases `/api/v1/stats` counted (`measure=`; a rate lists its numerator).
+ * exactly the cases `/api/v1/stats` counted (`measure=`; a rate lists its numerator, except
+ * 按期结案率 and 满意率, which list the cases they miss: not closed on time, not satisfied).
  */
 export function figureQuery(measure: MeasureKey, from: string, to: string): Record<string, string> {
-  return { measure, from, to }
+  return { measure: FAILURES[measure] ?? measure, from, to }
 }
 
 /** A breakdown row (township, department, category…) links to the cases its intake counts. */
