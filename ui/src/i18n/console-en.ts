@@ -112,6 +112,7 @@ const consoleEn: ConsoleMessages = {
     started_after_receipt: 'Does not count: started later than it was uploaded',
   },
   patrol: {
+    startAt: 'Start {time}', endAt: 'End {time}',
     findings: '{n} findings', case: 'case', title: 'Patrol track', worker: 'Worker', grid: 'Grid', started: 'Started', ended: 'Ended', points: '{n} track points',
     distance: '{km} km', notEnded: 'in progress', noTrack: 'No track points',
   },

@@ -111,6 +111,7 @@ const consoleZhCN = {
     started_after_receipt: '不计入：开始时间晚于上传时间',
   },
   patrol: {
+    startAt: '起点 {time}', endAt: '终点 {time}',
     findings: '本次发现 {n} 条', case: '查看案件', title: '巡查轨迹', worker: '网格员', grid: '网格', started: '开始', ended: '结束', points: '轨迹点 {n} 个',
     distance: '里程 {km} 公里', notEnded: '进行中', noTrack: '没有轨迹点',
   },
