@@ -57,7 +57,9 @@ pub struct CaseFacts {
     pub category: CategoryCode,
     pub grid_id: Option<GridId>,
     pub origin_unit: OrgUnitId,
-    /// The last department the case was dispatched to.
+    /// The department the case is charged to: the one holding it now, or the one that held it
+    /// when it was handled and closed. A department that returned the case (退回) is not
+    /// charged with it any more: returned, the case has none until it is dispatched again.
     pub department: Option<DepartmentId>,
     pub state: CaseState,
     pub outcome: Option<Outcome>,
@@ -76,7 +78,9 @@ pub struct CaseFacts {
 
 /// The version of [`CaseFacts`] as the server stores it: a binary whose facts read more off the
 /// events raises it, and stored facts of an older version are recomputed from the events.
-pub const CASE_FACTS_VERSION: u32 = 1;
+/// 2: `department` follows the case (none after a return or a reopening), no longer the last
+/// department it was ever dispatched to (issue 17).
+pub const CASE_FACTS_VERSION: u32 = 2;
 
 impl CaseFacts {
     /// Reads the facts off a case's events (in order), ignoring events after `now`.
@@ -135,9 +139,9 @@ impl CaseFacts {
             }
             _ => {}
         }
-        if e.effect.department.is_some() {
-            f.department = e.effect.department.clone();
-        }
+        // As the case holds it: set by a dispatch, kept while the case is handled, verified and
+        // closed, cleared by a return or a reopening.
+        f.department = e.effect.department.clone();
         if e.effect.state == CaseState::Closed && f.state != CaseState::Closed {
             f.closed_at = Some(e.at);
         }

@@ -662,3 +662,71 @@ fn facts_kept_event_by_event_equal_the_facts_of_the_chain() {
     let week = the_week(&w);
     assert!(CaseFacts::begin(&week[0].run.events[1]).is_none());
 }
+
+#[test]
+fn a_department_that_returned_a_case_is_not_charged_with_it() {
+    let w = World::new();
+    let power = home_actor(D);
+    let housing = actor("dept-housing", D, at_dept("housing"), &[]);
+    // Dispatched to power (the category's default), returned by power the same morning.
+    let returned = dispatched(&w, "R", "2026-11-16").by(
+        "2026-11-16T11:00:00",
+        Action::Return {
+            note: note("不属本部门职责"),
+        },
+        &power,
+    );
+    let now = bj("2026-11-17T09:00:00");
+    let f = returned.facts(now);
+    assert_eq!(f.department, None, "returned: no department is charged");
+    // Sent on to housing, which lets its deadline pass.
+    let resent = returned.at(
+        "2026-11-17T08:00:00",
+        Action::Dispatch {
+            department: Some("housing".into()),
+            note: None,
+        },
+        T,
+    );
+    let later = bj("2026-12-10T09:00:00");
+    let f = resent.facts(later);
+    assert_eq!(
+        f.department,
+        Some("housing".into()),
+        "charged to housing now"
+    );
+    let period = Period {
+        from: bj("2026-11-01T00:00:00"),
+        to: later,
+    };
+    let by = breakdown(
+        std::slice::from_ref(&f),
+        Dimension::Department,
+        &w.org,
+        period,
+        later,
+        &w.calendar,
+    );
+    assert_eq!(by["housing"].overdue_now, 1, "overdue at housing");
+    assert!(
+        !by.contains_key("power"),
+        "power is charged with nothing: {by:?}"
+    );
+    // Accepted and handled by housing, verified on site (which closes it): still housing's.
+    let closed = resent
+        .by("2026-12-11T09:00:00", accept(), &housing)
+        .by("2026-12-11T10:00:00", handled(), &housing)
+        .at("2026-12-11T11:00:00", assign(), T)
+        .at("2026-12-11T12:00:00", pass(), G);
+    let f = closed.facts(bj("2026-12-12T09:00:00"));
+    assert_eq!(
+        f.state,
+        yiwang_core::case::CaseState::Closed,
+        "verified, it closed"
+    );
+    assert_eq!(
+        f.department,
+        Some("housing".into()),
+        "closed, it stays housing's"
+    );
+}

@@ -163,6 +163,11 @@ pub fn case_facts(
             _ => out.extend(CaseFacts::from_events(&tx.case_events(&id)?, now)),
         }
     }
+    // A department sees every case it ever worked (its history), but its figures count only
+    // the cases charged to it: held now, or held when handled and closed; not one it returned.
+    if let Some(d) = &viewer.department {
+        out.retain(|f| f.department.as_ref() == Some(d));
+    }
     Ok(out)
 }
 

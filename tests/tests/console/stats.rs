@@ -461,3 +461,92 @@ async fn listed_patrol(s: &TestServer, token: &str, grid: &str) -> String {
     assert_eq!(items.len(), 1, "{grid} has one patrol");
     items[0]["id"].as_str().unwrap().to_owned()
 }
+
+/// The username of the demo user of department `id`.
+fn department_user(s: &TestServer, id: &str) -> String {
+    s.seeded
+        .users
+        .iter()
+        .find(|u| u.department_id.as_ref().is_some_and(|d| d.0 == id))
+        .unwrap_or_else(|| panic!("department {id} has a demo user"))
+        .username
+        .clone()
+}
+
+#[tokio::test]
+async fn a_department_is_not_charged_with_a_case_it_returned() {
+    let s = TestServer::start().await;
+    let c1 = s.login("community-001").await;
+    let t1 = s.login("township-01").await;
+    let center = s.login("center").await;
+    let power = s.login(&department_user(&s, "power")).await;
+    let housing = s.login(&department_user(&s, "housing")).await;
+    // 01.02 goes to power by default; power returns it, the township sends it to housing.
+    let case = intake(&s, &c1, hotline(G1, "01.02", "电线裸露")).await;
+    let id = case["id"].as_str().unwrap().to_owned();
+    act_ok(&s, &t1, &id, json!({"action": "claim"})).await;
+    act_ok(&s, &t1, &id, json!({"action": "dispatch"})).await;
+    act_ok(
+        &s,
+        &power,
+        &id,
+        json!({"action": "return", "note": "不属本部门"}),
+    )
+    .await;
+    act_ok(
+        &s,
+        &t1,
+        &id,
+        json!({"action": "dispatch", "department": "housing"}),
+    )
+    .await;
+    // A month on, housing let the deadline pass.
+    s.advance(Duration::days(30));
+    let period = "from=2026-11-20&to=2026-12-31";
+    let figures = |token: String| {
+        let s = &s;
+        async move {
+            s.get_json(
+                &token,
+                &format!("/api/v1/stats?{period}&dimension=department"),
+            )
+            .await
+        }
+    };
+    let p = figures(power.clone()).await;
+    assert_eq!(
+        (
+            p["total"]["overdue_now"].clone(),
+            p["total"]["dispatched"].clone()
+        ),
+        (json!(0), json!(0)),
+        "power returned it: none of its figures count it"
+    );
+    let listed = s
+        .get_json(
+            &power,
+            &format!("/api/v1/cases?measure=overdue_now&{period}"),
+        )
+        .await;
+    assert_eq!(listed["total"], 0, "nor does its overdue list");
+    let h = figures(housing).await;
+    assert_eq!(h["total"]["overdue_now"], 1, "housing holds it, overdue");
+    let c = figures(center).await;
+    let row = |k: &str| {
+        c["breakdown"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["key"] == k)
+            .map(|r| r["measures"]["overdue_now"].clone())
+    };
+    assert_eq!(row("housing"), Some(json!(1)), "the centre charges housing");
+    assert_eq!(row("power"), None, "and not power");
+    // Power still sees the case it worked, in its history.
+    let seen = s.get(&power, &format!("/api/v1/cases/{id}")).await;
+    assert_eq!(
+        seen.status(),
+        200,
+        "power may still read the case it returned"
+    );
+}
