@@ -92,6 +92,8 @@ export async function dashboardPeriods({ api, supervisor, center, ledgerFile, pa
     `满意率 lists the ${month.total.rated - month.total.satisfied} cases rated and not satisfied (lists ${unhappy})`)
   const row = page.locator('[data-testid^="queue-row-"]').first()
   const id = (await row.getAttribute('data-testid')).replace('queue-row-', '')
+  const marks = await page.locator(`[data-testid^="queue-row-"] ${tid('mark-rating')}`).evaluateAll((els) => els.map((e) => e.getAttribute('data-rating')))
+  check(marks.length > 0 && marks.every((r) => r === 'dissatisfied'), `each row is marked 不满意 (${marks.length} marks)`)
   await row.click()
   await page.locator(tid('case-dissatisfied')).waitFor({ timeout: UI_MS })
   check((await page.locator(tid('case-dissatisfied')).getAttribute('data-may-reopen')) === 'false',
