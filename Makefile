@@ -158,7 +158,8 @@ ui-dist: deps
 # The desktop app, debug build, with the UI embedded (tauri/custom-protocol serves the built
 # files from the binary, as a release does, instead of a dev server).
 app: app-deps
-	@[ -f $(UI_DIST)/index.html ] || $(MAKE) --no-print-directory ui-dist
+	@# The real worker UI, not the placeholder page src-tauri/build.rs leaves when none is built.
+	@grep -qs 'type="module"' $(UI_DIST)/index.html || $(MAKE) --no-print-directory ui-dist
 	CARGO_TARGET_DIR=$(APP_TARGET_DIR) $(CARGO) build --locked -p yiwang-app --features tauri/custom-protocol
 	@# The shell's own tests (commands through Tauri's mock IPC, capabilities), on the same features.
 	CARGO_TARGET_DIR=$(APP_TARGET_DIR) $(CARGO) test --locked -p yiwang-app --features tauri/custom-protocol

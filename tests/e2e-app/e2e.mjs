@@ -90,7 +90,7 @@ async function main() {
 
     await step('start tauri-driver and open the app window through it', async () => {
       ctx.driver = launchDriver(driverPort, nativePort)
-      await waitDriverListening(ctx.driver, driverPort)
+      await waitDriverListening(ctx.driver, driverPort, nativePort)
       await openWindow(driverPort)
     })
 
@@ -144,4 +144,6 @@ try {
   console.error(`  screenshots: ${path.relative(root, SHOTS)}/`)
   console.error(`--- server log (last lines) ---\n${tail(logs.server, 15)}`)
   console.error(`--- tauri-driver / app log (last lines) ---\n${tail(logs.driver, 25)}`)
+  // Once more at the very end: a CI page that keeps only the last lines still says what failed.
+  console.error(`[e2e-app] FAILED in step "${report.currentStep}": ${String(err?.message ?? err).split('\n')[0]}`)
 }

@@ -15,13 +15,24 @@ export let shotNo = 0
 
 /** Opens the app window through the tauri-driver listening on `driverPort`. */
 export async function openWindow(driverPort) {
-  browser = await remote({
-    hostname: '127.0.0.1',
-    port: driverPort,
-    logLevel: 'silent',
-    connectionRetryCount: 0,
-    capabilities: { 'tauri:options': { application: APP_BIN } },
-  })
+  // tauri-driver answers before WebKitWebDriver behind it does, and a loaded machine can refuse
+  // the first session: three tries, each logged, before the step fails with the last error.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      browser = await remote({
+        hostname: '127.0.0.1',
+        port: driverPort,
+        logLevel: 'silent',
+        connectionRetryCount: 0,
+        capabilities: { 'tauri:options': { application: APP_BIN } },
+      })
+      return
+    } catch (err) {
+      if (attempt >= 3) throw err
+      log(`  the window did not open (try ${attempt} of 3): ${String(err?.message ?? err).split('\n')[0]}`)
+      await sleep(2000 * attempt)
+    }
+  }
 }
 
 export const sel = (id) => `[data-testid="${id}"]`

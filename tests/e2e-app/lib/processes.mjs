@@ -157,11 +157,14 @@ export function launchDriver(driverPort, nativePort) {
   )
 }
 
-export async function waitDriverListening(driver, driverPort) {
+/** tauri-driver listens, and so does the WebKitWebDriver it proxies to (it starts it). */
+export async function waitDriverListening(driver, driverPort, nativePort) {
   const deadline = Date.now() + 20_000
-  while (!(await portOpen(driverPort))) {
-    check(!driver.exitStatus, `tauri-driver keeps running (it exited: ${JSON.stringify(driver.exitStatus)}; log:\n${tail(logs.driver)})`)
-    check(Date.now() < deadline, 'tauri-driver listens within 20 s')
-    await sleep(200)
+  for (const [port, who] of [[driverPort, 'tauri-driver'], [nativePort, 'WebKitWebDriver']]) {
+    while (!(await portOpen(port))) {
+      check(!driver.exitStatus, `tauri-driver keeps running (it exited: ${JSON.stringify(driver.exitStatus)}; log:\n${tail(logs.driver)})`)
+      check(Date.now() < deadline, `${who} listens on ${port} within 20 s`)
+      await sleep(200)
+    }
   }
 }
