@@ -130,6 +130,7 @@ fn main() -> anyhow::Result<()> {
         (
             5,
             Action::Dispatch {
+                deadline: None,
                 department: None,
                 note: Some("请供电公司处置".into()),
             },
@@ -174,6 +175,7 @@ fn main() -> anyhow::Result<()> {
         categories: &categories,
         calendar: &calendar,
         now,
+        related: None,
     };
     for (minutes, action, actor) in steps {
         now += Duration::minutes(minutes);

@@ -176,6 +176,10 @@ pub enum Action {
         department: Option<DepartmentId>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         note: Option<String>,
+        /// A deadline shorter than the category's, for a case that cannot wait (absent: the
+        /// category's).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        deadline: Option<DateTime<Utc>>,
     },
     /// 退回: the department says the case is not theirs. The note is the reason.
     Return {
@@ -228,6 +232,11 @@ pub enum Action {
     },
     MergeDuplicate {
         duplicate_of: CaseId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
+    /// 撤销合并: a merge was a slip; the case goes back to the unit that merged it, claimed.
+    Unmerge {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         note: Option<String>,
     },
@@ -292,6 +301,7 @@ pub enum ActionKind {
     Close,
     RejectInvalid,
     MergeDuplicate,
+    Unmerge,
     Reopen,
     Supervise,
     Comment,
@@ -302,7 +312,7 @@ pub enum ActionKind {
 }
 
 impl ActionKind {
-    pub const ALL: [ActionKind; 21] = [
+    pub const ALL: [ActionKind; 22] = [
         ActionKind::Report,
         ActionKind::Claim,
         ActionKind::Escalate,
@@ -317,6 +327,7 @@ impl ActionKind {
         ActionKind::Close,
         ActionKind::RejectInvalid,
         ActionKind::MergeDuplicate,
+        ActionKind::Unmerge,
         ActionKind::Reopen,
         ActionKind::Supervise,
         ActionKind::Comment,
@@ -342,6 +353,7 @@ impl ActionKind {
             ActionKind::Close => "close",
             ActionKind::RejectInvalid => "reject_invalid",
             ActionKind::MergeDuplicate => "merge_duplicate",
+            ActionKind::Unmerge => "unmerge",
             ActionKind::Reopen => "reopen",
             ActionKind::Supervise => "supervise",
             ActionKind::Comment => "comment",
@@ -380,6 +392,7 @@ impl Action {
             Action::Close { .. } => ActionKind::Close,
             Action::RejectInvalid { .. } => ActionKind::RejectInvalid,
             Action::MergeDuplicate { .. } => ActionKind::MergeDuplicate,
+            Action::Unmerge { .. } => ActionKind::Unmerge,
             Action::Reopen { .. } => ActionKind::Reopen,
             Action::Supervise { .. } => ActionKind::Supervise,
             Action::Comment { .. } => ActionKind::Comment,
@@ -407,6 +420,7 @@ impl Action {
             | Action::Close { note, .. }
             | Action::RejectInvalid { note }
             | Action::MergeDuplicate { note, .. }
+            | Action::Unmerge { note }
             | Action::Reopen { note }
             | Action::Supervise { note }
             | Action::Comment { note, .. }
@@ -476,6 +490,9 @@ pub struct Case {
     pub state: CaseState,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outcome: Option<Outcome>,
+    /// The case this one was merged into (合并重复件), while it stays merged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duplicate_of: Option<CaseId>,
     pub channel: Channel,
     pub category: CategoryCode,
     pub urgent: bool,
@@ -596,6 +613,7 @@ impl Case {
                 head_hash: String::new(),
                 state: e.effect.state,
                 outcome: None,
+                duplicate_of: None,
                 channel: n.channel,
                 category: n.category.clone(),
                 urgent: n.urgent,
@@ -643,6 +661,12 @@ impl Case {
                 c.rating = None;
                 c.operator_rating = None;
                 c.closed_at = None;
+                c.duplicate_of = None;
+            }
+            Action::MergeDuplicate { duplicate_of, .. } => c.duplicate_of = Some(duplicate_of.clone()),
+            Action::Unmerge { .. } => {
+                c.closed_at = None;
+                c.duplicate_of = None;
             }
             _ => {}
         }

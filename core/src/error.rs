@@ -106,6 +106,8 @@ error_codes! {
     NoExtensionRequested = "no_extension_requested",
     /// The actor registered the case and so may not rate it.
     RatingNotAllowed = "rating_not_allowed",
+    /// A merge is undone within a week of it; this one is older.
+    UndoWindowPassed = "undo_window_passed",
 
     // — Sync (docs/DESIGN.md §5) —
     /// A track, an end or a finding names a patrol the server does not have.

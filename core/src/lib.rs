@@ -22,6 +22,7 @@ pub mod category;
 pub mod error;
 pub mod field;
 pub mod ids;
+pub mod input;
 pub mod ledger;
 pub mod measures;
 pub mod org;

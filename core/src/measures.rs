@@ -137,6 +137,7 @@ impl CaseFacts {
                 f.operator_rating = None;
                 f.closed_at = None;
             }
+            Action::Unmerge { .. } => f.closed_at = None,
             _ => {}
         }
         // As the case holds it: set by a dispatch, kept while the case is handled, verified and

@@ -311,6 +311,14 @@ pub struct ErrorBody {
 pub struct ErrorDetail {
     pub code: ReceivedCode,
     pub message: String,
+    /// For `invalid_input` from the case workflow: the field, the rule it breaks and the limit
+    /// where one helps, so a client can say it in its own words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<crate::input::InputField>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<crate::input::InputRule>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<String>,
 }
 
 /// The typed form of a pulled record, for code that wants more than JSON.

@@ -15,6 +15,7 @@ use crate::case::{Action, ActionKind, Case, CaseEvent, CaseState, Channel, Effec
 use crate::category::CategoryTree;
 use crate::error::ErrorCode;
 use crate::ids::{CaseId, OrgUnitId};
+use crate::input::{InputField as F, InputRule as R};
 use crate::ledger;
 use crate::org::{Actor, OrgLevel, OrgTree, Role};
 use crate::rating::RatingSource;
@@ -28,6 +29,8 @@ pub const MAX_ADDRESS_CHARS: usize = 200;
 /// Longest contact (the citizen's name and phone) a reported case may give, in characters.
 pub const MAX_CONTACT_CHARS: usize = 100;
 pub use crate::field::MAX_PHOTOS;
+/// A merge (合并重复件) can be undone for this many days after it.
+pub const MERGE_UNDO_DAYS: i64 = 7;
 
 /// Everything besides the case that a decision may consult.
 #[derive(Debug, Clone, Copy)]
@@ -37,6 +40,16 @@ pub struct Context<'a> {
     pub calendar: &'a WorkingCalendar,
     /// The instant the decision is made; stamped on the event and used for deadlines.
     pub now: DateTime<Utc>,
+    /// The other case an action names (a merge's `duplicate_of`), as the caller found it in the
+    /// ledger; `None` when there is no such case.
+    pub related: Option<&'a Case>,
+}
+
+impl<'a> Context<'a> {
+    /// The same context, with the case the action names.
+    pub fn with_related(self, related: Option<&'a Case>) -> Context<'a> {
+        Context { related, ..self }
+    }
 }
 
 /// Why the workflow refuses an action. [`Refusal::code`] gives the stable wire code.
@@ -75,8 +88,16 @@ pub enum Refusal {
     RatingNotAllowed,
     #[error("no extension has been requested")]
     NoExtensionRequested,
-    #[error("{field}: {reason}")]
-    InvalidInput { field: String, reason: String },
+    /// The input breaks a rule; `limit` is the bound where one helps (a length, a deadline).
+    #[error("{field}: {}", .rule.message(.limit.as_deref()))]
+    InvalidInput {
+        field: crate::input::InputField,
+        rule: crate::input::InputRule,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        limit: Option<String>,
+    },
+    #[error("a merge is undone within {days} days of it; this one is older")]
+    UndoWindowPassed { days: i64 },
     /// Given by the server, which knows the stored photos: a photo named that its author did
     /// not upload and may not see (or, alike, that is not stored). [`decide`] never gives it.
     #[error("photos: photo {sha256} is not one you uploaded or may see; attach your own photos")]
@@ -100,13 +121,23 @@ impl Refusal {
             Refusal::NoExtensionRequested => ErrorCode::NoExtensionRequested,
             Refusal::InvalidInput { .. } => ErrorCode::InvalidInput,
             Refusal::UnknownPhoto { .. } => ErrorCode::UnknownPhoto,
+            Refusal::UndoWindowPassed { .. } => ErrorCode::UndoWindowPassed,
         }
     }
 
-    fn input(field: &str, reason: &str) -> Refusal {
+    fn input(field: F, rule: R) -> Refusal {
         Refusal::InvalidInput {
-            field: field.to_owned(),
-            reason: reason.to_owned(),
+            field,
+            rule,
+            limit: None,
+        }
+    }
+
+    fn input_limit(field: F, rule: R, limit: impl ToString) -> Refusal {
+        Refusal::InvalidInput {
+            field,
+            rule,
+            limit: Some(limit.to_string()),
         }
     }
 }
@@ -119,6 +150,8 @@ pub fn roles_for(kind: ActionKind) -> &'static [Role] {
         A::Report => &[GridWorker, Community, Township, Center],
         A::Claim | A::Resolve | A::AssignVerify | A::Close => &[Community, Township, Center],
         A::RejectInvalid | A::MergeDuplicate => &[Community, Township, Center],
+        // The centre, and the township over the unit that merged it (within a week).
+        A::Unmerge => &[Township, Center],
         A::Escalate => &[Community, Township],
         A::Dispatch | A::ExtendDeadline | A::RefuseExtension => &[Township, Center],
         A::Return | A::Accept | A::ReportHandled | A::RequestExtension => &[Department],
@@ -145,7 +178,7 @@ pub fn states_for(kind: ActionKind) -> &'static [CaseState] {
         A::AssignVerify => &[Handled],
         A::VerifyPass | A::VerifyFail => &[Verifying],
         A::Close => &[Handled, Verifying],
-        A::Reopen | A::Rate => &[Closed],
+        A::Reopen | A::Rate | A::Unmerge => &[Closed],
         A::Supervise => &[Pending, Claimed, Dispatched, InProgress, Handled, Verifying],
         A::Comment => &[
             Pending, Claimed, Dispatched, InProgress, Handled, Verifying, Closed,
@@ -211,9 +244,12 @@ pub fn permits(case: &Case, kind: ActionKind, actor: &Actor, org: &OrgTree) -> R
         A::Escalate | A::Dispatch | A::Resolve | A::RejectInvalid | A::MergeDuplicate => {
             at_holder(case, actor)
         }
-        A::AssignVerify | A::Close | A::ExtendDeadline | A::RefuseExtension | A::Reopen => {
-            at_or_above_holder(case, actor, org)
-        }
+        A::AssignVerify
+        | A::Close
+        | A::ExtendDeadline
+        | A::RefuseExtension
+        | A::Reopen
+        | A::Unmerge => at_or_above_holder(case, actor, org),
         A::Supervise => actor.role == Role::Leader || at_or_above_holder(case, actor, org),
         A::Return | A::Accept | A::ReportHandled | A::RequestExtension => {
             actor.department().is_some() && actor.department() == case.department.as_ref()
@@ -243,6 +279,13 @@ pub fn permits(case: &Case, kind: ActionKind, actor: &Actor, org: &OrgTree) -> R
         A::RefuseExtension if case.extension_requested.is_none() => {
             Err(Refusal::NoExtensionRequested)
         }
+        // Only a case closed as a duplicate has a merge to undo.
+        A::Unmerge if case.outcome != Some(Outcome::Duplicate) => {
+            Err(Refusal::InvalidTransition {
+                action: kind,
+                state: case.state,
+            })
+        }
         _ => Ok(()),
     }
 }
@@ -267,27 +310,32 @@ pub fn rating_sources(case: &Case, actor: &Actor, org: &OrgTree) -> Vec<RatingSo
         .collect()
 }
 
-fn check_text(field: &str, text: Option<&str>, required: bool) -> Result<(), Refusal> {
+fn check_text(field: F, text: Option<&str>, required: bool) -> Result<(), Refusal> {
     match text.map(str::trim) {
-        None | Some("") if required => Err(Refusal::input(field, "required")),
+        None | Some("") if required => Err(Refusal::input(field, R::Required)),
         _ => check_len(field, text, MAX_TEXT_CHARS),
     }
 }
 
 /// Refuses a text longer than `max` characters (trimmed; a CJK character counts once).
-fn check_len(field: &str, text: Option<&str>, max: usize) -> Result<(), Refusal> {
+fn check_len(field: F, text: Option<&str>, max: usize) -> Result<(), Refusal> {
     match text.map(str::trim) {
-        Some(t) if t.chars().count() > max => Err(Refusal::InvalidInput {
-            field: field.to_owned(),
-            reason: format!("longer than {max} characters"),
-        }),
+        Some(t) if t.chars().count() > max => Err(Refusal::input_limit(field, R::TooLong, max)),
         _ => Ok(()),
     }
 }
 
 fn check_photos(photos: &[crate::ids::PhotoHash]) -> Result<(), Refusal> {
     if photos.len() > MAX_PHOTOS {
-        return Err(Refusal::input("photos", "at most 9 photos"));
+        return Err(Refusal::input_limit(F::Photos, R::TooMany, MAX_PHOTOS));
+    }
+    Ok(())
+}
+
+/// What was done, said or shown: a note or at least one photo.
+fn check_note_or_photo(action: &Action) -> Result<(), Refusal> {
+    if action.note().is_none_or(|n| n.trim().is_empty()) && action.photos().is_empty() {
+        return Err(Refusal::input(F::Note, R::NoteOrPhoto));
     }
     Ok(())
 }
@@ -337,7 +385,7 @@ pub fn decide(
             )
         }
     };
-    check_text("note", action.note(), false)?;
+    check_text(F::Note, action.note(), false)?;
     check_photos(action.photos())?;
     Ok(ledger::seal(
         case_id.clone(),
@@ -367,24 +415,21 @@ fn decide_report(
         let grid = new
             .grid_id
             .as_ref()
-            .ok_or_else(|| Refusal::input("grid_id", "required"))?;
+            .ok_or_else(|| Refusal::input(F::GridId, R::Required))?;
         if !actor.grid_ids.contains(grid) {
             return Err(Refusal::OutOfJurisdiction);
         }
         if new.channel != Channel::Grid {
-            return Err(Refusal::input(
-                "channel",
-                "a grid worker reports through the grid",
-            ));
+            return Err(Refusal::input(F::Channel, R::GridChannelOnly));
         }
         ctx.org
             .community_of(grid)
             .cloned()
-            .ok_or_else(|| Refusal::input("grid_id", "unknown grid"))?
+            .ok_or_else(|| Refusal::input(F::GridId, R::Unknown))?
     } else {
         if let Some(grid) = &new.grid_id {
             if ctx.org.grid(grid).is_none() {
-                return Err(Refusal::input("grid_id", "unknown grid"));
+                return Err(Refusal::input(F::GridId, R::Unknown));
             }
             if !ctx.org.grid_in_jurisdiction(actor, grid) {
                 return Err(Refusal::OutOfJurisdiction);
@@ -400,7 +445,7 @@ fn decide_report(
             (None, None) => actor.unit().cloned().ok_or(Refusal::OutOfJurisdiction)?,
         };
         if ctx.org.unit(&unit).is_none() {
-            return Err(Refusal::input("unit", "unknown org unit"));
+            return Err(Refusal::input(F::Unit, R::Unknown));
         }
         if !ctx.org.unit_in_jurisdiction(actor, &unit) {
             return Err(Refusal::OutOfJurisdiction);
@@ -408,21 +453,18 @@ fn decide_report(
         unit
     };
     if ctx.categories.leaf(&new.category).is_none() {
-        return Err(Refusal::input(
-            "category",
-            "not a leaf of the category tree",
-        ));
+        return Err(Refusal::input(F::Category, R::NotLeaf));
     }
-    check_text("description", Some(&new.description), true)?;
-    check_len("address", new.address.as_deref(), MAX_ADDRESS_CHARS)?;
-    check_len("contact", new.contact.as_deref(), MAX_CONTACT_CHARS)?;
+    check_text(F::Description, Some(&new.description), true)?;
+    check_len(F::Address, new.address.as_deref(), MAX_ADDRESS_CHARS)?;
+    check_len(F::Contact, new.contact.as_deref(), MAX_CONTACT_CHARS)?;
     if let Some(p) = &new.location {
         let ok = p.lat.is_finite()
             && p.lon.is_finite()
             && (-90.0..=90.0).contains(&p.lat)
             && (-180.0..=180.0).contains(&p.lon);
         if !ok {
-            return Err(Refusal::input("location", "not a WGS-84 coordinate"));
+            return Err(Refusal::input(F::Location, R::NotCoordinate));
         }
     }
     Ok(Effect {
@@ -452,7 +494,7 @@ fn decide_on_case(
         let cat = ctx
             .categories
             .leaf(&c.category)
-            .ok_or_else(|| Refusal::input("category", "the case's category no longer exists"))?;
+            .ok_or_else(|| Refusal::input(F::Category, R::CategoryGone))?;
         let rule = cat.deadline.expect("leaves carry a deadline");
         Ok(ctx.calendar.deadline(ctx.now, rule.duration(urgent)))
     };
@@ -464,7 +506,7 @@ fn decide_on_case(
             next.holder_unit = actor.unit().cloned().ok_or(Refusal::NotHolder)?;
         }
         Action::Escalate { note } => {
-            check_text("note", note.as_deref(), true)?;
+            check_text(F::Note, note.as_deref(), true)?;
             let parent = ctx
                 .org
                 .escalation_target(&c.holder_unit)
@@ -472,46 +514,56 @@ fn decide_on_case(
             next.state = CaseState::Pending;
             next.holder_unit = parent.id.clone();
         }
-        Action::Dispatch { department, .. } => {
+        Action::Dispatch {
+            department,
+            deadline,
+            ..
+        } => {
             let dept = match department {
                 Some(d) => d.clone(),
                 None => ctx
                     .categories
                     .leaf(&c.category)
                     .and_then(|cat| cat.department.clone())
-                    .ok_or_else(|| Refusal::input("department", "required"))?,
+                    .ok_or_else(|| Refusal::input(F::Department, R::Required))?,
             };
             if ctx.org.department(&dept).is_none() {
-                return Err(Refusal::input("department", "unknown department"));
+                return Err(Refusal::input(F::Department, R::Unknown));
             }
+            // The category's deadline, or a shorter one the dispatcher sets for an urgent case.
+            let by_category = deadline_for(c.urgent)?;
+            let given = match deadline {
+                None => by_category,
+                Some(d) if *d <= ctx.now => return Err(Refusal::input(F::Deadline, R::NotInFuture)),
+                Some(d) if *d > by_category => {
+                    return Err(Refusal::input_limit(
+                        F::Deadline,
+                        R::LaterThanCategoryDeadline,
+                        by_category.to_rfc3339(),
+                    ))
+                }
+                Some(d) => *d,
+            };
             next.state = CaseState::Dispatched;
             next.department = Some(dept);
-            next.deadline = Some(deadline_for(c.urgent)?);
+            next.deadline = Some(given);
         }
         Action::Return { note } => {
-            check_text("note", note.as_deref(), true)?;
+            check_text(F::Note, note.as_deref(), true)?;
             next.state = CaseState::Claimed;
             next.department = None;
             next.deadline = None;
         }
         Action::Accept { .. } => next.state = CaseState::InProgress,
-        Action::ReportHandled { note, photos } => {
-            // What was done is what the verification checks on site: say it, or show it.
-            if note.as_deref().is_none_or(|n| n.trim().is_empty()) && photos.is_empty() {
-                return Err(Refusal::input(
-                    "note",
-                    "say what was done, or attach a photo of it",
-                ));
-            }
+        // What was done is what the verification checks on site: say it, or show it — by a
+        // department (处理反馈) or by the unit itself (本级办结) alike.
+        Action::ReportHandled { .. } | Action::Resolve { .. } => {
+            check_note_or_photo(action)?;
             next.state = CaseState::Handled;
         }
-        Action::Resolve { .. } => next.state = CaseState::Handled,
         Action::AssignVerify { .. } => {
             if c.grid_id.is_none() {
-                return Err(Refusal::input(
-                    "grid_id",
-                    "the case has no grid worker to verify it",
-                ));
+                return Err(Refusal::input(F::GridId, R::NoGridWorker));
             }
             next.state = CaseState::Verifying;
         }
@@ -520,7 +572,7 @@ fn decide_on_case(
             next.outcome = Some(Outcome::Resolved);
         }
         Action::VerifyFail { note, .. } => {
-            check_text("note", note.as_deref(), true)?;
+            check_text(F::Note, note.as_deref(), true)?;
             // 返工: back to the department with a fresh deadline, or back to the holder when
             // the case was resolved without one.
             if c.department.is_some() {
@@ -533,63 +585,70 @@ fn decide_on_case(
         Action::Close { outcome, .. } => {
             let outcome = outcome.unwrap_or(Outcome::Resolved);
             if !outcome.counts_as_case() {
-                return Err(Refusal::input(
-                    "outcome",
-                    "use reject_invalid or merge_duplicate for invalid or duplicate cases",
-                ));
+                return Err(Refusal::input(F::Outcome, R::UseRejectOrMerge));
             }
             next.state = CaseState::Closed;
             next.outcome = Some(outcome);
         }
         Action::RejectInvalid { note } => {
-            check_text("note", note.as_deref(), true)?;
+            check_text(F::Note, note.as_deref(), true)?;
             next.state = CaseState::Closed;
             next.outcome = Some(Outcome::Invalid);
         }
         Action::MergeDuplicate { duplicate_of, .. } => {
-            if duplicate_of == &c.id || duplicate_of.as_str().trim().is_empty() {
-                return Err(Refusal::input("duplicate_of", "name another case"));
+            if duplicate_of.as_str().trim().is_empty() {
+                return Err(Refusal::input(F::DuplicateOf, R::Required));
+            }
+            if duplicate_of == &c.id {
+                return Err(Refusal::input(F::DuplicateOf, R::SameCase));
+            }
+            // The case picked: it exists and the actor may see it (else it is unknown to them,
+            // saying no more), and it was not itself merged into another.
+            let target = ctx
+                .related
+                .filter(|t| &t.id == duplicate_of && can_see(t, actor, ctx.org))
+                .ok_or_else(|| Refusal::input(F::DuplicateOf, R::Unknown))?;
+            if target.outcome == Some(Outcome::Duplicate) {
+                let into = target.duplicate_of.as_ref().map_or("", |d| d.as_str());
+                return Err(Refusal::input_limit(F::DuplicateOf, R::MergedElsewhere, into));
             }
             next.state = CaseState::Closed;
             next.outcome = Some(Outcome::Duplicate);
         }
+        Action::Unmerge { .. } => {
+            let merged = c.closed_at.unwrap_or(c.updated_at);
+            if ctx.now - merged > chrono::Duration::days(MERGE_UNDO_DAYS) {
+                return Err(Refusal::UndoWindowPassed {
+                    days: MERGE_UNDO_DAYS,
+                });
+            }
+            // Back to the unit that merged it, claimed, as it was before.
+            next.state = CaseState::Claimed;
+            next.outcome = None;
+        }
         Action::Reopen { note } => {
-            check_text("note", note.as_deref(), true)?;
+            check_text(F::Note, note.as_deref(), true)?;
             let county = ctx
                 .org
                 .ancestor_at(&c.holder_unit, OrgLevel::County)
-                .ok_or_else(|| Refusal::input("holder_unit", "unknown org unit"))?;
+                .ok_or_else(|| Refusal::input(F::Unit, R::Unknown))?;
             next.state = CaseState::Claimed;
             next.holder_unit = county.id.clone();
             next.department = None;
             next.deadline = None;
             next.outcome = None;
         }
-        Action::Supervise { note } => check_text("note", note.as_deref(), true)?,
-        Action::Comment { note, photos } => {
-            if note.as_deref().is_none_or(|n| n.trim().is_empty()) && photos.is_empty() {
-                return Err(Refusal::input("note", "a comment needs text or a photo"));
-            }
-        }
+        Action::Supervise { note } => check_text(F::Note, note.as_deref(), true)?,
+        Action::Comment { .. } => check_note_or_photo(action)?,
         Action::RequestExtension { until, note } => {
-            check_text("note", note.as_deref(), true)?;
-            if c.deadline.is_some_and(|d| *until <= d) || *until <= ctx.now {
-                return Err(Refusal::input(
-                    "until",
-                    "must be later than the current deadline",
-                ));
-            }
+            check_text(F::Note, note.as_deref(), true)?;
+            check_new_deadline(c, *until, ctx.now)?;
         }
         Action::ExtendDeadline { until, .. } => {
             let until = until
                 .or(c.extension_requested)
-                .ok_or_else(|| Refusal::input("until", "required"))?;
-            if c.deadline.is_some_and(|d| until <= d) || until <= ctx.now {
-                return Err(Refusal::input(
-                    "until",
-                    "must be later than the current deadline",
-                ));
-            }
+                .ok_or_else(|| Refusal::input(F::Until, R::Required))?;
+            check_new_deadline(c, until, ctx.now)?;
             next.deadline = Some(until);
         }
         Action::Rate { source, .. } => {
@@ -600,4 +659,17 @@ fn decide_on_case(
         Action::RefuseExtension { .. } => {}
     }
     Ok(next)
+}
+
+/// A new deadline (延期) is later than the current one, and not already past.
+fn check_new_deadline(c: &Case, until: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), Refusal> {
+    match c.deadline {
+        Some(d) if until <= d => Err(Refusal::input_limit(
+            F::Until,
+            R::NotAfterDeadline,
+            d.to_rfc3339(),
+        )),
+        _ if until <= now => Err(Refusal::input(F::Until, R::NotInFuture)),
+        _ => Ok(()),
+    }
 }

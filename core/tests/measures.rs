@@ -79,6 +79,7 @@ fn claim() -> Action {
 }
 fn dispatch() -> Action {
     Action::Dispatch {
+        deadline: None,
         department: None,
         note: None,
     }
@@ -169,11 +170,11 @@ fn the_week(w: &World) -> Vec<Script<'_>> {
             },
             M,
         ),
-        // c05: a duplicate of c01.
+        // c05: a duplicate of case-0 (the world's open case on G1).
         Script::report(w, "c05", "2026-11-23T09:00:00").at(
             "2026-11-23T09:30:00",
             Action::MergeDuplicate {
-                duplicate_of: "c01".into(),
+                duplicate_of: "case-0".into(),
                 note: None,
             },
             M,
@@ -274,6 +275,7 @@ fn the_week(w: &World) -> Vec<Script<'_>> {
             .at(
                 "2026-11-24T09:00:00",
                 Action::Dispatch {
+                    deadline: None,
                     department: Some("housing".into()),
                     note: None,
                 },
@@ -683,6 +685,7 @@ fn a_department_that_returned_a_case_is_not_charged_with_it() {
     let resent = returned.at(
         "2026-11-17T08:00:00",
         Action::Dispatch {
+            deadline: None,
             department: Some("housing".into()),
             note: None,
         },

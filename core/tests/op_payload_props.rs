@@ -82,6 +82,7 @@ fn action() -> impl Strategy<Value = Action> {
             note
         }),
         (proptest::option::of("[A-Z0-9]{1,8}"), text()).prop_map(|(d, note)| Action::Dispatch {
+            deadline: None,
             department: d.map(DepartmentId::from),
             note
         }),

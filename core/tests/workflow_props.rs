@@ -36,6 +36,7 @@ fn documented_edges() -> BTreeSet<(CaseState, ActionKind, CaseState)> {
         (Pending, K::MergeDuplicate, Closed),
         (Claimed, K::MergeDuplicate, Closed),
         (Closed, K::Reopen, Claimed),
+        (Closed, K::Unmerge, Claimed),
         (Closed, K::Rate, Closed),
     ]);
     for s in CaseState::ALL {

@@ -25,6 +25,13 @@ pub fn act(
     now: DateTime<Utc>,
 ) -> Result<Result<(Case, CaseEvent), Refusal>> {
     let current = tx.case(id)?;
+    // The other case an action names (a merge's target), as the ledger has it now.
+    let related = match action {
+        Action::MergeDuplicate { duplicate_of, .. } if duplicate_of != id => {
+            tx.case(duplicate_of)?
+        }
+        _ => None,
+    };
     // The naming rule: naming a stored photo must not be a way to see it (issue 13).
     if let Some(h) = crate::photos::unnameable(tx, reference, actor, action.photos())? {
         return Ok(Err(Refusal::UnknownPhoto {
@@ -37,7 +44,7 @@ pub fn act(
         base_version,
         action,
         actor,
-        &reference.context(now),
+        &reference.context(now).with_related(related.as_ref()),
     ) {
         Ok(e) => e,
         Err(r) => return Ok(Err(r)),

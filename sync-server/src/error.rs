@@ -33,6 +33,14 @@ pub enum ApiError {
     Throttled { retry_after_secs: u64 },
     #[error("{message}")]
     Unprocessable { code: ErrorCode, message: String },
+    /// 422 `invalid_input` from the case workflow, with the field, rule and limit.
+    #[error("{message}")]
+    Input {
+        field: yiwang_core::input::InputField,
+        rule: yiwang_core::input::InputRule,
+        limit: Option<String>,
+        message: String,
+    },
     /// A status a wire protocol fixes rather than our own taste: tus answers 410 for an expired
     /// upload, 412 for a missing or unsupported `Tus-Resumable` and 415 for a PATCH whose body is
     /// not `application/offset+octet-stream`.
@@ -97,7 +105,9 @@ impl ApiError {
             ApiError::CursorInvalid => StatusCode::PRECONDITION_FAILED,
             ApiError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Unprocessable { .. } | ApiError::Input { .. } => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             ApiError::Protocol { status, .. } | ApiError::TryLater { status, .. } => *status,
             ApiError::ChecksumMismatch => StatusCode::from_u16(460).expect("valid status"),
             ApiError::Unavailable | ApiError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
@@ -113,6 +123,7 @@ impl ApiError {
             | ApiError::Protocol { code, .. }
             | ApiError::TryLater { code, .. }
             | ApiError::Denied { code, .. } => *code,
+            ApiError::Input { .. } => ErrorCode::InvalidInput,
             ApiError::Unauthenticated => ErrorCode::Unauthenticated,
             ApiError::BadCredentials => ErrorCode::BadCredentials,
             ApiError::Forbidden(_) => ErrorCode::Forbidden,
@@ -173,10 +184,19 @@ impl IntoResponse for ApiError {
         if let ApiError::Internal(e) = &self {
             tracing::error!(error = ?e, "internal error");
         }
+        let (field, rule, limit) = match &self {
+            ApiError::Input {
+                field, rule, limit, ..
+            } => (Some(*field), Some(*rule), limit.clone()),
+            _ => (None, None, None),
+        };
         let body = ErrorBody {
             error: ErrorDetail {
                 code: self.code().into(),
                 message: self.to_string(),
+                field,
+                rule,
+                limit,
             },
         };
         let mut resp = (status, Json(body)).into_response();

@@ -43,6 +43,7 @@ impl Reference {
             categories: &self.categories,
             calendar: &self.calendar,
             now,
+            related: None,
         }
     }
 }

@@ -455,6 +455,7 @@ mod tests {
             head_hash: String::new(),
             state: CaseState::Dispatched,
             outcome: None,
+            duplicate_of: None,
             channel: Channel::Grid,
             category: "01.02".into(),
             urgent: false,

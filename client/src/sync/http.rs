@@ -443,6 +443,9 @@ mod tests {
     fn body(code: &str) -> Option<ErrorBody> {
         Some(ErrorBody {
             error: ErrorDetail {
+                field: None,
+                rule: None,
+                limit: None,
                 code: code.into(),
                 message: "m".into(),
             },

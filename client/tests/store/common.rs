@@ -150,6 +150,7 @@ pub fn pulled_case(id: &str, version: u64, state: CaseState) -> Case {
         head_hash: "ab".repeat(32),
         state,
         outcome: None,
+        duplicate_of: None,
         channel: Channel::Hotline8890,
         category: CATEGORY.into(),
         urgent: false,

@@ -19,6 +19,8 @@ pub struct World {
     pub org: OrgTree,
     pub categories: CategoryTree,
     pub calendar: WorkingCalendar,
+    /// `case-0`: an open case on G1, the case a merge names (see [`template`]).
+    pub merge_target: Option<Case>,
 }
 
 fn unit(id: &str, parent: Option<&str>, level: OrgLevel) -> OrgUnit {
@@ -55,11 +57,14 @@ impl World {
             builtin_departments(),
         )
         .expect("the test county is well formed");
-        World {
+        let mut w = World {
             org,
             categories: CategoryTree::builtin(),
             calendar: WorkingCalendar::default(),
-        }
+            merge_target: None,
+        };
+        w.merge_target = Some(Run::report(&w, "case-0", t0() - Duration::days(1)).case);
+        w
     }
 
     pub fn ctx(&self, now: DateTime<Utc>) -> Context<'_> {
@@ -68,6 +73,8 @@ impl World {
             categories: &self.categories,
             calendar: &self.calendar,
             now,
+            // Only a merge naming `case-0` consults it.
+            related: self.merge_target.as_ref(),
         }
     }
 }
@@ -230,6 +237,7 @@ pub fn template(kind: ActionKind) -> Action {
             note: note("无处置权限"),
         },
         K::Dispatch => Action::Dispatch {
+            deadline: None,
             department: None,
             note: None,
         },
@@ -265,6 +273,7 @@ pub fn template(kind: ActionKind) -> Action {
             duplicate_of: "case-0".into(),
             note: None,
         },
+        K::Unmerge => Action::Unmerge { note: None },
         K::Reopen => Action::Reopen {
             note: note("群众反映未解决"),
         },

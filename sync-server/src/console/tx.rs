@@ -51,6 +51,12 @@ pub fn refusal_error(r: Refusal) -> ApiError {
     let code = r.code();
     let message = r.to_string();
     match r {
+        Refusal::InvalidInput { field, rule, limit } => ApiError::Input {
+            field,
+            rule,
+            limit,
+            message,
+        },
         Refusal::StaleState { .. } | Refusal::CaseExists => ApiError::Conflict { code, message },
         Refusal::ForbiddenRole { .. }
         | Refusal::OutOfJurisdiction
@@ -61,7 +67,7 @@ pub fn refusal_error(r: Refusal) -> ApiError {
         | Refusal::NoParentUnit
         | Refusal::AlreadyRated
         | Refusal::NoExtensionRequested
-        | Refusal::InvalidInput { .. }
+        | Refusal::UndoWindowPassed { .. }
         | Refusal::UnknownPhoto { .. } => ApiError::unprocessable(code, message),
     }
 }

@@ -614,6 +614,7 @@ impl<'a> Sim<'a> {
         };
         let t = self.work(run.at, 0.2, 3.0);
         let dispatch = Action::Dispatch {
+            deadline: None,
             department: None,
             note: None,
         };
@@ -635,6 +636,7 @@ impl<'a> Sim<'a> {
                 let other = others.choose(&mut self.rng).cloned();
                 let t = self.work(run.at, 0.5, 3.0);
                 let dispatch = Action::Dispatch {
+                    deadline: None,
                     department: other,
                     note: Some("重新分派至责任部门".into()),
                 };

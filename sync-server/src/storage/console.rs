@@ -39,7 +39,7 @@ pub struct CaseFilter {
     /// `Some(true)`: urged (督办) at least once.
     pub supervised: Option<bool>,
     pub channel: Option<Channel>,
-    /// Text contained in the description, the address or the id.
+    /// Text contained in the description, the address, the caller's contact (name, phone) or the id.
     pub text: Option<String>,
     /// Reported at or after.
     pub reported_from: Option<DateTime<Utc>>,

@@ -118,6 +118,7 @@ fn dispatch_preview(
             &case.id,
             case.version,
             &Action::Dispatch {
+                deadline: None,
                 department,
                 note: None,
             },

@@ -189,7 +189,8 @@ impl Where {
                 let p = self.param(contains_pattern(t));
                 self.push(format!(
                     "(cases.description ILIKE {p} ESCAPE '\\' OR cases.id ILIKE {p} ESCAPE '\\'
-                      OR coalesce(cases.data::jsonb ->> 'address', '') ILIKE {p} ESCAPE '\\')"
+                      OR coalesce(cases.data::jsonb ->> 'address', '') ILIKE {p} ESCAPE '\\'
+                      OR coalesce(cases.data::jsonb ->> 'contact', '') ILIKE {p} ESCAPE '\\')"
                 ));
             }
         }

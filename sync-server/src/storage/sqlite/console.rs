@@ -176,8 +176,9 @@ impl Where {
             let p = contains_pattern(t);
             self.push(
                 "(cases.description LIKE ? ESCAPE '\\' OR cases.id LIKE ? ESCAPE '\\'
-                  OR coalesce(json_extract(cases.data, '$.address'), '') LIKE ? ESCAPE '\\')",
-                [Sql::Text(p.clone()), Sql::Text(p.clone()), Sql::Text(p)],
+                  OR coalesce(json_extract(cases.data, '$.address'), '') LIKE ? ESCAPE '\\'
+                  OR coalesce(json_extract(cases.data, '$.contact'), '') LIKE ? ESCAPE '\\')",
+                [Sql::Text(p.clone()), Sql::Text(p.clone()), Sql::Text(p.clone()), Sql::Text(p)],
             );
         }
         if let Some(t) = f.reported_from {
