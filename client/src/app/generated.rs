@@ -50,6 +50,7 @@ pub fn generated_files() -> Result<Vec<(String, String)>, ts_rs::ExportError> {
             CaseId, CategoryCode, DepartmentId, DeviceId, FindingId, GridId, OpId, OrgUnitId,
             PatrolId, PhotoHash, UserId,
         };
+        use yiwang_core::input::{InputField, InputRule};
         use yiwang_core::org::{GridKind, OrgLevel, Role};
         use yiwang_core::sync::{Entity, OpStatus, OpType};
         // core: the domain's enums and ids.
@@ -69,6 +70,8 @@ pub fn generated_files() -> Result<Vec<(String, String)>, ts_rs::ExportError> {
             Disposition,
             FindingField,
             FindingRule,
+            InputField,
+            InputRule,
             OpType,
             OpStatus,
             Entity,
@@ -121,6 +124,7 @@ pub fn generated_files() -> Result<Vec<(String, String)>, ts_rs::ExportError> {
     files.push(("ErrorCode.ts".to_owned(), ErrorCode::typescript()));
     files.push(("enums.ts".to_owned(), enums_ts()));
     files.push(("findingRules.ts".to_owned(), finding_rules_ts()));
+    files.push(("caseRules.ts".to_owned(), case_rules_ts()));
     files.sort();
     let mut index = String::from(HEADER);
     for (name, _) in &files {
@@ -130,7 +134,7 @@ pub fn generated_files() -> Result<Vec<(String, String)>, ts_rs::ExportError> {
                 "export { ERROR_CODES, isErrorCode } from './ErrorCode'\n\
                  export type { ErrorCode } from './ErrorCode'\n",
             ),
-            "findingRules" | "enums" => index.push_str(&format!("export * from './{ident}'\n")),
+            "findingRules" | "caseRules" | "enums" => index.push_str(&format!("export * from './{ident}'\n")),
             _ => index.push_str(&format!("export type {{ {ident} }} from './{ident}'\n")),
         }
     }
@@ -183,6 +187,50 @@ fn finding_rules_ts() -> String {
          export const MIN_DESCRIPTION_CHARS = {MIN_DESCRIPTION_CHARS}\n\
          export const MAX_DESCRIPTION_CHARS = {MAX_DESCRIPTION_CHARS}\n\
          export const MAX_PHOTOS = {MAX_PHOTOS}\n"
+    )
+}
+
+fn case_rules_ts() -> String {
+    use yiwang_core::input::{InputField, InputRule};
+    use yiwang_core::workflow::{
+        MAX_ADDRESS_CHARS, MAX_CONTACT_CHARS, MAX_TEXT_CHARS, MERGE_UNDO_DAYS,
+    };
+    let list = |names: Vec<String>| {
+        names
+            .iter()
+            .map(|n| format!("'{n}'"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let fields = list(
+        InputField::ALL
+            .iter()
+            .map(|f| f.as_str().to_owned())
+            .collect(),
+    );
+    let rules = list(
+        InputRule::ALL
+            .iter()
+            .map(|r| {
+                serde_json::to_value(r)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .expect("a rule is a string")
+            })
+            .collect(),
+    );
+    format!(
+        "{HEADER}\nimport type {{ InputField }} from './InputField'\n\
+         import type {{ InputRule }} from './InputRule'\n\n\
+         // The limits of the case workflow's input rules (yiwang_core::workflow).\n\
+         export const MAX_TEXT_CHARS = {MAX_TEXT_CHARS}\n\
+         export const MAX_ADDRESS_CHARS = {MAX_ADDRESS_CHARS}\n\
+         export const MAX_CONTACT_CHARS = {MAX_CONTACT_CHARS}\n\
+         /** A merge (合并重复件) can be undone for this many days. */\n\
+         export const MERGE_UNDO_DAYS = {MERGE_UNDO_DAYS}\n\n\
+         // Every field and rule an input refusal names (yiwang_core::input).\n\
+         export const INPUT_FIELDS: readonly InputField[] = [{fields}]\n\
+         export const INPUT_RULES: readonly InputRule[] = [{rules}]\n"
     )
 }
 

@@ -9,6 +9,8 @@ use yiwang_core::measures::{CaseFacts, CASE_FACTS_VERSION};
 pub trait CaseTx {
     fn case(&mut self, id: &CaseId) -> Result<Option<Case>>;
     fn case_events(&mut self, id: &CaseId) -> Result<Vec<CaseEvent>>;
+    /// The cases merged into `id` as its duplicates (and still merged), oldest first.
+    fn duplicates_of(&mut self, id: &CaseId) -> Result<Vec<Case>>;
     /// Appends `event` to its case's chain and stores `case` (the projection after it) in the
     /// same transaction; logs both for pull. Fails if the event's sequence number is taken.
     fn append_case_event(&mut self, case: &Case, event: &CaseEvent) -> Result<()>;

@@ -52,6 +52,35 @@ pub struct CaseFilter {
     pub now: DateTime<Utc>,
     /// Only these cases (the cases behind a dashboard figure); `None`: no such limit.
     pub ids: Option<Vec<CaseId>>,
+    /// `Some(true)`: a department asked for a later deadline and nobody has decided yet.
+    pub extension_requested: Option<bool>,
+    /// The rating the satisfaction figure counts (the resident's, else the operator's).
+    pub rating: Option<RatingFilter>,
+    /// A department's own lists: only the cases charged to it now (it holds them, or held them
+    /// when they were handled and closed), or with `returned` the ones it no longer has (退回,
+    /// or taken back) — never both, so a returned case is in no open or overdue count of it.
+    pub charged: Option<(DepartmentId, bool)>,
+}
+
+/// Which closed cases by their rating (回访).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RatingFilter {
+    /// Closed as a real case (not invalid, not a duplicate) and not rated at all yet.
+    Unrated,
+    /// Rated this way (the resident's rating, else the operator's).
+    Is(yiwang_core::case::Rating),
+}
+
+impl RatingFilter {
+    /// The rating's wire name (`satisfied`, …); `None` for unrated.
+    pub fn rating_name(self) -> Option<String> {
+        match self {
+            RatingFilter::Unrated => None,
+            RatingFilter::Is(r) => serde_json::to_value(r)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned)),
+        }
+    }
 }
 
 /// Whether `path` is the root unit's (one segment, `/id/`). The org tree has exactly one root

@@ -91,13 +91,17 @@ async function intakeInBrowser({ base, dept, hostile: h }, grid, place) {
   const p = await signIn(base, SUPERVISOR)
   await p.locator(tid('nav-intake')).click()
   await p.locator(tid('screen-intake')).waitFor({ timeout: UI_MS })
-  await p.locator(`${tid('intake-category')} option[value="${dept.leaf.code}"]`).waitFor({ state: 'attached', timeout: UI_MS })
-  await p.locator(tid('intake-category')).selectOption(dept.leaf.code)
+  // The category cascader: typed, then the leaf picked from its suggestions.
+  await p.locator(`${tid('intake-category')}[data-ready="true"] input`).fill(dept.leaf.code, { timeout: UI_MS })
+  await p.locator(`${tid('intake-category-option')}[data-value="${dept.leaf.code}"]`).click({ timeout: UI_MS })
+  await p.locator(`${tid('intake-category')}[data-value="${dept.leaf.code}"]`).waitFor({ timeout: UI_MS })
   await p.locator(tid('intake-description')).fill(h.intakeDescription)
   await p.locator(tid('intake-address')).fill(h.address)
   await p.locator(tid('intake-contact')).fill(h.contact)
-  await p.locator(`${tid('intake-grid')} option[value="${grid.id}"]`).waitFor({ state: 'attached', timeout: UI_MS })
-  await p.locator(tid('intake-grid')).selectOption(grid.id)
+  // The place cascader (township → community → grid), searched by the grid's id.
+  await p.locator(`${tid('intake-grid')}[data-ready="true"] input`).fill(grid.id, { timeout: UI_MS })
+  await p.locator(`${tid('intake-grid-option')}[data-value="g:${grid.id}"]`).click({ timeout: UI_MS })
+  await p.locator(`${tid('intake-grid')}[data-grid-id="${grid.id}"]`).waitFor({ timeout: UI_MS })
   // The place: a click inside the grid, on the map that now shows that grid alone.
   await p.locator(`${tid('intake-map')}[data-shapes="1"]`).waitFor({ timeout: UI_MS })
   const deadline = Date.now() + UI_MS

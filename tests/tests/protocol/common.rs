@@ -202,6 +202,7 @@ pub async fn case_in_verifying(s: &TestServer, worker: &str, grid: &str, townshi
         &t,
         &case,
         Action::Dispatch {
+            deadline: None,
             department: None,
             note: None,
         },

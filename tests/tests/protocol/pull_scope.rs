@@ -78,6 +78,7 @@ async fn pull_never_leaves_the_callers_jurisdiction() {
             &t,
             case,
             Action::Dispatch {
+                deadline: None,
                 department: dept.map(Into::into),
                 note: None,
             },

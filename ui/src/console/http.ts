@@ -7,8 +7,15 @@ import { bytesToHex } from '@noble/hashes/utils.js'
 
 const TOKEN_KEY = 'yiwang.console.token'
 
+/** An `invalid_input` refusal's field, rule and limit (yiwang_core::input), when it has them. */
+export interface InputDetail {
+  field: string
+  rule: string
+  limit?: string | null
+}
+
 export class ApiError extends Error {
-  constructor(public status: number, public code: string, message: string) {
+  constructor(public status: number, public code: string, message: string, public input: InputDetail | null = null) {
     super(message)
   }
 }
@@ -32,15 +39,19 @@ export function setUnauthorizedHandler(f: Listener): void {
 async function errorOf(resp: Response): Promise<ApiError> {
   let code = `http_${resp.status}`
   let message = resp.statusText || `HTTP ${resp.status}`
+  let input: InputDetail | null = null
   try {
     const body = await resp.json()
     const e = body?.error ?? body
     if (e && typeof e.code === 'string') code = e.code
     if (e && typeof e.message === 'string') message = e.message
+    if (e && typeof e.field === 'string' && typeof e.rule === 'string') {
+      input = { field: e.field, rule: e.rule, limit: typeof e.limit === 'string' ? e.limit : null }
+    }
   } catch {
     // Not JSON (a proxy's error page): keep the status.
   }
-  return new ApiError(resp.status, code, message)
+  return new ApiError(resp.status, code, message, input)
 }
 
 export async function request(path: string, init: RequestInit = {}): Promise<Response> {

@@ -3,4 +3,4 @@
 /**
  * The name of an action, without its input.
  */
-export type ActionKind = "report" | "claim" | "escalate" | "dispatch" | "return" | "accept" | "report_handled" | "resolve" | "assign_verify" | "verify_pass" | "verify_fail" | "close" | "reject_invalid" | "merge_duplicate" | "reopen" | "supervise" | "comment" | "request_extension" | "extend_deadline" | "refuse_extension" | "rate";
+export type ActionKind = "report" | "claim" | "escalate" | "dispatch" | "return" | "accept" | "report_handled" | "resolve" | "assign_verify" | "verify_pass" | "verify_fail" | "close" | "reject_invalid" | "merge_duplicate" | "unmerge" | "reopen" | "supervise" | "comment" | "request_extension" | "extend_deadline" | "refuse_extension" | "rate";

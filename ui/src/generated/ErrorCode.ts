@@ -34,6 +34,7 @@ export const ERROR_CODES = [
   'already_rated',
   'no_extension_requested',
   'rating_not_allowed',
+  'undo_window_passed',
   'unknown_patrol',
   'not_owner',
   'id_conflict',

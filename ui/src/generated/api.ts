@@ -688,6 +688,12 @@ export interface components {
         } | {
             /** @enum {string} */
             action: "dispatch";
+            /**
+             * Format: date-time
+             * @description A deadline shorter than the category's, for a case that cannot wait (absent: the
+             *     category's).
+             */
+            deadline?: string | null;
             department?: null | components["schemas"]["DepartmentId"];
             note?: string | null;
         } | {
@@ -738,6 +744,10 @@ export interface components {
             note?: string | null;
         } | {
             /** @enum {string} */
+            action: "unmerge";
+            note?: string | null;
+        } | {
+            /** @enum {string} */
             action: "reopen";
             note?: string | null;
         } | {
@@ -777,7 +787,7 @@ export interface components {
          * @description The name of an action, without its input.
          * @enum {string}
          */
-        ActionKind: "report" | "claim" | "escalate" | "dispatch" | "return" | "accept" | "report_handled" | "resolve" | "assign_verify" | "verify_pass" | "verify_fail" | "close" | "reject_invalid" | "merge_duplicate" | "reopen" | "supervise" | "comment" | "request_extension" | "extend_deadline" | "refuse_extension" | "rate";
+        ActionKind: "report" | "claim" | "escalate" | "dispatch" | "return" | "accept" | "report_handled" | "resolve" | "assign_verify" | "verify_pass" | "verify_fail" | "close" | "reject_invalid" | "merge_duplicate" | "unmerge" | "reopen" | "supervise" | "comment" | "request_extension" | "extend_deadline" | "refuse_extension" | "rate";
         /** @description The user on whose behalf something is decided. */
         Actor: {
             affiliation: components["schemas"]["Affiliation"];
@@ -863,6 +873,7 @@ export interface components {
             /** @description Every department the case was ever dispatched to: they keep seeing it. */
             departments?: components["schemas"]["DepartmentId"][];
             description: string;
+            duplicate_of?: null | components["schemas"]["CaseId"];
             /**
              * Format: date-time
              * @description A deadline the department asked for, awaiting the dispatcher.
@@ -929,6 +940,11 @@ export interface components {
             deadline?: string | null;
             deadline_status: components["schemas"]["DeadlineStatus"];
             dispatch_preview?: null | components["schemas"]["DispatchPreview"];
+            /**
+             * @description The cases merged into this one as its duplicates (合并重复件) that the caller may see,
+             *     oldest merge first: the other half of the link a merged case's `duplicate_of` makes.
+             */
+            duplicates: components["schemas"]["DuplicateView"][];
             events: components["schemas"]["EventView"][];
             /** @description The finding the case came from, as the device sent it, once it has arrived. */
             finding?: unknown;
@@ -945,6 +961,11 @@ export interface components {
              * @description Working minutes left until the deadline on the working calendar; negative once past it.
              */
             remaining_working_minutes?: number | null;
+            /**
+             * Format: date-time
+             * @description Until when the merge of this case can be undone (撤销合并), while it can.
+             */
+            unmerge_until?: string | null;
         };
         /** @description One appended, hash-chained entry of a case's history. */
         CaseEvent: components["schemas"]["Action"] & {
@@ -1019,6 +1040,12 @@ export interface components {
             deadline_status: components["schemas"]["DeadlineStatus"];
             department?: null | components["schemas"]["DepartmentId"];
             description: string;
+            duplicate_of?: null | components["schemas"]["CaseId"];
+            /**
+             * Format: date-time
+             * @description A later deadline a department asked for, awaiting a decision (延期申请).
+             */
+            extension_requested?: string | null;
             /** Format: int32 */
             extensions: number;
             grid_id?: null | components["schemas"]["GridId"];
@@ -1235,6 +1262,18 @@ export interface components {
          * @enum {string}
          */
         Disposition: "resolved_on_spot" | "report" | "note";
+        /** @description A case merged into another, as the other's page lists it. */
+        DuplicateView: {
+            description: string;
+            id: components["schemas"]["CaseId"];
+            /**
+             * Format: date-time
+             * @description When it was merged.
+             */
+            merged_at?: string | null;
+            /** Format: date-time */
+            reported_at: string;
+        };
         /** @description Where an event left the case. */
         Effect: {
             /** Format: date-time */
@@ -1258,10 +1297,13 @@ export interface components {
          * @description A stable error code (yiwang_core::error::ErrorCode); a newer server may add codes
          * @enum {string}
          */
-        ErrorCode: "invalid_input" | "invalid_op" | "invalid_body" | "invalid_json" | "invalid_content_type" | "invalid_query" | "too_large" | "too_many_ops" | "too_many_photos" | "export_too_large" | "invalid_categories" | "category_in_use" | "invalid_grids" | "unauthenticated" | "bad_credentials" | "too_many_attempts" | "forbidden" | "weak_password" | "username_taken" | "cannot_disable_self" | "wrong_password" | "out_of_jurisdiction" | "unknown_case" | "case_exists" | "stale_state" | "invalid_transition" | "forbidden_role" | "not_holder" | "no_parent_unit" | "already_rated" | "no_extension_requested" | "rating_not_allowed" | "unknown_patrol" | "not_owner" | "id_conflict" | "patrol_ended" | "cursor_invalid" | "invalid_metadata" | "invalid_checksum" | "invalid_hash" | "invalid_upload_offset" | "invalid_upload_length" | "upload_length_required" | "defer_length_unsupported" | "concatenation_unsupported" | "checksum_algorithm_unsupported" | "tus_version_unsupported" | "checksum_mismatch" | "offset_mismatch" | "upload_busy" | "upload_expired" | "upload_lost" | "device_mismatch" | "hash_mismatch" | "body_incomplete" | "not_an_image" | "corrupt_image" | "image_too_large" | "too_many_uploads" | "insufficient_storage" | "photo_has_metadata" | "unknown_photo" | "not_found" | "unavailable" | "internal" | "not_logged_in" | "wrong_credentials" | "offline" | "server_unavailable" | "throttled" | "not_our_server" | "invalid_server_url" | "insecure_server_url" | "refused" | "unsynced_work" | "patrol_open" | "no_grid" | "photo_too_large" | "photo_unreadable" | "photo_file" | "newer_schema" | "storage_error" | "bad_record";
+        ErrorCode: "invalid_input" | "invalid_op" | "invalid_body" | "invalid_json" | "invalid_content_type" | "invalid_query" | "too_large" | "too_many_ops" | "too_many_photos" | "export_too_large" | "invalid_categories" | "category_in_use" | "invalid_grids" | "unauthenticated" | "bad_credentials" | "too_many_attempts" | "forbidden" | "weak_password" | "username_taken" | "cannot_disable_self" | "wrong_password" | "out_of_jurisdiction" | "unknown_case" | "case_exists" | "stale_state" | "invalid_transition" | "forbidden_role" | "not_holder" | "no_parent_unit" | "already_rated" | "no_extension_requested" | "rating_not_allowed" | "undo_window_passed" | "unknown_patrol" | "not_owner" | "id_conflict" | "patrol_ended" | "cursor_invalid" | "invalid_metadata" | "invalid_checksum" | "invalid_hash" | "invalid_upload_offset" | "invalid_upload_length" | "upload_length_required" | "defer_length_unsupported" | "concatenation_unsupported" | "checksum_algorithm_unsupported" | "tus_version_unsupported" | "checksum_mismatch" | "offset_mismatch" | "upload_busy" | "upload_expired" | "upload_lost" | "device_mismatch" | "hash_mismatch" | "body_incomplete" | "not_an_image" | "corrupt_image" | "image_too_large" | "too_many_uploads" | "insufficient_storage" | "photo_has_metadata" | "unknown_photo" | "not_found" | "unavailable" | "internal" | "not_logged_in" | "wrong_credentials" | "offline" | "server_unavailable" | "throttled" | "not_our_server" | "invalid_server_url" | "insecure_server_url" | "refused" | "unsynced_work" | "patrol_open" | "no_grid" | "photo_too_large" | "photo_unreadable" | "photo_file" | "newer_schema" | "storage_error" | "bad_record";
         ErrorDetail: {
             code: components["schemas"]["ErrorCode"];
+            field?: null | components["schemas"]["InputField"];
+            limit?: string | null;
             message: string;
+            rule?: null | components["schemas"]["InputRule"];
         };
         /** @description One entry of a case's timeline. */
         EventView: {
@@ -1387,6 +1429,17 @@ export interface components {
             grids: components["schemas"]["GridId"][];
             updated: number;
         };
+        /**
+         * @description The field of a case action (or of a new case) that a refusal is about.
+         * @enum {string}
+         */
+        InputField: "note" | "description" | "address" | "contact" | "location" | "category" | "grid_id" | "unit" | "channel" | "department" | "deadline" | "until" | "duplicate_of" | "outcome" | "photos";
+        /**
+         * @description The rule an input breaks. Where a limit helps (a length, the current deadline) the refusal
+         *     carries it beside the rule.
+         * @enum {string}
+         */
+        InputRule: "required" | "too_long" | "too_many" | "unknown" | "not_leaf" | "category_gone" | "not_coordinate" | "grid_channel_only" | "note_or_photo" | "no_grid_worker" | "use_reject_or_merge" | "not_after_deadline" | "not_in_future" | "later_than_category_deadline" | "same_case" | "merged_elsewhere";
         /** @description Body of `POST /api/v1/cases`. */
         IntakeRequest: {
             address?: string | null;
@@ -3401,6 +3454,8 @@ export interface operations {
                 department?: string;
                 /** @description With `measure` and `key`: the cases of one breakdown row (township, department, …). */
                 dimension?: string;
+                /** @description true: a department asked for a later deadline that nobody has decided yet. */
+                extension_requested?: boolean;
                 /** @description Reported at or after: RFC 3339, or YYYY-MM-DD (Beijing time, start of day). */
                 from?: string;
                 grid?: string;
@@ -3421,8 +3476,18 @@ export interface operations {
                 page?: number;
                 /** @description At most 200; default 50. */
                 page_size?: number;
-                /** @description Text in the description, address or case id. */
+                /** @description Text in the description, address, the caller's contact (name, phone) or case id. */
                 q?: string;
+                /**
+                 * @description unrated (closed, not rated yet), satisfied, basically_satisfied or dissatisfied: the
+                 *     rating the satisfaction figure counts (the resident's, else the operator's).
+                 */
+                rating?: string;
+                /**
+                 * @description A department's own lists show the cases charged to it; true: the ones it returned (or
+                 *     that were taken back) instead. Only for a department.
+                 */
+                returned?: boolean;
                 /** @description reported_at (default), updated_at or deadline; `-field` or `field:desc` for descending. */
                 sort?: string;
                 /** @description pending, claimed, dispatched, in_progress, handled, verifying, closed: repeat or comma-separate. */
@@ -3902,6 +3967,8 @@ export interface operations {
                 department?: string;
                 /** @description With `measure` and `key`: the cases of one breakdown row (township, department, …). */
                 dimension?: string;
+                /** @description true: a department asked for a later deadline that nobody has decided yet. */
+                extension_requested?: boolean;
                 /** @description Reported at or after: RFC 3339, or YYYY-MM-DD (Beijing time, start of day). */
                 from?: string;
                 grid?: string;
@@ -3918,8 +3985,18 @@ export interface operations {
                 order?: string;
                 /** @description true: at a department past the deadline; false: all others. */
                 overdue?: boolean;
-                /** @description Text in the description, address or case id. */
+                /** @description Text in the description, address, the caller's contact (name, phone) or case id. */
                 q?: string;
+                /**
+                 * @description unrated (closed, not rated yet), satisfied, basically_satisfied or dissatisfied: the
+                 *     rating the satisfaction figure counts (the resident's, else the operator's).
+                 */
+                rating?: string;
+                /**
+                 * @description A department's own lists show the cases charged to it; true: the ones it returned (or
+                 *     that were taken back) instead. Only for a department.
+                 */
+                returned?: boolean;
                 /** @description reported_at (default), updated_at or deadline; `-field` or `field:desc` for descending. */
                 sort?: string;
                 /** @description pending, claimed, dispatched, in_progress, handled, verifying, closed: repeat or comma-separate. */
@@ -4022,6 +4099,8 @@ export interface operations {
                 department?: string;
                 /** @description With `measure` and `key`: the cases of one breakdown row (township, department, …). */
                 dimension?: string;
+                /** @description true: a department asked for a later deadline that nobody has decided yet. */
+                extension_requested?: boolean;
                 /** @description Reported at or after: RFC 3339, or YYYY-MM-DD (Beijing time, start of day). */
                 from?: string;
                 grid?: string;
@@ -4038,8 +4117,18 @@ export interface operations {
                 order?: string;
                 /** @description true: at a department past the deadline; false: all others. */
                 overdue?: boolean;
-                /** @description Text in the description, address or case id. */
+                /** @description Text in the description, address, the caller's contact (name, phone) or case id. */
                 q?: string;
+                /**
+                 * @description unrated (closed, not rated yet), satisfied, basically_satisfied or dissatisfied: the
+                 *     rating the satisfaction figure counts (the resident's, else the operator's).
+                 */
+                rating?: string;
+                /**
+                 * @description A department's own lists show the cases charged to it; true: the ones it returned (or
+                 *     that were taken back) instead. Only for a department.
+                 */
+                returned?: boolean;
                 /** @description reported_at (default), updated_at or deadline; `-field` or `field:desc` for descending. */
                 sort?: string;
                 /** @description pending, claimed, dispatched, in_progress, handled, verifying, closed: repeat or comma-separate. */

@@ -4,7 +4,7 @@
 import type { CaseState } from './CaseState'
 export const CASE_STATES: readonly CaseState[] = ['pending', 'claimed', 'dispatched', 'in_progress', 'handled', 'verifying', 'closed']
 import type { ActionKind } from './ActionKind'
-export const ACTION_KINDS: readonly ActionKind[] = ['report', 'claim', 'escalate', 'dispatch', 'return', 'accept', 'report_handled', 'resolve', 'assign_verify', 'verify_pass', 'verify_fail', 'close', 'reject_invalid', 'merge_duplicate', 'reopen', 'supervise', 'comment', 'request_extension', 'extend_deadline', 'refuse_extension', 'rate']
+export const ACTION_KINDS: readonly ActionKind[] = ['report', 'claim', 'escalate', 'dispatch', 'return', 'accept', 'report_handled', 'resolve', 'assign_verify', 'verify_pass', 'verify_fail', 'close', 'reject_invalid', 'merge_duplicate', 'unmerge', 'reopen', 'supervise', 'comment', 'request_extension', 'extend_deadline', 'refuse_extension', 'rate']
 import type { Outcome } from './Outcome'
 export const OUTCOMES: readonly Outcome[] = ['resolved', 'resolved_on_spot', 'invalid', 'duplicate']
 import type { Rating } from './Rating'

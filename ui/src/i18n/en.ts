@@ -50,7 +50,7 @@ const en: Messages = {
   actions: {
     report: 'Reported', claim: 'Claimed', escalate: 'Escalated', dispatch: 'Dispatched', return: 'Returned', accept: 'Accepted',
     report_handled: 'Reported handled', resolve: 'Resolved', assign_verify: 'Verification assigned', verify_pass: 'Verified: passed',
-    verify_fail: 'Verified: failed (rework)', close: 'Closed', reject_invalid: 'Rejected as invalid', merge_duplicate: 'Merged as duplicate',
+    verify_fail: 'Verified: failed (rework)', close: 'Closed', reject_invalid: 'Rejected as invalid', merge_duplicate: 'Merged as duplicate', unmerge: 'Merge undone',
     reopen: 'Reopened', supervise: 'Urged', comment: 'Comment', request_extension: 'Extension requested',
     extend_deadline: 'Deadline extended', refuse_extension: 'Extension refused', rate: 'Rated',
   },

@@ -50,7 +50,7 @@ const zhCN = {
   actions: {
     report: '上报', claim: '认领', escalate: '上报上级', dispatch: '分派', return: '退回', accept: '受理',
     report_handled: '处理反馈', resolve: '办结', assign_verify: '指派核查', verify_pass: '核查通过',
-    verify_fail: '核查不通过（返工）', close: '结案', reject_invalid: '作废', merge_duplicate: '合并重复',
+    verify_fail: '核查不通过（返工）', close: '结案', reject_invalid: '作废', merge_duplicate: '合并重复', unmerge: '撤销合并',
     reopen: '重新打开', supervise: '督办', comment: '备注', request_extension: '申请延期',
     extend_deadline: '延期', refuse_extension: '不予延期', rate: '评价',
   },

@@ -90,6 +90,21 @@ pub struct CaseDetail {
     /// When the caller may dispatch: the department the category sends it to and the deadline
     /// a dispatch now would set (the workflow's own decision, not stored).
     pub dispatch_preview: Option<DispatchPreview>,
+    /// The cases merged into this one as its duplicates (合并重复件) that the caller may see,
+    /// oldest merge first: the other half of the link a merged case's `duplicate_of` makes.
+    pub duplicates: Vec<DuplicateView>,
+    /// Until when the merge of this case can be undone (撤销合并), while it can.
+    pub unmerge_until: Option<DateTime<Utc>>,
+}
+
+/// A case merged into another, as the other's page lists it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct DuplicateView {
+    pub id: CaseId,
+    pub description: String,
+    pub reported_at: DateTime<Utc>,
+    /// When it was merged.
+    pub merged_at: Option<DateTime<Utc>>,
 }
 
 /// What dispatching the case now would do, for the dispatch form.
@@ -273,7 +288,27 @@ fn detail(
     let remaining_working_minutes = case
         .deadline
         .map(|d| r.calendar.working_minutes_left(now, d));
-    let available_actions = available_actions(&case, &actor, &r.org);
+    let unmerge_until = (case.outcome == Some(yiwang_core::case::Outcome::Duplicate))
+        .then(|| case.closed_at)
+        .flatten()
+        .map(|t| t + chrono::Duration::days(yiwang_core::workflow::MERGE_UNDO_DAYS))
+        .filter(|until| now <= *until);
+    let mut available_actions = available_actions(&case, &actor, &r.org);
+    // The workflow offers 撤销合并 on any merged case; a week on, it refuses it: no button then.
+    if unmerge_until.is_none() {
+        available_actions.retain(|k| *k != ActionKind::Unmerge);
+    }
+    let duplicates = tx
+        .duplicates_of(&case.id)?
+        .into_iter()
+        .filter(|d| can_see(d, &actor, &r.org))
+        .map(|d| DuplicateView {
+            id: d.id,
+            description: d.description,
+            reported_at: d.reported_at,
+            merged_at: d.closed_at,
+        })
+        .collect();
     let dispatch_preview = if available_actions.contains(&ActionKind::Dispatch) {
         dispatch_preview(&case, &actor, r, now)
     } else {
@@ -288,6 +323,8 @@ fn detail(
         overdue: case.is_overdue(now),
         deadline_status: case.deadline_status(now),
         remaining_working_minutes,
+        duplicates,
+        unmerge_until,
         finding,
         photos,
         events,

@@ -10,7 +10,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::jurisdiction::viewer;
 use crate::state::Reference;
 use crate::storage::changes::Viewer;
-use crate::storage::console::{CaseFilter, CaseSort, SortKey};
+use crate::storage::console::{CaseFilter, CaseSort, RatingFilter, SortKey};
 use crate::storage::LedgerTx;
 use chrono::{DateTime, Utc};
 use yiwang_core::case::{CaseState, Channel};
@@ -31,6 +31,9 @@ pub const FILTER_PARAMS: &[&str] = &[
     "department",
     "overdue",
     "supervised",
+    "extension_requested",
+    "rating",
+    "returned",
     "channel",
     "q",
     "from",
@@ -55,6 +58,10 @@ pub struct FilterSpec {
     pub department: Option<DepartmentId>,
     pub overdue: Option<bool>,
     pub supervised: Option<bool>,
+    pub extension_requested: Option<bool>,
+    pub rating: Option<RatingFilter>,
+    /// A department's cases it no longer has (退回); only for a department's own lists.
+    pub returned: Option<bool>,
     pub channel: Option<Channel>,
     pub text: Option<String>,
     pub from: Option<DateTime<Utc>>,
@@ -144,6 +151,15 @@ impl FilterSpec {
             department: q.get("department").map(Into::into),
             overdue: q.bool("overdue")?,
             supervised: q.bool("supervised")?,
+            extension_requested: q.bool("extension_requested")?,
+            rating: q
+                .get("rating")
+                .map(|v| match v {
+                    "unrated" => Ok(RatingFilter::Unrated),
+                    other => parse_enum("rating", other).map(RatingFilter::Is),
+                })
+                .transpose()?,
+            returned: q.bool("returned")?,
             channel: q
                 .get("channel")
                 .map(|c| parse_enum("channel", c))
@@ -223,6 +239,16 @@ impl FilterSpec {
                 return Err(no_such(format!("department: there is no department {d}")));
             }
         }
+        // A department's lists are of the cases charged to it; `returned` asks for the others.
+        let charged = match (&viewer.department, self.returned) {
+            (Some(d), returned) => Some((d.clone(), returned.unwrap_or(false))),
+            (None, Some(_)) => {
+                return Err(invalid_query(
+                    "returned: only a department's own lists have cases it returned",
+                ))
+            }
+            (None, None) => None,
+        };
         Ok(CaseFilter {
             states: self.states.clone(),
             holder_unit: self.holder_unit.clone(),
@@ -239,6 +265,9 @@ impl FilterSpec {
             active_since: None,
             now,
             ids,
+            extension_requested: self.extension_requested,
+            rating: self.rating,
+            charged,
         })
     }
 }
@@ -275,10 +304,19 @@ pub struct CaseFilterQuery {
     overdue: Option<bool>,
     /// true: urged (督办) at least once.
     supervised: Option<bool>,
+    /// true: a department asked for a later deadline that nobody has decided yet.
+    extension_requested: Option<bool>,
+    /// unrated (closed, not rated yet), satisfied, basically_satisfied or dissatisfied: the
+    /// rating the satisfaction figure counts (the resident's, else the operator's).
+    #[param(pattern = r"^(unrated|satisfied|basically_satisfied|dissatisfied)$")]
+    rating: Option<String>,
+    /// A department's own lists show the cases charged to it; true: the ones it returned (or
+    /// that were taken back) instead. Only for a department.
+    returned: Option<bool>,
     /// grid, hotline8890, service_hall, wechat, open311.
     #[param(pattern = r"^(grid|hotline8890|service_hall|wechat|open311)$")]
     channel: Option<String>,
-    /// Text in the description, address or case id.
+    /// Text in the description, address, the caller's contact (name, phone) or case id.
     #[param(max_length = 500)]
     q: Option<String>,
     /// Reported at or after: RFC 3339, or YYYY-MM-DD (Beijing time, start of day).

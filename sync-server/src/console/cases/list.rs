@@ -38,6 +38,10 @@ pub struct CaseSummary {
     pub holder_unit: OrgUnitId,
     pub department: Option<DepartmentId>,
     pub deadline: Option<DateTime<Utc>>,
+    /// A later deadline a department asked for, awaiting a decision (延期申请).
+    pub extension_requested: Option<DateTime<Utc>>,
+    /// The case this one was merged into (合并重复件).
+    pub duplicate_of: Option<CaseId>,
     pub overdue: bool,
     /// Where the case stands against its deadline (`Case::deadline_status`): a case handled
     /// after its deadline reads `handled_late`, not overdue.
@@ -74,6 +78,8 @@ impl CaseSummary {
             holder_unit: c.holder_unit.clone(),
             department: c.department.clone(),
             deadline: c.deadline,
+            extension_requested: c.extension_requested,
+            duplicate_of: c.duplicate_of.clone(),
             overdue: c.is_overdue(now),
             deadline_status: c.deadline_status(now),
             supervisions: c.supervisions,

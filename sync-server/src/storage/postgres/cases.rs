@@ -23,6 +23,21 @@ impl CaseTx for PgTx<'_> {
             .transpose()
     }
 
+    fn duplicates_of(&mut self, id: &CaseId) -> Result<Vec<Case>> {
+        // The expression and the condition of the `cases_duplicate_of` index (0013).
+        let rows = self.rows(
+            "SELECT data FROM cases
+             WHERE outcome = 'duplicate' AND (data::jsonb ->> 'duplicate_of') = $1
+             ORDER BY closed_at, id",
+            &[&id.0],
+        )?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in &rows {
+            out.push(serde_json::from_str(row.get::<_, &str>(0))?);
+        }
+        Ok(out)
+    }
+
     fn case_events(&mut self, id: &CaseId) -> Result<Vec<CaseEvent>> {
         let rows = self.rows(
             "SELECT data FROM case_events WHERE case_id = $1 ORDER BY seq",

@@ -163,6 +163,35 @@ impl Where {
             );
             self.push(if overdue { test } else { format!("NOT {test}") });
         }
+        if let Some(e) = f.extension_requested {
+            self.push(if e {
+                "(cases.data::jsonb ->> 'extension_requested') IS NOT NULL"
+            } else {
+                "(cases.data::jsonb ->> 'extension_requested') IS NULL"
+            });
+        }
+        if let Some(r) = f.rating {
+            const COUNTED: &str = "coalesce(cases.data::jsonb ->> 'rating',
+                                            cases.data::jsonb ->> 'operator_rating')";
+            match r.rating_name() {
+                None => self.push(format!(
+                    "(cases.state = 'closed' AND cases.outcome IN ('resolved', 'resolved_on_spot')
+                      AND {COUNTED} IS NULL)"
+                )),
+                Some(name) => {
+                    let p = self.param(name);
+                    self.push(format!("{COUNTED} = {p}"));
+                }
+            }
+        }
+        if let Some((d, returned)) = &f.charged {
+            let p = self.param(d.0.clone());
+            self.push(if *returned {
+                format!("coalesce(cases.department, '') <> {p}")
+            } else {
+                format!("cases.department = {p}")
+            });
+        }
         if let Some(s) = f.supervised {
             self.push(if s {
                 "cases.supervisions > 0"
@@ -647,6 +676,11 @@ mod tests {
             active_since: Some(Utc::now()),
             now: Utc::now(),
             ids: Some(vec![CaseId::from("c")]),
+            extension_requested: Some(true),
+            rating: Some(crate::storage::console::RatingFilter::Is(
+                yiwang_core::case::Rating::Dissatisfied,
+            )),
+            charged: Some((DepartmentId::from("power"), true)),
         };
         let w = Where::new(&viewer, &filter);
         let sql = w.sql();

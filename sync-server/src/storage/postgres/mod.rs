@@ -61,6 +61,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/postgres/0010_city_level.sql"),
     include_str!("../../../migrations/postgres/0011_county_share.sql"),
     include_str!("../../../migrations/postgres/0012_grid_windows.sql"),
+    include_str!("../../../migrations/postgres/0013_duplicates.sql"),
 ];
 
 // Both backends know the same schema versions.

@@ -24,6 +24,21 @@ impl CaseTx for SqliteTx<'_> {
         Ok(data.map(|d| serde_json::from_str(&d)).transpose()?)
     }
 
+    fn duplicates_of(&mut self, id: &CaseId) -> Result<Vec<Case>> {
+        // The expression and the condition of the `cases_duplicate_of` index (0013).
+        let mut st = self.tx.prepare_cached(
+            "SELECT data FROM cases
+             WHERE outcome = 'duplicate' AND json_extract(data, '$.duplicate_of') = ?1
+             ORDER BY closed_at, id",
+        )?;
+        let rows = st.query_map([&id.0], |r| r.get::<_, String>(0))?;
+        let mut out = vec![];
+        for row in rows {
+            out.push(serde_json::from_str(&row?)?);
+        }
+        Ok(out)
+    }
+
     fn case_events(&mut self, id: &CaseId) -> Result<Vec<CaseEvent>> {
         let mut st = self
             .tx

@@ -195,6 +195,40 @@ impl Where {
                 )],
             );
         }
+        if let Some(e) = f.extension_requested {
+            self.push(
+                if e {
+                    "json_extract(cases.data, '$.extension_requested') IS NOT NULL"
+                } else {
+                    "json_extract(cases.data, '$.extension_requested') IS NULL"
+                },
+                [],
+            );
+        }
+        if let Some(r) = f.rating {
+            const COUNTED: &str = "coalesce(json_extract(cases.data, '$.rating'),
+                                            json_extract(cases.data, '$.operator_rating'))";
+            match r.rating_name() {
+                None => self.push(
+                    format!(
+                        "(cases.state = 'closed' AND cases.outcome IN ('resolved', 'resolved_on_spot')
+                          AND {COUNTED} IS NULL)"
+                    ),
+                    [],
+                ),
+                Some(name) => self.push(format!("{COUNTED} = ?"), [Sql::Text(name)]),
+            }
+        }
+        if let Some((d, returned)) = &f.charged {
+            self.push(
+                if *returned {
+                    "coalesce(cases.department, '') <> ?"
+                } else {
+                    "cases.department = ?"
+                },
+                [Sql::Text(d.0.clone())],
+            );
+        }
         if let Some(t) = f.active_since {
             // The open states by name rather than `!= 'closed'`, so each side of the OR can be
             // read from an index.

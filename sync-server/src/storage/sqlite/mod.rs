@@ -51,6 +51,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/sqlite/0010_city_level.sql"),
     include_str!("../../../migrations/sqlite/0011_county_share.sql"),
     include_str!("../../../migrations/sqlite/0012_grid_windows.sql"),
+    include_str!("../../../migrations/sqlite/0013_duplicates.sql"),
 ];
 /// Reader connections kept open, and read transactions run at once.
 const READERS: usize = 8;

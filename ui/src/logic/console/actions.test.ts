@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { actionButtons, buildActionBody, dispatchDeadline, emptyInput, formFor, rfc3339ToLocalInput, summarizeBatch, untilToRfc3339 } from './actions'
+import { MAX_NOTE, actionButtons, buildActionBody, dispatchDeadline, emptyInput, formFor, rfc3339ToLocalInput, summarizeBatch, untilToRfc3339 } from './actions'
 import { countdown, formatSpan, split, workingHoursMinutes } from './countdown'
 import { actionsFor, canBatchClaim, canIntake, homeFor, navFor } from './roles'
 
@@ -30,7 +30,7 @@ describe('action bodies', () => {
   it('a reason is required where the note is the reason', () => {
     for (const k of ['escalate', 'return', 'supervise', 'reject_invalid', 'reopen'] as const) {
       expect(formFor(k).note).toBe('required')
-      expect(buildActionBody(k, 1, { ...emptyInput(), note: ' x ' }, now)).toEqual({ ok: false, problem: 'note_required' })
+      expect(buildActionBody(k, 1, { ...emptyInput(), note: '   ' }, now)).toEqual({ ok: false, problem: { field: 'note', rule: 'required' } })
     }
     const r = buildActionBody('escalate', 1, { ...emptyInput(), note: '  不属本级  ' }, now)
     expect(r).toEqual({ ok: true, body: { base_version: 1, action: 'escalate', note: '不属本级' } })
@@ -41,7 +41,9 @@ describe('action bodies', () => {
     expect(buildActionBody('dispatch', 2, emptyInput(), now)).toEqual({ ok: true, body: { base_version: 2, action: 'dispatch' } })
   })
   it('a handled report says what was done or shows it', () => {
-    expect(buildActionBody('report_handled', 5, emptyInput(), now)).toEqual({ ok: false, problem: 'note_or_photo' })
+    expect(buildActionBody('report_handled', 5, emptyInput(), now)).toEqual({ ok: false, problem: { field: 'note', rule: 'note_or_photo' } })
+    // 本级办结 alike (core: both say or show what was done).
+    expect(buildActionBody('resolve', 5, emptyInput(), now)).toEqual({ ok: false, problem: { field: 'note', rule: 'note_or_photo' } })
     expect(buildActionBody('report_handled', 5, { ...emptyInput(), note: '已更换' }, now))
       .toEqual({ ok: true, body: { base_version: 5, action: 'report_handled', note: '已更换' } })
     expect(formFor('report_handled').note).toBe('or_photo')
@@ -53,11 +55,11 @@ describe('action bodies', () => {
     expect(buildActionBody('close', 5, input, now)).toEqual({ ok: true, body: { base_version: 5, action: 'close', outcome: 'invalid' } })
   })
   it('rate needs whose rating it is and the rating', () => {
-    expect(buildActionBody('rate', 9, emptyInput(), now)).toEqual({ ok: false, problem: 'rating_source_required' })
+    expect(buildActionBody('rate', 9, emptyInput(), now)).toEqual({ ok: false, problem: { field: 'source', rule: 'required' } })
     expect(buildActionBody('rate', 9, { ...emptyInput(), rating: 'satisfied' }, now))
-      .toEqual({ ok: false, problem: 'rating_source_required' })
+      .toEqual({ ok: false, problem: { field: 'source', rule: 'required' } })
     expect(buildActionBody('rate', 9, { ...emptyInput(), ratingSource: 'resident' }, now))
-      .toEqual({ ok: false, problem: 'rating_required' })
+      .toEqual({ ok: false, problem: { field: 'rating', rule: 'required' } })
     expect(buildActionBody('rate', 9, { ...emptyInput(), rating: 'satisfied', ratingSource: 'resident' }, now))
       .toEqual({ ok: true, body: { base_version: 9, action: 'rate', rating: 'satisfied', source: 'resident' } })
     expect(buildActionBody('rate', 9, { ...emptyInput(), rating: 'dissatisfied', ratingSource: 'operator' }, now))
@@ -67,21 +69,44 @@ describe('action bodies', () => {
     expect(untilToRfc3339('2026-11-30T17:00')).toBe('2026-11-30T17:00:00+08:00')
     expect(untilToRfc3339('2026-11-30 17:00:30')).toBe('2026-11-30T17:00:30+08:00')
     expect(untilToRfc3339('tomorrow')).toBeNull()
-    expect(buildActionBody('request_extension', 4, { ...emptyInput(), note: '材料未到' }, now)).toEqual({ ok: false, problem: 'until_required' })
-    expect(buildActionBody('extend_deadline', 4, { ...emptyInput(), until: '2026-11-26T08:59' }, now)).toEqual({ ok: false, problem: 'until_past' })
+    expect(buildActionBody('request_extension', 4, { ...emptyInput(), note: '材料未到' }, now)).toEqual({ ok: false, problem: { field: 'until', rule: 'required' } })
+    expect(buildActionBody('extend_deadline', 4, { ...emptyInput(), until: '2026-11-26T08:59' }, now)).toEqual({ ok: false, problem: { field: 'until', rule: 'not_in_future' } })
     // Approving without a date takes the requested one, and needs one (core's rule).
     const requested = { deadline: '2026-11-28T09:00:00Z', requested: '2026-11-30T09:00:00Z' }
     expect(buildActionBody('extend_deadline', 4, emptyInput(), now, requested)).toEqual({ ok: true, body: { base_version: 4, action: 'extend_deadline' } })
-    expect(buildActionBody('extend_deadline', 4, emptyInput(), now, { deadline: requested.deadline })).toEqual({ ok: false, problem: 'until_required' })
+    expect(buildActionBody('extend_deadline', 4, emptyInput(), now, { deadline: requested.deadline })).toEqual({ ok: false, problem: { field: 'until', rule: 'required' } })
     // Later than now is not enough: later than the current deadline, as the server checks.
     expect(buildActionBody('request_extension', 4, { ...emptyInput(), until: '2026-11-28T12:00', note: '材料未到' }, now, requested))
-      .toEqual({ ok: false, problem: 'until_not_after_deadline' })
+      .toEqual({ ok: false, problem: { field: 'until', rule: 'not_after_deadline', limit: requested.deadline } })
     expect(buildActionBody('request_extension', 4, { ...emptyInput(), until: '2026-11-28T18:00', note: '材料未到' }, now, requested))
       .toEqual({ ok: true, body: { base_version: 4, action: 'request_extension', note: '材料未到', until: '2026-11-28T18:00:00+08:00' } })
     expect(rfc3339ToLocalInput('2026-11-30T09:00:00Z')).toBe('2026-11-30T17:00')
     expect(rfc3339ToLocalInput(null)).toBe('')
     expect(buildActionBody('extend_deadline', 4, { ...emptyInput(), until: '2026-12-01T09:00' }, now))
       .toEqual({ ok: true, body: { base_version: 4, action: 'extend_deadline', until: '2026-12-01T09:00:00+08:00' } })
+  })
+  it("a dispatch may shorten the category deadline, never lengthen it (core's rule)", () => {
+    const ctx = { categoryDeadline: '2026-11-26T09:00:00Z' } // 17:00 Beijing
+    expect(buildActionBody('dispatch', 2, { ...emptyInput(), deadline: '2026-11-26T12:00' }, now, ctx))
+      .toEqual({ ok: true, body: { base_version: 2, action: 'dispatch', deadline: '2026-11-26T12:00:00+08:00' } })
+    expect(buildActionBody('dispatch', 2, { ...emptyInput(), deadline: '2026-11-26T17:01' }, now, ctx))
+      .toEqual({ ok: false, problem: { field: 'deadline', rule: 'later_than_category_deadline', limit: ctx.categoryDeadline } })
+    expect(buildActionBody('dispatch', 2, { ...emptyInput(), deadline: '2026-11-26T08:00' }, now, ctx))
+      .toEqual({ ok: false, problem: { field: 'deadline', rule: 'not_in_future' } })
+  })
+  it('a merge names another case', () => {
+    expect(buildActionBody('merge_duplicate', 3, emptyInput(), now, { caseId: 'c1' }))
+      .toEqual({ ok: false, problem: { field: 'duplicate_of', rule: 'required' } })
+    expect(buildActionBody('merge_duplicate', 3, { ...emptyInput(), duplicateOf: 'c1' }, now, { caseId: 'c1' }))
+      .toEqual({ ok: false, problem: { field: 'duplicate_of', rule: 'same_case' } })
+    expect(buildActionBody('merge_duplicate', 3, { ...emptyInput(), duplicateOf: 'c2' }, now, { caseId: 'c1' }))
+      .toEqual({ ok: true, body: { base_version: 3, action: 'merge_duplicate', duplicate_of: 'c2' } })
+  })
+  it('a note is held to core\'s length, counted in characters', () => {
+    const long = '字'.repeat(MAX_NOTE + 1)
+    expect(buildActionBody('comment', 1, { ...emptyInput(), note: long }, now))
+      .toEqual({ ok: false, problem: { field: 'note', rule: 'too_long', limit: String(MAX_NOTE) } })
+    expect(buildActionBody('comment', 1, { ...emptyInput(), note: '字'.repeat(MAX_NOTE) }, now).ok).toBe(true)
   })
   it('the dispatch deadline follows urgency', () => {
     const rule = { unit: 'working_hours', normal: 24, urgent: 4 }

@@ -3,6 +3,8 @@
 // `CaseActionData`: `{base_version, action, ...fields}`, snake_case).
 
 import type { ActionKind, Outcome, Rating, RatingSource } from '@/generated'
+import { MAX_TEXT_CHARS } from '@/generated/caseRules'
+import type { InputProblem } from '@/i18n/inputMessages'
 
 export type { ActionKind, Outcome, Rating, RatingSource } from '@/generated'
 export { OUTCOMES, RATINGS, RATING_SOURCES } from '@/generated'
@@ -15,8 +17,8 @@ export { OUTCOMES, RATINGS, RATING_SOURCES } from '@/generated'
  */
 const BUTTON_ORDER: Record<Exclude<ActionKind, 'report'>, number> = {
   claim: 0, dispatch: 1, accept: 2, report_handled: 3, resolve: 4, assign_verify: 5, verify_pass: 6,
-  verify_fail: 7, close: 8, escalate: 9, return: 10, reject_invalid: 11, merge_duplicate: 12, reopen: 13,
-  supervise: 14, request_extension: 15, extend_deadline: 16, refuse_extension: 17, rate: 18, comment: 19,
+  verify_fail: 7, close: 8, escalate: 9, return: 10, reject_invalid: 11, merge_duplicate: 12, unmerge: 13, reopen: 14,
+  supervise: 15, request_extension: 16, extend_deadline: 17, refuse_extension: 18, rate: 19, comment: 20,
 }
 export const ACTION_KINDS = (Object.keys(BUTTON_ORDER) as Exclude<ActionKind, 'report'>[]).sort(
   (a, b) => BUTTON_ORDER[a] - BUTTON_ORDER[b],
@@ -25,7 +27,7 @@ export const ACTION_KINDS = (Object.keys(BUTTON_ORDER) as Exclude<ActionKind, 'r
 /** The forward step of the workflow is drawn as the primary button. */
 const PRIMARY: readonly ActionKind[] = ['claim', 'dispatch', 'accept', 'report_handled', 'resolve', 'assign_verify', 'verify_pass', 'close', 'rate']
 /** Steps that send a case back or end it without a fix: drawn as warnings. */
-const WARNING: readonly ActionKind[] = ['escalate', 'return', 'reject_invalid', 'merge_duplicate', 'verify_fail', 'reopen', 'refuse_extension']
+const WARNING: readonly ActionKind[] = ['escalate', 'return', 'reject_invalid', 'merge_duplicate', 'unmerge', 'verify_fail', 'reopen', 'refuse_extension']
 
 export type ButtonType = 'primary' | 'warning' | 'default'
 
@@ -57,11 +59,13 @@ export interface ActionForm {
   rating: boolean
   until: 'required' | 'optional' | null
   duplicateOf: boolean
+  /** A dispatch may set a deadline shorter than the category's (an urgent case). */
+  deadline: boolean
 }
 
 /** The fields of each action's form; a note is required where it is the reason. */
 export function formFor(kind: ActionKind): ActionForm {
-  const f: ActionForm = { note: 'optional', department: false, photos: false, outcome: false, rating: false, until: null, duplicateOf: false }
+  const f: ActionForm = { note: 'optional', department: false, photos: false, outcome: false, rating: false, until: null, duplicateOf: false, deadline: false }
   switch (kind) {
     case 'escalate': case 'return': case 'reject_invalid': case 'reopen': case 'supervise':
     case 'verify_fail': case 'comment':
@@ -69,12 +73,14 @@ export function formFor(kind: ActionKind): ActionForm {
       break
     case 'dispatch':
       f.department = true
+      f.deadline = true
       break
-    case 'report_handled':
+    // What was done, said or shown: by a department (处理反馈) or the unit itself (本级办结).
+    case 'report_handled': case 'resolve':
       f.photos = true
       f.note = 'or_photo'
       break
-    case 'resolve': case 'verify_pass':
+    case 'verify_pass':
       f.photos = true
       break
     case 'close':
@@ -109,15 +115,18 @@ export interface ActionInput {
   /** A local date-time the picker gives, `YYYY-MM-DDTHH:mm` (Beijing time), or RFC 3339. */
   until: string
   duplicateOf: string
+  /** A dispatch's shorter deadline, as `until` is given; empty: the category's. */
+  deadline: string
 }
 
 export function emptyInput(): ActionInput {
-  return { note: '', department: '', photos: [], outcome: '', rating: '', ratingSource: '', until: '', duplicateOf: '' }
+  return { note: '', department: '', photos: [], outcome: '', rating: '', ratingSource: '', until: '', duplicateOf: '', deadline: '' }
 }
 
-export type InputProblem = 'note_required' | 'note_or_photo' | 'note_too_long' | 'rating_required' | 'rating_source_required' | 'until_required' | 'until_invalid' | 'until_past' | 'until_not_after_deadline' | 'duplicate_required'
+export type { InputProblem } from '@/i18n/inputMessages'
 
-export const MAX_NOTE = 1000
+/** Core's limit on a note (yiwang_core::workflow::MAX_TEXT_CHARS), characters. */
+export const MAX_NOTE = MAX_TEXT_CHARS
 
 /** `2026-11-30T17:00` (Beijing) → `2026-11-30T17:00:00+08:00`; RFC 3339 passes through. */
 export function untilToRfc3339(s: string): string | null {
@@ -128,6 +137,8 @@ export function untilToRfc3339(s: string): string | null {
 }
 
 export type Built = { ok: true; body: Record<string, unknown> } | { ok: false; problem: InputProblem }
+
+const problem = (p: InputProblem): Built => ({ ok: false, problem: p })
 
 /** `2026-11-30T09:00:00Z` → `2026-11-30T17:00`, the Beijing time a date-time field shows. */
 export function rfc3339ToLocalInput(s: string | null | undefined): string {
@@ -141,6 +152,11 @@ export interface UntilContext {
   deadline?: string | null
   /** The date a department asked for (`extension_requested`): approving takes it when none is given. */
   requested?: string | null
+  /** The deadline the category gives a dispatch now (the server's preview): a dispatch may set
+   *  an earlier one, never a later one. */
+  categoryDeadline?: string | null
+  /** The case acted on: a merge names another. */
+  caseId?: string
 }
 
 /** The request body for an action, or the first problem with the input. The deadline rules are
@@ -150,34 +166,48 @@ export function buildActionBody(kind: ActionKind, baseVersion: number, input: Ac
   const form = formFor(kind)
   const body: Record<string, unknown> = { base_version: baseVersion, action: kind }
   const note = input.note.trim()
-  if (form.note === 'required' && note.length < 2) return { ok: false, problem: 'note_required' }
-  if (form.note === 'or_photo' && note.length === 0 && input.photos.length === 0) return { ok: false, problem: 'note_or_photo' }
-  if (note.length > MAX_NOTE) return { ok: false, problem: 'note_too_long' }
+  if (form.note === 'required' && note.length === 0) return problem({ field: 'note', rule: 'required' })
+  if (form.note === 'or_photo' && note.length === 0 && input.photos.length === 0) return problem({ field: 'note', rule: 'note_or_photo' })
+  // Characters as core counts them (a CJK character once, an emoji once).
+  if ([...note].length > MAX_NOTE) return problem({ field: 'note', rule: 'too_long', limit: String(MAX_NOTE) })
   // Every action's note is optional on the wire (`Option<String>`): send it only when given.
   if (note) body.note = note
   if (form.department && input.department) body.department = input.department
   if (form.photos && input.photos.length > 0) body.photos = [...input.photos]
   if (form.outcome && input.outcome) body.outcome = input.outcome
   if (form.rating) {
-    if (!input.ratingSource) return { ok: false, problem: 'rating_source_required' }
-    if (!input.rating) return { ok: false, problem: 'rating_required' }
+    if (!input.ratingSource) return problem({ field: 'source', rule: 'required' })
+    if (!input.rating) return problem({ field: 'rating', rule: 'required' })
     body.rating = input.rating
     body.source = input.ratingSource
   }
   if (form.until) {
     if (!input.until.trim()) {
-      if (form.until === 'required' || !ctx.requested) return { ok: false, problem: 'until_required' }
+      if (form.until === 'required' || !ctx.requested) return problem({ field: 'until', rule: 'required' })
     } else {
       const until = untilToRfc3339(input.until)
-      if (!until) return { ok: false, problem: 'until_invalid' }
-      if (ctx.deadline && Date.parse(until) <= Date.parse(ctx.deadline)) return { ok: false, problem: 'until_not_after_deadline' }
-      if (Date.parse(until) <= now.getTime()) return { ok: false, problem: 'until_past' }
+      if (!until) return problem({ field: 'until', rule: 'required' })
+      // Core's order (workflow::check_new_deadline): the current deadline, then now.
+      if (ctx.deadline && Date.parse(until) <= Date.parse(ctx.deadline)) {
+        return problem({ field: 'until', rule: 'not_after_deadline', limit: ctx.deadline })
+      }
+      if (Date.parse(until) <= now.getTime()) return problem({ field: 'until', rule: 'not_in_future' })
       body.until = until
     }
   }
+  if (form.deadline && input.deadline.trim()) {
+    const d = untilToRfc3339(input.deadline)
+    if (!d) return problem({ field: 'deadline', rule: 'required' })
+    if (Date.parse(d) <= now.getTime()) return problem({ field: 'deadline', rule: 'not_in_future' })
+    if (ctx.categoryDeadline && Date.parse(d) > Date.parse(ctx.categoryDeadline)) {
+      return problem({ field: 'deadline', rule: 'later_than_category_deadline', limit: ctx.categoryDeadline })
+    }
+    body.deadline = d
+  }
   if (form.duplicateOf) {
     const d = input.duplicateOf.trim()
-    if (!d) return { ok: false, problem: 'duplicate_required' }
+    if (!d) return problem({ field: 'duplicate_of', rule: 'required' })
+    if (ctx.caseId && d === ctx.caseId) return problem({ field: 'duplicate_of', rule: 'same_case' })
     body.duplicate_of = d
   }
   return { ok: true, body }

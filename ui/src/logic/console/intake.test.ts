@@ -25,4 +25,11 @@ describe('intake form', () => {
       lat: 40.612346, lon: 122.5,
     })
   })
+  it('sends the unit the case should wait at, alone or above a grid', () => {
+    const f: IntakeForm = { ...emptyIntake(), category: '11.02', description: '楼道充电', unitId: 't1' }
+    expect(intakeBody(f)).toEqual({ channel: 'hotline8890', category: '11.02', urgent: false, description: '楼道充电', unit_id: 't1' })
+    f.gridId = 'g1'
+    expect(intakeBody(f)).toMatchObject({ grid_id: 'g1', unit_id: 't1' })
+    expect(emptyIntake().unitId).toBe('')
+  })
 })

@@ -11,14 +11,18 @@ export interface IntakeForm {
   description: string
   address: string
   contact: string
+  /** The grid the problem is in: the case waits at its community unless `unitId` says otherwise. */
   gridId: string
+  /** The unit the case should wait at (a township or community chosen without a grid, or above
+   *  a located grid); empty: the grid's community, or the operator's own unit. */
+  unitId: string
   lat: number | null
   lon: number | null
   photos: string[]
 }
 
 export function emptyIntake(): IntakeForm {
-  return { channel: 'hotline8890', category: '', urgent: false, description: '', address: '', contact: '', gridId: '', lat: null, lon: null, photos: [] }
+  return { channel: 'hotline8890', category: '', urgent: false, description: '', address: '', contact: '', gridId: '', unitId: '', lat: null, lon: null, photos: [] }
 }
 
 export type IntakeProblem = 'channel' | 'category' | 'description'
@@ -43,6 +47,7 @@ export function intakeBody(f: IntakeForm): Record<string, unknown> {
   if (f.address.trim()) body.address = f.address.trim()
   if (f.contact.trim()) body.contact = f.contact.trim()
   if (f.gridId) body.grid_id = f.gridId
+  if (f.unitId) body.unit_id = f.unitId
   if (f.lat !== null && f.lon !== null) {
     body.lat = Math.round(f.lat * 1e6) / 1e6
     body.lon = Math.round(f.lon * 1e6) / 1e6
