@@ -21,6 +21,7 @@ mod files;
 mod intake;
 mod links;
 mod list;
+mod merges;
 mod openapi;
 mod org;
 mod paging;

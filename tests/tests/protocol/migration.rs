@@ -103,6 +103,8 @@ async fn a_ledger_from_before_the_lean_change_log_migrates_and_pulls_the_same() 
              DROP INDEX changes_grid;
              DROP INDEX changes_depts;
              DROP INDEX changes_user;
+             -- And the duplicates' index (0013_duplicates.sql).
+             DROP INDEX cases_duplicate_of;
              -- And each grid's windows per day (0012_grid_windows.sql).
              DROP TABLE grid_windows;
              DELETE FROM meta WHERE key = 'grid_windows';
