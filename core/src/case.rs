@@ -663,7 +663,9 @@ impl Case {
                 c.closed_at = None;
                 c.duplicate_of = None;
             }
-            Action::MergeDuplicate { duplicate_of, .. } => c.duplicate_of = Some(duplicate_of.clone()),
+            Action::MergeDuplicate { duplicate_of, .. } => {
+                c.duplicate_of = Some(duplicate_of.clone())
+            }
             Action::Unmerge { .. } => {
                 c.closed_at = None;
                 c.duplicate_of = None;

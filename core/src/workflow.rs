@@ -280,12 +280,10 @@ pub fn permits(case: &Case, kind: ActionKind, actor: &Actor, org: &OrgTree) -> R
             Err(Refusal::NoExtensionRequested)
         }
         // Only a case closed as a duplicate has a merge to undo.
-        A::Unmerge if case.outcome != Some(Outcome::Duplicate) => {
-            Err(Refusal::InvalidTransition {
-                action: kind,
-                state: case.state,
-            })
-        }
+        A::Unmerge if case.outcome != Some(Outcome::Duplicate) => Err(Refusal::InvalidTransition {
+            action: kind,
+            state: case.state,
+        }),
         _ => Ok(()),
     }
 }
@@ -534,7 +532,9 @@ fn decide_on_case(
             let by_category = deadline_for(c.urgent)?;
             let given = match deadline {
                 None => by_category,
-                Some(d) if *d <= ctx.now => return Err(Refusal::input(F::Deadline, R::NotInFuture)),
+                Some(d) if *d <= ctx.now => {
+                    return Err(Refusal::input(F::Deadline, R::NotInFuture))
+                }
                 Some(d) if *d > by_category => {
                     return Err(Refusal::input_limit(
                         F::Deadline,
@@ -610,7 +610,11 @@ fn decide_on_case(
                 .ok_or_else(|| Refusal::input(F::DuplicateOf, R::Unknown))?;
             if target.outcome == Some(Outcome::Duplicate) {
                 let into = target.duplicate_of.as_ref().map_or("", |d| d.as_str());
-                return Err(Refusal::input_limit(F::DuplicateOf, R::MergedElsewhere, into));
+                return Err(Refusal::input_limit(
+                    F::DuplicateOf,
+                    R::MergedElsewhere,
+                    into,
+                ));
             }
             next.state = CaseState::Closed;
             next.outcome = Some(Outcome::Duplicate);

@@ -47,6 +47,8 @@ import { dashboardFigures } from './steps/dashboard.mjs'
 import { dashboardPeriods } from './steps/dashboard-periods.mjs'
 import { sessionTabs } from './steps/session-tabs.mjs'
 import { extensionDecided } from './steps/extension.mjs'
+import { mergeByPicking } from './steps/merge.mjs'
+import { departmentAfterReturn } from './steps/department-return.mjs'
 import { supervisorDispatches } from './steps/dispatch.mjs'
 import { otherDepartmentForbidden } from './steps/forbidden.mjs'
 import { departmentHandles } from './steps/handle.mjs'
@@ -99,6 +101,12 @@ async function main() {
   )
   await step(`${ctx.dept.who.user.username} asks for a later deadline; ${SUPERVISOR} sees the date asked for and approves it`, () =>
     extensionDecided(ctx),
+  )
+  await step(`${SUPERVISOR} merges a repeat call by picking the case it repeats, sees both pages link each other, and undoes the merge`, () =>
+    mergeByPicking(ctx),
+  )
+  await step(`${ctx.dept.who.user.username} returns a case that falls overdue at another department: its figures equal the recount of the cases charged to it, its lists leave the case out, 已退回 shows it`, () =>
+    departmentAfterReturn(ctx),
   )
   if (!API_ONLY) {
     await step('the filtered queue survives ‹ 返回, Back and a new tab; signing out there signs out here', () => sessionTabs(ctx))

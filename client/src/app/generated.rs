@@ -134,7 +134,9 @@ pub fn generated_files() -> Result<Vec<(String, String)>, ts_rs::ExportError> {
                 "export { ERROR_CODES, isErrorCode } from './ErrorCode'\n\
                  export type { ErrorCode } from './ErrorCode'\n",
             ),
-            "findingRules" | "caseRules" | "enums" => index.push_str(&format!("export * from './{ident}'\n")),
+            "findingRules" | "caseRules" | "enums" => {
+                index.push_str(&format!("export * from './{ident}'\n"))
+            }
             _ => index.push_str(&format!("export type {{ {ident} }} from './{ident}'\n")),
         }
     }

@@ -14,6 +14,16 @@
 //! county or nothing. Everything is drawn from fixed seeds: the same plan every time, and the
 //! same history relative to the moment it is seeded.
 
+// Stops driving a case when a step cannot happen (it lies after `now`, or was refused).
+macro_rules! step {
+    ($e:expr) => {
+        if !$e? {
+            return Ok(false);
+        }
+    };
+}
+
+mod desks;
 mod driver;
 mod geometry;
 mod history;

@@ -13,7 +13,7 @@ export const tid = (id) => `[data-testid="${id}"]`
 /** Every action a case may offer (ActionKind, snake_case). */
 const ACTION_KINDS = [
   'report', 'claim', 'escalate', 'dispatch', 'return', 'accept', 'report_handled', 'resolve',
-  'assign_verify', 'verify_pass', 'verify_fail', 'close', 'reject_invalid', 'merge_duplicate',
+  'assign_verify', 'verify_pass', 'verify_fail', 'close', 'reject_invalid', 'merge_duplicate', 'unmerge',
   'reopen', 'supervise', 'comment', 'request_extension', 'extend_deadline', 'refuse_extension', 'rate',
 ]
 

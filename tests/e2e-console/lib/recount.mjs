@@ -1,6 +1,8 @@
 // The recount: docs/DESIGN.md §4's measures from the ledger file, read-only through Debian's
 // sqlite3, with none of the server's code. Cases visible to a unit user: lodged in, or held in,
-// the unit's subtree.
+// the unit's subtree. A department's figures (`{ department }`): the cases charged to it — the
+// department its last event leaves the case with (a dispatch sets it; handling, verifying and
+// closing keep it; a return or a reopening clears it), so a case it returned is not its.
 
 import { execFileSync } from 'node:child_process'
 import { check, log } from './report.mjs'
@@ -15,13 +17,16 @@ export function recount(ledgerFile, unitId, period) {
   const to = Date.parse(period.to)
   const now = Date.parse(period.now)
   const inP = (t) => t >= from && t < to
-  const unit = unitId.replace(/'/g, "''")
+  const department = typeof unitId === 'object' ? unitId.department : null
+  const quote = (x) => x.replace(/'/g, "''")
+  const which = department
+    ? `SELECT id FROM cases WHERE instr(departments, ',${quote(department)},') > 0`
+    : `SELECT id FROM cases WHERE instr(origin_path, '/${quote(unitId)}/') > 0
+          OR holder_unit IN (SELECT id FROM org_units WHERE instr(path, '/${quote(unitId)}/') > 0)`
   const rows = sqlite(
     ledgerFile,
     `SELECT e.case_id AS c, e.seq AS s, e.data AS d FROM case_events e
-     WHERE e.case_id IN (
-       SELECT id FROM cases WHERE instr(origin_path, '/${unit}/') > 0
-          OR holder_unit IN (SELECT id FROM org_units WHERE instr(path, '/${unit}/') > 0))
+     WHERE e.case_id IN (${which})
      ORDER BY e.case_id, e.seq`,
   )
   const byCase = new Map()
@@ -58,11 +63,13 @@ export function recount(ledgerFile, unitId, period) {
         ratings.operator = null
         closedAt = null
       }
+      if (e.action === 'unmerge') closedAt = null
       if (e.effect.state === 'closed' && state !== 'closed') closedAt = at
       state = e.effect.state
       outcome = e.effect.outcome ?? null
       deadline = e.effect.deadline ? Date.parse(e.effect.deadline) : null
     }
+    if (department && seen[seen.length - 1].effect.department !== department) continue
     const reportedAt = Date.parse(seen[0].at)
     // 不予立案: a case closed as invalid or duplicate was never opened.
     const real = outcome === null || outcome === 'resolved' || outcome === 'resolved_on_spot'
@@ -112,9 +119,9 @@ const RECOUNTED = [
 ]
 export const same = (a, b) => (a === null || b === null ? a === b : Math.abs(a - b) < 1e-9)
 
-export function checkRecount(stats, counted, who) {
+export function checkRecount(stats, counted, who, least = 10) {
   log(`  ${who}: recounted ${RECOUNTED.slice(0, 12).map((k) => `${k} ${counted[k]}`).join(', ')}`)
-  check(counted.reported > 10 && counted.closed > 10, `${who}: the demo history gives the recount real cases to count`)
+  check(counted.reported > least && counted.closed > least, `${who}: the demo history gives the recount real cases to count`)
   for (const k of RECOUNTED) {
     check(same(stats.total[k], counted[k]), `${who}: stats ${k} = ${stats.total[k]} equals the ledger's recount ${counted[k]}`)
   }

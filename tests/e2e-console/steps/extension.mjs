@@ -58,7 +58,12 @@ export async function extensionDecided({ api, base, supervisor, dept, grid, page
     await page.locator(tid('action-submit')).click()
     const problem = page.locator(tid('action-problem'))
     await problem.waitFor({ timeout: UI_MS })
-    check((await problem.getAttribute('data-problem')) === 'until_not_after_deadline', `an earlier date is refused in the dialog (${await problem.textContent()})`)
+    const problemText = (await problem.textContent()) ?? ''
+    check((await problem.getAttribute('data-problem')) === 'until.not_after_deadline', `an earlier date is refused in the dialog (${problemText})`)
+    // In words, naming the field and the limit (issue 17, item 4): no wire names.
+    const deadlineShown = local(Date.parse(accepted.deadline)).slice(5).replace('T', ' ')
+    check(problemText.includes('新的截止时间') && problemText.includes(deadlineShown) && !/until|[a-z]_[a-z]/.test(problemText),
+      `the problem names the field and the current deadline in Chinese: ${problemText}`)
     check((await api.caseOf(supervisor, id)).case.version === requested.version, 'and nothing was sent')
     // As asked.
     await pickTime(field, local(Date.parse(asked)))

@@ -13,7 +13,10 @@ async fn refused(s: &TestServer, token: &str, id: &str, action: Value) -> (u16, 
     let v = stored(s, id).version;
     let r = act(s, token, id, v, action).await;
     let status = r.status().as_u16();
-    (status, r.json::<Value>().await.expect("JSON")["error"].clone())
+    (
+        status,
+        r.json::<Value>().await.expect("JSON")["error"].clone(),
+    )
 }
 
 fn ids(list: &Value) -> Vec<String> {
@@ -32,7 +35,12 @@ async fn a_merge_names_a_real_case_links_both_ways_and_is_undone_within_a_week()
     let t1 = s.login("township-01").await;
     let center = s.login("center").await;
     let first = intake_id(&s, &c1, hotline(G1, "01.02", "楼道电线裸露")).await;
-    let again = intake_id(&s, &c1, hotline(G1, "01.02", "楼道电线裸露（同一处，再次来电）")).await;
+    let again = intake_id(
+        &s,
+        &c1,
+        hotline(G1, "01.02", "楼道电线裸露（同一处，再次来电）"),
+    )
+    .await;
     // Another township's case: c1 cannot see it, so it is as unknown as a made-up id.
     let far = intake_id(&s, &center, hotline(G5, "01.02", "别处的电线")).await;
     act_ok(&s, &c1, &again, json!({"action": "claim"})).await;
@@ -41,7 +49,11 @@ async fn a_merge_names_a_real_case_links_both_ways_and_is_undone_within_a_week()
     // The short id the queue shows, another township's case, the case itself: refused, with
     // the field and the rule, and nothing stored changes.
     let short = &first[first.len() - 8..];
-    for (target, rule) in [(short, "unknown"), (far.as_str(), "unknown"), (again.as_str(), "same_case")] {
+    for (target, rule) in [
+        (short, "unknown"),
+        (far.as_str(), "unknown"),
+        (again.as_str(), "same_case"),
+    ] {
         let (status, e) = refused(
             &s,
             &c1,
@@ -54,7 +66,11 @@ async fn a_merge_names_a_real_case_links_both_ways_and_is_undone_within_a_week()
         assert_eq!(e["field"], "duplicate_of", "{e}");
         assert_eq!(e["rule"], rule, "{e}");
     }
-    assert_eq!(stored(&s, &again), before, "a refused merge changes nothing");
+    assert_eq!(
+        stored(&s, &again),
+        before,
+        "a refused merge changes nothing"
+    );
 
     // The real one.
     act_ok(
@@ -71,9 +87,18 @@ async fn a_merge_names_a_real_case_links_both_ways_and_is_undone_within_a_week()
     assert!(until > merged["case"]["closed_at"].as_str().unwrap());
     // The community that merged it has no undo; the township above has.
     let actions = |d: &Value| d["available_actions"].clone();
-    assert!(!actions(&merged).as_array().unwrap().contains(&json!("unmerge")));
+    assert!(!actions(&merged)
+        .as_array()
+        .unwrap()
+        .contains(&json!("unmerge")));
     let for_t1 = s.get_json(&t1, &format!("/api/v1/cases/{again}")).await;
-    assert!(actions(&for_t1).as_array().unwrap().contains(&json!("unmerge")), "{for_t1}");
+    assert!(
+        actions(&for_t1)
+            .as_array()
+            .unwrap()
+            .contains(&json!("unmerge")),
+        "{for_t1}"
+    );
     // The original lists it.
     let original = s.get_json(&c1, &format!("/api/v1/cases/{first}")).await;
     let dups = original["duplicates"].as_array().expect("duplicates");
@@ -94,7 +119,13 @@ async fn a_merge_names_a_real_case_links_both_ways_and_is_undone_within_a_week()
 
     // Undone by the township six days on: claimed at the community again, unlinked.
     s.advance(Duration::days(6));
-    act_ok(&s, &t1, &again, json!({"action": "unmerge", "note": "不是同一处"})).await;
+    act_ok(
+        &s,
+        &t1,
+        &again,
+        json!({"action": "unmerge", "note": "不是同一处"}),
+    )
+    .await;
     let back = stored(&s, &again);
     assert_eq!(back.state.as_str(), "claimed");
     assert_eq!(back.holder_unit.as_str(), before.holder_unit.as_str());
@@ -113,9 +144,15 @@ async fn a_merge_names_a_real_case_links_both_ways_and_is_undone_within_a_week()
     s.advance(Duration::days(8));
     let late = s.get_json(&center, &format!("/api/v1/cases/{again}")).await;
     assert!(late["unmerge_until"].is_null());
-    assert!(!actions(&late).as_array().unwrap().contains(&json!("unmerge")));
+    assert!(!actions(&late)
+        .as_array()
+        .unwrap()
+        .contains(&json!("unmerge")));
     let (status, e) = refused(&s, &center, &again, json!({"action": "unmerge"})).await;
-    assert_eq!((status, e["code"].as_str()), (422, Some("undo_window_passed")));
+    assert_eq!(
+        (status, e["code"].as_str()),
+        (422, Some("undo_window_passed"))
+    );
 }
 
 #[tokio::test]
@@ -126,22 +163,45 @@ async fn refusals_name_the_field_the_rule_and_the_limit() {
     let id = intake_id(&s, &t1, hotline(G1, "01.02", "电线裸露")).await;
     act_ok(&s, &t1, &id, json!({"action": "claim"})).await;
     // A dispatch may shorten the category's deadline, not lengthen it.
-    let preview = s.get_json(&t1, &format!("/api/v1/cases/{id}")).await["dispatch_preview"]["deadline"]
+    let preview = s.get_json(&t1, &format!("/api/v1/cases/{id}")).await["dispatch_preview"]
+        ["deadline"]
         .as_str()
         .expect("a preview")
         .to_owned();
-    let later = (chrono::DateTime::parse_from_rfc3339(&preview).unwrap() + Duration::hours(1)).to_rfc3339();
-    let (status, e) = refused(&s, &t1, &id, json!({"action": "dispatch", "deadline": later})).await;
+    let later =
+        (chrono::DateTime::parse_from_rfc3339(&preview).unwrap() + Duration::hours(1)).to_rfc3339();
+    let (status, e) = refused(
+        &s,
+        &t1,
+        &id,
+        json!({"action": "dispatch", "deadline": later}),
+    )
+    .await;
     assert_eq!(status, 422);
-    assert_eq!((e["field"].as_str(), e["rule"].as_str()), (Some("deadline"), Some("later_than_category_deadline")));
+    assert_eq!(
+        (e["field"].as_str(), e["rule"].as_str()),
+        (Some("deadline"), Some("later_than_category_deadline"))
+    );
     assert_eq!(
         chrono::DateTime::parse_from_rfc3339(e["limit"].as_str().unwrap()).unwrap(),
         chrono::DateTime::parse_from_rfc3339(&preview).unwrap()
     );
     let sooner = (s.now() + Duration::hours(1)).to_rfc3339();
-    act_ok(&s, &t1, &id, json!({"action": "dispatch", "deadline": sooner})).await;
+    act_ok(
+        &s,
+        &t1,
+        &id,
+        json!({"action": "dispatch", "deadline": sooner}),
+    )
+    .await;
     let deadline = stored(&s, &id).deadline.expect("dispatched");
-    assert_eq!(deadline.to_rfc3339(), chrono::DateTime::parse_from_rfc3339(&sooner).unwrap().with_timezone(&chrono::Utc).to_rfc3339());
+    assert_eq!(
+        deadline.to_rfc3339(),
+        chrono::DateTime::parse_from_rfc3339(&sooner)
+            .unwrap()
+            .with_timezone(&chrono::Utc)
+            .to_rfc3339()
+    );
     // An extension not after the deadline: the limit is the deadline.
     let (_, e) = refused(
         &s,
@@ -150,7 +210,10 @@ async fn refusals_name_the_field_the_rule_and_the_limit() {
         json!({"action": "request_extension", "until": deadline.to_rfc3339(), "note": "需协调"}),
     )
     .await;
-    assert_eq!((e["field"].as_str(), e["rule"].as_str()), (Some("until"), Some("not_after_deadline")));
+    assert_eq!(
+        (e["field"].as_str(), e["rule"].as_str()),
+        (Some("until"), Some("not_after_deadline"))
+    );
     assert_eq!(e["limit"].as_str(), Some(deadline.to_rfc3339().as_str()));
     // Any other refusal has no field.
     let (_, e) = refused(&s, &dept, &id, json!({"action": "claim"})).await;
@@ -164,40 +227,86 @@ async fn the_queue_filters_extension_requests_ratings_and_a_departments_returned
     let dept = s.login("dept-01").await;
     let center = s.login("center").await;
     let power = || intake_id(&s, &t1, hotline(G1, "01.02", "电线裸露"));
-    let (asked, returned, rated, unrated) = (power().await, power().await, power().await, power().await);
+    let (asked, returned, rated, unrated) =
+        (power().await, power().await, power().await, power().await);
     for id in [&asked, &returned, &rated, &unrated] {
         act_ok(&s, &t1, id, json!({"action": "claim"})).await;
         act_ok(&s, &t1, id, json!({"action": "dispatch"})).await;
     }
     let until = (stored(&s, &asked).deadline.unwrap() + Duration::days(2)).to_rfc3339();
-    act_ok(&s, &dept, &asked, json!({"action": "request_extension", "until": until, "note": "需协调"})).await;
-    act_ok(&s, &dept, &returned, json!({"action": "return", "note": "非本部门职责"})).await;
+    act_ok(
+        &s,
+        &dept,
+        &asked,
+        json!({"action": "request_extension", "until": until, "note": "需协调"}),
+    )
+    .await;
+    act_ok(
+        &s,
+        &dept,
+        &returned,
+        json!({"action": "return", "note": "非本部门职责"}),
+    )
+    .await;
     for id in [&rated, &unrated] {
         act_ok(&s, &dept, id, json!({"action": "accept"})).await;
-        act_ok(&s, &dept, id, json!({"action": "report_handled", "note": "已修复"})).await;
+        act_ok(
+            &s,
+            &dept,
+            id,
+            json!({"action": "report_handled", "note": "已修复"}),
+        )
+        .await;
         act_ok(&s, &t1, id, json!({"action": "close"})).await;
     }
-    act_ok(&s, &center, &rated, json!({"action": "rate", "rating": "dissatisfied"})).await;
+    act_ok(
+        &s,
+        &center,
+        &rated,
+        json!({"action": "rate", "rating": "dissatisfied"}),
+    )
+    .await;
 
     let list = |token: String, q: &'static str| {
         let s = &s;
         async move { ids(&s.get_json(&token, &format!("/api/v1/cases?{q}")).await) }
     };
-    assert_eq!(list(t1.clone(), "extension_requested=true").await, vec![asked.clone()]);
-    assert_eq!(list(t1.clone(), "rating=dissatisfied").await, vec![rated.clone()]);
-    assert_eq!(list(t1.clone(), "rating=unrated").await, vec![unrated.clone()]);
+    assert_eq!(
+        list(t1.clone(), "extension_requested=true").await,
+        vec![asked.clone()]
+    );
+    assert_eq!(
+        list(t1.clone(), "rating=dissatisfied").await,
+        vec![rated.clone()]
+    );
+    assert_eq!(
+        list(t1.clone(), "rating=unrated").await,
+        vec![unrated.clone()]
+    );
     // The department: charged with what it holds or handled, never with what it returned.
     let mine = list(dept.clone(), "page_size=200").await;
-    assert!(!mine.contains(&returned), "a returned case is not in the department's lists");
+    assert!(
+        !mine.contains(&returned),
+        "a returned case is not in the department's lists"
+    );
     for id in [&asked, &rated, &unrated] {
         assert!(mine.contains(id));
     }
-    assert_eq!(list(dept.clone(), "returned=true").await, vec![returned.clone()]);
+    assert_eq!(
+        list(dept.clone(), "returned=true").await,
+        vec![returned.clone()]
+    );
     let counts = s.get_json(&dept, "/api/v1/cases").await["counts_by_state"].clone();
-    assert_eq!(counts["claimed"], 0, "the returned case (claimed at the township) is not counted: {counts}");
+    assert_eq!(
+        counts["claimed"], 0,
+        "the returned case (claimed at the township) is not counted: {counts}"
+    );
     // Overdue later: only the department's own case counts.
     s.advance(Duration::days(30));
-    assert_eq!(list(dept.clone(), "overdue=true").await, vec![asked.clone()]);
+    assert_eq!(
+        list(dept.clone(), "overdue=true").await,
+        vec![asked.clone()]
+    );
     // `returned` is a department's own view only.
     let r = s.get(&t1, "/api/v1/cases?returned=true").await;
     assert_eq!(r.status(), 400);

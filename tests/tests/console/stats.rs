@@ -91,7 +91,13 @@ async fn stats_are_recomputed_from_the_ledger_every_time() {
 
     // The ledger moves; the figures move with it.
     act_ok(&s, &ids[2].1, &ids[2].0, json!({"action": "claim"})).await;
-    act_ok(&s, &ids[2].1, &ids[2].0, json!({"action": "resolve", "note": "已清理"})).await;
+    act_ok(
+        &s,
+        &ids[2].1,
+        &ids[2].0,
+        json!({"action": "resolve", "note": "已清理"}),
+    )
+    .await;
     act_ok(&s, &ids[2].1, &ids[2].0, json!({"action": "close"})).await;
     s.advance(Duration::minutes(1));
     let st = s.get_json(&center, "/api/v1/stats").await;

@@ -692,7 +692,7 @@ mod tests {
                 digits.parse().expect("a placeholder is numbered")
             })
             .collect();
-        assert_eq!(w.params.len(), 21);
+        assert_eq!(w.params.len(), 23);
         assert_eq!(
             used,
             (1..=w.params.len()).collect(),

@@ -178,7 +178,12 @@ impl Where {
                 "(cases.description LIKE ? ESCAPE '\\' OR cases.id LIKE ? ESCAPE '\\'
                   OR coalesce(json_extract(cases.data, '$.address'), '') LIKE ? ESCAPE '\\'
                   OR coalesce(json_extract(cases.data, '$.contact'), '') LIKE ? ESCAPE '\\')",
-                [Sql::Text(p.clone()), Sql::Text(p.clone()), Sql::Text(p.clone()), Sql::Text(p)],
+                [
+                    Sql::Text(p.clone()),
+                    Sql::Text(p.clone()),
+                    Sql::Text(p.clone()),
+                    Sql::Text(p),
+                ],
             );
         }
         if let Some(t) = f.reported_from {

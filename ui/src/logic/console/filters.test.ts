@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { OPEN_QUEUE_ROUTE, activeFilterCount, casesQuery, defaultView, exportQuery, filterProblem, fromRouteQuery, isOpenQueue, sortFromTable, toRouteQuery } from './filters'
+import {
+  OPEN_QUEUE_ROUTE, OPEN_STATES, activeFilterCount, casesQuery, defaultView, exportQuery, filterProblem, fromRouteQuery, isOpenQueue, sortFromTable, toRouteQuery,
+  withExtensionRequested, withRating, withReturned,
+} from './filters'
 import { exportFileName, readableExportName } from './exportName'
 import { unitsInScope } from './scope'
 import { homeFor } from './roles'
@@ -137,5 +140,70 @@ describe('the queue opens on the cases still being worked', () => {
     expect(v.filter.states).not.toContain('closed')
     expect(isOpenQueue([])).toBe(false)
     expect(new URLSearchParams(casesQuery(v)).get('state')).toBe('pending,claimed,dispatched,in_progress,handled,verifying')
+  })
+})
+
+describe('the 延期待审批, 回访 and 已退回 filters', () => {
+  it('go to the API with the server\'s names, only when set', () => {
+    const v = defaultView()
+    expect(casesQuery(v)).toBe('page=1&page_size=50')
+    v.filter.extensionRequested = true
+    v.filter.rating = 'unrated'
+    v.filter.returned = true
+    const q = new URLSearchParams(casesQuery(v))
+    expect(q.get('extension_requested')).toBe('true')
+    expect(q.get('rating')).toBe('unrated')
+    expect(q.get('returned')).toBe('true')
+    expect(activeFilterCount(v.filter)).toBe(3)
+    // Exports take the same filter.
+    expect(new URLSearchParams(exportQuery(v)).get('rating')).toBe('unrated')
+  })
+
+  it('round-trip through the URL, so Back, a reload or a shared link restore them', () => {
+    const v = defaultView()
+    v.filter.states = ['closed']
+    v.filter.rating = 'dissatisfied'
+    v.filter.extensionRequested = true
+    expect(toRouteQuery(v)).toEqual({ state: 'closed', rating: 'dissatisfied', extension_requested: 'true' })
+    expect(fromRouteQuery(toRouteQuery(v))).toEqual(v)
+    const d = defaultView()
+    d.filter.returned = true
+    expect(toRouteQuery(d)).toEqual({ returned: 'true' })
+    expect(fromRouteQuery(toRouteQuery(d), { department: true })).toEqual(d)
+  })
+
+  it('drop what the server would refuse: an unknown rating, and 已退回 for anyone but a department', () => {
+    const bad = fromRouteQuery({ rating: 'great', extension_requested: 'maybe', returned: 'true' })
+    expect(bad.filter.rating).toBe('')
+    expect(bad.filter.extensionRequested).toBe(false)
+    expect(bad.filter.returned).toBe(false)
+    expect(new URLSearchParams(casesQuery(bad)).has('returned')).toBe(false)
+    expect(fromRouteQuery({ returned: '1' }, { department: true }).filter.returned).toBe(true)
+    expect(fromRouteQuery({ returned: 'false' }, { department: true }).filter.returned).toBe(false)
+  })
+
+  it('a rating asks for closed cases when the states shown would have none', () => {
+    const open = fromRouteQuery(Object.fromEntries(new URLSearchParams(OPEN_QUEUE_ROUTE.split('?')[1])))
+    expect(withRating(open.filter, 'dissatisfied')).toMatchObject({ rating: 'dissatisfied', states: ['closed'] })
+    const all = defaultView().filter
+    expect(withRating(all, 'unrated')).toMatchObject({ rating: 'unrated', states: [] })
+    const closed = { ...all, states: ['closed' as const, 'handled' as const] }
+    expect(withRating(closed, 'satisfied').states).toEqual(['closed', 'handled'])
+    // Clearing it leaves the states as they are; the input is never changed.
+    expect(withRating({ ...all, states: ['closed'], rating: 'satisfied' }, '')).toMatchObject({ rating: '', states: ['closed'] })
+    expect(open.filter.rating).toBe('')
+  })
+
+  it('延期待审批 keeps a state filter that has the department\'s states, else shows every state', () => {
+    const open = { ...defaultView().filter, states: [...OPEN_STATES] }
+    expect(withExtensionRequested(open, true)).toMatchObject({ extensionRequested: true, states: [...OPEN_STATES] })
+    expect(withExtensionRequested({ ...open, states: ['closed'] }, true).states).toEqual([])
+    expect(withExtensionRequested({ ...open, extensionRequested: true }, false)).toMatchObject({ extensionRequested: false, states: [...OPEN_STATES] })
+  })
+
+  it('已退回 shows every state it returned; turning it off goes back to the open queue', () => {
+    const open = { ...defaultView().filter, states: [...OPEN_STATES], text: '井盖' }
+    expect(withReturned(open, true)).toMatchObject({ returned: true, states: [], text: '井盖' })
+    expect(withReturned({ ...open, returned: true, states: [] }, false)).toMatchObject({ returned: false, states: [...OPEN_STATES] })
   })
 })

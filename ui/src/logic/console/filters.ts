@@ -19,6 +19,14 @@ export function isOpenQueue(states: readonly string[]): boolean {
 
 export type ChannelName = Channel
 
+/** The 回访 filter (`rating=`): closed cases by the rating the satisfaction figure counts (the
+ *  resident's, else the operator's); `unrated`: closed as a real case and not rated at all. */
+export const RATING_FILTERS = ['unrated', 'satisfied', 'basically_satisfied', 'dissatisfied'] as const
+export type RatingFilter = (typeof RATING_FILTERS)[number]
+
+/** The states a department asks for a later deadline in (延期申请 waits there). */
+const AT_DEPARTMENT: readonly CaseStateName[] = ['dispatched', 'in_progress']
+
 export const SORT_KEYS = ['reported_at', 'updated_at', 'deadline'] as const
 export type SortKey = (typeof SORT_KEYS)[number]
 
@@ -33,6 +41,13 @@ export interface CaseFilter {
   /** null: either. */
   overdue: boolean | null
   supervised: boolean | null
+  /** 延期待审批: only cases with a department's request for a later deadline nobody decided yet. */
+  extensionRequested: boolean
+  /** 回访: closed cases by rating; '' any. */
+  rating: RatingFilter | ''
+  /** A department's 已退回 view: the cases it returned (or that were taken from it) instead of
+   *  the ones charged to it. Only a department may ask (the server refuses it for others). */
+  returned: boolean
   channel: ChannelName | ''
   text: string
   /** YYYY-MM-DD (Beijing days; `to` includes its whole day, as the server reads it); with a
@@ -65,7 +80,7 @@ export const DEFAULT_PAGE_SIZE = 50
 export function emptyFilter(): CaseFilter {
   return {
     states: [], holderUnit: '', township: '', community: '', grid: '', category: '', department: '',
-    overdue: null, supervised: null, channel: '', text: '', from: '', to: '', measure: '', dimension: '', key: '',
+    overdue: null, supervised: null, extensionRequested: false, rating: '', returned: false, channel: '', text: '', from: '', to: '', measure: '', dimension: '', key: '',
   }
 }
 
@@ -116,6 +131,9 @@ export function filterParams(f: CaseFilter): [string, string][] {
   put('department', f.department)
   if (f.overdue !== null) out.push(['overdue', String(f.overdue)])
   if (f.supervised !== null) out.push(['supervised', String(f.supervised)])
+  if (f.extensionRequested) out.push(['extension_requested', 'true'])
+  put('rating', f.rating)
+  if (f.returned) out.push(['returned', 'true'])
   put('channel', f.channel)
   put('q', f.text)
   put('from', f.from)
@@ -174,8 +192,13 @@ export function toRouteQuery(v: QueueView): Record<string, string> {
   return out
 }
 
+export interface RouteReadOptions {
+  /** The user is a department: only then is `returned` read (others may not ask for it). */
+  department?: boolean
+}
+
 /** Reads a route query back; unknown values are dropped, never sent to the server. */
-export function fromRouteQuery(q: RouteQuery): QueueView {
+export function fromRouteQuery(q: RouteQuery, opts: RouteReadOptions = {}): QueueView {
   const v = defaultView()
   const f = v.filter
   f.states = one(q, 'state')
@@ -190,6 +213,10 @@ export function fromRouteQuery(q: RouteQuery): QueueView {
   f.department = one(q, 'department')
   f.overdue = bool(one(q, 'overdue'))
   f.supervised = bool(one(q, 'supervised'))
+  f.extensionRequested = bool(one(q, 'extension_requested')) === true
+  const rating = one(q, 'rating')
+  f.rating = (RATING_FILTERS as readonly string[]).includes(rating) ? (rating as RatingFilter) : ''
+  f.returned = !!opts.department && bool(one(q, 'returned')) === true
   const ch = one(q, 'channel')
   f.channel = (CHANNELS as readonly string[]).includes(ch) ? (ch as ChannelName) : ''
   f.text = one(q, 'q')
@@ -226,4 +253,31 @@ export function activeFilterCount(f: CaseFilter): number {
 /** A detached copy (the queue edits a draft and applies it; reactive proxies cannot be structuredClone'd). */
 export function copyFilter(f: CaseFilter): CaseFilter {
   return { ...f, states: [...f.states] }
+}
+
+/** The 延期待审批 chip: on, the requests awaiting a decision (at a department: a state filter
+ *  without the department's states is dropped, else nothing could match); off, no such filter. */
+export function withExtensionRequested(f: CaseFilter, on: boolean): CaseFilter {
+  const out = copyFilter(f)
+  out.extensionRequested = on
+  if (on && out.states.length > 0 && !out.states.some((s) => AT_DEPARTMENT.includes(s))) out.states = []
+  return out
+}
+
+/** The 回访 select: a rating is only had by closed cases, so a state filter without `closed`
+ *  becomes `closed` (the open queue a desk lands on would show nothing); '' clears it. */
+export function withRating(f: CaseFilter, rating: RatingFilter | ''): CaseFilter {
+  const out = copyFilter(f)
+  out.rating = rating
+  if (rating && out.states.length > 0 && !out.states.includes('closed')) out.states = ['closed']
+  return out
+}
+
+/** A department's 已退回 chip: on, every case it returned whatever its state now; off, back to
+ *  its own open queue. */
+export function withReturned(f: CaseFilter, on: boolean): CaseFilter {
+  const out = copyFilter(f)
+  out.returned = on
+  out.states = on ? [] : [...OPEN_STATES]
+  return out
 }
