@@ -3,7 +3,7 @@
 
 import path from 'node:path'
 import { sha256 } from '../../e2e-common/tools.mjs'
-import { API_ONLY, tmp } from '../lib/config.mjs'
+import { API_ONLY, tmp, UI_MS } from '../lib/config.mjs'
 import { openCase, signIn, takeAction, tid } from '../lib/pages.mjs'
 import { makePng } from '../lib/png.mjs'
 import { check } from '../lib/report.mjs'
@@ -22,6 +22,9 @@ export async function departmentHandles({ api, base, caseId, dept }) {
     await takeAction(p, 'report_handled', 'handled', async (f) => {
       await f.locator(tid('action-note')).fill('已更换井盖')
       await f.locator(tid('action-photo-input')).setInputFiles(file)
+      // Uploaded and shown as a thumbnail before the form is sent.
+      await f.locator(`${tid('action-photos')}[data-count="1"][data-busy="0"]`).waitFor({ timeout: UI_MS })
+      await f.locator(tid('action-photo')).locator('img').waitFor({ timeout: UI_MS })
     })
     await p.close()
   }

@@ -288,9 +288,9 @@ fn detail(
     let remaining_working_minutes = case
         .deadline
         .map(|d| r.calendar.working_minutes_left(now, d));
-    let unmerge_until = (case.outcome == Some(yiwang_core::case::Outcome::Duplicate))
-        .then(|| case.closed_at)
-        .flatten()
+    let unmerge_until = case
+        .closed_at
+        .filter(|_| case.outcome == Some(yiwang_core::case::Outcome::Duplicate))
         .map(|t| t + chrono::Duration::days(yiwang_core::workflow::MERGE_UNDO_DAYS))
         .filter(|until| now <= *until);
     let mut available_actions = available_actions(&case, &actor, &r.org);
