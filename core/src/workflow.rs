@@ -626,6 +626,8 @@ fn decide_on_case(
                     days: MERGE_UNDO_DAYS,
                 });
             }
+            // Why the merge was a slip: it undoes a decision another desk took.
+            check_text(F::Note, action.note(), true)?;
             // Back to the unit that merged it, claimed, as it was before.
             next.state = CaseState::Claimed;
             next.outcome = None;
@@ -660,7 +662,8 @@ fn decide_on_case(
                 return Err(Refusal::AlreadyRated);
             }
         }
-        Action::RefuseExtension { .. } => {}
+        // The department is told why it gets no more time.
+        Action::RefuseExtension { note } => check_text(F::Note, note.as_deref(), true)?,
     }
     Ok(next)
 }

@@ -128,6 +128,19 @@ fn a_merge_is_undone_by_the_township_or_the_centre_within_a_week() {
             .as_str(),
         "out_of_jurisdiction"
     );
+    // Undoing another desk's decision says why.
+    let r = tried
+        .try_act(
+            &w,
+            h,
+            Action::Unmerge { note: None },
+            &home_actor(Role::Township),
+        )
+        .unwrap_err();
+    assert_eq!(
+        input_refusal(r),
+        (InputField::Note, InputRule::Required, None)
+    );
     // T1, six days on: back to M1, claimed, no longer a duplicate, not closed.
     for by in [home_actor(Role::Township), home_actor(Role::Center)] {
         let undone = merged.clone().act(&w, Duration::days(6), undo.clone(), &by);

@@ -273,7 +273,9 @@ pub fn template(kind: ActionKind) -> Action {
             duplicate_of: "case-0".into(),
             note: None,
         },
-        K::Unmerge => Action::Unmerge { note: None },
+        K::Unmerge => Action::Unmerge {
+            note: note("不是同一处"),
+        },
         K::Reopen => Action::Reopen {
             note: note("群众反映未解决"),
         },
@@ -292,7 +294,9 @@ pub fn template(kind: ActionKind) -> Action {
             until: Some(later),
             note: None,
         },
-        K::RefuseExtension => Action::RefuseExtension { note: None },
+        K::RefuseExtension => Action::RefuseExtension {
+            note: note("请按原时限办结"),
+        },
         K::Rate => Action::Rate {
             rating: Rating::BasicallySatisfied,
             source: RatingSource::Resident,

@@ -8,10 +8,10 @@ import type { Router } from 'vue-router'
 
 /** What the user reads for a failure: an input refusal as its field and rule in our words (the
  *  same table the forms' own checks use), any other code in our words with the detail. */
-export function errorText(e: unknown): string {
+export function errorText(e: unknown, labels: Partial<Record<string, string>> = {}): string {
   const lang = consoleLang()
   if (e instanceof ApiError && e.input && isInputProblem(e.input.field, e.input.rule, lang)) {
-    return inputProblemText(e.input as InputProblem, lang)
+    return inputProblemText(e.input as InputProblem, lang, labels[e.input.field])
   }
   const { code, message } = e instanceof ApiError ? { code: e.code, message: e.message } : codeAndMessage(e)
   return errorMessage(code, message, lang)

@@ -76,7 +76,7 @@ const consoleEn: ConsoleMessages = {
   merge: {
     label: 'Original case', placeholder: 'Search by case number, place or text', none: 'No case matches',
     noneNearby: 'No open case in the same grid; search by number, place or text', loading: 'Searching…',
-    sameGrid: 'same grid', distance: '{m} m away', nearbyHint: "The grid's open cases, nearest first; type to search all you may see",
+    sameGrid: 'same grid', distance: '{m} m away', nearbyHint: "The grid's open cases, nearest first; type to search the other open cases you may see (a closed case cannot be the original)",
     searchHint: 'Cases matching the search (number, place, text)',
     confirm: 'Merge case {self} into case {target} ({what}) as a duplicate? This case is closed; the township or the county centre can undo it within 7 days.',
     confirmButton: 'Merge', undoHint: 'The township above or the county centre can undo a merge within 7 days.',

@@ -75,7 +75,7 @@ const consoleZhCN = {
   merge: {
     label: '重复的原案件', placeholder: '按案件编号、地点或内容搜索', none: '没有匹配的案件',
     noneNearby: '同一网格没有未结案件，可按编号、地点或内容搜索', loading: '正在搜索…',
-    sameGrid: '同一网格', distance: '相距 {m} 米', nearbyHint: '同一网格的未结案件，近的在前；输入可搜索你可见的全部案件',
+    sameGrid: '同一网格', distance: '相距 {m} 米', nearbyHint: '同一网格的未结案件，近的在前；输入可搜索你可见的其他未结案件（已结案的不能作为原案件）',
     searchHint: '与搜索匹配的案件（编号、地点、内容）',
     confirm: '将案件 {self} 作为重复件合并至案件 {target}（{what}）？合并后本案结案，7 天内可由街道或县指挥中心撤销。',
     confirmButton: '确认合并', undoHint: '合并后 7 天内，上级街道或县指挥中心可撤销合并。',

@@ -109,9 +109,10 @@ function limitText(rule: InputRule, limit: string | null | undefined): string {
   return limit
 }
 
-/** "新的截止时间：必须晚于当前期限 11-21 09:00". */
-export function inputProblemText(p: InputProblem, lang: Lang): string {
-  const field = FIELD_NAMES[lang][p.field] ?? p.field
+/** "新的截止时间：必须晚于当前期限 11-21 09:00". `label`: the form's own name for the field,
+ *  where the form calls it something more exact (a note that is the reason: 原因, 督办意见). */
+export function inputProblemText(p: InputProblem, lang: Lang, label?: string): string {
+  const field = label || (FIELD_NAMES[lang][p.field] ?? p.field)
   const rule = (RULE_TEXTS[lang][p.rule] ?? p.rule).replace('{limit}', limitText(p.rule, p.limit))
   return lang === 'en' ? `${field}: ${rule}` : `${field}：${rule}`
 }

@@ -68,7 +68,7 @@ export function formFor(kind: ActionKind): ActionForm {
   const f: ActionForm = { note: 'optional', department: false, photos: false, outcome: false, rating: false, until: null, duplicateOf: false, deadline: false }
   switch (kind) {
     case 'escalate': case 'return': case 'reject_invalid': case 'reopen': case 'supervise':
-    case 'verify_fail': case 'comment':
+    case 'verify_fail': case 'comment': case 'refuse_extension': case 'unmerge':
       f.note = 'required'
       break
     case 'dispatch':

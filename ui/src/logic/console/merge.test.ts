@@ -1,14 +1,19 @@
 import { describe, expect, it } from 'vitest'
-import { mergeCandidates } from './merge'
+import { mergeCandidates, mergeSearchText } from './merge'
 
 const c = (id: string, extra: Record<string, unknown> = {}) => ({
   id, state: 'pending', description: id, reported_at: '2026-11-20T01:00:00Z', ...extra,
 })
 
 describe('merge candidates', () => {
+  it('takes the short id as the queue shows it', () => {
+    expect(mergeSearchText(' …c92657b6 ')).toBe('c92657b6')
+    expect(mergeSearchText('...c92657b6')).toBe('c92657b6')
+    expect(mergeSearchText('东门路灯')).toBe('东门路灯')
+  })
   it('leaves out the case itself and cases merged elsewhere', () => {
     const got = mergeCandidates(
-      [c('self'), c('merged', { duplicate_of: 'x' }), c('dup', { outcome: 'duplicate', state: 'closed' }), c('ok')],
+      [c('self'), c('merged', { duplicate_of: 'x' }), c('dup', { outcome: 'duplicate', state: 'closed' }), c('old', { state: 'closed' }), c('ok')],
       { id: 'self' },
     )
     expect(got.map((x) => x.id)).toEqual(['ok'])

@@ -1,5 +1,7 @@
 // The cases a duplicate may be merged into, as the merge picker offers them: never the case
-// itself, never a case already merged elsewhere (core refuses both); the same grid's first,
+// itself, never a case already merged elsewhere (core refuses both), and only open cases — a
+// new report about a problem that was closed is the problem back, a case of its own (a first
+// try merged today's report into a case closed weeks before, closing it); the same grid's first,
 // then the nearest (when both have a place), then the newest.
 import { haversine } from './geo'
 
@@ -32,9 +34,14 @@ export interface MergeCandidate {
   distanceM: number | null
 }
 
+/** A search as typed: the short id the queue shows ("…c92657b6") finds the case too. */
+export function mergeSearchText(q: string): string {
+  return q.trim().replace(/^(…|\.\.\.)/, '').trim()
+}
+
 export function mergeCandidates(items: readonly Listed[], self: Self | null): MergeCandidate[] {
   const out = items
-    .filter((c) => c.id !== self?.id && !c.duplicate_of && c.outcome !== 'duplicate')
+    .filter((c) => c.id !== self?.id && !c.duplicate_of && c.outcome !== 'duplicate' && c.state !== 'closed')
     .map((c) => ({
       id: c.id,
       state: c.state,
