@@ -19,6 +19,28 @@ fn input_refusal(r: Refusal) -> (InputField, InputRule, Option<String>) {
     }
 }
 
+/// A case on G1 that M1 claimed and escalated and T1 claimed: T1 may dispatch it.
+fn claimed_at_township(w: &World, id: &str) -> Run {
+    let h = Duration::hours(1);
+    let m1 = home_actor(Role::Community);
+    Run::report(w, id, t0())
+        .act(w, h, Action::Claim { note: None }, &m1)
+        .act(
+            w,
+            h,
+            Action::Escalate {
+                note: note("需部门处置"),
+            },
+            &m1,
+        )
+        .act(
+            w,
+            h,
+            Action::Claim { note: None },
+            &home_actor(Role::Township),
+        )
+}
+
 fn merge_into(id: &str) -> Action {
     Action::MergeDuplicate {
         duplicate_of: id.into(),
@@ -180,19 +202,8 @@ fn a_merge_is_undone_by_the_township_or_the_centre_within_a_week() {
 fn a_dispatch_may_shorten_the_categorys_deadline_but_not_lengthen_it() {
     let w = World::new();
     let h = Duration::hours(1);
-    let m1 = home_actor(Role::Community);
     let t1 = home_actor(Role::Township);
-    let claimed = Run::report(&w, "urgent", t0())
-        .act(&w, h, Action::Claim { note: None }, &m1)
-        .act(
-            &w,
-            h,
-            Action::Escalate {
-                note: note("需部门处置"),
-            },
-            &m1,
-        )
-        .act(&w, h, Action::Claim { note: None }, &t1);
+    let claimed = claimed_at_township(&w, "urgent");
     let dispatch = |deadline| Action::Dispatch {
         department: None,
         note: None,
@@ -259,33 +270,12 @@ fn resolving_at_the_unit_says_or_shows_what_was_done_as_a_department_must() {
 fn an_extension_not_after_the_deadline_names_the_deadline() {
     let w = World::new();
     let h = Duration::hours(1);
-    let run = Run::report(&w, "ext", t0())
-        .act(
-            &w,
-            h,
-            Action::Claim { note: None },
-            &home_actor(Role::Community),
-        )
-        .act(
-            &w,
-            h,
-            Action::Escalate {
-                note: note("需部门处置"),
-            },
-            &home_actor(Role::Community),
-        )
-        .act(
-            &w,
-            h,
-            Action::Claim { note: None },
-            &home_actor(Role::Township),
-        )
-        .act(
-            &w,
-            h,
-            template(ActionKind::Dispatch),
-            &home_actor(Role::Township),
-        );
+    let run = claimed_at_township(&w, "ext").act(
+        &w,
+        h,
+        template(ActionKind::Dispatch),
+        &home_actor(Role::Township),
+    );
     let deadline = run.case.deadline.expect("dispatched");
     let mut tried = run.clone();
     let r = tried

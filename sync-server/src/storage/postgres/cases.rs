@@ -25,29 +25,19 @@ impl CaseTx for PgTx<'_> {
 
     fn duplicates_of(&mut self, id: &CaseId) -> Result<Vec<Case>> {
         // The expression and the condition of the `cases_duplicate_of` index (0013).
-        let rows = self.rows(
+        self.json_rows(
             "SELECT data FROM cases
              WHERE outcome = 'duplicate' AND (data::jsonb ->> 'duplicate_of') = $1
              ORDER BY closed_at, id",
-            &[&id.0],
-        )?;
-        let mut out = Vec::with_capacity(rows.len());
-        for row in &rows {
-            out.push(serde_json::from_str(row.get::<_, &str>(0))?);
-        }
-        Ok(out)
+            &id.0,
+        )
     }
 
     fn case_events(&mut self, id: &CaseId) -> Result<Vec<CaseEvent>> {
-        let rows = self.rows(
+        self.json_rows(
             "SELECT data FROM case_events WHERE case_id = $1 ORDER BY seq",
-            &[&id.0],
-        )?;
-        let mut out = Vec::with_capacity(rows.len());
-        for row in &rows {
-            out.push(serde_json::from_str(row.get::<_, &str>(0))?);
-        }
-        Ok(out)
+            &id.0,
+        )
     }
 
     fn append_case_event(&mut self, case: &Case, event: &CaseEvent) -> Result<()> {
@@ -212,5 +202,21 @@ impl CaseTx for PgTx<'_> {
             &[&id.0, &facts, &until],
         )?;
         Ok(())
+    }
+}
+
+impl PgTx<'_> {
+    /// The rows of a one-column query over `data`, parsed (the query takes one text parameter).
+    fn json_rows<T: serde::de::DeserializeOwned>(
+        &mut self,
+        sql: &str,
+        param: &str,
+    ) -> Result<Vec<T>> {
+        let rows = self.rows(sql, &[&param])?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in &rows {
+            out.push(serde_json::from_str(row.get::<_, &str>(0))?);
+        }
+        Ok(out)
     }
 }
