@@ -265,6 +265,12 @@ pub fn permits(case: &Case, kind: ActionKind, actor: &Actor, org: &OrgTree) -> R
         A::Escalate if org.escalation_target(&case.holder_unit).is_none() => {
             Err(Refusal::NoParentUnit)
         }
+        // A duplicate's people are served by the case it was merged into: the follow-up call
+        // and its rating belong there, not twice.
+        A::Rate if case.outcome == Some(Outcome::Duplicate) => Err(Refusal::InvalidTransition {
+            action: kind,
+            state: case.state,
+        }),
         // Nobody rates a case they registered themselves.
         A::Rate if case.reported_by == actor.user_id => Err(Refusal::RatingNotAllowed),
         // Offered while either rating (resident, operator) is still missing; `decide` checks

@@ -185,3 +185,34 @@ fn a_rating_stored_without_source_reads_as_the_residents() {
     )
     .expect("its hash is the hash an old binary computed");
 }
+
+#[test]
+fn a_case_merged_as_a_duplicate_is_rated_in_the_case_it_joined() {
+    let w = World::new();
+    let h = Duration::hours(1);
+    let m1 = home_actor(Role::Community);
+    let mut merged =
+        Run::report(&w, "dup", t0()).act(&w, h, template(ActionKind::MergeDuplicate), &m1);
+    for role in [Role::Community, Role::Township, Role::Center] {
+        let operator = home_actor(role);
+        assert!(
+            !available_actions(&merged.case, &operator, &w.org).contains(&ActionKind::Rate),
+            "{role:?} is offered no 回访评价 on a merged duplicate"
+        );
+        assert!(rating_sources(&merged.case, &operator, &w.org).is_empty());
+        for source in RatingSource::ALL {
+            let r = merged.try_act(&w, h, rate(Rating::Dissatisfied, source), &operator);
+            assert_eq!(
+                r.unwrap_err().code(),
+                "invalid_transition",
+                "{role:?} {source:?}"
+            );
+        }
+    }
+    // A case closed as resolved is still rated: the refusal is about the merge, not the state.
+    let closed = closed_case(&w);
+    assert!(
+        available_actions(&closed.case, &home_actor(Role::Center), &w.org)
+            .contains(&ActionKind::Rate)
+    );
+}

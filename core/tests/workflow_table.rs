@@ -345,7 +345,9 @@ fn expected(
         // Only a case merged as a duplicate has a merge to undo; it goes back claimed, where it was.
         K::Unmerge if c.outcome != Some(Outcome::Duplicate) => Err("invalid_transition"),
         K::Unmerge => Ok((CaseState::Claimed, holder)),
-        // Not by whoever registered the case; one resident and one operator rating at most.
+        // A duplicate is rated in the case it was merged into; not by whoever registered the
+        // case; one resident and one operator rating at most.
+        K::Rate if c.outcome == Some(Outcome::Duplicate) => Err("invalid_transition"),
         K::Rate if c.reported_by == a.user_id => Err("rating_not_allowed"),
         K::Rate if c.rating.is_some() && c.operator_rating.is_some() => Err("already_rated"),
         K::RefuseExtension if c.extension_requested.is_none() => Err("no_extension_requested"),

@@ -187,6 +187,11 @@ pub trait Backend: Send + Sync {
     fn after_bulk_load(&self) -> Result<()> {
         Ok(())
     }
+    /// Tidies the case rows after opening rewrote many of them (a new projection or facts
+    /// version), while other processes may already serve: nothing that locks them out.
+    fn after_case_rewrite(&self) -> Result<()> {
+        Ok(())
+    }
     /// What this process's upload lease tokens begin with (see
     /// `PhotoTx::release_all_upload_leases`); empty where one process owns the ledger.
     fn lease_mark(&self) -> String {
@@ -224,6 +229,9 @@ impl Ledger {
         let filled = ledger.write_blocking(cases::fill_case_facts)?;
         if filled > 0 {
             tracing::info!(cases = filled, "the figures' facts of every case computed");
+        }
+        if changed + filled > 0 {
+            ledger.inner.after_case_rewrite()?;
         }
         let days = ledger.write_blocking(coverage::fill_grid_windows)?;
         if days > 0 {

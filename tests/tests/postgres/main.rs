@@ -7,3 +7,4 @@ mod cursor;
 mod faults;
 mod leases;
 mod migrate_to;
+mod refill;
