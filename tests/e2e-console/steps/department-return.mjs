@@ -5,14 +5,14 @@
 // leave the case out, and its 已退回 view shows it; the department now holding it is charged.
 
 import { API_ONLY, UI_MS } from '../lib/config.mjs'
-import { focus, shot, signIn, tid } from '../lib/pages.mjs'
+import { focus, openCase, shot, signIn, tid, waitState } from '../lib/pages.mjs'
 import { checkRecount, recount, same } from '../lib/recount.mjs'
 import { check, log } from '../lib/report.mjs'
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 
 export async function departmentAfterReturn(ctx) {
-  const { api, base, supervisor, dept, grid, ledgerFile } = ctx
+  const { api, base, supervisor, dept, grid, ledgerFile, page: desk } = ctx
   const mine = dept.who.user.department_id
   const org = await api.json(supervisor, '/api/v1/org')
   const other = org.departments.find((d) => d.id !== mine)
@@ -24,6 +24,17 @@ export async function departmentAfterReturn(ctx) {
   await api.act(supervisor, id, { action: 'claim' })
   await api.act(supervisor, id, { action: 'dispatch', department: mine })
   await api.act(dept.who, id, { action: 'return', note: '非本部门职责，请转交' })
+  if (!API_ONLY) {
+    // The dispatcher opening the returned case reads who gave it back, and why, at the top.
+    focus(desk)
+    await openCase(desk, base, id)
+    await waitState(desk, 'claimed')
+    const notice = desk.locator(tid('notice-returned'))
+    await notice.waitFor({ timeout: UI_MS })
+    const said = (await notice.textContent()).replace(/\s+/g, ' ')
+    check(said.includes('退回本案件') && said.includes('理由：非本部门职责，请转交'), `the returned case says so at the top: ${said}`)
+    await shot(desk, 'returned-notice')
+  }
   // To the other department, due in five seconds: overdue there a moment later.
   const due = new Date(Date.now() + 5000).toISOString()
   await api.act(supervisor, id, { action: 'dispatch', department: other.id, deadline: due })

@@ -42,7 +42,15 @@ export async function extensionDecided({ api, base, supervisor, dept, grid, page
     const asks = page.locator('[data-action="request_extension"]')
     const said = await asks.textContent()
     check(said.includes(local(Date.parse(asked)).slice(5).replace('T', ' ')), `the timeline shows the date asked for: ${said.replace(/\s+/g, ' ')}`)
-    await page.locator(tid('action-extend_deadline')).click()
+    // The request is said at the top of the page, with its reason and the buttons that answer it.
+    const notice = page.locator(tid('notice-extension'))
+    await notice.waitFor({ timeout: UI_MS })
+    const noticeText = (await notice.textContent()).replace(/\s+/g, ' ')
+    check(noticeText.includes('申请延期至 ' + local(Date.parse(asked)).slice(5).replace('T', ' ')) && noticeText.includes('理由：配件需外省调货'),
+      `the top of the page says who asks for which date and why: ${noticeText}`)
+    check((await notice.locator(tid('notice-action-refuse_extension')).count()) === 1, 'with 驳回延期 beside 延期')
+    await shot(page, 'extension-notice')
+    await notice.locator(tid('notice-action-extend_deadline')).click()
     await page.locator(tid('action-form')).waitFor({ timeout: UI_MS })
     const shownAsk = await page.locator(tid('action-requested-until')).getAttribute('data-until')
     check(Date.parse(shownAsk) === Date.parse(asked), `the 延期 dialog shows the date asked for (${shownAsk})`)

@@ -45,7 +45,7 @@ const consoleZhCN = {
     title: '案件详情', id: '案件编号', state: '状态', category: '类别', channel: '来源', urgent: '紧急',
     description: '描述', address: '地址', contact: '联系人', grid: '网格', community: '村/社区',
     township: '乡镇/街道', holder: '当前承办', dispatcher: '派遣单位', department: '责任部门', reported: '上报时间',
-    version: '版本', dissatisfiedReopen: '评价为不满意：可点「重办」重新办理，并写明要求。', dissatisfiedAsk: '评价为不满意：重办由县指挥中心发起。请用「备注」写明情况并申请重办，指挥中心会看到。', askedUntil: '申请延期至 {time}', photoSource: { report: '上报时拍摄', finding: '巡查发现', event: '{action}（{at}）' }, photos: '照片', noPhotos: '没有照片', photoPending: '照片待上传', map: '位置',
+    version: '版本', extensionNotice: '{by}申请延期至 {time}', extensionNoticeAt: '{at} 申请', extensionDecide: '请批准延期或驳回。', returnedNotice: '{by}于 {at} 退回本案件', returnedDecide: '请重新分派、本级办结，或上报上级。', noticeReason: '理由：{note}', someDepartment: '部门', dissatisfiedReopen: '评价为不满意：可点「重办」重新办理，并写明要求。', dissatisfiedAsk: '评价为不满意：重办由县指挥中心发起。请用「备注」写明情况并申请重办，指挥中心会看到。', askedUntil: '申请延期至 {time}', photoSource: { report: '上报时拍摄', finding: '巡查发现', event: '{action}（{at}）' }, photos: '照片', noPhotos: '没有照片', photoPending: '照片待上传', map: '位置',
     noLocation: '没有位置信息', timeline: '处置过程', chainVerified: '哈希链已校验', chainBroken: '哈希链校验失败：{error}',
     deadline: '处置时限', deadlineAt: '截止 {time}', noDeadline: '未分派，暂无时限', closedAt: '结案于 {time}',
     workingLeft: '剩余工作时间 {h} 小时 {m} 分', workingPast: '已超出工作时间 {h} 小时 {m} 分',
