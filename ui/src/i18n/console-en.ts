@@ -108,7 +108,7 @@ const consoleEn: ConsoleMessages = {
       extension_rate: 'Extension rate', satisfaction_rate: 'Satisfaction', overdue_now: 'Overdue now', not_on_time: 'Not closed on time', dissatisfied: 'Dissatisfied', mean_hours_to_close: 'Mean time to close',
     },
     details: {
-      intake: '{n} reported in the period', closure_rate: '{closed} of {due} due', on_time_rate: '{n} on time · click for the late ones',
+      intake: '{n} reported in the period, all opened', intakeExcluded: '{n} reported in the period, {excluded} not opened (invalid or duplicate)', closure_rate: '{closed} of {due} due', on_time_rate: '{n} on time · click for the late ones',
       rework_rate: '{reworked} of {verified} verified', extension_rate: '{extended} of {dispatched} dispatched',
       satisfaction_rate: '{satisfied} of {rated} rated · click for the dissatisfied', overdue_now: 'past the deadline at a department', mean_hours_to_close: 'working hours',
     },

@@ -107,7 +107,7 @@ const consoleZhCN = {
       extension_rate: '延期率', satisfaction_rate: '满意率', overdue_now: '当前超期', not_on_time: '未按期结案', dissatisfied: '不满意', mean_hours_to_close: '平均结案用时',
     },
     details: {
-      intake: '期内上报 {n} 件', closure_rate: '{closed} / {due} 件到期', on_time_rate: '{n} 件按期 · 点击看未按期',
+      intake: '期内上报 {n} 件，全部立案', intakeExcluded: '期内上报 {n} 件，{excluded} 件不予立案或重复', closure_rate: '{closed} / {due} 件到期', on_time_rate: '{n} 件按期 · 点击看未按期',
       rework_rate: '{reworked} / {verified} 件核查', extension_rate: '{extended} / {dispatched} 件分派',
       satisfaction_rate: '{satisfied} / {rated} 件评价 · 点击看不满意', overdue_now: '在办超过时限', mean_hours_to_close: '工作时间',
     },
