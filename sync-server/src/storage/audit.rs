@@ -1,7 +1,7 @@
-//! The ledger audit behind `verify-ledger`: every case's hash chain, and its row (and the
-//! figures' facts kept with it) against the replay of its events. Backend-agnostic: it reads through [`LedgerTx`].
+//! The ledger audit behind `verify-ledger`: every case's hash chain, and its row (the figures'
+//! facts and the query columns kept with it too) against the replay of its events. Backend-agnostic: it reads through [`LedgerTx`].
 
-use super::cases::StoredFacts;
+use super::cases::{case_columns, first_column_difference, StoredFacts};
 use super::{LedgerTx, Result};
 use yiwang_core::case::{Case, CaseEvent};
 use yiwang_core::ids::CaseId;
@@ -30,7 +30,10 @@ pub fn check_ledger(tx: &mut dyn LedgerTx) -> Result<LedgerCheck> {
                 check.events += events.len();
                 match verify_case(&id, &events, &case) {
                     Some(p) => Some(p),
-                    None => verify_facts(&events, tx.stored_case_facts(&id)?),
+                    None => match verify_facts(&events, tx.stored_case_facts(&id)?) {
+                        Some(p) => Some(p),
+                        None => verify_columns(tx, &case)?,
+                    },
                 }
             }
         };
@@ -61,4 +64,29 @@ fn verify_facts(events: &[CaseEvent], stored: Option<StoredFacts>) -> Option<Str
         "the figures' facts stored with the case differ from its events: the row was edited"
             .to_owned()
     })
+}
+
+/// The columns the queries read (state, holder, origin path, departments, times, …) against
+/// the case row they were written from: a column edited on its own moves the case between
+/// queues, or into another unit's sight, while its JSON and chain stay intact.
+fn verify_columns(tx: &mut dyn LedgerTx, case: &Case) -> Result<Option<String>> {
+    let Some(stored) = tx.stored_case_columns(&case.id)? else {
+        return Ok(Some("its case row is missing".to_owned()));
+    };
+    let Some(path) = tx.unit_path(&case.origin_unit)? else {
+        return Ok(Some(format!(
+            "its origin unit {} is not in the org tree",
+            case.origin_unit
+        )));
+    };
+    Ok(
+        first_column_difference(&case_columns(case, &path), &stored).map(|(name, want, got)| {
+            let show = |v: Option<String>| v.map_or("NULL".to_owned(), |s| format!("'{s}'"));
+            format!(
+                "its column {name} holds {} where its events say {}: the row was edited",
+                show(got),
+                show(want)
+            )
+        }),
+    )
 }

@@ -25,6 +25,110 @@ pub trait CaseTx {
     fn stored_case_facts(&mut self, id: &CaseId) -> Result<Option<StoredFacts>>;
     /// Stores (or clears) the figures' facts of a case ([`fill_case_facts`]).
     fn set_case_facts(&mut self, id: &CaseId, facts: Option<&StoredFacts>) -> Result<()>;
+    /// The columns of the case row named in [`CASE_COLUMNS`], as stored, in text (for
+    /// `verify-ledger`); `None` when there is no such row.
+    fn stored_case_columns(&mut self, id: &CaseId) -> Result<Option<CaseColumns>>;
+}
+
+/// The columns a case row keeps beside its JSON (`data`) for the queries that filter, order and
+/// scope cases. Both writers store them from the case; `verify-ledger` compares them with it
+/// ([`case_columns`]), since a column out of step with the JSON takes a case out of the queue
+/// that should show it, or puts it in another township's.
+pub const CASE_COLUMNS: [&str; 18] = [
+    "version",
+    "head_hash",
+    "state",
+    "outcome",
+    "channel",
+    "category",
+    "urgent",
+    "grid_id",
+    "origin_unit",
+    "origin_path",
+    "holder_unit",
+    "department",
+    "departments",
+    "deadline",
+    "supervisions",
+    "reported_at",
+    "updated_at",
+    "closed_at",
+];
+
+/// The values of [`CASE_COLUMNS`] in text: `urgent` as 1 or 0, times in RFC 3339.
+pub type CaseColumns = [Option<String>; 18];
+
+/// The columns of [`CASE_COLUMNS`] that hold times: compared as instants, not as text (a copy
+/// may write the same instant with another precision).
+const TIME_COLUMNS: [&str; 4] = ["deadline", "reported_at", "updated_at", "closed_at"];
+
+/// `,power,housing,`: every department the case was ever dispatched to, each between commas,
+/// so that one is found by `,id,` (`,` for none).
+pub fn departments_column(case: &Case) -> String {
+    let mut s = String::from(",");
+    for d in &case.departments {
+        s.push_str(&d.0);
+        s.push(',');
+    }
+    s
+}
+
+/// A closed enum's wire name (`duplicate`, `hotline8890`), as its column stores it.
+pub fn wire_name<T: serde::Serialize>(value: &T) -> Option<String> {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+}
+
+/// The columns `case` is stored with, its origin unit at `origin_path`.
+pub fn case_columns(case: &Case, origin_path: &str) -> CaseColumns {
+    let time = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    [
+        Some(case.version.to_string()),
+        Some(case.head_hash.clone()),
+        Some(case.state.as_str().to_owned()),
+        case.outcome.as_ref().and_then(wire_name),
+        wire_name(&case.channel),
+        Some(case.category.0.clone()),
+        Some(if case.urgent { "1" } else { "0" }.to_owned()),
+        case.grid_id.as_ref().map(|g| g.0.clone()),
+        Some(case.origin_unit.0.clone()),
+        Some(origin_path.to_owned()),
+        Some(case.holder_unit.0.clone()),
+        case.department.as_ref().map(|d| d.0.clone()),
+        Some(departments_column(case)),
+        case.deadline.map(time),
+        Some(case.supervisions.to_string()),
+        Some(time(case.reported_at)),
+        Some(time(case.updated_at)),
+        case.closed_at.map(time),
+    ]
+}
+
+/// The first column of `stored` that differs from `expected`, with both values.
+pub fn first_column_difference(
+    expected: &CaseColumns,
+    stored: &CaseColumns,
+) -> Option<(&'static str, Option<String>, Option<String>)> {
+    let instant = |v: &Option<String>| {
+        v.as_deref()
+            .map(|s| DateTime::parse_from_rfc3339(s).map(|t| t.with_timezone(&Utc)))
+    };
+    CASE_COLUMNS
+        .iter()
+        .zip(expected.iter().zip(stored.iter()))
+        .find(|(name, (e, s))| {
+            if TIME_COLUMNS.contains(name) {
+                match (instant(e), instant(s)) {
+                    (Some(Ok(a)), Some(Ok(b))) => a != b,
+                    (None, None) => false,
+                    _ => true,
+                }
+            } else {
+                e != s
+            }
+        })
+        .map(|(name, (e, s))| (*name, e.clone(), s.clone()))
 }
 
 /// A case's facts for the figures ([`CaseFacts`]), kept with its row and brought forward by

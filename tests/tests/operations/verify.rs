@@ -23,16 +23,16 @@ fn verify_ledger_passes_on_an_intact_ledger_and_names_every_tampered_case() {
         text(&out)
     );
 
-    let (edited_event, edited_row, edited_facts) = {
+    let (edited_event, edited_row, edited_facts, moved, reopened) = {
         let db = Connection::open(ledger_path(dir.path())).unwrap();
         let ids: Vec<String> = db
-            .prepare("SELECT case_id FROM case_events WHERE seq = 3 ORDER BY case_id LIMIT 3")
+            .prepare("SELECT case_id FROM case_events WHERE seq = 3 ORDER BY case_id LIMIT 5")
             .unwrap()
             .query_map([], |r| r.get(0))
             .unwrap()
             .collect::<Result<_, _>>()
             .unwrap();
-        assert_eq!(ids.len(), 3, "the history has cases with three events");
+        assert_eq!(ids.len(), 5, "the history has cases with three events");
         // Someone with the database file rewrites what was said at step 2 of one case…
         let n = db
             .execute(
@@ -60,7 +60,33 @@ fn verify_ledger_passes_on_an_intact_ledger_and_names_every_tampered_case() {
             )
             .unwrap();
         assert_eq!(n, 1, "one case's figures' facts were edited");
-        (ids[0].clone(), ids[1].clone(), ids[2].clone())
+        // …and the columns the queries read, leaving the JSON alone: a fourth case moved into
+        // another township's sight (its origin path), a fifth shown in the open queue again.
+        let n = db
+            .execute(
+                "UPDATE cases SET origin_path = (SELECT path FROM org_units
+                    WHERE level = 'township' AND path <> substr(cases.origin_path, 1, length(path))
+                    LIMIT 1)
+                 WHERE id = ?1",
+                [&ids[3]],
+            )
+            .unwrap();
+        assert_eq!(n, 1, "one case's origin path was edited");
+        let n = db
+            .execute(
+                "UPDATE cases SET state = CASE state WHEN 'claimed' THEN 'pending' ELSE 'claimed' END
+                 WHERE id = ?1",
+                [&ids[4]],
+            )
+            .unwrap();
+        assert_eq!(n, 1, "one case's state column was edited");
+        (
+            ids[0].clone(),
+            ids[1].clone(),
+            ids[2].clone(),
+            ids[3].clone(),
+            ids[4].clone(),
+        )
     };
     let mut c = yiwang(dir.path());
     c.arg("verify-ledger");
@@ -87,7 +113,15 @@ fn verify_ledger_passes_on_an_intact_ledger_and_names_every_tampered_case() {
         "the case with edited facts is named: {said}"
     );
     assert!(
-        said.contains("3 FAILED"),
-        "exactly the three edited cases fail: {said}"
+        said.contains(&format!("case {moved}: its column origin_path holds '")),
+        "the case moved to another township by its column alone is named: {said}"
+    );
+    assert!(
+        said.contains(&format!("case {reopened}: its column state holds '")),
+        "the case whose state column was edited is named: {said}"
+    );
+    assert!(
+        said.contains("5 FAILED"),
+        "exactly the five edited cases fail: {said}"
     );
 }

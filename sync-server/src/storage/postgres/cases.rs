@@ -2,7 +2,7 @@
 
 use super::util::{json, ts};
 use super::PgTx;
-use crate::storage::cases::{CaseTx, StoredFacts};
+use crate::storage::cases::{departments_column, wire_name, CaseColumns, CaseTx, StoredFacts};
 use crate::storage::changes::{ChangeLogTx, Scope};
 use crate::storage::org::OrgTx;
 use crate::storage::{Result, StorageError};
@@ -53,13 +53,7 @@ impl CaseTx for PgTx<'_> {
                 case.id, case.origin_unit
             ))
         })?;
-        let departments = format!(
-            ",{}",
-            case.departments
-                .iter()
-                .map(|d| format!("{},", d.0))
-                .collect::<String>()
-        );
+        let departments = departments_column(case);
         let case_json = json(case);
         let old = self.opt_row(
             "SELECT departments, facts, facts_until FROM cases WHERE id = $1",
@@ -73,11 +67,8 @@ impl CaseTx for PgTx<'_> {
             ),
         };
         let (facts, facts_until) = facts.map(|f| f.columns()).unzip();
-        let outcome = case
-            .outcome
-            .and_then(|o| serde_json::to_value(o).ok())
-            .and_then(|v| v.as_str().map(str::to_owned));
-        let channel = serde_json::to_value(case.channel)?;
+        let outcome = case.outcome.as_ref().and_then(wire_name);
+        let channel = wire_name(&case.channel).unwrap_or_default();
         self.exec(
             "INSERT INTO cases(id, version, head_hash, state, outcome, channel, category, urgent,
                 grid_id, origin_unit, origin_path, holder_unit, department, departments, deadline,
@@ -95,7 +86,7 @@ impl CaseTx for PgTx<'_> {
                 &case.head_hash,
                 &case.state.as_str(),
                 &outcome,
-                &channel.as_str().unwrap_or_default(),
+                &channel,
                 &case.category.0,
                 &case.urgent,
                 &case.grid_id.as_ref().map(|g| g.0.as_str()),
@@ -193,6 +184,18 @@ impl CaseTx for PgTx<'_> {
                 &[&id.0],
             )?
             .and_then(|r| StoredFacts::from_columns(r.get(0), r.get(1))))
+    }
+
+    fn stored_case_columns(&mut self, id: &CaseId) -> Result<Option<CaseColumns>> {
+        let row = self.opt_row(
+            "SELECT version::text, head_hash, state, outcome, channel, category,
+                    CASE WHEN urgent THEN '1' ELSE '0' END, grid_id, origin_unit, origin_path,
+                    holder_unit, department, departments, deadline, supervisions::text,
+                    reported_at, updated_at, closed_at
+             FROM cases WHERE id = $1",
+            &[&id.0],
+        )?;
+        Ok(row.map(|r| std::array::from_fn(|i| r.get::<_, Option<String>>(i))))
     }
 
     fn set_case_facts(&mut self, id: &CaseId, facts: Option<&StoredFacts>) -> Result<()> {

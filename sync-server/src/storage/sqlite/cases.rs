@@ -1,6 +1,6 @@
 use super::util::{json, ts};
 use super::SqliteTx;
-use crate::storage::cases::{CaseTx, StoredFacts};
+use crate::storage::cases::{departments_column, wire_name, CaseColumns, CaseTx, StoredFacts};
 use crate::storage::changes::{ChangeLogTx, Scope};
 use crate::storage::org::OrgTx;
 use crate::storage::{Result, StorageError};
@@ -64,13 +64,7 @@ impl CaseTx for SqliteTx<'_> {
                 case.id, case.origin_unit
             ))
         })?;
-        let departments = format!(
-            ",{}",
-            case.departments
-                .iter()
-                .map(|d| format!("{},", d.0))
-                .collect::<String>()
-        );
+        let departments = departments_column(case);
         let case_json = json(case);
         let old: Option<(String, Option<String>, Option<String>)> = self
             .tx
@@ -106,8 +100,8 @@ impl CaseTx for SqliteTx<'_> {
                 case.version as i64,
                 case.head_hash,
                 case.state.as_str(),
-                case.outcome.and_then(|o| serde_json::to_value(o).ok()).and_then(|v| v.as_str().map(str::to_owned)),
-                serde_json::to_value(case.channel)?.as_str().unwrap_or_default(),
+                case.outcome.as_ref().and_then(wire_name),
+                wire_name(&case.channel).unwrap_or_default(),
                 case.category.0,
                 case.urgent,
                 case.grid_id.as_ref().map(|g| &g.0),
@@ -200,6 +194,26 @@ impl CaseTx for SqliteTx<'_> {
             .query_row([&id.0], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
         Ok(row.and_then(|(f, u)| StoredFacts::from_columns(f.as_deref(), u.as_deref())))
+    }
+
+    fn stored_case_columns(&mut self, id: &CaseId) -> Result<Option<CaseColumns>> {
+        Ok(self
+            .tx
+            .prepare_cached(
+                "SELECT CAST(version AS TEXT), head_hash, state, outcome, channel, category,
+                    CAST(urgent AS TEXT), grid_id, origin_unit, origin_path, holder_unit,
+                    department, departments, deadline, CAST(supervisions AS TEXT), reported_at,
+                    updated_at, closed_at
+                 FROM cases WHERE id = ?1",
+            )?
+            .query_row([&id.0], |r| {
+                let mut out = CaseColumns::default();
+                for (i, v) in out.iter_mut().enumerate() {
+                    *v = r.get(i)?;
+                }
+                Ok(out)
+            })
+            .optional()?)
     }
 
     fn set_case_facts(&mut self, id: &CaseId, facts: Option<&StoredFacts>) -> Result<()> {
