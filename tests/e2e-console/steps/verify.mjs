@@ -12,7 +12,11 @@ export async function centreAssignsVerify({ api, base, center, caseId }) {
   } else {
     const p = await signIn(base, 'center')
     await openCase(p, base, caseId)
-    await takeAction(p, 'assign_verify', 'verifying')
+    await takeAction(p, 'assign_verify', 'verifying', async (page) => {
+      // The dialog says who will check the case, as the page does beside the button.
+      const said = await page.locator(tid('action-verifier')).textContent()
+      check(said.includes('现场核查') && said.includes('网格'), `the 派发核查 dialog names who verifies: ${said}`)
+    })
     await p.close()
   }
 }
