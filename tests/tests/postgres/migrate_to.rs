@@ -79,7 +79,7 @@ const READERS: &[&str] = &[
 
 /// The small county with real (not demo) users (`serve` refuses demo passwords), and `cases`
 /// cases of history when `cases` > 0.
-fn seed(url: &str, cases: usize) {
+pub(super) fn seed(url: &str, cases: usize) {
     let ledger = Ledger::open(url).expect("a fresh ledger opens");
     let now = Utc::now();
     ledger

@@ -3,12 +3,8 @@
 //! visibility map, and a city's queue counts read the table: 340 ms against 35 ms in the
 //! province bench), with nothing locked out of serving.
 
-use chrono::Utc;
-use yiwang_server::demo::{seed_history, HistorySpec};
-use yiwang_server::seed::{seed_county, small_plan};
-use yiwang_server::state::Reference;
 use yiwang_server::storage::Ledger;
-use yiwang_tests::kit::{demo_hash, ledger_rows, Backend};
+use yiwang_tests::kit::{ledger_rows, Backend};
 
 fn one(url: &str, sql: &str) -> Option<String> {
     ledger_rows(url, sql)
@@ -25,26 +21,7 @@ fn refilled_case_facts_are_vacuumed_when_the_ledger_opens() {
     };
     let dir = tempfile::tempdir().unwrap();
     let url = backend.ledger_url(dir.path());
-    {
-        let ledger = Ledger::open(&url).expect("a fresh ledger opens");
-        let now = Utc::now();
-        ledger
-            .write_blocking(move |tx| {
-                let seeded = seed_county(tx, &small_plan(), demo_hash(), false, now)?;
-                let reference =
-                    Reference::load(tx, yiwang_core::calendar::WorkingCalendar::china())?;
-                let spec = HistorySpec {
-                    cases: 40,
-                    days: 10,
-                    on_spot_findings: 0,
-                    patrol_days: 0,
-                    seed: 11,
-                };
-                seed_history(tx, &reference, &seeded, &spec, now, &|_| {})?;
-                Ok(())
-            })
-            .expect("the small county seeds");
-    }
+    super::migrate_to::seed(&url, 40);
     let kept = ledger_rows(&url, "SELECT id, facts, facts_until FROM cases ORDER BY id");
     assert_eq!(kept.len(), 40);
     // What a ledger whose facts are of an older version holds.
